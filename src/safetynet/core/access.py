@@ -1,0 +1,70 @@
+"""Region scoping: the one place that decides which rows a user may see.
+
+Every selector and ``access_*`` helper builds its queryset with :func:`scope`; views and API
+endpoints never query models directly. A staff account sees the subtree of the region it is
+bound to; a citizen sees only records linked to their own person; anyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from safetynet.accounts.roles import STAFF_ROLES, Role
+from safetynet.core.errors import NotFound, PermissionDenied
+
+M = TypeVar("M", bound=Model)
+
+
+def _region_field(model: type[Model]) -> str:
+    field = getattr(model, "REGION_FIELD", None)
+    if field is None:
+        raise TypeError(f"{model.__name__} declares no REGION_FIELD and cannot be region-scoped")
+    return field
+
+
+def subtree_filter(region: Any, field: str) -> Q:
+    """``field`` (a foreign key to Region, possibly through relations) lies in ``region``'s subtree."""
+    from safetynet.regions.models import Region
+
+    return Q(**{f"{field}__in": Region.objects.filter(path__startswith=region.path).values("pk")})
+
+
+def scope(queryset: QuerySet[M], *, user: Any, citizen_filter: Q | None = None) -> QuerySet[M]:
+    """Narrow ``queryset`` to what ``user`` may see.
+
+    ``citizen_filter`` says which rows belong to a citizen's own person (by default none do):
+    e.g. ``Q(id=user.person_id)`` for persons.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.role in STAFF_ROLES:
+        if user.region_id is None:
+            return queryset.none()
+        return queryset.filter(subtree_filter(user.region, _region_field(queryset.model)))
+    if user.role in (Role.CITIZEN, Role.PROXY) and citizen_filter is not None and user.person_id:
+        return queryset.filter(citizen_filter)
+    return queryset.none()
+
+
+def get_scoped(queryset: QuerySet[M], *, user: Any, error: type[NotFound] = NotFound, **lookup: Any) -> M:
+    """Fetch one row the user may see, or raise ``error``: a record in another region is
+    indistinguishable from one that does not exist."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise error(_not_found_message(queryset.model), **{k: str(v) for k, v in lookup.items()})
+    return obj
+
+
+def require_role(user: Any, roles: frozenset[str] | set[str], *, action: str) -> None:
+    if user is None or not user.is_authenticated or user.role not in roles:
+        from django.utils.translation import gettext as _
+
+        raise PermissionDenied(_("当前角色无权执行此操作：%(action)s") % {"action": action}, action=action)
+
+
+def _not_found_message(model: type[Model]) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("未找到该%(what)s，或不在您的管辖范围内") % {"what": model._meta.verbose_name}
