@@ -21,11 +21,15 @@ def _safetynet_error(request, exc: SafetyNetError):
 
 
 def _register_routers() -> None:
-    from safetynet.registry.api import router as registry_router
+    from safetynet.cases.api import router as cases_router
     from safetynet.regions.api import router as regions_router
+    from safetynet.registry.api import router as registry_router
+    from safetynet.rules.api import router as rules_router
 
     api.add_router("/regions", regions_router, tags=["regions"])
     api.add_router("/", registry_router, tags=["registry"])
+    api.add_router("/rules", rules_router, tags=["rules"])
+    api.add_router("/cases", cases_router, tags=["cases"])
 
 
 _register_routers()

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "safetynet.audit",
     "safetynet.regions",
     "safetynet.registry",
+    "safetynet.rules",
+    "safetynet.cases",
     "safetynet.demo",
     "safetynet.web",
 ]

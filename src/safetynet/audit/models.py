@@ -29,6 +29,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor_id", "seq"], name="audit_actor"),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise RuntimeError("audit events are append-only")
@@ -44,3 +47,6 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
