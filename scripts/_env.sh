@@ -11,5 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
-python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-python -m pip install -q --disable-pip-version-check -e ".[${EXTRAS:-}]"
+# This machine kind's pip.conf names local mirror folders that may be absent; pip warns about each.
+_pip() { python -m pip "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+_pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+_pip install -q --disable-pip-version-check -e ".[${EXTRAS:-}]"
