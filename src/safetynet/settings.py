@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "safetynet.audit",
     "safetynet.regions",
     "safetynet.registry",
+    "safetynet.sources",
     "safetynet.rules",
     "safetynet.cases",
     "safetynet.demo",

@@ -1,0 +1,125 @@
+"""The source catalogue (数据源目录): each departmental source declared once, in ``catalogue.yaml``.
+
+A declaration names the owning department, the legal basis for sharing, the refresh cadence,
+the schema (types and constraints per column), the person key it carries and what its facts
+mean for verification (income, asset or flag).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.utils.translation import gettext as _
+
+from safetynet.sources.errors import UnknownSource
+
+COLUMN_TYPES = ("id_number", "string", "date", "decimal", "integer", "boolean", "enum")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = True
+    title: str = ""
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] = ()
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a column means: ``kind`` income/asset/flag/deduction, a ``category`` and the column."""
+
+    kind: str
+    category: str
+    column: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    owner: str
+    legal_basis: str
+    cadence: str
+    mode: str  # "snapshot": the newest batch replaces the last; "events": batches accumulate
+    person_key: str
+    as_of_column: str
+    columns: tuple[Column, ...]
+    facts: tuple[Fact, ...] = field(default=())
+    link_columns: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
+
+
+def _parse(name: str, spec: dict) -> Source:
+    columns = []
+    for cname, cspec in spec["columns"].items():
+        ctype = cspec["type"]
+        if ctype not in COLUMN_TYPES:
+            raise ValueError(f"source {name}: column {cname} has unknown type {ctype}")
+        columns.append(
+            Column(
+                name=cname,
+                type=ctype,
+                required=cspec.get("required", True),
+                title=cspec.get("title", ""),
+                min=cspec.get("min"),
+                max=cspec.get("max"),
+                values=tuple(str(v) for v in cspec.get("values", ())),
+                max_length=cspec.get("max_length"),
+            )
+        )
+    facts = tuple(Fact(**f) for f in spec.get("facts", ()))
+    source = Source(
+        name=name,
+        title=spec["title"],
+        owner=spec["owner"],
+        legal_basis=spec["legal_basis"],
+        cadence=spec["cadence"],
+        mode=spec.get("mode", "snapshot"),
+        person_key=spec.get("person_key", "id_number"),
+        as_of_column=spec["as_of_column"],
+        columns=tuple(columns),
+        facts=facts,
+        link_columns=dict(spec.get("link_columns", {})),
+    )
+    names = {c.name for c in columns}
+    for needed in [source.person_key, source.as_of_column, *(f.column for f in facts)]:
+        if needed not in names:
+            raise ValueError(f"source {name}: {needed} is not a declared column")
+    return source
+
+
+@cache
+def catalogue() -> dict[str, Source]:
+    with CATALOGUE_FILE.open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    return {name: _parse(name, spec) for name, spec in raw["sources"].items()}
+
+
+def source_get(name: str) -> Source:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise UnknownSource(
+            _("未知的数据源：%(name)s。可用：%(names)s") % {"name": name, "names": "、".join(sorted(catalogue()))},
+            source=name,
+        ) from None

@@ -1,0 +1,60 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from safetynet.core.models import TimeStampedModel
+
+
+class SourceBatch(TimeStampedModel):
+    """One file a department sent (数据批次), landed as immutable Parquet in the lake.
+
+    Counts reconcile: ``received == accepted + quarantined``. A newer batch of a snapshot source
+    supersedes the one before it; the older batch's file is never rewritten.
+    """
+
+    batch_id = models.CharField(_("批次号"), max_length=64, unique=True)
+    source = models.CharField(_("数据源"), max_length=64, db_index=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_format = models.CharField(_("格式"), max_length=16)
+    content_sha256 = models.CharField(_("内容哈希"), max_length=64)
+    as_of = models.DateField(_("数据截至日期"))
+    received = models.PositiveIntegerField(_("收到行数"))
+    accepted = models.PositiveIntegerField(_("入库行数"))
+    quarantined = models.PositiveIntegerField(_("隔离行数"))
+    lake_path = models.CharField(_("湖中路径"), max_length=500)
+    superseded_by = models.ForeignKey(
+        "self", verbose_name=_("被替代于"), on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+    submitted_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("提交人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    seconds = models.FloatField(_("耗时(秒)"), default=0)
+
+    class Meta:
+        ordering = ["-as_of", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "content_sha256"], name="one_batch_per_file_content"),
+            models.CheckConstraint(
+                condition=models.Q(received=models.F("accepted") + models.F("quarantined")),
+                name="batch_counts_reconcile",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "as_of"], name="batch_source_asof")]
+
+    def __str__(self) -> str:
+        return self.batch_id
+
+
+class QuarantinedRow(models.Model):
+    """A row that failed validation, kept with its exact reason (隔离区). Never dropped."""
+
+    batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="quarantine")
+    row_number = models.PositiveIntegerField(_("行号"), help_text=_("文件中的数据行序号，从1开始"))
+    reason_code = models.CharField(_("原因代码"), max_length=64, db_index=True)
+    reason = models.TextField(_("原因"))
+    raw = models.JSONField(_("原始内容"), default=dict)
+
+    class Meta:
+        ordering = ["batch_id", "row_number"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}#{self.row_number}: {self.reason_code}"
