@@ -1,0 +1,234 @@
+"""What the rules are given: the facts of one household (:class:`HouseholdFacts`), or of a whole
+population as column arrays (:class:`Population`). One household becomes a population of one, so
+both paths run the same formulas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
+from safetynet.rules.errors import InvalidFacts
+from safetynet.rules.regional import county_of
+from safetynet.rules.variables.facts import LabourCapacity, SelfCare, TemporaryCase
+
+INCOME_KINDS = ("wage_income", "business_income", "property_income", "transfer_income", "other_income")
+
+#: Person input columns and their dtypes.
+PERSON_COLUMNS: dict[str, str] = {
+    "birth_date": "datetime64[D]",
+    "joined_on": "datetime64[D]",
+    "left_on": "datetime64[D]",
+    "disability_grade": "int32",
+    "labour_capacity": "int16",
+    "self_care": "int16",
+    "serious_illness": "bool",
+    "has_capable_supporter": "bool",
+    **{kind: "float64" for kind in INCOME_KINDS},
+}
+
+#: Household input columns and their dtypes.
+HOUSEHOLD_COLUMNS: dict[str, str] = {
+    "county_code": "int32",
+    "rural": "bool",
+    "deposits": "float64",
+    "vehicles": "int32",
+    "dwellings": "int32",
+    "business_registrations": "int32",
+    "medical_expenses_12m": "float64",
+    "education_expenses_12m": "float64",
+    "dibao_current_amount": "float64",
+    "gradual_exit_months_used": "int32",
+    "temporary_case": "int16",
+}
+
+#: Enum-coded columns: column → the Enum whose member order gives the codes.
+ENUM_COLUMNS = {"labour_capacity": LabourCapacity, "self_care": SelfCare, "temporary_case": TemporaryCase}
+
+NEVER = dt.date(2999, 12, 31)
+ALWAYS = dt.date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """One member as of the decision. Incomes are monthly, in yuan; ``disability_grade`` 0 is none."""
+
+    birth_date: dt.date
+    relationship: str = "other"
+    joined_on: dt.date | None = None
+    left_on: dt.date | None = None
+    disability_grade: int = 0
+    labour_capacity: str = "full"
+    self_care: str = "full"
+    serious_illness: bool = False
+    has_capable_supporter: bool = True
+    wage_income: float = 0.0
+    business_income: float = 0.0
+    property_income: float = 0.0
+    transfer_income: float = 0.0
+    other_income: float = 0.0
+    person_id: int | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    """One household's facts. ``region_code`` is the 12-digit code of where it lives (any level
+    from county down); assets are totals, expenses the last 12 months' totals."""
+
+    region_code: str
+    members: tuple[MemberFacts, ...]
+    rural: bool = False
+    deposits: float = 0.0
+    vehicles: int = 0
+    dwellings: int = 1
+    business_registrations: int = 0
+    medical_expenses_12m: float = 0.0
+    education_expenses_12m: float = 0.0
+    dibao_current_amount: float = 0.0
+    gradual_exit_months_used: int = 0
+    temporary_case: str = "none"
+    household_id: int | None = None
+
+
+@dataclass
+class Population:
+    """Column arrays for many households: ``households[col][i]`` and ``persons[col][j]``, with
+    ``person_household[j]`` the household index of person ``j`` and ``person_role[j]`` the index
+    of their family role in :data:`ROLE_KEYS`. ``household_ids`` are the callers' own ids."""
+
+    household_ids: np.ndarray
+    households: dict[str, np.ndarray]
+    person_household: np.ndarray
+    person_role: np.ndarray
+    persons: dict[str, np.ndarray]
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def household_count(self) -> int:
+        return len(self.household_ids)
+
+    @property
+    def person_count(self) -> int:
+        return len(self.person_household)
+
+    def validate(self) -> None:
+        n_h, n_p = self.household_count, self.person_count
+        for cols, data, n, what in (
+            (HOUSEHOLD_COLUMNS, self.households, n_h, "household"),
+            (PERSON_COLUMNS, self.persons, n_p, "person"),
+        ):
+            missing = sorted(set(cols) - set(data))
+            if missing:
+                raise InvalidFacts(_("缺少字段：%(cols)s") % {"cols": "、".join(missing)}, columns=missing)
+            for col in cols:
+                if len(data[col]) != n:
+                    raise InvalidFacts(
+                        _("字段 %(col)s 的长度与%(what)s数不符") % {"col": col, "what": what}, column=col
+                    )
+        if n_p and (self.person_household.min() < 0 or self.person_household.max() >= n_h):
+            raise InvalidFacts(_("成员所属家庭的序号越界"))
+
+    @classmethod
+    def from_facts(cls, facts: list[HouseholdFacts]) -> Population:
+        households: dict[str, list] = {col: [] for col in HOUSEHOLD_COLUMNS}
+        persons: dict[str, list] = {col: [] for col in PERSON_COLUMNS}
+        person_household: list[int] = []
+        person_role: list[int] = []
+        for index, household in enumerate(facts):
+            _check_household(household)
+            row = _household_row(household)
+            for col in HOUSEHOLD_COLUMNS:
+                households[col].append(row[col])
+            for member in household.members:
+                _check_member(member)
+                person_household.append(index)
+                person_role.append(ROLE_KEYS.index(RELATIONSHIP_ROLE[member.relationship]))
+                mrow = _member_row(member)
+                for col in PERSON_COLUMNS:
+                    persons[col].append(mrow[col])
+        return cls(
+            household_ids=np.array([f.household_id or i for i, f in enumerate(facts)], dtype=np.int64),
+            households={c: np.array(v, dtype=HOUSEHOLD_COLUMNS[c]) for c, v in households.items()},
+            person_household=np.array(person_household, dtype=np.int64),
+            person_role=np.array(person_role, dtype=np.int16),
+            persons={c: np.array(v, dtype=PERSON_COLUMNS[c]) for c, v in persons.items()},
+        )
+
+
+def enum_code(enum, name: str, field_name: str) -> int:
+    names = [item.name for item in enum]
+    if name not in names:
+        raise InvalidFacts(
+            _("%(field)s 的取值 %(value)s 无效，应为：%(allowed)s")
+            % {"field": field_name, "value": name, "allowed": "、".join(names)},
+            field=field_name,
+        )
+    return names.index(name)
+
+
+def _household_row(h: HouseholdFacts) -> dict:
+    return {
+        "county_code": county_of(h.region_code),
+        "rural": h.rural,
+        "deposits": h.deposits,
+        "vehicles": h.vehicles,
+        "dwellings": h.dwellings,
+        "business_registrations": h.business_registrations,
+        "medical_expenses_12m": h.medical_expenses_12m,
+        "education_expenses_12m": h.education_expenses_12m,
+        "dibao_current_amount": h.dibao_current_amount,
+        "gradual_exit_months_used": h.gradual_exit_months_used,
+        "temporary_case": enum_code(TemporaryCase, h.temporary_case, "temporary_case"),
+    }
+
+
+def _member_row(m: MemberFacts) -> dict:
+    return {
+        "birth_date": np.datetime64(m.birth_date, "D"),
+        "joined_on": np.datetime64(m.joined_on or ALWAYS, "D"),
+        "left_on": np.datetime64(m.left_on or NEVER, "D"),
+        "disability_grade": m.disability_grade,
+        "labour_capacity": enum_code(LabourCapacity, m.labour_capacity, "labour_capacity"),
+        "self_care": enum_code(SelfCare, m.self_care, "self_care"),
+        "serious_illness": m.serious_illness,
+        "has_capable_supporter": m.has_capable_supporter,
+        **{kind: getattr(m, kind) for kind in INCOME_KINDS},
+    }
+
+
+def _check_household(h: HouseholdFacts) -> None:
+    code = str(h.region_code)
+    if len(code) != 12 or not code.isdigit() or code[4:6] == "00":
+        raise InvalidFacts(
+            _("区划代码 %(code)s 无效：应为县（区）或以下的 12 位代码") % {"code": code}, field="region_code"
+        )
+    if not h.members:
+        raise InvalidFacts(_("家庭至少应有一名成员"), field="members")
+    for name in (
+        "deposits",
+        "vehicles",
+        "dwellings",
+        "business_registrations",
+        "medical_expenses_12m",
+        "education_expenses_12m",
+        "dibao_current_amount",
+        "gradual_exit_months_used",
+    ):
+        if getattr(h, name) < 0:
+            raise InvalidFacts(_("%(field)s 不能为负数") % {"field": name}, field=name)
+
+
+def _check_member(m: MemberFacts) -> None:
+    if m.relationship not in RELATIONSHIP_ROLE:
+        raise InvalidFacts(_("与户主关系 %(value)s 无效") % {"value": m.relationship}, field="relationship")
+    if not 0 <= m.disability_grade <= 4:
+        raise InvalidFacts(_("残疾等级应为 0（无）至 4"), field="disability_grade")
+    if m.joined_on and m.left_on and m.left_on < m.joined_on:
+        raise InvalidFacts(_("离开日期早于加入日期"), field="left_on")
+    for kind in INCOME_KINDS:
+        if getattr(m, kind) < 0 and kind != "business_income":
+            raise InvalidFacts(_("%(field)s 不能为负数") % {"field": kind}, field=kind)

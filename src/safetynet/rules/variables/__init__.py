@@ -1,0 +1,29 @@
+"""The rules' variables, one module per programme. :data:`ALL` lists every Variable class."""
+
+from safetynet.rules.variables import (
+    assets,
+    dibao,
+    disability,
+    facts,
+    income,
+    low_income_margin,
+    medical_assistance,
+    people,
+    tekun,
+    temporary_assistance,
+)
+
+_MODULES = (
+    facts,
+    people,
+    income,
+    assets,
+    tekun,
+    dibao,
+    low_income_margin,
+    temporary_assistance,
+    medical_assistance,
+    disability,
+)
+
+ALL = [cls for module in _MODULES for cls in module.VARIABLES]

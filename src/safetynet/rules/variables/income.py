@@ -1,0 +1,142 @@
+"""Countable income: each member's, the household's after rigid expenditure, and per head."""
+
+import numpy as np
+from openfisca_core.periods import DateUnit
+from openfisca_core.variables import Variable
+
+from safetynet.rules.entities import Household, Person
+from safetynet.rules.regional import regional
+
+
+class work_disregard(Variable):
+    value_type = float
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "就业成本扣减（不计入收入的工资部分）"
+
+    def formula(person, period, parameters):
+        p = parameters(period)
+        county = person.household("county_code", period)
+        wage = person("wage_income", period)
+        share = regional(p, "income.work_disregard_share", county)
+        cap = regional(p, "income.work_disregard_cap", county)
+        return np.minimum(wage * share, cap)
+
+
+class countable_income(Variable):
+    value_type = float
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "计入家庭收入的个人月收入"
+
+    def formula(person, period, parameters):
+        total = (
+            person("wage_income", period)
+            - person("work_disregard", period)
+            + person("business_income", period)
+            + person("property_income", period)
+            + person("transfer_income", period)
+            + person("other_income", period)
+        )
+        return total * person("present", period)
+
+
+class assessed(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "计入低保家庭的成员（当月在户且不享受特困供养）"
+    documentation = (
+        "特困 excludes 低保: a member supported as 特困 leaves both the income and the head count."
+    )
+
+    def formula(person, period, parameters):
+        return person("present", period) & ~person("tekun_eligible", period)
+
+
+class household_size(Variable):
+    value_type = int
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "当月在户人数"
+
+    def formula(household, period, parameters):
+        return household.sum(household.members("present", period))
+
+
+class assessed_size(Variable):
+    value_type = int
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "低保计算人数（不含特困人员）"
+
+    def formula(household, period, parameters):
+        return household.sum(household.members("assessed", period))
+
+
+class household_income(Variable):
+    value_type = float
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "家庭月收入（不含特困人员）"
+
+    def formula(household, period, parameters):
+        members = household.members
+        return household.sum(members("countable_income", period) * members("assessed", period))
+
+
+class rigid_expenditure(Variable):
+    value_type = float
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "刚性支出扣减（元/月）"
+
+    def formula(household, period, parameters):
+        p = parameters(period)
+        county = household("county_code", period)
+        return household("medical_expenses_12m", period) / 12 * regional(
+            p, "income.medical_deduction_share", county
+        ) + household("education_expenses_12m", period) / 12 * regional(
+            p, "income.education_deduction_share", county
+        )
+
+
+class income_per_head(Variable):
+    value_type = float
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "家庭月人均收入"
+
+    def formula(household, period, parameters):
+        net = np.maximum(household("household_income", period) - household("rigid_expenditure", period), 0)
+        size = household("assessed_size", period)
+        return np.round(np.where(size > 0, net / np.maximum(size, 1), 0), 2)
+
+
+class dibao_standard(Variable):
+    value_type = float
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "适用的低保标准（城市或农村）"
+
+    def formula(household, period, parameters):
+        p = parameters(period)
+        county = household("county_code", period)
+        return np.where(
+            household("rural", period),
+            regional(p, "dibao.standard.rural", county),
+            regional(p, "dibao.standard.urban", county),
+        )
+
+
+VARIABLES = [
+    work_disregard,
+    countable_income,
+    assessed,
+    household_size,
+    assessed_size,
+    household_income,
+    rigid_expenditure,
+    income_per_head,
+    dibao_standard,
+]

@@ -1,0 +1,103 @@
+"""Who counts in the household this month, and which categories each member falls in."""
+
+import numpy as np
+from openfisca_core.periods import DateUnit
+from openfisca_core.variables import Variable
+
+from safetynet.rules.entities import Person
+from safetynet.rules.regional import regional
+from safetynet.rules.variables.facts import LabourCapacity
+
+
+def _county(person, period):
+    return person.household("county_code", period)
+
+
+class age(Variable):
+    value_type = int
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "周岁年龄（当月1日）"
+
+    def formula(person, period, parameters):
+        birth = person("birth_date", period)
+        year = birth.astype("datetime64[Y]").astype(int) + 1970
+        month = birth.astype("datetime64[M]").astype(int) % 12 + 1
+        day = (birth - birth.astype("datetime64[M]")).astype(int) + 1
+        start = period.start
+        before_birthday = (month > start.month) | ((month == start.month) & (day > start.day))
+        return start.year - year - before_birthday
+
+
+class present(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "当月计入共同生活家庭（当月1日在户）"
+    documentation = (
+        "A member counts for a month when they belong to the household on its first day: joined on "
+        "or before the 1st and not left by the 1st. One who leaves mid-month counts for that whole "
+        "month and not the next; one who joins mid-month counts from the next month."
+    )
+
+    def formula(person, period, parameters):
+        first = np.datetime64(period.start.date, "D")
+        return (person("joined_on", period) <= first) & (person("left_on", period) > first)
+
+
+class is_elderly(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "老年人"
+
+    def formula(person, period, parameters):
+        return person("age", period) >= regional(
+            parameters(period), "categories.elderly_age", _county(person, period)
+        )
+
+
+class is_child(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "未成年人"
+
+    def formula(person, period, parameters):
+        return person("age", period) < regional(
+            parameters(period), "categories.child_age", _county(person, period)
+        )
+
+
+class is_severely_disabled(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "重度残疾人"
+
+    def formula(person, period, parameters):
+        grade = person("disability_grade", period)
+        limit = regional(
+            parameters(period), "categories.severe_disability_max_grade", _county(person, period)
+        )
+        return (grade >= 1) & (grade <= limit)
+
+
+class no_labour_capacity(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "无劳动能力（老年人、未成年人或经认定完全丧失劳动能力）"
+
+    def formula(person, period, parameters):
+        p = parameters(period)
+        county = _county(person, period)
+        age_ = person("age", period)
+        return (
+            (age_ >= regional(p, "categories.elderly_age", county))
+            | (age_ < regional(p, "categories.no_labour_child_age", county))
+            | (person("labour_capacity", period) == LabourCapacity.none)
+        )
+
+
+VARIABLES = [age, present, is_elderly, is_child, is_severely_disabled, no_labour_capacity]

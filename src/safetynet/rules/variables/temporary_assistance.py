@@ -1,0 +1,60 @@
+"""临时救助: a one-off amount by case type, a multiple of the monthly standard, for a household
+whose income per head is below the low-income line (or already supported)."""
+
+import numpy as np
+from openfisca_core.periods import DateUnit
+from openfisca_core.variables import Variable
+
+from safetynet.rules.entities import Household
+from safetynet.rules.regional import regional
+from safetynet.rules.variables.facts import TemporaryCase
+
+CASE_PATHS = {
+    TemporaryCase.accident: "temporary_assistance.accident",
+    TemporaryCase.serious_illness: "temporary_assistance.serious_illness",
+    TemporaryCase.expense_shock: "temporary_assistance.expense_shock",
+    TemporaryCase.other: "temporary_assistance.other",
+}
+
+
+class temporary_assistance_multiple(Variable):
+    value_type = float
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "临时救助倍数（按事由）"
+
+    def formula(household, period, parameters):
+        p = parameters(period)
+        county = household("county_code", period)
+        case = household("temporary_case", period)
+        return np.select(
+            [case == kind for kind in CASE_PATHS],
+            [regional(p, path, county) for path in CASE_PATHS.values()],
+            0.0,
+        )
+
+
+class temporary_assistance_eligible(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "符合临时救助条件"
+
+    def formula(household, period, parameters):
+        supported = household("dibao_eligible", period) | (household("tekun_persons", period) > 0)
+        poor = household("income_per_head", period) < household("low_income_line", period)
+        return (household("temporary_case", period) != TemporaryCase.none) & (supported | poor)
+
+
+class temporary_assistance_amount(Variable):
+    value_type = float
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "临时救助金（一次性，元）"
+
+    def formula(household, period, parameters):
+        amount = household("temporary_assistance_multiple", period) * household("dibao_standard", period)
+        return np.round(amount * household("temporary_assistance_eligible", period), 2)
+
+
+VARIABLES = [temporary_assistance_multiple, temporary_assistance_eligible, temporary_assistance_amount]
