@@ -2,6 +2,10 @@ import pytest
 
 from safetynet.core import testing
 
+# The Playwright fixtures (browser, new_page, browser_login) are registered once for the whole
+# suite: one session-scoped browser, whichever app's tests use it.
+pytest_plugins = ["safetynet.core.testing_browser"]
+
 
 @pytest.fixture
 def tree(db):

@@ -45,3 +45,28 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class ApiToken(models.Model):
+    """A bearer token for a machine client (a data provider's upload job, say).
+
+    Only the SHA-256 of the token is kept: the plaintext is shown once when issued and cannot be
+    recovered. A token has 256 random bits, so an unsalted digest is enough to make a stolen
+    table useless. ``prefix`` lets people tell their tokens apart in lists.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("账户"), on_delete=models.CASCADE, related_name="api_tokens")
+    label = models.CharField(_("用途说明"), max_length=64)
+    prefix = models.CharField(_("前缀"), max_length=12)
+    digest = models.CharField(_("摘要"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.label})"

@@ -44,3 +44,9 @@ REGISTRY_READERS = frozenset(
         Role.ADMIN,
     }
 )
+
+#: Staff roles that may record household changes (家庭成员变动): joins and leaves.
+REGISTRY_EDITORS = frozenset({Role.STREET_OFFICER, Role.COUNTY_APPROVER, Role.ADMIN})
+
+#: Accounts that act for themselves and see only their own records.
+SELF_SERVICE_ROLES = frozenset({Role.CITIZEN, Role.PROXY})

@@ -17,18 +17,20 @@ from safetynet.core.errors import NotFound, PermissionDenied
 M = TypeVar("M", bound=Model)
 
 
-def _region_field(model: type[Model]) -> str:
+def _region_fields(model: type[Model]) -> tuple[str, ...]:
+    """A model names the foreign key(s) to Region that place it; a row with several (a request
+    between two counties) is visible from the subtree of either."""
     field = getattr(model, "REGION_FIELD", None)
     if field is None:
         raise TypeError(f"{model.__name__} declares no REGION_FIELD and cannot be region-scoped")
-    return field
+    return (field,) if isinstance(field, str) else tuple(field)
 
 
 def subtree_filter(region: Any, field: str) -> Q:
     """``field`` (a foreign key to Region, possibly through relations) lies in ``region``'s subtree."""
-    from safetynet.regions.models import Region
+    from safetynet.regions.models import Region, subtree_q
 
-    return Q(**{f"{field}__in": Region.objects.filter(path__startswith=region.path).values("pk")})
+    return Q(**{f"{field}__in": Region.objects.filter(subtree_q(region.path)).values("pk")})
 
 
 def scope(queryset: QuerySet[M], *, user: Any, citizen_filter: Q | None = None) -> QuerySet[M]:
@@ -42,7 +44,10 @@ def scope(queryset: QuerySet[M], *, user: Any, citizen_filter: Q | None = None) 
     if user.role in STAFF_ROLES:
         if user.region_id is None:
             return queryset.none()
-        return queryset.filter(subtree_filter(user.region, _region_field(queryset.model)))
+        visible = Q()
+        for field in _region_fields(queryset.model):
+            visible |= subtree_filter(user.region, field)
+        return queryset.filter(visible)
     if user.role in (Role.CITIZEN, Role.PROXY) and citizen_filter is not None and user.person_id:
         return queryset.filter(citizen_filter)
     return queryset.none()
@@ -53,7 +58,10 @@ def get_scoped(queryset: QuerySet[M], *, user: Any, error: type[NotFound] = NotF
     indistinguishable from one that does not exist."""
     obj = queryset.filter(**lookup).first()
     if obj is None:
-        raise error(_not_found_message(queryset.model), **{k: str(v) for k, v in lookup.items()})
+        # A lookup named like the error's own arguments (``code=`` for regions) must not
+        # replace the error code, so such keys go into the details as ``lookup_<key>``.
+        details = {(f"lookup_{k}" if k in ("code", "message") else k): str(v) for k, v in lookup.items()}
+        raise error(_not_found_message(queryset.model), **details)
     return obj
 
 

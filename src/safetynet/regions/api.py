@@ -1,6 +1,7 @@
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from safetynet.core.pagination import BoundedLimitOffset
 from safetynet.regions.selectors import region_get_for_user, region_list_for_user
 
 router = Router()
@@ -19,7 +20,7 @@ class RegionOut(Schema):
 
 
 @router.get("", response=list[RegionOut], summary="区划列表（仅本辖区）")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def region_list(request, parent: str | None = None):
     return region_list_for_user(user=request.user, parent_code=parent).select_related("parent")
 

@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from safetynet.core.models import TimeStampedModel
@@ -48,3 +48,15 @@ class Region(TimeStampedModel):
 
     def contains(self, other: "Region") -> bool:
         return other.path.startswith(self.path)
+
+
+def subtree_q(path: str, field: str = "path") -> models.Q:
+    """Rows whose materialised path ``field`` lies in the subtree rooted at ``path`` (itself included).
+
+    PostgreSQL answers ``LIKE 'prefix%'`` from the ``varchar_pattern_ops`` index. SQLite's LIKE is
+    case-insensitive and cannot use an index, so there the same set is asked as a range: every
+    path under ``…/`` sorts between it and ``…0`` (``'/'`` is the byte just before ``'0'``).
+    """
+    if connection.vendor == "sqlite":
+        return models.Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return models.Q(**{f"{field}__startswith": path})

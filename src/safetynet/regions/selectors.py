@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from safetynet.core.access import get_scoped, scope
 from safetynet.regions.errors import RegionNotFound
-from safetynet.regions.models import Region
+from safetynet.regions.models import Region, subtree_q
 
 
 def region_list_for_user(*, user, parent_code: str | None = None) -> QuerySet[Region]:
@@ -23,7 +23,7 @@ def region_children(*, region: Region) -> QuerySet[Region]:
 
 
 def region_subtree(*, region: Region) -> QuerySet[Region]:
-    return Region.objects.filter(path__startswith=region.path)
+    return Region.objects.filter(subtree_q(region.path))
 
 
 def region_ancestors(*, region: Region) -> list[Region]:
@@ -34,3 +34,16 @@ def region_ancestors(*, region: Region) -> list[Region]:
 
 def _visible(user) -> QuerySet[Region]:
     return scope(Region.objects.all(), user=user)
+
+
+def region_breadcrumb_for_user(*, user, region: Region) -> list[Region]:
+    """``region``'s ancestors and itself, from the user's own region down: never above it."""
+    own_path = user.region.path if getattr(user, "region_id", None) else region.path
+    return [r for r in region_ancestors(region=region) if r.path.startswith(own_path)]
+
+
+def region_communities_for_user(*, user) -> QuerySet[Region]:
+    """The communities (村/社区) in the user's subtree, with their street, for filter lists."""
+    from safetynet.regions.models import Level
+
+    return _visible(user).filter(level=Level.COMMUNITY).select_related("parent").order_by("code")

@@ -9,16 +9,24 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import REGISTRY_READERS
+from safetynet.accounts.roles import REGISTRY_READERS, SELF_SERVICE_ROLES
 from safetynet.audit.services import audit_record
 from safetynet.core.access import get_scoped, require_role, scope
 from safetynet.core.errors import ValidationFailed
 from safetynet.core.masking import mask_id_number, mask_phone
+from safetynet.regions.models import subtree_q
 from safetynet.registry.errors import HouseholdNotFound, PersonNotFound
 from safetynet.registry.models import Household, Membership, Person
 
 
+def _require_registry_access(user, *, action: str) -> None:
+    """Staff outside REGISTRY_READERS (providers, data providers, analysts) do not open
+    individual records; citizens pass on to ``scope``, which shows them only their own."""
+    require_role(user, REGISTRY_READERS | SELF_SERVICE_ROLES, action=action)
+
+
 def person_list_for_user(*, user, q: str = "", region_code: str | None = None) -> QuerySet[Person]:
+    _require_registry_access(user, action="person.list")
     qs = scope(Person.objects.select_related("residence_region"), user=user, citizen_filter=Q(id=user.person_id))
     if region_code:
         qs = qs.filter(residence_region__path__contains=f"{region_code}/")
@@ -28,6 +36,7 @@ def person_list_for_user(*, user, q: str = "", region_code: str | None = None) -
 
 
 def person_get_for_user(*, user, person_id: int) -> Person:
+    _require_registry_access(user, action="person.view")
     qs = scope(
         Person.objects.select_related("residence_region", "hukou_region"),
         user=user,
@@ -37,6 +46,7 @@ def person_get_for_user(*, user, person_id: int) -> Person:
 
 
 def household_list_for_user(*, user, region_code: str | None = None) -> QuerySet[Household]:
+    _require_registry_access(user, action="household.list")
     qs = scope(
         Household.objects.select_related("region"),
         user=user,
@@ -48,6 +58,7 @@ def household_list_for_user(*, user, region_code: str | None = None) -> QuerySet
 
 
 def household_get_for_user(*, user, household_id: int) -> Household:
+    _require_registry_access(user, action="household.view")
     qs = scope(
         Household.objects.select_related("region").prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.select_related("person").order_by("joined_on", "id"))
@@ -96,3 +107,50 @@ def person_full_record(*, user, person_id: int, purpose: str) -> PersonView:
     person = person_get_for_user(user=user, person_id=person_id)
     audit_record(actor=user, action="person.view_full", target=person, purpose=purpose)
     return PersonView(person, person.id_number, person.phone, full=True)
+
+
+@dataclass(frozen=True)
+class RegionCounts:
+    households: int
+    persons: int
+
+
+def registry_counts_by_region_for_user(*, user, regions) -> dict[str, RegionCounts]:
+    """Households and persons the user may see in each region's subtree, keyed by region code.
+
+    Two queries however many regions are asked about (conditional aggregation), so a region
+    page with fifty children costs the same as one with two.
+    """
+    from django.db.models import Count
+
+    regions = list(regions)
+    if not regions:
+        return {}
+    households = household_list_for_user(user=user).order_by().aggregate(
+        **{f"r{i}": Count("id", filter=subtree_q(r.path, "region__path")) for i, r in enumerate(regions)}
+    )
+    persons = person_list_for_user(user=user).order_by().aggregate(
+        **{f"r{i}": Count("id", filter=subtree_q(r.path, "residence_region__path")) for i, r in enumerate(regions)}
+    )
+    return {r.code: RegionCounts(households[f"r{i}"], persons[f"r{i}"]) for i, r in enumerate(regions)}
+
+
+def household_summaries_for_user(*, user, region_code: str | None = None) -> QuerySet[Household]:
+    """``household_list_for_user`` with ``current_members`` and ``head_name`` annotated for list
+    pages: subqueries, so a citizen's own-membership filter does not narrow the member count."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+
+    current = Membership.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
+    member_count = current.order_by().values("household").annotate(n=Count("id")).values("n")
+    head_name = current.filter(relationship="head").order_by("joined_on").values("person__name")[:1]
+    return household_list_for_user(user=user, region_code=region_code).annotate(
+        current_members=Subquery(member_count, output_field=IntegerField()),
+        head_name=Subquery(head_name),
+    )
+
+
+def person_memberships(*, person: Person) -> list[Membership]:
+    """Every household the person belonged to, oldest first, with joined/left dates and reasons."""
+    return list(
+        Membership.objects.filter(person=person).select_related("household", "household__region").order_by("joined_on", "id")
+    )

@@ -10,8 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safetynet.accounts.roles import REGISTRY_EDITORS
 from safetynet.audit.services import audit_record
-from safetynet.registry.errors import InvalidMembership, InvalidPerson, MembershipConflict
+from safetynet.core.access import require_role
+from safetynet.registry.errors import InvalidMembership, InvalidPerson, MembershipConflict, PersonNotFound
 from safetynet.registry.idnumber import parse_resident_id
 from safetynet.registry.models import (
     DisabilityCategory,
@@ -22,6 +24,7 @@ from safetynet.registry.models import (
     Person,
     Relationship,
 )
+from safetynet.registry.selectors import household_get_for_user, person_get_for_user
 
 
 def _today() -> dt.date:
@@ -166,6 +169,8 @@ def household_remove_member(
         )
     if not reason.strip():
         raise InvalidMembership(_("须填写离开原因"), code="membership.reason")
+    if left_on > _today():
+        raise InvalidMembership(_("离开日期 %(l)s 在未来") % {"l": left_on}, code="membership.date")
     membership.left_on = left_on
     membership.leave_reason = reason.strip()
     membership.save(update_fields=["left_on", "leave_reason", "updated_at"])
@@ -176,3 +181,33 @@ def household_remove_member(
         data={"person_id": person.pk, "left_on": left_on.isoformat(), "reason": reason},
     )
     return membership
+
+
+@transaction.atomic
+def household_member_join(
+    *, actor, household_id: int, person_id: int, relationship: str, joined_on: dt.date
+) -> Membership:
+    """A staff member records a join: both the household and the person must lie in the actor's
+    region (else they are "not found"), and only registry editors may do it."""
+    require_role(actor, REGISTRY_EDITORS, action="household.member_join")
+    household = household_get_for_user(user=actor, household_id=household_id)
+    person = person_get_for_user(user=actor, person_id=person_id)
+    return household_add_member(
+        actor=actor, household=household, person=person, relationship=relationship, joined_on=joined_on
+    )
+
+
+@transaction.atomic
+def household_member_leave(*, actor, household_id: int, person_id: int, left_on: dt.date, reason: str) -> Membership:
+    """A staff member records a leave. The person is found through the household's history, so
+    someone who has moved to another region can still be recorded as having left."""
+    require_role(actor, REGISTRY_EDITORS, action="household.member_leave")
+    household = household_get_for_user(user=actor, household_id=household_id)
+    membership = next((m for m in household.memberships.all() if m.person_id == person_id), None)
+    if membership is None:
+        raise PersonNotFound(
+            _("该家庭没有此成员：%(p)s") % {"p": person_id}, person_id=str(person_id), household_id=str(household_id)
+        )
+    return household_remove_member(
+        actor=actor, household=household, person=membership.person, left_on=left_on, reason=reason
+    )

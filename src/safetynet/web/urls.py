@@ -6,7 +6,14 @@ from safetynet.web import views
 app_name = "web"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    path("regions/", views.region_browse, name="regions"),
+    path("regions/<str:code>/", views.region_browse, name="region"),
+    path("households/", views.household_list, name="households"),
+    path("households/<int:pk>/", views.household_detail, name="household"),
+    path("persons/", views.person_list, name="persons"),
+    path("persons/<int:pk>/", views.person_detail, name="person"),
+    path("persons/<int:pk>/full/", views.person_reveal, name="person_reveal"),
 ]

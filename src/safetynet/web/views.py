@@ -1,7 +1,177 @@
+"""The web shell's pages. Each view parses input, calls one selector and renders; access is
+decided by the selectors (region scope) and typed errors become pages here."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationFailed
+from safetynet.regions.errors import RegionNotFound
+from safetynet.regions.selectors import (
+    region_breadcrumb_for_user,
+    region_children,
+    region_communities_for_user,
+    region_get_for_user,
+)
+from safetynet.registry.selectors import (
+    household_get_for_user,
+    household_summaries_for_user,
+    person_full_record,
+    person_get_for_user,
+    person_list_for_user,
+    person_memberships,
+    person_view,
+    registry_counts_by_region_for_user,
+)
+from safetynet.web import navigation
+from safetynet.web.forms import LoginForm
+
+PAGE_SIZE = 20
 
 
-@login_required
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page_view(view):
+    """Sign-in required; a typed refusal from the domain becomes a page in plain words."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as e:
+            return _error(request, e, _("未找到"), 404)
+        except PermissionDenied as e:
+            return _error(request, e, _("无权访问"), 403)
+        except ValidationFailed as e:
+            return _error(request, e, _("输入有误"), 400)
+
+    return login_required(wrapper)
+
+
+def _error(request, error: SafetyNetError, title: str, status: int):
+    return render(request, "web/error.html", {"title": title, "message": error.message}, status=status)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@page_view
 def home(request):
-    return render(request, "web/home.html", {})
+    user = request.user
+    context = {"links": navigation.links_for(user), "upcoming": navigation.upcoming_for(user)}
+    if navigation.reads_registry(user):
+        context["counts"] = registry_counts_by_region_for_user(user=user, regions=[user.region])[
+            user.region.code
+        ]
+    return render(request, "web/home.html", context)
+
+
+@page_view
+def region_browse(request, code: str | None = None):
+    user = request.user
+    if code is None:
+        if user.region_id is None:
+            raise RegionNotFound(_("您的账户未绑定行政区划"))
+        code = user.region.code
+    region = region_get_for_user(user=user, code=code)
+    children = list(region_children(region=region))
+    counts = registry_counts_by_region_for_user(user=user, regions=[region, *children])
+    return render(
+        request,
+        "web/regions.html",
+        {
+            "region": region,
+            "breadcrumb": region_breadcrumb_for_user(user=user, region=region),
+            "counts": counts[region.code],
+            "children": [(child, counts[child.code]) for child in children],
+        },
+    )
+
+
+@page_view
+def household_list(request):
+    user = request.user
+    community = request.GET.get("community", "").strip()
+    communities = list(region_communities_for_user(user=user))
+    households = household_summaries_for_user(user=user, region_code=community or None)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/households.html",
+        {"page": page, "communities": communities, "community": community},
+    )
+
+
+@page_view
+def household_detail(request, pk: int):
+    household = household_get_for_user(user=request.user, household_id=pk)
+    memberships = list(household.memberships.all())
+    current = [(m, person_view(person=m.person)) for m in memberships if m.left_on is None]
+    return render(
+        request,
+        "web/household.html",
+        {"household": household, "current": current, "history": memberships},
+    )
+
+
+@page_view
+def person_list(request):
+    q = request.GET.get("q", "").strip()
+    persons = person_list_for_user(user=request.user, q=q)
+    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [person_view(person=p) for p in page.object_list]
+    return render(request, "web/persons.html", {"page": page, "q": q})
+
+
+@page_view
+def person_detail(request, pk: int):
+    person = person_get_for_user(user=request.user, person_id=pk)
+    return _person_page(request, person_view(person=person))
+
+
+def _person_page(request, view, *, error: str = "", purpose: str = "", status: int = 200):
+    return render(
+        request,
+        "web/person.html",
+        {
+            "person": view.person,
+            "view": view,
+            "memberships": person_memberships(person=view.person),
+            "error": error,
+            "purpose": purpose,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@page_view
+def person_reveal(request, pk: int):
+    """查看完整信息: with a stated purpose, the unmasked identifiers (the view is audited)."""
+    purpose = request.POST.get("purpose", "")
+    try:
+        view = person_full_record(user=request.user, person_id=pk, purpose=purpose)
+        error, status = "", 200
+    except ValidationFailed as e:
+        view = person_view(person=person_get_for_user(user=request.user, person_id=pk))
+        error, status = e.message, 422
+    if _is_htmx(request):
+        return render(
+            request,
+            "web/partials/identifiers.html",
+            {"view": view, "error": error, "purpose": purpose},
+            status=status,
+        )
+    return _person_page(request, view, error=error, purpose=purpose, status=status)

@@ -1,0 +1,84 @@
+"""Browser tests: Debian's Chromium through Playwright against the live server."""
+
+import pytest
+
+from safetynet.audit.models import AuditEvent
+from safetynet.core.masking import mask_id_number
+from safetynet.core.testing import PASSWORD, Role, make_household, make_region_tree, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def scene(transactional_db):
+    tree = make_region_tree()
+    worker = make_user(Role.COMMUNITY_WORKER, tree.east, username="east-worker")
+    household = make_household(tree.east_community, members=3)
+    return worker, household
+
+
+def test_wrong_password_shows_chinese_error_and_right_one_lands_on_home(
+    live_server, new_page, browser_login, scene
+):
+    worker, _ = scene
+    page = new_page(width=360, height=800)
+    # when the password is wrong
+    browser_login(page, worker.username, "not-the-password")
+    # then
+    assert "用户名或密码不正确" in page.get_by_test_id("login-error").inner_text()
+    # when it is right
+    browser_login(page, worker.username, PASSWORD)
+    # then
+    assert page.url == f"{live_server.url}/"
+    assert page.locator("h1").inner_text() == "工作台"
+    assert "社区专干/网格员" in page.get_by_test_id("who").inner_text()
+
+
+def test_household_page_at_360px_is_masked_fits_and_reveals_with_a_purpose(
+    live_server, new_page, browser_login, scene
+):
+    worker, household = scene
+    person = household.memberships.order_by("id").first().person
+    page = new_page(width=360, height=800)
+    browser_login(page, worker.username, PASSWORD)
+    # given the household page on a small phone
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    card = page.locator(f"#person-{person.pk}")
+    # then the ID is masked and nothing scrolls sideways
+    assert card.get_by_test_id("id-number").inner_text() == mask_id_number(person.id_number)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # when the worker asks without a purpose, then a Chinese error and no audit event
+    card.locator("summary").click()
+    card.get_by_role("button", name="确认查看").click()
+    assert "须说明事由" in card.get_by_test_id("purpose-error").inner_text()
+    assert not AuditEvent.objects.filter(action="person.view_full").exists()
+    # when a purpose is stated
+    card.locator("input[name=purpose]").fill("入户调查核实身份")
+    card.get_by_role("button", name="确认查看").click()
+    # then the full ID replaces the masked one in place (htmx), and the view is audited
+    card.get_by_text(person.id_number).wait_for()
+    assert card.get_by_test_id("id-number").inner_text() == person.id_number
+    assert page.url == f"{live_server.url}/households/{household.pk}/"
+    assert list(AuditEvent.objects.filter(action="person.view_full").values_list("purpose", flat=True)) == [
+        "入户调查核实身份"
+    ]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_large_mode_enlarges_type_is_remembered_and_still_fits_360px(
+    live_server, new_page, browser_login, scene
+):
+    worker, household = scene
+    page = new_page(width=360, height=800)
+    browser_login(page, worker.username, PASSWORD)
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    font_size = "parseFloat(getComputedStyle(document.body).fontSize)"
+    assert page.evaluate(font_size) >= 18
+    # when
+    page.click("#large-toggle")
+    # then
+    assert page.evaluate(font_size) >= 22
+    assert page.get_attribute("#large-toggle", "aria-pressed") == "true"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.reload()
+    assert page.evaluate(font_size) >= 22
