@@ -102,7 +102,7 @@ def _parse(name: str, spec: dict) -> Source:
         link_columns=dict(spec.get("link_columns", {})),
     )
     names = {c.name for c in columns}
-    for needed in [source.person_key, source.as_of_column, *(f.column for f in facts)]:
+    for needed in [source.person_key, source.as_of_column, *(f.column for f in facts), *source.link_columns.values()]:
         if needed not in names:
             raise ValueError(f"source {name}: {needed} is not a declared column")
     return source

@@ -58,3 +58,52 @@ class QuarantinedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}#{self.row_number}: {self.reason_code}"
+
+
+class LinkReviewStatus(models.TextChoices):
+    PENDING = "pending", _("待核对")
+    CONFIRMED = "confirmed", _("已确认")
+    REJECTED = "rejected", _("已否定")
+
+
+class LinkReview(TimeStampedModel):
+    """A quarantined row whose ID number was wrong and whose probabilistic link to a registry
+    person was not confident enough to accept (人工核对队列). A clerk confirms the person or
+    rejects the link; the row itself stays quarantined in its immutable batch."""
+
+    batch = models.ForeignKey(SourceBatch, on_delete=models.PROTECT, related_name="link_reviews")
+    row_number = models.PositiveIntegerField(_("行号"))
+    candidate = models.ForeignKey(
+        "registry.Person", verbose_name=_("候选人员"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    probability = models.FloatField(_("匹配概率"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=LinkReviewStatus.choices, default=LinkReviewStatus.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("核对人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("核对时间"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="one_link_review_per_row"),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="link_review_decided_at_iff_decided",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="confirmed") | models.Q(candidate__isnull=False),
+                name="link_review_confirmed_has_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(probability__isnull=True) | models.Q(probability__gte=0, probability__lte=1),
+                name="link_review_probability_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}#{self.row_number}: {self.status}"

@@ -5,6 +5,11 @@ place inside the transaction that records the batch, just before it commits. A c
 that leaves the lake and the database as they were (at worst a stray ``.tmp`` or an unlisted
 file that no batch names, which readers never see).
 Re-sending the same bytes is a no-op. Nothing is dropped: ``received = accepted + quarantined``.
+
+A row whose only fault is its ID number is linked to a registry person (``linkage``): with a
+confident link it lands under the person's ID number, keeping what was sent in ``_linked_from``
+and the probability in ``_match_probability`` (both null for rows matched directly); otherwise
+it is quarantined as ``link.review`` and queued for a clerk (:class:`LinkReview`).
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
+from safetynet.core.masking import mask_id_number
+from safetynet.registry.models import Person
+from safetynet.sources import linkage
 from safetynet.sources.catalogue import Source, source_get
-from safetynet.sources.errors import FileRefused
-from safetynet.sources.models import QuarantinedRow, SourceBatch
+from safetynet.sources.errors import FileRefused, LinkReviewAlreadyDecided, LinkReviewNotFound
+from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow, SourceBatch
 from safetynet.sources.validation import reasons_sql, typed_sql
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -210,8 +218,11 @@ def source_ingest(
     as_of: dt.date | None = None,
     encoding: str = "utf-8",
     progress: bool = False,
+    file_name: str | None = None,
 ) -> IngestResult:
-    """Validate and land one file of ``source_name``; see the module docstring for guarantees."""
+    """Validate and land one file of ``source_name``; see the module docstring for guarantees.
+
+    ``file_name`` is the name the sender gave the file when ``path`` is a temporary copy."""
     started = time.perf_counter()
     source = source_get(source_name)
     path = Path(path)
@@ -242,10 +253,16 @@ def source_ingest(
     try:
         con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
         structural = LOADERS[fmt](con, source, work_path)
-        con.execute(f"CREATE TABLE checked AS SELECT *, {reasons_sql(source)} AS _reasons FROM raw")
+        key_reasons = reasons_sql(source, only=source.person_key)
+        con.execute(
+            f"CREATE TABLE checked AS SELECT *, {reasons_sql(source)} AS _reasons, "
+            f"len({key_reasons}) AS _key_faults FROM raw"
+        )
         n_ok, n_bad = con.execute(
             "SELECT count(*) FILTER (len(_reasons) = 0), count(*) FILTER (len(_reasons) > 0) FROM checked"
         ).fetchone()
+        links = _link_key_faulty_rows(con, source)
+        n_linked = con.execute("SELECT count(*) FROM accepted_links").fetchone()[0]
         received = n_ok + n_bad + len(structural)
         if received == 0:
             raise FileRefused(_("文件没有数据行"), code="source.empty")
@@ -257,15 +274,21 @@ def source_ingest(
         final = _batch_dir(source) / f"{batch_id}.parquet"
         tmp = final.with_suffix(".parquet.tmp")
         typed = ", ".join(typed_sql(c) for c in source.columns)
+        key = f'"{source.person_key}"'
         con.execute(
-            f"COPY (SELECT {_lit(batch_id)} AS _batch, _row, {typed} FROM checked "
-            f"WHERE len(_reasons) = 0 ORDER BY _row) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)"
+            f"CREATE VIEW landing AS SELECT c.* REPLACE (coalesce(a.person_id_number, c.{key}) AS {key}), "
+            f"CASE WHEN a._row IS NOT NULL THEN c.{key} END AS _linked_from, a.match_probability AS _match_probability "
+            "FROM checked c LEFT JOIN accepted_links a USING (_row) WHERE len(c._reasons) = 0 OR a._row IS NOT NULL"
+        )
+        con.execute(
+            f"COPY (SELECT {_lit(batch_id)} AS _batch, _row, {typed}, _linked_from, _match_probability FROM landing "
+            f"ORDER BY _row) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)"
         )
         packed = ", ".join(f'"{c.name}" := "{c.name}"' for c in source.columns)
         bad_rows = (
             con.execute(
                 f"SELECT _row, _reasons, to_json(struct_pack({packed})) FROM checked "
-                "WHERE len(_reasons) > 0 ORDER BY _row"
+                "WHERE len(_reasons) > 0 AND _row NOT IN (SELECT _row FROM accepted_links) ORDER BY _row"
             ).fetchall()
             if n_bad
             else []
@@ -275,7 +298,12 @@ def source_ingest(
         if transcoded is not None:
             transcoded.unlink(missing_ok=True)
 
-    quarantine = [_quarantine_row(row, reasons, raw) for row, reasons, raw in bad_rows]
+    quarantine = [_quarantine_row(row, reasons, raw, links.get(row)) for row, reasons, raw in bad_rows]
+    reviews = [
+        LinkReview(row_number=row, candidate_id=link["person_id"], probability=link["match_probability"])
+        for row, link in links.items()
+        if not link["accepted"]
+    ]
     quarantine += [
         QuarantinedRow(row_number=row, reason_code=reason.split("|", 1)[0], reason=reason.split("|", 1)[1], raw={"line": line})
         for row, reason, line in structural
@@ -285,13 +313,13 @@ def source_ingest(
             batch = SourceBatch.objects.create(
                 batch_id=batch_id,
                 source=source.name,
-                file_name=path.name,
+                file_name=(file_name or path.name)[:255],
                 file_format=fmt,
                 content_sha256=sha,
                 as_of=as_of,
                 received=received,
-                accepted=n_ok,
-                quarantined=n_bad + len(structural),
+                accepted=n_ok + n_linked,
+                quarantined=n_bad - n_linked + len(structural),
                 lake_path=str(final.relative_to(settings.LAKE_DIR)),
                 submitted_by=actor if getattr(actor, "pk", None) else None,
                 seconds=time.perf_counter() - started,
@@ -299,6 +327,9 @@ def source_ingest(
             for q in quarantine:
                 q.batch = batch
             QuarantinedRow.objects.bulk_create(quarantine, batch_size=5000)
+            for r in reviews:
+                r.batch = batch
+            LinkReview.objects.bulk_create(reviews, batch_size=5000)
             superseded = 0
             if source.mode == "snapshot":
                 superseded = (
@@ -310,7 +341,12 @@ def source_ingest(
                 actor=actor,
                 action="source.ingest",
                 target=batch,
-                data={**IngestResult(batch, False).as_dict(), "superseded": superseded},
+                data={
+                    **IngestResult(batch, False).as_dict(),
+                    "superseded": superseded,
+                    "linked": n_linked,
+                    "link_review": len(reviews),
+                },
             )
             os.replace(tmp, final)
     except BaseException:
@@ -323,8 +359,103 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _quarantine_row(row: int, reasons: list[str], raw_json: str) -> QuarantinedRow:
+def _quarantine_row(row: int, reasons: list[str], raw_json: str, link: dict | None) -> QuarantinedRow:
     codes, messages = zip(*(r.split("|", 1) for r in reasons), strict=True)
-    return QuarantinedRow(
-        row_number=row, reason_code=codes[0], reason="；".join(messages), raw=json.loads(raw_json)
+    code, reason = codes[0], "；".join(messages)
+    if link is not None:
+        code, reason = "link.review", reason + "；" + _link_review_reason(link)
+    return QuarantinedRow(row_number=row, reason_code=code, reason=reason, raw=json.loads(raw_json))
+
+
+def _link_key_faulty_rows(con: duckdb.DuckDBPyConnection, source: Source) -> dict[int, dict]:
+    """Link the rows whose only fault is the person key; leaves table ``accepted_links`` in
+    ``con`` and returns every linked-or-reviewed row's result by row number."""
+    rows = pa.Table.from_pylist([], schema=linkage.RESULT_SCHEMA)
+    if source.column(source.person_key).type == "id_number":
+        con.execute(
+            "CREATE TABLE link_candidates AS "
+            + linkage.candidates_sql(source, "checked")
+            + " WHERE len(_reasons) > 0 AND len(_reasons) = _key_faults"
+        )
+        faulty = con.sql("SELECT * FROM link_candidates").to_arrow_table()
+        if faulty.num_rows:
+            rows = linkage.link_rows(faulty)
+    threshold = linkage.link_threshold()
+    results = {}
+    for r in rows.to_pylist():
+        r["accepted"] = linkage.accepted(r, threshold)
+        r["threshold"] = threshold
+        results[r["unique_id"]] = r
+    accepted = pa.table(
+        {
+            "_row": pa.array([r for r, x in results.items() if x["accepted"]], pa.int64()),
+            "person_id_number": pa.array([x["person_id_number"] for x in results.values() if x["accepted"]], pa.string()),
+            "match_probability": pa.array([x["match_probability"] for x in results.values() if x["accepted"]], pa.float64()),
+        }
     )
+    con.register("accepted_links_arrow", accepted)
+    con.execute("CREATE TABLE accepted_links AS SELECT * FROM accepted_links_arrow")
+    return results
+
+
+def _link_review_reason(link: dict) -> str:
+    if link["person_id"] is None:
+        return _("系统未找到可能对应的登记人员，待人工核对")
+    who = f"{link['person_name']}({mask_id_number(link['person_id_number'])})"
+    values = {"who": who, "p": link["match_probability"], "t": link["threshold"]}
+    if link["match_probability"] >= link["threshold"]:
+        return _("系统匹配到的最可能人员为 %(who)s 概率 %(p).2f，但另有人员概率 %(r).2f，无法确定，待人工核对") % {
+            **values,
+            "r": link["runner_up_probability"],
+        }
+    return _("系统匹配到的最可能人员为 %(who)s 概率 %(p).2f，低于阈值 %(t).2f，待人工核对") % values
+
+
+@transaction.atomic
+def link_review_decide(*, review_id: int, actor, person_id: int | None, note: str = "") -> LinkReview:
+    """A clerk's decision on a queued link: ``person_id`` confirms that person (the proposed
+    candidate or another one), ``None`` rejects the link."""
+    review = LinkReview.objects.select_for_update().filter(pk=review_id).first()
+    if review is None:
+        raise LinkReviewNotFound(_("待核对记录不存在：%(id)s") % {"id": review_id}, review_id=review_id)
+    if review.status != LinkReviewStatus.PENDING:
+        raise LinkReviewAlreadyDecided(
+            _("该记录已核对（%(s)s），不能重复核对") % {"s": review.get_status_display()}, review_id=review_id
+        )
+    proposed = review.candidate_id
+    if person_id is not None:
+        if not Person.objects.filter(pk=person_id).exists():
+            raise LinkReviewNotFound(_("人员不存在：%(id)s") % {"id": person_id}, person_id=person_id)
+        review.candidate_id = person_id
+        review.status = LinkReviewStatus.CONFIRMED
+    else:
+        review.status = LinkReviewStatus.REJECTED
+    review.decided_by = actor if getattr(actor, "pk", None) else None
+    review.decided_at = timezone.now()
+    review.note = note
+    review.save(update_fields=["candidate", "status", "decided_by", "decided_at", "note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"source.link_review.{review.status}",
+        target=review,
+        data={
+            "batch": review.batch.batch_id,
+            "row_number": review.row_number,
+            "proposed_person_id": proposed,
+            "person_id": review.candidate_id,
+            "probability": review.probability,
+            "note": note,
+        },
+    )
+    return review
+
+
+def source_ingest_folder(*, folder: Path | str, actor=None, progress: bool = False) -> list[IngestResult]:
+    """Ingest every file under ``folder/<source>/`` in name order (a drop folder, as departments'
+    SFTP exchanges are laid out). Files already ingested are no-ops, so a rerun changes nothing."""
+    folder = Path(folder)
+    results = []
+    for source_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for path in sorted(p for p in source_dir.iterdir() if p.suffix.lower() in FORMATS):
+            results.append(source_ingest(source_name=source_dir.name, path=path, actor=actor, progress=progress))
+    return results

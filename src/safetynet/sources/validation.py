@@ -89,9 +89,10 @@ def _column_checks(col: Column) -> list[str]:
     return checks
 
 
-def reasons_sql(source: Source) -> str:
-    """A list expression of the row's reasons (empty when the row is valid)."""
-    checks = [c for col in source.columns for c in _column_checks(col)]
+def reasons_sql(source: Source, *, only: str | None = None) -> str:
+    """A list expression of the row's reasons (empty when the row is valid); ``only`` limits the
+    checks to one column (ingestion uses it to find rows whose only fault is the person key)."""
+    checks = [c for col in source.columns if only in (None, col.name) for c in _column_checks(col)]
     return f"list_filter([{', '.join(checks)}]::VARCHAR[], lambda x: x IS NOT NULL)"
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.errors import FileRefused, UnknownSource
-from safetynet.sources.models import QuarantinedRow, SourceBatch
+from safetynet.sources.models import LinkReview, QuarantinedRow, SourceBatch
 from safetynet.sources.services import source_ingest
 
 GOOD_ID = make_resident_id("990101", dt.date(1980, 5, 17), 12, "F")
@@ -54,12 +54,17 @@ def test_good_and_bad_rows_reconcile_and_bad_ones_say_why(lake, tmp_path):
     batch = result.batch
     assert (batch.received, batch.accepted, batch.quarantined) == (5, 2, 3)
     reasons = {q.row_number: (q.reason_code, q.reason) for q in QuarantinedRow.objects.filter(batch=batch)}
-    assert reasons[3][0] == "id.checksum" and BAD_CHECK in reasons[3][1]
+    # the wrong check digit is the row's only fault, so it was offered to linkage; with no
+    # registry persons to link to, it waits for a clerk, its validation reason kept
+    assert reasons[3][0] == "link.review" and BAD_CHECK in reasons[3][1] and "校验位错误" in reasons[3][1]
+    review = LinkReview.objects.get(batch=batch)
+    assert (review.row_number, review.candidate_id, review.status) == (3, None, "pending")
     assert reasons[4][0] == "negative" and "不能为负数" in reasons[4][1]
     assert reasons[5][0] == "date" and "2026-13-01" in reasons[5][1]
     # and the landed Parquet holds the typed good rows with their file row numbers
     table = pq.read_table(lake / batch.lake_path)
     assert table.column("_row").to_pylist() == [1, 2]
+    assert table.column("_linked_from").null_count == 2
     assert table.column("wage_income").to_pylist()[0] == pytest.approx(3200.50)
     assert table.schema.field("reported_on").type == pa.date32()
     assert batch.as_of == dt.date(2026, 10, 31)

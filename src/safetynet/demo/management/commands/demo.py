@@ -20,6 +20,7 @@ class Command(BaseCommand):
             self.stdout.write("示范市已存在，跳过生成。demo city present; generation skipped")
         else:
             call_command("demo_data", households=households, seed=seed, quiet=verbosity < 1, stdout=self.stdout)
+        self._batch_steps()
         try:
             accounts = demo_accounts_ensure(password=DEMO_PASSWORD)
         except SafetyNetError as exc:
@@ -33,3 +34,20 @@ class Command(BaseCommand):
         self.stdout.write("")
         if not no_serve:
             call_command("runserver", "127.0.0.1:8000", use_reloader=False)
+
+    def _batch_steps(self) -> None:
+        """The platform's batch jobs over the demo city: land the departments' extracts."""
+        from django.conf import settings
+
+        from safetynet.sources.services import source_ingest_folder
+
+        incoming = settings.LAKE_DIR / "incoming"
+        if not incoming.is_dir():
+            return
+        self.stdout.write("接入部门数据 ingesting departmental extracts:")
+        for result in source_ingest_folder(folder=incoming):
+            b = result.batch
+            note = "（已接入 already landed）" if result.duplicate else ""
+            self.stdout.write(
+                f"  {b.source:<24} 收到 {b.received:>7} = 入库 {b.accepted:>7} + 隔离 {b.quarantined:>5}{note}"
+            )

@@ -1,0 +1,63 @@
+"""Reads of the data hub: the catalogue with its latest batches, batches and their quality.
+
+Source batches are city-wide departmental data, not region records: who may see them is
+decided by role (:data:`SOURCE_READERS`), and quarantined rows show identifiers masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from safetynet.accounts.roles import Role
+from safetynet.core.access import require_role
+from safetynet.core.errors import NotFound
+from safetynet.sources.catalogue import Source, catalogue
+from safetynet.sources.models import QuarantinedRow, SourceBatch
+
+SOURCE_READERS = frozenset({Role.ADMIN, Role.DATA_PROVIDER, Role.VERIFICATION_CENTRE, Role.SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class SourceOverview:
+    source: Source
+    batches: int
+    latest: SourceBatch | None
+
+
+def source_overview_for_user(*, user) -> list[SourceOverview]:
+    require_role(user, SOURCE_READERS, action="sources.view")
+    counts = dict(SourceBatch.objects.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
+    latest: dict[str, SourceBatch] = {}
+    for batch in SourceBatch.objects.filter(superseded_by__isnull=True).order_by("source", "-as_of", "-created_at"):
+        latest.setdefault(batch.source, batch)
+    return [SourceOverview(s, counts.get(name, 0), latest.get(name)) for name, s in catalogue().items()]
+
+
+def batch_list_for_user(*, user, source: str | None = None) -> QuerySet[SourceBatch]:
+    require_role(user, SOURCE_READERS, action="sources.view")
+    qs = SourceBatch.objects.select_related("submitted_by", "superseded_by")
+    return qs.filter(source=source) if source else qs
+
+
+def batch_get_for_user(*, user, batch_id: str) -> SourceBatch:
+    batch = batch_list_for_user(user=user).filter(batch_id=batch_id).first()
+    if batch is None:
+        raise NotFound("未找到该数据批次", code="source.batch_not_found", batch_id=batch_id)
+    return batch
+
+
+def quarantine_summary(*, batch: SourceBatch) -> list[dict]:
+    """How many rows each reason quarantined, most frequent first (数据质量)."""
+    return list(
+        QuarantinedRow.objects.filter(batch=batch)
+        .values("reason_code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason_code")
+    )
+
+
+def quarantine_rows(*, batch: SourceBatch, reason_code: str | None = None) -> QuerySet[QuarantinedRow]:
+    qs = QuarantinedRow.objects.filter(batch=batch)
+    return qs.filter(reason_code=reason_code) if reason_code else qs

@@ -1,0 +1,146 @@
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from safetynet.audit.models import AuditEvent
+from safetynet.core.testing import Role, make_person, make_user
+from safetynet.sources import linkage
+from safetynet.sources.errors import LinkReviewAlreadyDecided
+from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow
+from safetynet.sources.services import link_review_decide, source_ingest
+
+HEADER = "id_number,name,employer_credit_code,employer_name,period,wage_income,tax_withheld,reported_on\n"
+
+
+def _row(id_number: str, name: str, wage: str = "3200.50") -> str:
+    return f"{id_number},{name},91990100MA0000001X,示范厂,2026-10,{wage},0,2026-10-31\n"
+
+
+def _one_digit_off(id_number: str, position: int) -> str:
+    # The check digit is kept, so the number no longer validates (MOD 11-2 catches every
+    # single-digit error).
+    digit = str((int(id_number[position]) + 3) % 10)
+    return id_number[:position] + digit + id_number[position + 1 :]
+
+
+@pytest.fixture
+def lake(settings, tmp_path):
+    settings.LAKE_DIR = tmp_path / "lake"
+    return settings.LAKE_DIR
+
+
+@pytest.fixture
+def registry(tree):
+    persons = {
+        "zhang": make_person(tree.east_community, name="张三", birth_date=dt.date(1980, 5, 17), sex="F"),
+        "li_1": make_person(tree.east_community, name="李四", birth_date=dt.date(1975, 1, 2), sex="M"),
+        "li_2": make_person(tree.west_community, name="李四", birth_date=dt.date(1990, 8, 9), sex="M"),
+    }
+    for i in range(12):
+        make_person(tree.east_community_2, name=f"王{'伟芳娜敏静丽强磊军洋勇艳'[i]}", birth_date=dt.date(1960 + i, 3, 1 + i))
+    return persons
+
+
+@pytest.mark.django_db
+def test_a_one_digit_id_typo_links_to_the_right_person_and_says_so(lake, tmp_path, registry):
+    # given a wage file with a directly matching row and a row whose ID has one wrong birth-date digit
+    zhang, li = registry["zhang"], registry["li_1"]
+    typo = _one_digit_off(zhang.id_number, 12)
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row(li.id_number, "李四") + _row(typo, "张三"), encoding="utf-8")
+    # when it is ingested
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    # then both rows land, the typo under the registry's number, citing what was sent and how sure
+    assert (batch.received, batch.accepted, batch.quarantined) == (2, 2, 0)
+    rows = pq.read_table(lake / batch.lake_path).to_pylist()
+    assert [r["id_number"] for r in rows] == [li.id_number, zhang.id_number]
+    assert rows[0]["_linked_from"] is None and rows[0]["_match_probability"] is None
+    assert rows[1]["_linked_from"] == typo
+    assert rows[1]["_match_probability"] >= linkage.DEFAULT_THRESHOLD
+    assert not LinkReview.objects.exists()
+    event = AuditEvent.objects.get(action="source.ingest")
+    assert event.data["linked"] == 1 and event.data["link_review"] == 0
+
+
+@pytest.mark.django_db
+def test_a_transposed_id_links_and_a_stricter_threshold_sends_it_to_review(lake, tmp_path, registry, settings):
+    zhang = registry["zhang"]
+    d = zhang.id_number
+    swapped = next(d[:i] + d[i + 1] + d[i] + d[i + 2 :] for i in range(14, 6, -1) if d[i] != d[i + 1])
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row(swapped, "张三"), encoding="utf-8")
+    candidates = pa.Table.from_pylist(
+        [{"unique_id": 1, "id_number": swapped, "name": "张三", "birth_digits": swapped[6:14]}],
+        schema=linkage.CANDIDATE_SCHEMA,
+    )
+    links = linkage.link_rows(candidates).to_pylist()
+    assert links[0]["person_id"] == zhang.pk
+    p = links[0]["match_probability"]
+    assert p >= linkage.DEFAULT_THRESHOLD
+
+    # when the threshold is set above the link's probability, the row is not accepted
+    settings.SAFETYNET_LINK_THRESHOLD = (1 + p) / 2 if p < 1 else 1.01
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    assert (batch.received, batch.accepted, batch.quarantined) == (1, 0, 1)
+    q = QuarantinedRow.objects.get(batch=batch)
+    assert q.reason_code == "link.review"
+    assert "张三(" in q.reason and "低于阈值" in q.reason
+    assert LinkReview.objects.get(batch=batch).candidate_id == zhang.pk
+
+
+@pytest.mark.django_db
+def test_a_wrong_id_with_a_name_two_persons_share_is_not_guessed(lake, tmp_path, registry):
+    # given a row whose ID is not an ID at all and whose name belongs to two registry persons
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row("4401", "李四") + _row("", "李四", wage="-1"), encoding="utf-8")
+    # when it is ingested
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    # then it is quarantined for review with the most likely candidate and its low probability;
+    # the row with a second fault (negative wage) is quarantined for that fault, not linked
+    assert (batch.received, batch.accepted, batch.quarantined) == (2, 0, 2)
+    reasons = dict(QuarantinedRow.objects.filter(batch=batch).values_list("row_number", "reason_code"))
+    assert reasons == {1: "link.review", 2: "missing"}
+    review = LinkReview.objects.get()
+    assert (review.batch_id, review.row_number, review.status) == (batch.pk, 1, LinkReviewStatus.PENDING)
+    assert review.candidate_id in {registry["li_1"].pk, registry["li_2"].pk}
+    assert review.probability < linkage.DEFAULT_THRESHOLD
+    assert "4401" in QuarantinedRow.objects.get(batch=batch, row_number=1).reason
+
+
+@pytest.mark.django_db
+def test_a_clerk_confirms_a_review_and_the_decision_is_audited(lake, tmp_path, registry, tree):
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row("4401", "李四"), encoding="utf-8")
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    review = LinkReview.objects.get(batch=batch)
+    clerk = make_user(Role.VERIFICATION_CENTRE, tree.city)
+    chosen = registry["li_2"]
+    # when the clerk confirms the other 李四
+    decided = link_review_decide(review_id=review.pk, actor=clerk, person_id=chosen.pk, note="经电话核实")
+    # then the review records who decided what, and an audit event says the same
+    decided.refresh_from_db()
+    assert (decided.status, decided.candidate_id, decided.decided_by_id) == ("confirmed", chosen.pk, clerk.pk)
+    assert decided.decided_at is not None
+    event = AuditEvent.objects.get(action="source.link_review.confirmed")
+    assert event.actor_id == clerk.pk and event.target_id == str(review.pk)
+    assert event.data["person_id"] == chosen.pk and event.data["proposed_person_id"] == review.candidate_id
+    # and a second decision is refused
+    with pytest.raises(LinkReviewAlreadyDecided) as err:
+        link_review_decide(review_id=review.pk, actor=clerk, person_id=None, note="")
+    assert err.value.code == "source.link_review.decided"
+
+
+@pytest.mark.django_db
+def test_a_rejected_review_keeps_the_row_quarantined(lake, tmp_path, registry, tree):
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row("4401", "李四"), encoding="utf-8")
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    review = LinkReview.objects.get(batch=batch)
+    clerk = make_user(Role.VERIFICATION_CENTRE, tree.city)
+    link_review_decide(review_id=review.pk, actor=clerk, person_id=None, note="非本市人员")
+    review.refresh_from_db()
+    assert review.status == LinkReviewStatus.REJECTED
+    assert AuditEvent.objects.filter(action="source.link_review.rejected", target_id=str(review.pk)).count() == 1
+    assert QuarantinedRow.objects.filter(batch=batch, reason_code="link.review").count() == 1
