@@ -1,0 +1,106 @@
+"""Connecting to the engine's backend: DuckDB in-process (default) or Spark.
+
+The choice comes from the ``name`` argument, else the ``SAFETYNET_ENGINE`` environment
+variable, else ``duckdb``. One connection per backend is created per process and reused:
+the Spark session in particular is expensive to start (tens of seconds for the JVM).
+``SAFETYNET_SPARK_MASTER`` (default ``local[2]``) points Spark at a cluster in production.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+
+import ibis
+from django.utils.translation import gettext as _
+
+from safetynet.engine.errors import UnknownBackend
+
+BACKENDS = ("duckdb", "spark")
+DEFAULT = "duckdb"
+
+_lock = threading.RLock()
+_connections: dict[str, ibis.BaseBackend] = {}
+
+
+def backend_name(name: str | None = None) -> str:
+    """The backend to use: ``name`` if given, else ``$SAFETYNET_ENGINE``, else DuckDB."""
+    chosen = (name or os.environ.get("SAFETYNET_ENGINE") or DEFAULT).strip().lower()
+    if chosen not in BACKENDS:
+        raise UnknownBackend(
+            _("未知的计算引擎：%(name)s。可用：%(names)s") % {"name": chosen, "names": "、".join(BACKENDS)},
+        )
+    return chosen
+
+
+def connect(name: str | None = None) -> ibis.BaseBackend:
+    """The process's shared Ibis connection to the chosen backend (created on first use)."""
+    chosen = backend_name(name)
+    with _lock:
+        con = _connections.get(chosen)
+        if con is None:
+            con = _duckdb() if chosen == "duckdb" else _spark()
+            _connections[chosen] = con
+        return con
+
+
+def engine_lock() -> threading.RLock:
+    """Held while a computation runs: a DuckDB connection serves one query at a time."""
+    return _lock
+
+
+def _duckdb() -> ibis.BaseBackend:
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
+
+
+def spark_session():
+    """The one SparkSession of this process: quiet, UTC, few shuffle partitions (small jobs)."""
+    os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master(os.environ.get("SAFETYNET_SPARK_MASTER", "local[2]"))
+        .appName("safetynet-engine")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", os.environ.get("SAFETYNET_SPARK_PARTITIONS", "4"))
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # to_json keeps null fields, as DuckDB does: a fact's detail is the same on both.
+        .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
+        .config("spark.driver.memory", os.environ.get("SAFETYNET_SPARK_DRIVER_MEMORY", "4g"))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _spark() -> ibis.BaseBackend:
+    return ibis.pyspark.connect(spark_session())
+
+
+@contextlib.contextmanager
+def materialised(con: ibis.BaseBackend, expr: ibis.Table) -> Iterator[ibis.Table]:
+    """``expr`` computed once and kept for the block (read by several queries), then released.
+
+    DuckDB holds it as a temporary table (dropped by name: Ibis 12's own release emits an empty
+    ``DROP`` under DuckDB 2); Spark caches the DataFrame behind a temporary view.
+    """
+    if con.name == "duckdb":
+        name = f"_materialised_{uuid.uuid4().hex}"
+        table = con.create_table(name, expr, temp=True)
+        try:
+            yield table
+        finally:
+            con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+    else:
+        # Ibis's Spark cache compiles the query without registering in-memory tables first.
+        con._run_pre_execute_hooks(expr)
+        with expr.cache() as table:
+            yield table

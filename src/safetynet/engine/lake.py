@@ -1,0 +1,122 @@
+"""The lake as the engine sees it: the departmental batches in force at a date, as Ibis tables.
+
+In force at date ``on`` (the platform's definition):
+
+* a **snapshot** source (each batch a full extract): the latest batch with ``as_of <= on`` that
+  was not superseded by another batch also in force at ``on`` (a batch superseded later, by an
+  extract dated after ``on``, is still the truth *at* ``on``);
+* an **events** source (deaths, hospital stays): every batch with ``as_of <= on``.
+
+Every table keeps the lake's ``_batch`` and ``_row`` and gains ``_as_of`` (the batch's date), so a
+derived value can cite the batch and row it came from. A source with no batch in force reads as
+an empty table of the declared schema.
+
+On DuckDB a small computation (one household) would spend most of its time opening Parquet
+files, so ``cached=True`` reads from tables materialised once per set of batches in the shared
+in-process connection, each with an index on ``id_number`` (a lookup by a list of numbers is an
+index scan: about 1 ms instead of a 50 ms scan of a million rows). The key is the batch set: when
+a new batch lands the next call materialises the new set and drops the old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+from django.conf import settings
+
+from safetynet.sources.catalogue import Source, catalogue
+from safetynet.sources.models import SourceBatch
+
+ARROW_TYPES = {
+    "id_number": pa.string(),
+    "string": pa.string(),
+    "enum": pa.string(),
+    "date": pa.date32(),
+    "decimal": pa.decimal128(18, 2),
+    "integer": pa.int64(),
+    "boolean": pa.bool_(),
+}
+
+
+@dataclass(frozen=True)
+class LakeBatch:
+    source: str
+    batch_id: str
+    as_of: dt.date
+    path: Path
+
+
+def batches_in_force(*, on: dt.date, sources: tuple[str, ...] | None = None) -> dict[str, tuple[LakeBatch, ...]]:
+    """For each source (all catalogue sources when ``sources`` is None), its batches in force at ``on``."""
+    names = tuple(catalogue()) if sources is None else tuple(sources)
+    rows = (
+        SourceBatch.objects.filter(source__in=names, as_of__lte=on)
+        .values_list("pk", "source", "batch_id", "as_of", "lake_path", "superseded_by__as_of")
+        .order_by("source", "as_of", "pk")
+    )
+    candidates: dict[str, list[tuple]] = defaultdict(list)
+    for row in rows:
+        candidates[row[1]].append(row)
+    lake = Path(settings.LAKE_DIR)
+    out: dict[str, tuple[LakeBatch, ...]] = {}
+    for name in names:
+        found = candidates.get(name, [])
+        if catalogue()[name].mode == "snapshot":
+            found = [r for r in found if r[5] is None or r[5] > on][-1:]
+        out[name] = tuple(LakeBatch(name, r[2], r[3], lake / r[4]) for r in found)
+    return out
+
+
+def source_schema(source: Source) -> pa.Schema:
+    """The landed schema: ``_batch``, ``_row`` and the declared columns, typed."""
+    fields = [pa.field("_batch", pa.string()), pa.field("_row", pa.int64())]
+    fields += [pa.field(c.name, ARROW_TYPES[c.type]) for c in source.columns]
+    return pa.schema(fields)
+
+
+def source_table(
+    con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...], *, cached: bool = False
+) -> ibis.Table:
+    """The rows of ``batches`` (all of one source) as one Ibis table on ``con``, with ``_as_of``."""
+    if not batches:
+        empty = source_schema(source).empty_table().append_column("_as_of", pa.array([], pa.date32()))
+        return ibis.memtable(empty)
+    paths = [str(b.path) for b in batches]
+    if cached and con.name == "duckdb":
+        t = con.table(materialise(con, source, batches))
+    elif con.name == "duckdb":
+        t = con.read_parquet(paths if len(paths) > 1 else paths[0])
+    else:  # Ibis's Spark reader takes one path (a list is read as a glob pattern)
+        t = ibis.union(*(con.read_parquet(p) for p in paths)) if len(paths) > 1 else con.read_parquet(paths[0])
+    if len(batches) == 1:
+        as_of = ibis.literal(batches[0].as_of, type="date")
+    else:
+        as_of = ibis.cases(*((t._batch == b.batch_id, ibis.literal(b.as_of, type="date")) for b in batches))
+    return t.mutate(_as_of=as_of)
+
+
+_materialised_names: dict[tuple[int, str], str] = {}
+
+
+def materialise(con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...]) -> str:
+    """The name of the DuckDB table holding ``batches`` (materialised on first use)."""
+    key = "|".join(sorted(str(b.path) for b in batches))
+    name = f"lake_{source.name}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    slot = (id(con), source.name)
+    old = _materialised_names.get(slot)
+    if old == name:
+        return name
+    paths = ", ".join("'" + str(b.path).replace("'", "''") + "'" for b in batches)
+    con.raw_sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet([{paths}])")
+    con.raw_sql(f"CREATE INDEX {name}_id ON {name} (id_number)")
+    if old is not None:
+        con.raw_sql(f"DROP TABLE IF EXISTS {old}")
+    _materialised_names[slot] = name
+    return name
+

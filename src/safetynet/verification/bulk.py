@@ -1,0 +1,263 @@
+"""Bulk verification (批量核对): the whole current roll, or a region's, in one engine run.
+
+A run takes every current member (membership joined on or before ``on`` and not left by ``on``)
+of every household in scope, runs ``compute.verify`` once over all of them, and writes under
+``LAKE_DIR/derived/verification/run=<run_id>/``:
+
+* ``households.parquet``: the per-household results (``compute.HOUSEHOLD_COLUMNS``);
+* ``facts.parquet``: every fact with its source, batch and row;
+* ``changes.parquet``: what differs from the previous run of the same scope (region or all), one
+  row per household and measure: ``household_id, kind, measure, before, after``;
+* ``run.json``: what was run and the counts.
+
+The run directory is written beside its final name and moved into place whole; the run index
+(``runs.json``) is rewritten atomically after that. A crash mid-run leaves the previous good
+runs as they were.
+
+Change kinds (money compared to the fen):
+
+=================================  ====================================================
+income_<kind> 0 → more            ``new_income``; up ``income_up``; down ``income_down``
+deposits, wealth_products,        0 → more ``new_asset``; up ``asset_up``; down ``asset_down``
+securities, vehicles_count,
+real_estate_count, business_count
+deduction_medical                 up ``deduction_up``; down ``deduction_down``
+deceased_count                    up ``death``; down ``left_deceased`` (a correction)
+imprisoned_count                  up ``prison``; down ``left_prison``
+public_payroll_count              up ``public_payroll``; down ``left_public_payroll``
+duplicate_membership_count        up ``duplicate_membership``; down ``left_duplicate_membership``
+members                           ``members_changed``
+a household new to / gone from    ``new_household`` / ``household_gone``
+the roll
+=================================  ====================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from safetynet.audit.services import audit_record
+from safetynet.engine.backend import backend_name, connect, engine_lock
+from safetynet.regions.errors import RegionNotFound
+from safetynet.regions.models import Region
+from safetynet.registry.models import Household, Membership, Person
+from safetynet.verification.compute import INCOME_KINDS, PERSONS_SCHEMA, VerificationInput, verify
+
+# (measure, kind when it rises from 0, kind when it rises, kind when it falls)
+CHANGE_RULES: tuple[tuple[str, str, str, str], ...] = (
+    *((f"income_{k}", "new_income", "income_up", "income_down") for k in INCOME_KINDS),
+    *(
+        (m, "new_asset", "asset_up", "asset_down")
+        for m in ("deposits", "wealth_products", "securities", "vehicles_count", "real_estate_count", "business_count")
+    ),
+    ("deduction_medical", "deduction_up", "deduction_up", "deduction_down"),
+    ("deceased_count", "death", "death", "left_deceased"),
+    ("imprisoned_count", "prison", "prison", "left_prison"),
+    ("public_payroll_count", "public_payroll", "public_payroll", "left_public_payroll"),
+    ("duplicate_membership_count", "duplicate_membership", "duplicate_membership", "left_duplicate_membership"),
+    ("members", "members_changed", "members_changed", "members_changed"),
+)
+TOLERANCE = 0.005  # money is rounded to the fen
+CHANGES_SCHEMA = pa.schema(
+    [
+        pa.field("household_id", pa.int64()),
+        pa.field("kind", pa.string()),
+        pa.field("measure", pa.string()),
+        pa.field("before", pa.float64()),
+        pa.field("after", pa.float64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class BulkRun:
+    run_id: str
+    on: str
+    region: str  # region code, or "" for the whole roll
+    backend: str
+    households: int
+    persons: int
+    facts: int
+    seconds_persons: float  # building the roll from the operational store
+    seconds_engine: float  # verify(): the engine run
+    seconds_total: float
+    persons_per_second: float  # persons / total seconds
+    previous_run_id: str
+    changes: dict[str, int] = field(default_factory=dict)
+    path: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def runs_dir() -> Path:
+    return Path(settings.LAKE_DIR) / "derived" / "verification"
+
+
+def run_list() -> list[dict]:
+    """The completed runs, oldest first (the index ``runs.json``)."""
+    index = runs_dir() / "runs.json"
+    if not index.exists():
+        return []
+    return json.loads(index.read_text(encoding="utf-8"))["runs"]
+
+
+def run_previous(*, region: str) -> dict | None:
+    """The latest completed run of the same scope."""
+    same = [r for r in run_list() if r["region"] == region]
+    return same[-1] if same else None
+
+
+def persons_current(*, on: dt.date, region_code: str | None = None) -> pa.Table:
+    """Every current member of every household (in the region's subtree), as Arrow: one query."""
+    m, p = Membership._meta.db_table, Person._meta.db_table
+    sql = (
+        f"SELECT m.person_id, m.household_id, p.id_number FROM {m} m JOIN {p} p ON p.id = m.person_id "
+    )
+    params: list = []
+    if region_code:
+        region = Region.objects.filter(code=region_code).only("path").first()
+        if region is None:
+            raise RegionNotFound(_("区划代码不存在：%(code)s") % {"code": region_code}, region=region_code)
+        h, r = Household._meta.db_table, Region._meta.db_table
+        sql += f"JOIN {h} h ON h.id = m.household_id JOIN {r} r ON r.id = h.region_id AND r.path LIKE %s "
+        params.append(region.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    sql += "WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s) ORDER BY m.household_id, m.person_id"
+    params += [on, on]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    if not rows:
+        return PERSONS_SCHEMA.empty_table()
+    person_ids, household_ids, id_numbers = zip(*rows, strict=True)
+    return pa.table(
+        [pa.array(person_ids, pa.int64()), pa.array(household_ids, pa.int64()), pa.array(id_numbers, pa.string())],
+        schema=PERSONS_SCHEMA,
+    )
+
+
+def changes_expression(*, previous: ibis.Table, current: ibis.Table) -> ibis.Table:
+    """What differs between two runs' household tables (see the module docstring)."""
+    j = current.join(previous, "household_id", rname="{name}_before")
+    parts = []
+    for measure, from_zero, up, down in CHANGE_RULES:
+        before, after = j[f"{measure}_before"].cast("float64"), j[measure].cast("float64")
+        kind = ibis.cases(
+            ((before == 0) & (after > 0), from_zero),
+            (after > before + TOLERANCE, up),
+            (after < before - TOLERANCE, down),
+            else_=ibis.null("string"),
+        )
+        rows = j.select(household_id=j.household_id, kind=kind, measure=ibis.literal(measure), before=before, after=after)
+        parts.append(rows.filter(rows.kind.notnull()))
+    null = ibis.null("float64")
+    arrived = current.anti_join(previous, "household_id")
+    parts.append(arrived.select("household_id", kind=ibis.literal("new_household"), measure=ibis.literal("members"),
+                                before=null, after=arrived.members.cast("float64")))
+    gone = previous.anti_join(current, "household_id")
+    parts.append(gone.select("household_id", kind=ibis.literal("household_gone"), measure=ibis.literal("members"),
+                             before=gone.members.cast("float64"), after=null))
+    return ibis.union(*parts)
+
+
+def verification_bulk_run(
+    *,
+    on: dt.date,
+    region_code: str | None = None,
+    backend: str | None = None,
+    persons: pa.Table | None = None,
+    actor=None,
+) -> BulkRun:
+    """Verify the roll in scope at ``on`` in one engine run, write the run and its changes.
+
+    ``persons`` replaces the roll from the operational store (the benchmark passes a synthetic one).
+    """
+    started = time.perf_counter()
+    name = backend_name(backend)
+    region = region_code or ""
+    if persons is None:
+        persons = persons_current(on=on, region_code=region_code)
+    seconds_persons = time.perf_counter() - started
+
+    engine_started = time.perf_counter()
+    out = verify(VerificationInput(persons=persons, on=on), backend=name)
+    seconds_engine = time.perf_counter() - engine_started
+
+    run_id = f"{on:%Y%m%d}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    base = runs_dir()
+    final = base / f"run={run_id}"
+    tmp = base / f".run={run_id}.tmp"
+    tmp.mkdir(parents=True)
+    try:
+        pq.write_table(out.households, tmp / "households.parquet", compression="zstd")
+        pq.write_table(out.facts, tmp / "facts.parquet", compression="zstd")
+        previous = run_previous(region=region)
+        if previous is not None:
+            with engine_lock():
+                con = connect(name)
+                expr = changes_expression(
+                    previous=con.read_parquet(str(base / previous["path"] / "households.parquet")),
+                    current=con.read_parquet(str(tmp / "households.parquet")),
+                )
+                changes = con.to_pyarrow(expr).cast(CHANGES_SCHEMA)
+            changes = changes.sort_by([("household_id", "ascending"), ("measure", "ascending")])
+        else:
+            changes = CHANGES_SCHEMA.empty_table()
+        pq.write_table(changes, tmp / "changes.parquet", compression="zstd")
+        seconds_total = time.perf_counter() - started
+        run = BulkRun(
+            run_id=run_id,
+            on=on.isoformat(),
+            region=region,
+            backend=name,
+            households=out.households.num_rows,
+            persons=persons.num_rows,
+            facts=out.facts.num_rows,
+            seconds_persons=round(seconds_persons, 3),
+            seconds_engine=round(seconds_engine, 3),
+            seconds_total=round(seconds_total, 3),
+            persons_per_second=round(persons.num_rows / seconds_total, 1) if seconds_total else 0.0,
+            previous_run_id=previous["run_id"] if previous else "",
+            changes=dict(sorted(Counter(changes.column("kind").to_pylist()).items())),
+            path=final.name,
+        )
+        (tmp / "run.json").write_text(json.dumps(run.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action="verification.bulk_run",
+                target_type="verification.bulkrun",
+                target_id=run_id,
+                purpose="批量核对",
+                data={k: v for k, v in run.as_dict().items() if k != "changes"},
+            )
+            os.replace(tmp, final)
+            _index_append(run)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return run
+
+
+def _index_append(run: BulkRun) -> None:
+    base = runs_dir()
+    runs = run_list()
+    runs.append({k: v for k, v in run.as_dict().items() if k in ("run_id", "on", "region", "backend", "households", "persons", "path")})
+    tmp = base / f".runs.json.{uuid.uuid4().hex}.tmp"
+    tmp.write_text(json.dumps({"runs": runs}, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, base / "runs.json")

@@ -1,0 +1,426 @@
+"""The verification computation (家庭经济状况核对计算): one household or the whole roll, one code.
+
+``verify()`` looks up every given person (matched on the registry's ``id_number``; rows whose
+number failed validation never reach the lake, and record linkage is the linkage module's job) in
+every source in force at the verification date ``on`` (see ``safetynet.engine.lake``: the
+latest snapshot batch with ``as_of <= on``; every events batch with ``as_of <= on``), and returns
+
+* ``facts``: one row per fact, citing source, batch, row and the batch's date, with the cited
+  row's declared columns as a JSON object in ``detail``;
+* ``households``: one row per household, summed from those facts.
+
+It is written once as Ibis expressions and runs on DuckDB (default) or Spark with identical
+results (``backend=`` or ``$SAFETYNET_ENGINE``).
+
+The platform's definitions (amounts are yuan; income and deductions are monthly):
+
+Income
+    wages                 the average monthly wage over the periods present (``tax_wages.period``)
+                          in the three calendar months before the month of ``on`` (for ``on`` in
+                          November: August, September, October). Each wage row is a fact worth
+                          ``wage_income / number of periods present for that person``, so the
+                          facts add up to the average. Plus ``public_payroll.monthly_salary``.
+    pensions              ``social_insurance.monthly_pension`` where status is ``receiving``; if an
+                          extract carries several periods for a person and scheme, the latest.
+    unemployment_benefit  ``unemployment.monthly_benefit`` when ``on`` lies within
+                          ``benefit_start..benefit_end`` (open end allowed), or, where no start
+                          date is given, when the status is ``receiving_benefit``.
+    business_income,      no demo source carries them yet: the columns exist and are 0.
+    property_income
+    transfers             ``benefits.monthly_amount`` of assistance started on or before ``on``.
+Assets (value in yuan)
+    deposits, wealth_products (``bank_deposits``), securities (``market_value``), housing_fund
+    (``account_balance``; a fact, not a household total), vehicles (``vehicle_value``; a
+    残疾人专用车 is cited as ``disability_vehicle`` and not counted), real_estate (amount
+    ``assessed_value``; the household counts ``property_count`` and sums ``total_area_m2``),
+    business (registrations with status 存续; amount ``registered_capital``).
+Flags (amount null; the household counts distinct persons)
+    deceased              ``hukou_deaths.death_date <= on``;
+    imprisoned            ``prison.admitted_on <= on`` and not released by ``on``;
+    public_payroll        present in ``public_payroll``;
+    duplicate_membership  the person's ``id_number`` appears in ``benefits`` rows of two or more
+                          different ``household_number`` values (each such row is cited);
+    disability            a certificate valid at ``on``; unemployed: registered on or before ``on``;
+    staff                 present in ``staff`` (民政工作人员, for the near-relative declaration).
+Deductions (rigid expenditure, monthly)
+    medical_out_of_pocket ``medical_expenses.out_of_pocket`` of stays discharged in the twelve
+                          months up to ``on`` (after the same day a year earlier, up to and
+                          including ``on``), each divided by 12.
+    education             0: no source carries it yet.
+Household
+    ``income_total`` is the sum of the income kinds, ``deductions_total`` the sum of deductions,
+    ``income_per_head = max(0, (income_total - deductions_total) / members)``. Money totals are
+    rounded to the fen (0.01, half up) after summation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from safetynet.engine.backend import backend_name, connect, engine_lock, materialised
+from safetynet.engine.lake import batches_in_force, materialise, source_table
+from safetynet.sources.catalogue import catalogue
+
+INCOME_KINDS = ("wages", "pensions", "unemployment_benefit", "business_income", "property_income", "transfers")
+DEDUCTIONS = ("medical", "education")
+FLAG_COUNTS = ("deceased", "imprisoned", "public_payroll", "duplicate_membership")
+FACT_COLUMNS = ("person_id", "household_id", "source", "batch_id", "row", "as_of", "kind", "category", "amount", "detail")
+HOUSEHOLD_MONEY = (
+    *(f"income_{k}" for k in INCOME_KINDS),
+    "income_total",
+    *(f"deduction_{d}" for d in DEDUCTIONS),
+    "deductions_total",
+    "income_per_head",
+    "deposits",
+    "wealth_products",
+    "securities",
+    "vehicles_value",
+    "real_estate_area",
+)
+HOUSEHOLD_COLUMNS = (
+    "household_id",
+    "members",
+    *(f"income_{k}" for k in INCOME_KINDS),
+    "income_total",
+    *(f"deduction_{d}" for d in DEDUCTIONS),
+    "deductions_total",
+    "income_per_head",
+    "deposits",
+    "wealth_products",
+    "securities",
+    "vehicles_count",
+    "vehicles_value",
+    "real_estate_count",
+    "real_estate_area",
+    "business_count",
+    *(f"{f}_count" for f in FLAG_COUNTS),
+)
+# Up to this many persons a lookup filters each source by the literal id numbers (row groups
+# of the sorted, cached tables are skipped) and DuckDB reads from the cache of in-force tables.
+SMALL_INPUT = 2_000
+PERSONS_SCHEMA = pa.schema(
+    [pa.field("person_id", pa.int64()), pa.field("household_id", pa.int64()), pa.field("id_number", pa.string())]
+)
+
+
+@dataclass(frozen=True)
+class VerificationInput:
+    persons: pa.Table  # person_id int64, household_id int64, id_number string (the registry's number)
+    on: dt.date  # verification date: facts in force at that date
+    sources: tuple[str, ...] | None = None  # restrict to these sources (the family's authorisation)
+
+
+@dataclass(frozen=True)
+class VerificationOutput:
+    facts: pa.Table
+    households: pa.Table
+
+
+def verify(inp: VerificationInput, *, backend: str | None = None) -> VerificationOutput:
+    """Facts in force at ``inp.on`` for every person, and the household totals (see module doc)."""
+    name = backend_name(backend)
+    persons = inp.persons.select(list(PERSONS_SCHEMA.names)).cast(PERSONS_SCHEMA)
+    small = persons.num_rows <= SMALL_INPUT
+    batches = {src: found for src, found in batches_in_force(on=inp.on, sources=inp.sources).items() if found}
+    with engine_lock():
+        con = connect(name)
+        if name == "duckdb":
+            facts, households = _run_duckdb(con, persons=persons, on=inp.on, batches=batches, small=small)
+        else:
+            facts, households = _run_ibis(con, persons=persons, on=inp.on, batches=batches, small=small)
+    return VerificationOutput(facts=_facts_final(facts), households=_households_final(households))
+
+
+def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
+    persons_t = ibis.memtable(persons)
+    tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
+    ids = persons.column("id_number").to_pylist() if small else None
+    facts_expr = facts_expression(tables=tables, persons=persons_t, on=on, ids=ids)
+    with materialised(con, facts_expr) as facts_all:
+        facts = con.to_pyarrow(facts_all)
+        households = con.to_pyarrow(households_expression(facts=facts_all, persons=persons_t))
+    return facts, households
+
+
+# On DuckDB the same expressions are compiled once per (date, batch set) and the SQL kept: building
+# and compiling them costs more than running them for one family. The persons and the facts are
+# named tables of the plan; the literal id list of a small lookup is put in at run time.
+_PERSONS = "_verification_persons"
+_FACTS = "_verification_facts"
+_IDS = "__verification_ids__"
+_plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+_PLANS_KEPT = 64
+
+
+def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
+    if small:
+        key = ("cached", on, tuple((src, materialise(con, catalogue()[src], found)) for src, found in sorted(batches.items())))
+    else:
+        key = ("files", on, tuple((src, found) for src, found in sorted(batches.items())))
+    plan = _plans.get(key)
+    if plan is None:
+        persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
+        tables = {src: source_table(con, catalogue()[src], found, cached=small) for src, found in batches.items()}
+        facts_expr = facts_expression(tables=tables, persons=persons_t, on=on, ids=[_IDS] if small else None)
+        facts_t = ibis.table(facts_expr.schema(), name=_FACTS)
+        plan = (str(con.compile(facts_expr)), str(con.compile(households_expression(facts=facts_t, persons=persons_t))))
+        _plans[key] = plan
+        while len(_plans) > _PLANS_KEPT:
+            _plans.popitem(last=False)
+    facts_sql, households_sql = plan
+    if small:
+        ids = persons.column("id_number").to_pylist()
+        literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids if i is not None) or "NULL"
+        facts_sql = facts_sql.replace(f"'{_IDS}'", literal)
+    raw = con.con
+    raw.register(_PERSONS, persons)
+    try:
+        raw.execute(f"CREATE OR REPLACE TEMP TABLE {_FACTS} AS {facts_sql}")
+        facts = raw.sql(f"SELECT * FROM {_FACTS}").to_arrow_table()
+        households = raw.sql(households_sql).to_arrow_table()
+    finally:
+        raw.execute(f"DROP TABLE IF EXISTS {_FACTS}")
+        raw.unregister(_PERSONS)
+    return facts, households
+
+
+# -- facts ---------------------------------------------------------------------------------------
+
+_NULL_FLOAT = ibis.literal(None, type="float64")
+
+
+def _money(col: ibis.Value) -> ibis.Value:
+    return col.cast("float64")
+
+
+def _cite(
+    t: ibis.Table,
+    persons: ibis.Table,
+    *,
+    source: str,
+    kind: str,
+    category: str,
+    amount: Callable[[ibis.Table], ibis.Value] | None = None,
+    count: Callable[[ibis.Table], ibis.Value] | None = None,
+    area: Callable[[ibis.Table], ibis.Value] | None = None,
+) -> ibis.Table:
+    """The rows of ``t`` matched to ``persons``, as facts of one category (plus ``_count``/``_area``,
+    the two household totals that are not the fact's amount)."""
+    declared = [c.name for c in catalogue()[source].columns]
+    t = t.mutate(
+        _amount=amount(t) if amount else _NULL_FLOAT,
+        _n=(count(t) if count else ibis.literal(1)).cast("int64"),
+        _a=area(t) if area else ibis.literal(0.0),
+        _detail=ibis.struct({c: t[c] for c in declared}).cast("json").cast("string"),
+    )
+    j = t.join(persons, "id_number")
+    return j.select(
+        person_id=j.person_id,
+        household_id=j.household_id,
+        source=ibis.literal(source),
+        batch_id=j._batch,
+        row=j._row.cast("int64"),
+        as_of=j._as_of,
+        kind=ibis.literal(kind),
+        category=ibis.literal(category),
+        amount=j._amount.cast("float64"),
+        detail=j._detail,
+        _count=j._n,
+        _area=j._a.cast("float64"),
+    )
+
+
+def _months_before(on: dt.date, n: int) -> list[str]:
+    """The ``n`` calendar months before the month of ``on``, as ``YYYY-MM`` periods."""
+    index = on.year * 12 + on.month - 1
+    return [f"{(index - k) // 12:04d}-{(index - k) % 12 + 1:02d}" for k in range(n, 0, -1)]
+
+
+def _year_before(on: dt.date) -> dt.date:
+    try:
+        return on.replace(year=on.year - 1)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - 1, day=28)
+
+
+def _date(d: dt.date) -> ibis.Value:
+    return ibis.literal(d, type="date")
+
+
+def facts_expression(
+    *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None
+) -> ibis.Table:
+    """All facts of ``persons`` at ``on`` from the in-force ``tables`` (one per source), as one table."""
+    day = _date(on)
+    if ids is not None:
+        tables = {name: t.filter(t.id_number.isin(ids)) for name, t in tables.items()}
+    parts: list[ibis.Table] = []
+
+    def cite(source: str, t: ibis.Table, kind: str, category: str, **kw) -> None:
+        parts.append(_cite(t, persons, source=source, kind=kind, category=category, **kw))
+
+    if (t := tables.get("tax_wages")) is not None:
+        window = t.filter(t.period.isin(_months_before(on, 3)))
+        periods = window.group_by("id_number").aggregate(_periods=window.period.nunique())
+        w = window.join(periods, "id_number")
+        cite("tax_wages", w, "income", "wages", amount=lambda r: _money(r.wage_income) / r._periods)
+    if (t := tables.get("public_payroll")) is not None:
+        cite("public_payroll", t, "income", "wages", amount=lambda r: _money(r.monthly_salary))
+        cite("public_payroll", t, "flag", "public_payroll")
+    if (t := tables.get("social_insurance")) is not None:
+        r = t.filter(t.status == "receiving")
+        latest = ibis.row_number().over(group_by=[r.id_number, r.scheme], order_by=[ibis.desc(r.period), ibis.desc(r._row)])
+        r = r.mutate(_rank=latest).filter(lambda x: x._rank == 0).drop("_rank")
+        cite("social_insurance", r, "income", "pensions", amount=lambda x: _money(x.monthly_pension))
+    if (t := tables.get("unemployment")) is not None:
+        in_period = t.benefit_start.notnull() & (t.benefit_start <= day) & (t.benefit_end.isnull() | (t.benefit_end >= day))
+        undated = t.benefit_start.isnull() & (t.status == "receiving_benefit")
+        cite("unemployment", t.filter(in_period | undated), "income", "unemployment_benefit",
+             amount=lambda x: _money(x.monthly_benefit))
+        cite("unemployment", t.filter(t.registered_on <= day), "flag", "unemployed")
+    if (t := tables.get("benefits")) is not None:
+        b = t.filter(t.start_date <= day)
+        cite("benefits", b, "income", "transfers", amount=lambda x: _money(x.monthly_amount))
+        households = b.group_by("id_number").aggregate(_households=b.household_number.nunique())
+        twice = households.filter(households._households > 1).select("id_number")
+        cite("benefits", b.semi_join(twice, "id_number"), "flag", "duplicate_membership")
+    if (t := tables.get("bank_deposits")) is not None:
+        cite("bank_deposits", t, "asset", "deposits", amount=lambda x: _money(x.deposit_balance))
+        cite("bank_deposits", t, "asset", "wealth_products", amount=lambda x: _money(x.wealth_products))
+    if (t := tables.get("securities")) is not None:
+        cite("securities", t, "asset", "securities", amount=lambda x: _money(x.market_value))
+    if (t := tables.get("housing_fund")) is not None:
+        cite("housing_fund", t, "asset", "housing_fund", amount=lambda x: _money(x.account_balance))
+    if (t := tables.get("vehicles")) is not None:
+        exempt = t.disability_vehicle.fill_null(False)
+        cite("vehicles", t.filter(~exempt), "asset", "vehicles", amount=lambda x: _money(x.vehicle_value))
+        cite("vehicles", t.filter(exempt), "asset", "disability_vehicle", amount=lambda x: _money(x.vehicle_value))
+    if (t := tables.get("real_estate")) is not None:
+        cite("real_estate", t, "asset", "real_estate", amount=lambda x: _money(x.assessed_value),
+             count=lambda x: x.property_count, area=lambda x: _money(x.total_area_m2))
+    if (t := tables.get("business_registration")) is not None:
+        cite("business_registration", t.filter(t.status == "存续"), "asset", "business",
+             amount=lambda x: _money(x.registered_capital))
+    if (t := tables.get("hukou_deaths")) is not None:
+        cite("hukou_deaths", t.filter(t.death_date <= day), "flag", "deceased")
+    if (t := tables.get("prison")) is not None:
+        inside = (t.admitted_on <= day) & (t.released_on.isnull() | (t.released_on > day))
+        cite("prison", t.filter(inside), "flag", "imprisoned")
+    if (t := tables.get("disability_certificates")) is not None:
+        cite("disability_certificates", t.filter((t.issued_on <= day) & (t.valid_until >= day)), "flag", "disability")
+    if (t := tables.get("staff")) is not None:
+        cite("staff", t, "flag", "staff")
+    if (t := tables.get("medical_expenses")) is not None:
+        stays = t.filter((t.discharged_on > _date(_year_before(on))) & (t.discharged_on <= day))
+        cite("medical_expenses", stays, "deduction", "medical_out_of_pocket",
+             amount=lambda x: _money(x.out_of_pocket) / 12)
+    if not parts:  # nothing in force: no facts, in the facts' shape
+        none = persons.filter(ibis.literal(False))
+        return none.select(
+            person_id=none.person_id, household_id=none.household_id, source=ibis.null("string"),
+            batch_id=ibis.null("string"), row=ibis.null("int64"), as_of=ibis.null("date"), kind=ibis.null("string"),
+            category=ibis.null("string"), amount=_NULL_FLOAT, detail=ibis.null("string"),
+            _count=ibis.null("int64"), _area=_NULL_FLOAT,
+        )
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
+# -- households ----------------------------------------------------------------------------------
+
+
+def households_expression(*, facts: ibis.Table, persons: ibis.Table) -> ibis.Table:
+    """One row per household of ``persons``: members, and the sums of ``facts`` (see module doc)."""
+    f = facts
+
+    def total(category: str) -> ibis.Value:
+        return f.amount.sum(where=f.category == category)
+
+    sums = f.group_by("household_id").aggregate(
+        income_wages=total("wages"),
+        income_pensions=total("pensions"),
+        income_unemployment_benefit=total("unemployment_benefit"),
+        income_transfers=total("transfers"),
+        deduction_medical=total("medical_out_of_pocket"),
+        deposits=total("deposits"),
+        wealth_products=total("wealth_products"),
+        securities=total("securities"),
+        vehicles_count=f._count.sum(where=f.category == "vehicles"),
+        vehicles_value=total("vehicles"),
+        real_estate_count=f._count.sum(where=f.category == "real_estate"),
+        real_estate_area=f._area.sum(where=f.category == "real_estate"),
+        business_count=f._count.sum(where=f.category == "business"),
+        **{f"{flag}_count": f.person_id.nunique(where=f.category == flag) for flag in FLAG_COUNTS},
+    )
+    members = persons.group_by("household_id").aggregate(members=persons.person_id.nunique())
+    h = members.left_join(sums, "household_id")
+    zero = ibis.literal(0.0)
+    money = {c: h[c].fill_null(0.0).cast("float64") for c in sums.columns if c != "household_id" and not c.endswith("_count")}
+    counts = {c: h[c].fill_null(0).cast("int64") for c in sums.columns if c.endswith("_count")}
+    money["income_business_income"] = zero
+    money["income_property_income"] = zero
+    money["deduction_education"] = zero
+    income_total = sum((money[f"income_{k}"] for k in INCOME_KINDS[1:]), money["income_wages"])
+    deductions_total = money["deduction_medical"] + money["deduction_education"]
+    per_head = ibis.greatest((income_total - deductions_total) / h.members, zero)
+    return h.select(
+        household_id=h.household_id,
+        members=h.members.cast("int64"),
+        **money,
+        **counts,
+        income_total=income_total,
+        deductions_total=deductions_total,
+        income_per_head=per_head,
+    ).select(*HOUSEHOLD_COLUMNS)
+
+
+# -- results in a stable shape -------------------------------------------------------------------
+
+
+def _empty_facts() -> pa.Table:
+    fields = [
+        ("person_id", pa.int64()),
+        ("household_id", pa.int64()),
+        ("source", pa.string()),
+        ("batch_id", pa.string()),
+        ("row", pa.int64()),
+        ("as_of", pa.date32()),
+        ("kind", pa.string()),
+        ("category", pa.string()),
+        ("amount", pa.float64()),
+        ("detail", pa.string()),
+    ]
+    return pa.schema(fields).empty_table()
+
+
+FACTS_SCHEMA = _empty_facts().schema
+
+
+def _facts_final(facts: pa.Table) -> pa.Table:
+    facts = facts.select(list(FACT_COLUMNS)).cast(FACTS_SCHEMA)
+    return facts.sort_by([(c, "ascending") for c in ("household_id", "person_id", "kind", "category", "source", "batch_id", "row")])
+
+
+def _to_fen(values: np.ndarray) -> np.ndarray:
+    """Round half up to 0.01 as ``k / 100``: the same double whichever order the engine summed in
+    (sums that differ in the last bit would otherwise round to different doubles)."""
+    return np.sign(values) * np.floor(np.abs(values) * 100 + 0.5 + 1e-7) / 100
+
+
+def _households_final(households: pa.Table) -> pa.Table:
+    households = households.select(list(HOUSEHOLD_COLUMNS))
+    columns = []
+    for name in HOUSEHOLD_COLUMNS:
+        col = households.column(name)
+        if name in HOUSEHOLD_MONEY:
+            col = pa.array(_to_fen(col.cast(pa.float64()).to_numpy(zero_copy_only=False)), pa.float64())
+        else:
+            col = col.cast(pa.int64())
+        columns.append(col)
+    return pa.table(columns, names=list(HOUSEHOLD_COLUMNS)).sort_by("household_id")

@@ -1,0 +1,219 @@
+"""verify(): hand-built batches landed by the real ingestion, hand-worked numbers, on both engines.
+
+The Spark cases carry ``spark`` in their test id (deselect with ``-k "not spark"``); they share the
+one SparkSession of the test process.
+"""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from safetynet.registry.idnumber import make_resident_id
+from safetynet.sources.services import source_ingest
+from safetynet.verification.compute import VerificationInput, verify
+
+ON = dt.date(2026, 11, 15)
+HEAD = make_resident_id("990101", dt.date(1980, 5, 17), 11, "M")
+SPOUSE = make_resident_id("990101", dt.date(1982, 3, 2), 12, "F")
+CHILD = make_resident_id("990101", dt.date(2006, 7, 9), 13, "M")
+GRANDMA = make_resident_id("990101", dt.date(1950, 1, 20), 14, "F")
+STRANGER = make_resident_id("990102", dt.date(1970, 1, 1), 15, "M")
+FAMILY = pa.table(
+    {
+        "person_id": pa.array([1, 2, 3, 4], pa.int64()),
+        "household_id": pa.array([10, 10, 10, 10], pa.int64()),
+        "id_number": [HEAD, SPOUSE, CHILD, GRANDMA],
+    }
+)
+
+BACKENDS = ["duckdb", pytest.param("spark", id="spark")]
+
+
+def _csv(tmp_path: Path, name: str, header: str, rows: list[str]) -> Path:
+    path = tmp_path / f"{name}.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def land(tmp_path: Path, source: str, header: str, rows: list[str], as_of: dt.date | None = None):
+    return source_ingest(source_name=source, path=_csv(tmp_path, f"{source}-{len(rows)}-{as_of}", header, rows), as_of=as_of)
+
+
+def land_family(tmp_path: Path) -> None:
+    """The family of four and one stranger, every source the rules read."""
+    land(tmp_path, "tax_wages", "id_number,name,employer_credit_code,employer_name,period,wage_income,tax_withheld,reported_on", [
+        f"{HEAD},户主,91990100MA0000001X,示范厂,2026-07,9999.00,0,2026-10-31",  # outside the 3 months
+        f"{HEAD},户主,91990100MA0000001X,示范厂,2026-08,3000.00,0,2026-10-31",
+        f"{HEAD},户主,91990100MA0000001X,示范厂,2026-09,3300.00,0,2026-10-31",
+        f"{HEAD},户主,91990100MA0000001X,示范厂,2026-10,3600.00,0,2026-10-31",
+        f"{SPOUSE},配偶,91990100MA0000002X,示范店,2026-09,2000.00,0,2026-10-31",
+        f"{SPOUSE},配偶,91990100MA0000002X,示范店,2026-10,2200.00,0,2026-10-31",
+        f"{STRANGER},路人,91990100MA0000002X,示范店,2026-10,8000.00,0,2026-10-31",
+    ])
+    land(tmp_path, "social_insurance", "id_number,name,scheme,status,employer_name,contribution_base,monthly_pension,period,reported_on", [
+        f"{GRANDMA},奶奶,resident_pension,receiving,,0,1800.50,2026-10,2026-10-31",
+        f"{SPOUSE},配偶,employee_pension,contributing,示范店,4000,0,2026-10,2026-10-31",
+    ])
+    land(tmp_path, "vehicles", "id_number,name,plate_number,vehicle_type,vehicle_value,purchase_date,disability_vehicle,reported_on", [
+        f"{HEAD},户主,示A12345,小型轿车,80000.00,2024-04-01,false,2026-10-31",  # the hidden car
+        f"{CHILD},孩子,示A00001,残疾人专用车,30000.00,2023-01-01,true,2026-10-31",
+    ])
+    land(tmp_path, "medical_expenses", "id_number,name,hospital_name,diagnosis,admitted_on,discharged_on,total_cost,insurance_paid,out_of_pocket,reported_on", [
+        f"{GRANDMA},奶奶,示范医院,肺炎,2026-03-01,2026-03-10,8000.00,5600.00,2400.00,2026-03-31",  # 8 months ago
+        f"{GRANDMA},奶奶,示范医院,骨折,2025-09-01,2025-09-10,9000.00,3000.00,6000.00,2025-09-30",  # 14 months ago
+    ])
+    land(tmp_path, "hukou_deaths", "id_number,name,sex,death_date,death_place,hukou_region_code,reported_on", [
+        f"{GRANDMA},奶奶,F,2026-12-01,示范医院,990101001001,2026-12-02",  # after the verification date
+    ])
+    land(tmp_path, "prison", "id_number,name,prison_name,admitted_on,expected_release_on,released_on,reported_on", [
+        f"{CHILD},孩子,示范监狱,2025-05-01,2028-05-01,,2026-10-31",
+        f"{SPOUSE},配偶,示范监狱,2020-01-01,2021-01-01,2021-01-01,2026-10-31",  # released long ago
+    ])
+    land(tmp_path, "benefits", "id_number,name,household_number,region_code,programme,relationship,monthly_amount,start_date,reported_on", [
+        f"{GRANDMA},奶奶,H1,990101001001,disability_subsidies,parent,90.00,2026-01-01,2026-10-31",
+        f"{SPOUSE},配偶,H1,990101001001,dibao,spouse,300.00,2026-01-01,2026-10-31",
+        f"{SPOUSE},配偶,H9,990102001001,dibao,head,300.00,2026-02-01,2026-10-31",  # a second household
+    ])
+    land(tmp_path, "bank_deposits", "id_number,name,bank_name,deposit_balance,wealth_products,reported_on", [
+        f"{HEAD},户主,示范银行,20000.00,5000.00,2026-09-30",
+    ])
+    land(tmp_path, "real_estate", "id_number,name,property_count,total_area_m2,assessed_value,reported_on", [
+        f"{HEAD},户主,1,90.50,600000.00,2026-10-31",
+    ])
+
+
+@pytest.fixture
+def lake(settings, tmp_path):
+    settings.LAKE_DIR = tmp_path / "lake"
+    return settings.LAKE_DIR
+
+
+def _household(out) -> dict:
+    rows = out.households.to_pylist()
+    assert len(rows) == 1
+    return rows[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_family_of_four_matches_the_hand_worked_numbers(lake, tmp_path, backend):
+    # given the family's batches in the lake
+    land_family(tmp_path)
+    # when the family is verified on 15 November 2026
+    out = verify(VerificationInput(persons=FAMILY, on=ON), backend=backend)
+    # then the totals are the hand-worked ones
+    h = _household(out)
+    assert h["members"] == 4
+    assert h["income_wages"] == 3300.00 + 2100.00  # (3000+3300+3600)/3 + (2000+2200)/2
+    assert h["income_pensions"] == 1800.50
+    assert h["income_unemployment_benefit"] == 0
+    assert (h["income_business_income"], h["income_property_income"]) == (0, 0)
+    assert h["income_transfers"] == 90.00 + 300.00 + 300.00
+    assert h["income_total"] == 7890.50
+    assert h["deduction_medical"] == 200.00  # 2400 / 12; the stay 14 months ago does not count
+    assert (h["deduction_education"], h["deductions_total"]) == (0, 200.00)
+    assert h["income_per_head"] == 1922.63  # (7890.50 - 200) / 4 = 1922.625, half up
+    assert (h["vehicles_count"], h["vehicles_value"]) == (1, 80000.00)  # the 残疾人专用车 is exempt
+    assert (h["deposits"], h["wealth_products"], h["securities"]) == (20000.00, 5000.00, 0)
+    assert (h["real_estate_count"], h["real_estate_area"], h["business_count"]) == (1, 90.50, 0)
+    assert (h["deceased_count"], h["imprisoned_count"], h["public_payroll_count"]) == (0, 1, 0)
+    assert h["duplicate_membership_count"] == 1
+    # and every fact cites its source, batch and row, with the row's declared columns
+    facts = out.facts.to_pylist()
+    assert not any(f["person_id"] is None for f in facts)
+    wages = [f for f in facts if f["category"] == "wages"]
+    assert sorted((f["person_id"], f["row"], round(f["amount"], 2)) for f in wages) == [
+        (1, 2, 1000.00), (1, 3, 1100.00), (1, 4, 1200.00), (2, 5, 1000.00), (2, 6, 1100.00)
+    ]
+    assert all(f["source"] == "tax_wages" and f["batch_id"].startswith("tax_wages-20261031-") for f in wages)
+    assert all(f["as_of"] == dt.date(2026, 10, 31) for f in wages)
+    assert json.loads(wages[0]["detail"])["period"] == "2026-08"
+    car = next(f for f in facts if f["category"] == "disability_vehicle")
+    assert (car["person_id"], car["kind"], json.loads(car["detail"])["disability_vehicle"]) == (3, "asset", True)
+    medical = [f for f in facts if f["category"] == "medical_out_of_pocket"]
+    assert [(f["row"], f["amount"], f["kind"]) for f in medical] == [(1, 200.0, "deduction")]
+    dup = [f for f in facts if f["category"] == "duplicate_membership"]
+    assert sorted(f["row"] for f in dup) == [2, 3] and {f["person_id"] for f in dup} == {2}
+    prison = [f for f in facts if f["kind"] == "flag" and f["category"] == "imprisoned"]
+    assert [(f["person_id"], f["amount"]) for f in prison] == [(3, None)]
+    assert not any(f["category"] == "deceased" for f in facts)
+
+
+@pytest.mark.django_db
+def test_a_death_counts_from_the_verification_date_on(lake, tmp_path):
+    # given a death on 1 December 2026 reported the next day
+    land_family(tmp_path)
+    # when verified before and after
+    before = _household(verify(VerificationInput(persons=FAMILY, on=dt.date(2026, 11, 30))))
+    after = verify(VerificationInput(persons=FAMILY, on=dt.date(2026, 12, 5)))
+    # then only the later verification counts it, citing the deaths batch
+    assert before["deceased_count"] == 0
+    assert _household(after)["deceased_count"] == 1
+    death = next(f for f in after.facts.to_pylist() if f["category"] == "deceased")
+    assert (death["person_id"], death["source"], death["row"], death["as_of"]) == (4, "hukou_deaths", 1, dt.date(2026, 12, 2))
+
+
+@pytest.mark.django_db
+def test_snapshot_supersession_is_respected_at_each_date(lake, tmp_path):
+    # given three real-estate extracts: June (two flats), October (one flat), December (three)
+    header = "id_number,name,property_count,total_area_m2,assessed_value,reported_on"
+    june = land(tmp_path, "real_estate", header, [f"{HEAD},户主,2,150.00,900000.00,2026-06-30"]).batch
+    october = land(tmp_path, "real_estate", header, [f"{HEAD},户主,1,90.00,600000.00,2026-10-31"]).batch
+    land(tmp_path, "real_estate", header, [f"{HEAD},户主,3,200.00,1000000.00,2026-12-31"])
+    june.refresh_from_db()
+    assert june.superseded_by_id is not None
+    # when verified at dates in force for each
+    def at(day):
+        out = verify(VerificationInput(persons=FAMILY, on=day))
+        h = _household(out)
+        return h["real_estate_count"], h["real_estate_area"], {f["batch_id"] for f in out.facts.to_pylist()}
+
+    # then each date sees exactly the extract in force then, superseded or not since
+    assert at(dt.date(2026, 8, 1)) == (2, 150.0, {june.batch_id})
+    assert at(ON) == (1, 90.0, {october.batch_id})
+    assert at(dt.date(2027, 1, 1))[:2] == (3, 200.0)
+    assert at(dt.date(2026, 1, 1)) == (0, 0.0, set())
+
+
+@pytest.mark.django_db
+def test_authorised_sources_restrict_the_lookup(lake, tmp_path):
+    # given the family's batches
+    land_family(tmp_path)
+    # when the authorisation covers only vehicles and prison
+    out = verify(VerificationInput(persons=FAMILY, on=ON, sources=("vehicles", "prison")))
+    # then no other source is read
+    assert set(out.facts.column("source").to_pylist()) == {"vehicles", "prison"}
+    h = _household(out)
+    assert (h["income_total"], h["vehicles_count"], h["imprisoned_count"]) == (0, 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_household_without_any_fact_still_has_its_row(lake, tmp_path):
+    # given an empty lake
+    # when the family is verified
+    out = verify(VerificationInput(persons=FAMILY, on=ON))
+    # then it has one row of zeros and no facts
+    h = _household(out)
+    assert (h["members"], h["income_total"], h["income_per_head"], h["vehicles_count"]) == (4, 0, 0, 0)
+    assert out.facts.num_rows == 0 and "detail" in out.facts.column_names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("on", [ON, dt.date(2026, 12, 5)])
+def test_duckdb_and_spark_give_identical_tables(lake, tmp_path, on):
+    # given the family and a second household sharing the lake
+    land_family(tmp_path)
+    persons = pa.concat_tables(
+        [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([20], pa.int64()), "id_number": [STRANGER]})]
+    )
+    # when verified on each engine
+    duck = verify(VerificationInput(persons=persons, on=on), backend="duckdb")
+    spark = verify(VerificationInput(persons=persons, on=on), backend="spark")
+    # then the tables are identical, cell for cell
+    assert duck.households.num_rows == 2
+    assert duck.facts.num_rows > 15
+    assert duck.households.equals(spark.households)
+    assert duck.facts.equals(spark.facts)
