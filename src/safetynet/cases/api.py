@@ -1,20 +1,24 @@
-"""REST endpoints for cases (/api/v1/cases). Thin: parse, call one service or selector, shape."""
+"""REST endpoints for cases (/api/v1/cases). Thin: parse, call one service or selector, shape.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: ninja reads a paginated view's parameter types
+through ``@paginate``'s wrapper, whose module globals are ninja's, so a string annotation such as
+``"Status | None"`` would resolve to ``ninja.responses.Status`` (or not at all).
+"""
 
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from safetynet.cases import selectors, services
 from safetynet.cases.attachments import attachment_upload
-from safetynet.cases.models import Status
+from safetynet.cases.models import Programme, Status
 from safetynet.core.masking import mask_id_number
+from safetynet.core.pagination import BoundedLimitOffset
 
 router = Router()
 
@@ -234,15 +238,19 @@ class ErrorOut(Schema):
     details: dict[str, Any] | None = None
 
 
-class QueuePagination(LimitOffsetPagination):
-    """Counts at most ``COUNT_CAP`` rows: a queue of 100,000 open cases needs "1000+", not an exact
-    count that costs more than the page itself."""
+class QueuePagination(BoundedLimitOffset):
+    """Bounded limit and offset (an unbounded offset was a 500), and counts at most ``COUNT_CAP``
+    rows: a queue of 100,000 open cases needs "1000+", not an exact count that costs more than
+    the page itself."""
 
     COUNT_CAP = 1000
 
     def _items_count(self, queryset) -> int:
         return queryset.order_by()[: self.COUNT_CAP].count()
 
+
+#: A full 12-digit region code (区划代码): the queue filters by a region's subtree, not a prefix.
+REGION_CODE_PATTERN = r"^[0-9]{12}$"
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut}
 
@@ -255,10 +263,13 @@ def case_submit(request, payload: CaseIn):
     return Reply(201 if result.created else 200, result.case)
 
 
-@router.get("/queue", response=list[CaseOut], summary="待办队列（本辖区、本角色，超期优先；总数最多计到1000）")
+@router.get("/queue", response={200: list[CaseOut], **ERRORS},
+            summary="待办队列（本辖区、本角色，超期优先；总数最多计到1000）")
 @paginate(QueuePagination)
-def case_queue(request, programme: str | None = None, status: str | None = None, region: str | None = None,
-               overdue: bool = False):
+def case_queue(request, programme: Programme | None = None, status: Status | None = None,
+               region: str | None = Query(None, pattern=REGION_CODE_PATTERN), overdue: bool = False):
+    # ``programme`` and ``status`` are typed by their choices: anything else is a 422 naming the
+    # field, never a silently empty queue.
     return selectors.case_queue_for_user(user=request.user, programme=programme, status=status, region_code=region,
                                          overdue_only=overdue)
 
@@ -267,6 +278,13 @@ def case_queue(request, programme: str | None = None, status: str | None = None,
 @paginate(QueuePagination)
 def case_breaches(request):
     return selectors.deadline_breaches_for_user(user=request.user)
+
+
+# Registered before ``/{case_id}``: that path takes any segment, so a later ``/mandates``
+# would be matched by it and answered 405 (GET only there).
+@router.post("/mandates", response={201: MandateOut, **ERRORS}, summary="登记代办委托")
+def mandate_create(request, payload: MandateIn):
+    return Reply(201, services.mandate_record(actor=request.user, **payload.dict()))
 
 
 @router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="案件详情与流转记录")
@@ -330,8 +348,3 @@ def case_attachment(request, case_id: int, file: File[UploadedFile], kind: Form[
     att = attachment_upload(case_id=case_id, actor=request.user, stream=file.file, original_name=file.name or "",
                             declared_type=file.content_type or "", declared_sha256=sha256, kind=kind)
     return Reply(201, att)
-
-
-@router.post("/mandates", response={201: MandateOut, **ERRORS}, summary="登记代办委托")
-def mandate_create(request, payload: MandateIn):
-    return Reply(201, services.mandate_record(actor=request.user, **payload.dict()))

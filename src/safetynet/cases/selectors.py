@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from safetynet.accounts.roles import Role
 from safetynet.cases import workflow
@@ -19,6 +20,10 @@ from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
 from safetynet.core.access import require_role
 
 BREACH_READERS = frozenset({Role.SUPERVISOR, Role.COUNTY_APPROVER, Role.ADMIN})
+#: Roles with a move somewhere in the transitions tables: only they have a queue. Anyone else
+#: (an admin, a supervisor, an analyst…) is refused rather than shown a queue that is empty by
+#: construction.
+QUEUE_ROLES = frozenset(role for role in Role.values if workflow.queue_steps_for_role(role))
 
 
 def _role_steps_q(role: str) -> Q:
@@ -35,6 +40,7 @@ def case_queue_for_user(
 ) -> QuerySet[Case]:
     """The workbench queue: open cases in the user's region where their role has the next move,
     overdue first, then by deadline (a deadline that passed sorts before one that has not)."""
+    require_role(user, QUEUE_ROLES, action="case.queue")
     qs = cases_visible_to(user, Case.objects.filter(is_open=True)).filter(_role_steps_q(user.role))
     if programme:
         qs = qs.filter(programme=programme)
@@ -133,3 +139,188 @@ def public_notices_for_region(*, user) -> QuerySet[PublicNotice]:
     now = timezone.now()
     visible = cases_visible_to(user).values("pk")
     return PublicNotice.objects.filter(case_id__in=visible, starts_at__lte=now, ends_at__gt=now).order_by("ends_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# For the web pages (工作台、案件页、督办): added alongside the views, reads only.
+
+#: Guards that depend on what the officer types (an amount), so they are checked on submit,
+#: not used to grey out a button beforehand.
+_FORM_DATA_GUARDS = frozenset({"within_street_limit", "within_emergency_limit"})
+
+#: The verb on the button for a move into each step; the step's own label otherwise.
+MOVE_VERBS: dict[str, str] = {
+    Status.ACCEPTED: _lazy("受理"),
+    Status.NOT_ACCEPTED: _lazy("不予受理"),
+    Status.EMERGENCY_AID: _lazy("先行救助"),
+    Status.VERIFICATION: _lazy("发起经济状况核对"),
+    Status.HOME_VISIT: _lazy("转入户调查"),
+    Status.REVIEW: _lazy("转审核"),
+    Status.PUBLIC_NOTICE: _lazy("发起公示"),
+    Status.PENDING_CONFIRMATION: _lazy("提交数据结论待人工确认"),
+    Status.APPROVED: _lazy("批准"),
+    Status.REFUSED: _lazy("不予批准"),
+    Status.ACTIVE: _lazy("纳入发放（享受救助）"),
+    Status.PERIODIC_REVIEW: _lazy("开始动态复核"),
+    Status.SUSPENDED: _lazy("暂停发放"),
+    Status.GRADUAL_EXIT: _lazy("进入渐退期"),
+    Status.EXITED: _lazy("退出救助"),
+    Status.APPEALED: _lazy("申请复查"),
+}
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """One move the user may make on the case now, as the case page offers it."""
+
+    to: str
+    label: str
+    requires_reason: bool
+    #: ``"required"``, ``"optional"`` or ``""``: whether the form asks for a monthly amount.
+    amount: str
+    adverse: bool
+    #: Why the move cannot be made yet (a guard's plain reason), or ``""``.
+    blocked: str = ""
+
+
+def _amount_need(src: str, dst: str) -> str:
+    if dst in (Status.APPROVED, Status.EMERGENCY_AID) or (src == dst == Status.ACTIVE):
+        return "required"
+    if src == Status.PERIODIC_REVIEW and dst == Status.ACTIVE:
+        return "optional"
+    return ""
+
+
+def case_actions_for_user(*, case: Case, user) -> list[CaseAction]:
+    """The moves the programme's table lets this user's role make from the case's step, each
+    with the guard that still stands in its way (notice running, no visit recorded…)."""
+    from safetynet.cases.errors import GuardFailed
+
+    role = workflow.actor_role(user)
+    actions = []
+    for move in workflow.programme_of(case).moves_from(case.status):
+        if role not in move.roles:
+            continue
+        blocked = ""
+        for name in move.guards:
+            if name in _FORM_DATA_GUARDS:
+                continue
+            try:
+                workflow.GUARDS[name](case, user, {"_to": move.dst})
+            except GuardFailed as e:
+                blocked = e.message
+                break
+        label = str(Status(move.dst).label) if move.src == move.dst else str(MOVE_VERBS.get(move.dst, ""))
+        if move.src == move.dst == Status.ACTIVE:
+            label = _("调整救助金额")
+        elif move.src == Status.APPEALED:
+            label = _("复查：重新审核") if move.dst == Status.REVIEW else _("复查：维持原决定")
+        elif move.src == Status.PENDING_CONFIRMATION and move.dst not in CLOSED_STATUSES | {Status.GRADUAL_EXIT}:
+            label = _("推翻数据结论，继续办理")
+        actions.append(
+            CaseAction(
+                to=move.dst,
+                label=label or str(Status(move.dst).label),
+                requires_reason=move.requires_reason,
+                amount=_amount_need(move.src, move.dst),
+                adverse=move.dst in CLOSED_STATUSES or move.dst in (Status.SUSPENDED, Status.GRADUAL_EXIT),
+                blocked=blocked,
+            )
+        )
+    return actions
+
+
+@dataclass(frozen=True)
+class RulesView:
+    """The rules engine's answer for the case, or why there is none (never a made-up figure)."""
+
+    decision: object | None
+    unavailable: str
+
+
+def case_rules_view(*, case: Case) -> RulesView:
+    from safetynet.cases.decisions import decide_for_case
+    from safetynet.cases.errors import DecisionUnavailable
+
+    try:
+        return RulesView(decision=decide_for_case(case=case, on=timezone.localdate()), unavailable="")
+    except DecisionUnavailable as e:
+        return RulesView(decision=None, unavailable=e.message)
+
+
+def case_verification_reports(*, user, case: Case, limit: int = 3) -> list:
+    """The household's latest verification reports (核对报告) the user may read; empty while the
+    verification app is absent or the user's role may not read reports (they hold a family's
+    financial data)."""
+    try:
+        from safetynet.verification.selectors import REPORT_READERS, report_list_for_user
+    except ImportError:
+        return []
+    if user.role not in REPORT_READERS:
+        return []
+    return list(report_list_for_user(user=user, household_id=case.household_id).order_by("-created_at")[:limit])
+
+
+def case_workbench_for_user(*, user, programme: str | None = None, status: str | None = None) -> QuerySet[Case]:
+    """工作台: staff get their queue; a citizen or proxy gets the applications they follow."""
+    if user.role in (Role.CITIZEN, Role.PROXY):
+        qs = cases_visible_to(user).select_related("region", "applicant", "household").order_by("-created_at", "-id")
+        if programme:
+            qs = qs.filter(programme=programme)
+        if status:
+            qs = qs.filter(status=status)
+        return qs
+    if user.role not in QUEUE_ROLES:
+        return Case.objects.none()
+    return case_queue_for_user(user=user, programme=programme, status=status).select_related("household")
+
+
+@dataclass(frozen=True)
+class BreachGroup:
+    programme: str
+    step: str
+    cases: list[Case]
+
+
+def deadline_breach_groups_for_user(*, user, limit: int = 500) -> list[BreachGroup]:
+    """Deadline breaches grouped by programme and step, oldest breach first in each group; at
+    most ``limit`` cases are read."""
+    rows = list(deadline_breaches_for_user(user=user).select_related("household").order_by(
+        "programme", "status", "due_at", "id")[:limit])
+    groups: list[BreachGroup] = []
+    for case in rows:
+        if not groups or (groups[-1].programme, groups[-1].step) != (case.programme, case.status):
+            groups.append(BreachGroup(programme=case.programme, step=case.status, cases=[]))
+        groups[-1].cases.append(case)
+    return groups
+
+
+def household_for_filing(*, user, number: str):
+    """A household in the user's region by its number, with current members, for filing an
+    application on someone's behalf (代办)."""
+    from safetynet.registry.errors import HouseholdNotFound
+    from safetynet.registry.models import Membership
+    from safetynet.registry.selectors import household_list_for_user
+
+    household = (
+        household_list_for_user(user=user)
+        .filter(number=number.strip())
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(left_on__isnull=True).select_related("person").order_by("id"),
+                to_attr="current_memberships",
+            )
+        )
+        .first()
+    )
+    if household is None:
+        raise HouseholdNotFound(_("未找到该户号的家庭，或不在您的管辖范围内"), number=number)
+    return household
+
+
+def household_of_applicant(*, user):
+    """The household a citizen currently belongs to, for 网上申请; ``None`` if not registered."""
+    from safetynet.registry.selectors import household_list_for_user
+
+    return household_list_for_user(user=user).first()

@@ -92,11 +92,36 @@ def test_file_adapter_writes_a_line(household, staff, settings, tmp_path):
 
 
 @pytest.mark.django_db
-def test_decisions_without_rules_raise_rather_than_guess(household, staff, monkeypatch):
-    import sys
-
+def test_decisions_without_a_verification_report_raise_rather_than_guess(household, staff):
     case = submit(household, staff.street)
-    monkeypatch.setitem(sys.modules, "safetynet.rules.services", None)  # rules not importable
     with pytest.raises(DecisionUnavailable) as err:
         decide_for_case(case=case, on=dt.date(2026, 3, 1))
     assert err.value.code == "case.decision_unavailable" and err.value.status == 503
+    assert err.value.details["reason"] == "no_verification_report"
+
+
+@pytest.mark.django_db
+def test_decisions_follow_the_latest_verification_report(household, staff):
+    # given a stored report saying the household's only income is 300 yuan of wages a month
+    from safetynet.verification.models import Authorisation, VerificationReport
+
+    case = submit(household, staff.street)
+    members = list(household.memberships.filter(left_on__isnull=True).select_related("person"))
+    auth = Authorisation.objects.create(
+        household=household, signed_by=members[0].person, sources=["tax_wages"], signed_on=dt.date(2026, 1, 1),
+        valid_until=dt.date(2026, 12, 31), recorded_by=staff.street,
+    )
+    wage = {"source": "tax_wages", "batch_id": "b", "row": 1, "as_of": "2026-02-28", "kind": "income",
+            "category": "wages", "amount": 300.0, "detail": {}}
+    VerificationReport.objects.create(
+        household=household, authorisation=auth, on=dt.date(2026, 3, 1), requested_by=staff.street, purpose="t",
+        income_per_head=0,
+        result={"household": {"members": len(members)},
+                "members": [{"person_id": m.person_id, "facts": [wage] if i == 0 else []} for i, m in enumerate(members)]},
+    )
+    # when the case is decided
+    decision = decide_for_case(case=case, on=dt.date(2026, 3, 1))
+    # then it is eligible for 低保 with a positive amount and reasons in Chinese
+    assert decision.eligible is True
+    assert decision.amount_monthly > 0
+    assert any("低保" in r or "收入" in r for r in decision.reasons)

@@ -1,0 +1,284 @@
+"""Forms of the case pages, and the one place that turns a submitted form into a service call.
+
+The forms only parse; whether a move is allowed is decided by the services (the programme's
+transitions table). ``perform_move`` adds the stale-click check: the form carries the case
+version it was drawn from, compared under the case's row lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from safetynet.cases import services
+from safetynet.cases.access import assert_actor_on_case, case_lock
+from safetynet.cases.errors import IllegalTransition, InvalidApplication
+from safetynet.cases.models import Case, Channel, Programme, Status
+from safetynet.core.errors import SafetyNetError
+
+S = Status
+
+#: Moves a street officer may make on several cases at once (批量办理). Only moves that need no
+#: reason and no per-household figure: each case is still moved by the same service, in its own
+#: transaction, and the programme's table still decides. Approval is not here: its amount is set
+#: per household, and an adverse decision always needs its own reason.
+BULK_MOVES: tuple[tuple[str, str], ...] = (
+    (S.SUBMITTED, S.ACCEPTED),
+    (S.ACCEPTED, S.VERIFICATION),
+    (S.APPROVED, S.ACTIVE),
+)
+
+BULK_LABELS = {
+    (S.SUBMITTED, S.ACCEPTED): _lazy("批量受理"),
+    (S.ACCEPTED, S.VERIFICATION): _lazy("批量发起经济状况核对"),
+    (S.APPROVED, S.ACTIVE): _lazy("批量纳入发放"),
+}
+
+
+def bulk_moves_for_role(role: str) -> list[tuple[str, str, str]]:
+    """``(from, to, label)`` of the bulk moves this role has in at least one programme's table."""
+    from safetynet.cases.programmes import PROGRAMMES
+
+    return [
+        (a, b, str(BULK_LABELS[(a, b)]))
+        for a, b in BULK_MOVES
+        if any((m := p.move(a, b)) is not None and role in m.roles for p in PROGRAMMES.values())
+    ]
+
+
+def new_idempotency_key() -> str:
+    """One per rendered application form: a double click files one case."""
+    return f"web-{uuid.uuid4()}"
+
+
+class MoveForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices)
+    version = forms.IntegerField(min_value=0)
+    reason = forms.CharField(label=_lazy("理由"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    amount = forms.DecimalField(label=_lazy("核定金额（元/月）"), required=False, min_value=Decimal("0"),
+                                max_digits=10, decimal_places=2)
+    stable_household = forms.BooleanField(label=_lazy("收入稳定家庭（每年复核一次）"), required=False)
+
+
+def perform_move(*, case_id: int, actor, to: str, version: int, reason: str = "", amount: Decimal | None = None,
+                 stable_household: bool = False) -> Case:
+    """Make the move ``to`` through the service that owns it, if the case is still at the version
+    the officer saw."""
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        assert_actor_on_case(case=case, actor=actor)
+        if case.version != version:
+            raise IllegalTransition(
+                _("该案件已被他人办理，当前环节为“%(s)s”。请查看最新情况后再操作。") % {"s": Status(case.status).label},
+                code="case.version_stale",
+                from_status=case.status,
+            )
+        src = case.status
+        return _dispatch(case=case, src=src, to=to, actor=actor, reason=reason, amount=amount,
+                         stable_household=stable_household)
+
+
+def _need_amount(amount: Decimal | None) -> Decimal:
+    if amount is None:
+        raise InvalidApplication(_("请填写金额"), code="case.amount_required")
+    return amount
+
+
+def _dispatch(*, case: Case, src: str, to: str, actor, reason: str, amount: Decimal | None,
+              stable_household: bool) -> Any:
+    cid = case.pk
+    if to == S.PUBLIC_NOTICE and src == S.REVIEW:
+        return services.case_open_notice(case_id=cid, actor=actor)
+    if to == S.APPEALED:
+        return services.case_appeal(case_id=cid, actor=actor, reason=reason)
+    if src == S.APPEALED:
+        return services.case_decide_appeal(case_id=cid, actor=actor, rereview=to == S.REVIEW, reason=reason)
+    if to == S.APPROVED:
+        return services.case_approve(case_id=cid, actor=actor, amount_monthly=_need_amount(amount),
+                                     stable_household=stable_household, reason=reason)
+    if to == S.EMERGENCY_AID:
+        return services.case_grant_emergency_aid(case_id=cid, actor=actor, amount=_need_amount(amount), reason=reason)
+    if src == to == S.ACTIVE:
+        return services.case_change_amount(case_id=cid, actor=actor, amount_monthly=_need_amount(amount), reason=reason)
+    if src == S.PERIODIC_REVIEW and to == S.ACTIVE:
+        return services.case_finish_review(case_id=cid, actor=actor, amount_monthly=amount,
+                                           stable_household=stable_household, reason=reason)
+    if to == S.PENDING_CONFIRMATION:
+        return services.case_propose_data_decision(
+            case_id=cid, actor=actor, proposal="refuse" if src == S.VERIFICATION else "exit",
+            reasons=[reason] if reason.strip() else [], source="manual",
+        )
+    return services.case_transition(case_id=cid, to=to, actor=actor, reason=reason)
+
+
+HOUSING = (
+    ("简陋", _lazy("简陋")),
+    ("一般", _lazy("一般")),
+    ("较好", _lazy("较好")),
+)
+LABOUR = (
+    ("无", _lazy("无劳动能力")),
+    ("部分", _lazy("部分劳动能力")),
+    ("完全", _lazy("有劳动能力")),
+)
+
+
+class VisitForm(forms.Form):
+    """入户调查: the structured findings (``HomeVisit.findings``) and a free-text account."""
+
+    visited_on = forms.DateField(label=_lazy("调查日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    housing = forms.ChoiceField(label=_lazy("住房状况"), choices=HOUSING)
+    labour = forms.ChoiceField(label=_lazy("家庭成员劳动能力"), choices=LABOUR)
+    assets_seen = forms.CharField(label=_lazy("所见贵重财产（车辆、大额物品等，用顿号分隔；没有可不填）"),
+                                  required=False, max_length=300)
+    matches_declaration = forms.BooleanField(label=_lazy("实际情况与申报一致"), required=False)
+    notes = forms.CharField(label=_lazy("情况说明"), required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    complete = forms.BooleanField(label=_lazy("调查完成，转入审核"), required=False, initial=True)
+
+    def findings(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        assets = [a.strip() for a in d["assets_seen"].replace(",", "、").replace("，", "、").split("、") if a.strip()]
+        return {"housing": d["housing"], "labour": d["labour"], "assets_seen": assets,
+                "matches_declaration": d["matches_declaration"]}
+
+
+FINDING_LABELS = {
+    "housing": _lazy("住房状况"),
+    "labour": _lazy("劳动能力"),
+    "assets_seen": _lazy("所见贵重财产"),
+    "matches_declaration": _lazy("与申报一致"),
+}
+
+
+def findings_rows(findings: dict[str, Any]) -> list[tuple[str, str]]:
+    """A visit's structured findings as ``(label, value)`` rows in plain words."""
+    rows = []
+    for key, value in findings.items():
+        if isinstance(value, bool):
+            shown = _("是") if value else _("否")
+        elif isinstance(value, list):
+            shown = "、".join(str(v) for v in value) or _("无")
+        else:
+            shown = str(value)
+        rows.append((str(FINDING_LABELS.get(key, key)), shown))
+    return rows
+
+
+class ObjectionForm(forms.Form):
+    content = forms.CharField(label=_lazy("异议内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    raised_by = forms.CharField(label=_lazy("异议人（可匿名）"), required=False, max_length=64)
+
+
+class ResolveForm(forms.Form):
+    objection_id = forms.IntegerField()
+    resolution = forms.CharField(label=_lazy("核实结论"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BulkForm(forms.Form):
+    move = forms.ChoiceField(choices=[(f"{a}:{b}", label) for (a, b), label in BULK_LABELS.items()])
+    case_ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
+        "required": _lazy("请至少勾选一件案件")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Which cases the user may move is the services' decision; here only parse integers.
+        self.fields["case_ids"].choices = [(v, v) for v in self.data.getlist("case_ids")] if self.data else []
+        self.fields["case_ids"].error_messages["invalid_choice"] = _("案件编号有误")
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    case_id: int
+    ok: bool
+    message: str
+
+
+def perform_bulk(*, case_ids: list[int], move: str, actor) -> list[BulkResult]:
+    """Each case through the same service, in its own transaction; one refusal stops nothing."""
+    src, to = move.split(":")
+    if (src, to) not in BULK_MOVES:
+        raise InvalidApplication(_("该操作不允许批量办理"), code="case.bulk_not_allowed")
+    results = []
+    for case_id in dict.fromkeys(case_ids):
+        try:
+            case = services.case_transition(case_id=case_id, to=to, actor=actor)
+            results.append(BulkResult(case_id, True, _("已办理，当前环节：%(s)s") % {"s": Status(case.status).label}))
+        except SafetyNetError as e:
+            results.append(BulkResult(case_id, False, e.message))
+    return results
+
+
+class ApplyForm(forms.Form):
+    """网上自助申请 by the applicant."""
+
+    programme = forms.ChoiceField(label=_lazy("申请的救助项目"), choices=Programme.choices, widget=forms.RadioSelect)
+    description = forms.CharField(label=_lazy("申请事由（家里遇到了什么困难）"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    consent = forms.BooleanField(
+        label=_lazy("我承诺所填情况属实，并授权民政部门核对我家庭成员的收入和财产情况。"),
+        error_messages={"required": _lazy("须同意授权核对，才能提交申请")},
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+
+class ProxyLookupForm(forms.Form):
+    number = forms.CharField(label=_lazy("户号"), max_length=64)
+
+
+class ProxyApplyForm(forms.Form):
+    """代办申请: a worker files for someone who cannot, under a recorded mandate (委托书)."""
+
+    applicant = forms.TypedChoiceField(label=_lazy("申请人（委托人）"), coerce=int, choices=())
+    programme = forms.ChoiceField(label=_lazy("申请的救助项目"), choices=Programme.choices)
+    proxy_name = forms.CharField(label=_lazy("受托代办人姓名"), max_length=64)
+    relationship = forms.CharField(label=_lazy("与委托人关系"), max_length=32)
+    valid_until = forms.DateField(label=_lazy("委托有效期至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    description = forms.CharField(label=_lazy("申请事由"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    mandate_seen = forms.BooleanField(
+        label=_lazy("已核对委托人签字（或按手印）的委托书原件"),
+        error_messages={"required": _lazy("须核对委托书后才能代办")},
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applicant"].choices = [(m.person.pk, m.person.name) for m in members]
+
+    @staticmethod
+    def initial_for(user) -> dict[str, Any]:
+        return {
+            "proxy_name": user.display_name or user.username,
+            "relationship": _("社区工作人员"),
+            "valid_until": timezone.localdate() + dt.timedelta(days=365),
+            "programme": Programme.DIBAO,
+            "idempotency_key": new_idempotency_key(),
+        }
+
+
+def perform_proxy_application(*, household_id: int, actor, data: dict[str, Any]) -> services.Submitted:
+    """Record the mandate and file under it, together. A retried form (same idempotency key)
+    returns the first case and records no second mandate."""
+    with transaction.atomic():
+        mandate = services.mandate_record(
+            grantor_id=data["applicant"], proxy_name=data["proxy_name"], relationship=data["relationship"],
+            valid_until=data["valid_until"], actor=actor, programmes=[data["programme"]],
+        )
+        result = services.case_submit(
+            programme=data["programme"], channel=Channel.PROXY, household_id=household_id,
+            applicant_id=data["applicant"], actor=actor, idempotency_key=data["idempotency_key"],
+            proxy_mandate_id=mandate.pk, description=data["description"],
+        )
+        if not result.created:
+            transaction.set_rollback(True)
+        return result

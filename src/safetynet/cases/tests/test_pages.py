@@ -1,0 +1,277 @@
+"""The case pages through the Django test client: queue, case page, moves, bulk, progress."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from safetynet.cases.models import Case, CaseTransition, Channel, Status
+from safetynet.cases.tests.conftest import drive_to_active, head_of, submit
+from safetynet.core.testing import Role, make_household, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_queue_lists_overdue_first_then_by_deadline_with_a_badge(client, staff, tree, django_assert_max_num_queries):
+    # given three submitted cases: due in 3 days, overdue by 2 days, due tomorrow
+    now = timezone.now()
+    cases = [submit(make_household(tree.east_community), staff.worker) for _ in range(3)]
+    for case, delta in zip(cases, (3, -2, 1), strict=True):
+        Case.objects.filter(pk=case.pk).update(due_at=now + dt.timedelta(days=delta))
+    login(client, staff.street)
+    # when
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("cases:workbench"))
+    # then
+    assert response.status_code == 200
+    rows = response.context["page"].object_list
+    assert [c.pk for c in rows] == [cases[1].pk, cases[2].pk, cases[0].pk]
+    html = response.content.decode()
+    assert html.count('data-testid="overdue"') == 1
+    assert "最低生活保障" in html and "已提交" in html
+
+
+def test_queue_query_count_does_not_grow_with_rows(client, staff, tree, django_assert_max_num_queries):
+    for _ in range(15):
+        submit(make_household(tree.east_community), staff.worker)
+    login(client, staff.street)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("cases:workbench"), {"programme": "dibao", "status": "submitted"})
+    assert len(response.context["page"].object_list) == 15
+
+
+def test_neighbouring_region_officer_gets_404_on_a_case_page(client, staff, household):
+    case = submit(household, staff.worker)
+    login(client, staff.west_street)
+    response = client.get(reverse("cases:case", args=[case.pk]))
+    assert response.status_code == 404
+    assert household.number not in response.content.decode()
+
+
+def test_case_page_shows_timeline_actions_and_no_fake_rules_figure(client, staff, household):
+    case = submit(household, staff.worker, description="老人独居，无收入")
+    login(client, staff.street)
+    response = client.get(reverse("cases:case", args=[case.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [a.to for a in response.context["actions"]] == [Status.ACCEPTED, Status.NOT_ACCEPTED]
+    assert "尚未核算" in html
+    assert "老人独居，无收入" in html  # the filing reason is on the timeline
+    assert f'href="/verification/households/{household.pk}/"' in html
+
+
+def test_illegal_move_via_post_shows_the_chinese_error_and_changes_nothing(client, staff, household):
+    # given a submitted case
+    case = submit(household, staff.worker)
+    login(client, staff.street)
+    # when the street officer tries to approve it straight away
+    response = client.post(reverse("cases:move", args=[case.pk]),
+                           {"to": Status.APPROVED, "version": case.version, "amount": "500"})
+    # then
+    assert response.status_code == 409
+    assert "不能转到“已批准”" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+    assert CaseTransition.objects.filter(case=case).count() == 1
+
+
+def test_adverse_move_without_reason_is_refused_in_place(client, staff, household):
+    case = submit(household, staff.worker)
+    login(client, staff.street)
+    response = client.post(reverse("cases:move", args=[case.pk]), {"to": Status.NOT_ACCEPTED, "version": case.version})
+    assert response.status_code == 400
+    assert "须填写理由" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+
+
+def test_stale_click_is_refused_with_a_clear_message(client, staff, household):
+    case = submit(household, staff.worker)
+    login(client, staff.street)
+    stale = case.version
+    client.post(reverse("cases:move", args=[case.pk]), {"to": Status.ACCEPTED, "version": stale})
+    # when the same (now stale) form is sent again, e.g. from a second tab
+    response = client.post(reverse("cases:move", args=[case.pk]), {"to": Status.NOT_ACCEPTED, "version": stale,
+                                                                  "reason": "材料不全"})
+    # then
+    assert response.status_code == 409
+    assert "已被他人办理" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED
+
+
+def test_accept_redirects_back_and_records_the_move(client, staff, household):
+    case = submit(household, staff.worker)
+    login(client, staff.street)
+    response = client.post(reverse("cases:move", args=[case.pk]), {"to": Status.ACCEPTED, "version": case.version})
+    assert response.status_code == 302 and response["Location"] == reverse("cases:case", args=[case.pk])
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED
+    page = client.get(response["Location"]).content.decode()
+    assert "已办理：已受理" in page
+
+
+def test_visit_form_records_structured_findings_and_moves_to_review(client, staff, household):
+    from safetynet.cases import services
+
+    case = submit(household, staff.worker)
+    services.case_accept(case_id=case.pk, actor=staff.street)
+    services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    services.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=staff.street)
+    login(client, staff.worker)
+    response = client.post(reverse("cases:visit", args=[case.pk]), {
+        "visited_on": timezone.localdate().isoformat(), "housing": "简陋", "labour": "无",
+        "assets_seen": "电动车、冰箱", "matches_declaration": "on", "notes": "独居", "complete": "on",
+    })
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.REVIEW
+    visit = case.visits.get()
+    assert visit.findings == {"housing": "简陋", "labour": "无", "assets_seen": ["电动车", "冰箱"],
+                              "matches_declaration": True}
+
+
+def test_bulk_accept_reports_per_case_results(client, staff, tree, household):
+    # given two submitted cases and one already accepted
+    a = submit(household, staff.worker)
+    b = submit(make_household(tree.east_community), staff.worker)
+    c = submit(make_household(tree.east_community), staff.worker)
+    login(client, staff.street)
+    client.post(reverse("cases:move", args=[c.pk]), {"to": Status.ACCEPTED, "version": c.version})
+    # when all three are accepted in bulk
+    response = client.post(reverse("cases:bulk"), {"move": "submitted:accepted", "case_ids": [a.pk, b.pk, c.pk]})
+    # then two succeed and the third reports why it did not
+    assert response.status_code == 200
+    results = {r.case_id: r for r in response.context["results"]}
+    assert results[a.pk].ok and results[b.pk].ok and not results[c.pk].ok
+    assert "不能转到“已受理”" in results[c.pk].message
+    assert "成功 2 件，未办理 1 件" in response.content.decode()
+    assert set(Case.objects.filter(pk__in=[a.pk, b.pk, c.pk]).values_list("status", flat=True)) == {Status.ACCEPTED}
+
+
+def test_bulk_refuses_a_move_the_law_does_not_allow_in_bulk(client, staff, household):
+    case = submit(household, staff.worker)
+    login(client, staff.street)
+    response = client.post(reverse("cases:bulk"), {"move": "submitted:not_accepted", "case_ids": [case.pk]})
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+
+
+def test_breaches_are_grouped_by_programme_and_step(client, staff, tree):
+    now = timezone.now()
+    late = [submit(make_household(tree.east_community), staff.worker) for _ in range(2)]
+    submit(make_household(tree.east_community), staff.worker)  # not late
+    Case.objects.filter(pk__in=[c.pk for c in late]).update(due_at=now - dt.timedelta(days=1))
+    login(client, staff.supervisor)
+    response = client.get(reverse("cases:breaches"))
+    assert response.status_code == 200
+    groups = response.context["groups"]
+    assert [(str(p), str(s), len(cs)) for p, s, cs in groups] == [("最低生活保障", "已提交", 2)]
+
+
+def test_breaches_page_is_refused_to_a_street_officer(client, staff):
+    login(client, staff.street)
+    assert client.get(reverse("cases:breaches")).status_code == 403
+
+
+def citizen_of(household):
+    return make_user(Role.CITIZEN, None, person=head_of(household))
+
+
+def test_online_application_makes_one_case_however_often_the_form_is_sent(client, household):
+    citizen = citizen_of(household)
+    login(client, citizen)
+    form = client.get(reverse("cases:apply"))
+    key = form.context["form"].initial["idempotency_key"]
+    data = {"programme": "dibao", "description": "失业，无收入", "consent": "on", "idempotency_key": key}
+    first = client.post(reverse("cases:apply"), data)
+    second = client.post(reverse("cases:apply"), data)
+    case = Case.objects.get()
+    assert first["Location"] == second["Location"] == reverse("cases:progress", args=[case.pk])
+    assert (case.channel, case.filed_by, case.applicant) == (Channel.ONLINE, citizen, head_of(household))
+
+
+def test_online_application_needs_consent(client, household):
+    login(client, citizen_of(household))
+    response = client.post(reverse("cases:apply"), {"programme": "dibao", "idempotency_key": "k1"})
+    assert response.status_code == 400
+    assert "须同意授权核对" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_progress_page_says_in_plain_words_where_it_stands_and_what_next(client, staff, household):
+    citizen = citizen_of(household)
+    case = submit(household, staff.worker)
+    drive_to_active(case, staff)
+    login(client, citizen)
+    response = client.get(reverse("cases:progress", args=[case.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "您正在享受救助。" in html
+    assert "每月救助金 500.00 元" in html
+    assert "下次定期复核预计在" in html
+
+
+def test_refused_progress_page_gives_the_reason_and_how_to_appeal(client, staff, household):
+    from safetynet.cases import services
+
+    citizen = citizen_of(household)
+    case = submit(household, staff.worker)
+    services.case_not_accept(case_id=case.pk, actor=staff.street, reason="户籍不在本街道")
+    login(client, citizen)
+    html = client.get(reverse("cases:progress", args=[case.pk])).content.decode()
+    assert "您的申请未被受理。" in html and "户籍不在本街道" in html
+    assert "60日内" in html and "申请复查" in html
+
+
+def test_a_citizen_cannot_open_someone_elses_case(client, staff, tree, household):
+    other = make_household(tree.east_community)
+    case = submit(other, staff.worker)
+    login(client, citizen_of(household))
+    assert client.get(reverse("cases:progress", args=[case.pk])).status_code == 404
+    assert client.get(reverse("cases:case", args=[case.pk])).status_code in (302, 404)
+    assert client.get(reverse("cases:case", args=[case.pk]), follow=True).status_code == 404
+
+
+def test_proxy_filing_records_the_mandate_and_files_once(client, staff, household):
+    elder = head_of(household)
+    login(client, staff.worker)
+    url = reverse("cases:proxy") + f"?number={household.number}"
+    page = client.get(url)
+    assert page.status_code == 200
+    key = page.context["form"].initial["idempotency_key"]
+    data = {"applicant": elder.pk, "programme": "dibao", "proxy_name": "王社工", "relationship": "社区工作人员",
+            "valid_until": (timezone.localdate() + dt.timedelta(days=365)).isoformat(), "description": "老人不会用手机",
+            "mandate_seen": "on", "idempotency_key": key}
+    first = client.post(url, data)
+    second = client.post(url, data)
+    case = Case.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert case.channel == Channel.PROXY and case.proxy_mandate.proxy_name == "王社工"
+    assert case.proxy_mandate.grantor == elder
+    from safetynet.cases.models import ProxyMandate
+
+    assert ProxyMandate.objects.count() == 1
+
+
+def test_proxy_lookup_outside_the_region_finds_nothing(client, staff, tree):
+    west = make_household(tree.west_community)
+    login(client, staff.worker)
+    response = client.get(reverse("cases:proxy"), {"number": west.number})
+    assert response.status_code == 404
+    assert "未找到该户号的家庭" in response.content.decode()
+
+
+def test_navigation_shows_case_links_per_role(client, staff, household):
+    login(client, staff.street)
+    assert "/cases/" in client.get("/").content.decode()
+    login(client, citizen_of(household))
+    html = client.get("/").content.decode()
+    assert "/cases/apply/" in html and "我的申请" in html

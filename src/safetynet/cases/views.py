@@ -1,0 +1,293 @@
+"""Case pages (救助办理): the workbench queue, the case page with its moves, bulk moves, deadline
+breaches, and the applicant's side (online application, proxy filing, progress).
+
+Thin: parse, call one selector or service, render. Access is decided by the selectors and
+services (region, role, mandate); a refusal from them is shown in place, in plain words.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from safetynet.accounts.roles import Role
+from safetynet.cases import forms, selectors, services, workflow
+from safetynet.cases.models import Channel, Programme, Status
+from safetynet.core.access import require_role
+from safetynet.core.errors import SafetyNetError
+from safetynet.web.views import page_view
+
+PAGE_SIZE = 20
+APPLICANT_ROLES = frozenset({Role.CITIZEN, Role.PROXY})
+
+
+def _is_applicant(user) -> bool:
+    return user.role in APPLICANT_ROLES
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: workbench, case page, bulk, breaches
+
+
+@page_view
+def workbench(request):
+    user = request.user
+    programme = request.GET.get("programme", "")
+    status = request.GET.get("status", "")
+    programme = programme if programme in Programme.values else ""
+    status = status if status in Status.values else ""
+    cases = selectors.case_workbench_for_user(user=user, programme=programme or None, status=status or None)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    applicant = _is_applicant(user)
+    steps = sorted({s for steps in workflow.queue_steps_for_role(user.role).values() for s in steps})
+    bulk = [] if applicant else forms.bulk_moves_for_role(user.role)
+    return render(request, "cases/workbench.html", {
+        "page": page,
+        "applicant": applicant,
+        "programmes": Programme.choices,
+        "statuses": [(s, Status(s).label) for s in steps] if not applicant else Status.choices,
+        "programme": programme,
+        "status": status,
+        "bulk": [(f"{a}:{b}", label) for a, b, label in bulk],
+        "bulk_steps": {a for a, _b, _label in bulk},
+        "now": timezone.now(),
+    })
+
+
+def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", posted=None, status: int = 200):
+    user = request.user
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    actions = selectors.case_actions_for_user(case=case, user=user)
+    role = user.role
+    posted = posted or {}
+    now = timezone.now()
+    context = {
+        "case": case,
+        "overdue": bool(case.is_open and case.due_at and case.due_at < now),
+        "timeline": [
+            (t, _status_label(t.from_status), _status_label(t.to_status), _role_label(t.actor_role))
+            for t in case.transitions.all()
+        ],
+        "visits": [(v, forms.findings_rows(v.findings)) for v in case.visits.all()],
+        "notices": list(case.notices.all()),
+        "attachments": list(case.attachments.all()),
+        "actions": actions,
+        "rules": selectors.case_rules_view(case=case),
+        "reports": selectors.case_verification_reports(user=user, case=case),
+        "can_visit": case.status == Status.HOME_VISIT and role in (Role.COMMUNITY_WORKER, Role.STREET_OFFICER),
+        "can_object": case.status == Status.PUBLIC_NOTICE and role in (Role.COMMUNITY_WORKER, Role.STREET_OFFICER),
+        "can_resolve": role in (Role.STREET_OFFICER, Role.COUNTY_APPROVER),
+        "visit_form": posted.get("visit") or forms.VisitForm(initial={"visited_on": _today(), "complete": True}),
+        "objection_form": posted.get("objection") or forms.ObjectionForm(),
+        "error": error,
+        "error_form": error_form,
+        "posted_to": request.POST.get("to", "") if request.method == "POST" else "",
+    }
+    return render(request, "cases/case.html", context, status=status)
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else status
+
+
+def _role_label(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else _("系统")
+
+
+@page_view
+def case_detail(request, case_id: int):
+    if _is_applicant(request.user):
+        return redirect("cases:progress", case_id=case_id)
+    return _case_page(request, case_id)
+
+
+def _refused(request, case_id: int, error: SafetyNetError | str, form_name: str, **kw):
+    message = error if isinstance(error, str) else error.message
+    status = 400 if isinstance(error, str) else error.status
+    return _case_page(request, case_id, error=message, error_form=form_name, status=status, **kw)
+
+
+def _form_errors(form) -> str:
+    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@require_POST
+@page_view
+def case_move(request, case_id: int):
+    form = forms.MoveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case_id, _form_errors(form), "move")
+    d = form.cleaned_data
+    try:
+        forms.perform_move(case_id=case_id, actor=request.user, to=d["to"], version=d["version"],
+                           reason=d["reason"], amount=d["amount"], stable_household=d["stable_household"])
+    except SafetyNetError as e:
+        return _refused(request, case_id, e, "move")
+    return _back(request, case_id, _("已办理：%(s)s") % {"s": Status(d["to"]).label})
+
+
+@require_POST
+@page_view
+def case_visit(request, case_id: int):
+    form = forms.VisitForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case_id, _form_errors(form), "visit", posted={"visit": form})
+    d = form.cleaned_data
+    try:
+        services.case_record_visit(case_id=case_id, actor=request.user, visited_on=d["visited_on"],
+                                   findings=form.findings(), notes=d["notes"], complete=d["complete"])
+    except SafetyNetError as e:
+        return _refused(request, case_id, e, "visit", posted={"visit": form})
+    return _back(request, case_id, _("入户调查结果已记录"))
+
+
+@require_POST
+@page_view
+def case_objection(request, case_id: int):
+    form = forms.ObjectionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case_id, _form_errors(form), "objection", posted={"objection": form})
+    try:
+        services.case_record_objection(case_id=case_id, actor=request.user, **form.cleaned_data)
+    except SafetyNetError as e:
+        return _refused(request, case_id, e, "objection", posted={"objection": form})
+    return _back(request, case_id, _("公示异议已登记"))
+
+
+@require_POST
+@page_view
+def objection_resolve(request, case_id: int):
+    form = forms.ResolveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case_id, _form_errors(form), "resolve")
+    try:
+        services.case_resolve_objection(objection_id=form.cleaned_data["objection_id"], actor=request.user,
+                                        resolution=form.cleaned_data["resolution"])
+    except SafetyNetError as e:
+        return _refused(request, case_id, e, "resolve")
+    return _back(request, case_id, _("异议核实结论已记录"))
+
+
+def _back(request, case_id: int, done: str) -> HttpResponseRedirect:
+    messages.success(request, done)
+    return redirect("cases:case", case_id=case_id)
+
+
+@require_POST
+@page_view
+def bulk(request):
+    form = forms.BulkForm(request.POST)
+    if not form.is_valid():
+        return render(request, "cases/bulk.html", {"error": _form_errors(form), "results": []}, status=400)
+    results = forms.perform_bulk(case_ids=form.cleaned_data["case_ids"], move=form.cleaned_data["move"],
+                                 actor=request.user)
+    return render(request, "cases/bulk.html", {
+        "results": results,
+        "ok": sum(r.ok for r in results),
+        "failed": sum(not r.ok for r in results),
+        "label": dict(form.fields["move"].choices)[form.cleaned_data["move"]],
+    })
+
+
+@page_view
+def breaches(request):
+    groups = selectors.deadline_breach_groups_for_user(user=request.user)
+    return render(request, "cases/breaches.html", {
+        "groups": [(Programme(g.programme).label, Status(g.step).label, g.cases) for g in groups],
+        "total": sum(len(g.cases) for g in groups),
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Applicant side: online application, proxy filing, progress
+
+
+@page_view
+def apply(request):
+    user = request.user
+    require_role(user, {Role.CITIZEN}, action="case.apply")
+    household = selectors.household_of_applicant(user=user)
+    if request.method == "POST":
+        form = forms.ApplyForm(request.POST)
+        if form.is_valid() and household is not None:
+            d = form.cleaned_data
+            try:
+                result = services.case_submit(
+                    programme=d["programme"], channel=Channel.ONLINE, household_id=household.pk,
+                    applicant_id=user.person_id, actor=user, idempotency_key=d["idempotency_key"],
+                    description=d["description"],
+                )
+            except SafetyNetError as e:
+                return render(request, "cases/apply.html",
+                              {"form": form, "household": household, "error": e.message}, status=e.status)
+            return redirect("cases:progress", case_id=result.case.pk)
+        status = 400
+    else:
+        form = forms.ApplyForm(initial={"idempotency_key": forms.new_idempotency_key()})
+        status = 200
+    return render(request, "cases/apply.html", {"form": form, "household": household}, status=status)
+
+
+@page_view
+def proxy_apply(request):
+    user = request.user
+    require_role(user, {Role.COMMUNITY_WORKER, Role.STREET_OFFICER}, action="case.proxy_apply")
+    lookup = forms.ProxyLookupForm(request.GET or None)
+    household, form, error, status = None, None, "", 200
+    if lookup.is_valid():
+        try:
+            household = selectors.household_for_filing(user=user, number=lookup.cleaned_data["number"])
+        except SafetyNetError as e:
+            error, status = e.message, 404
+    if household is not None:
+        members = household.current_memberships
+        if request.method == "POST":
+            form = forms.ProxyApplyForm(request.POST, members=members)
+            if form.is_valid():
+                try:
+                    result = forms.perform_proxy_application(household_id=household.pk, actor=user,
+                                                             data=form.cleaned_data)
+                except SafetyNetError as e:
+                    error, status = e.message, e.status
+                else:
+                    return redirect(reverse("cases:case", kwargs={"case_id": result.case.pk}))
+            else:
+                status = 400
+        else:
+            form = forms.ProxyApplyForm(members=members, initial=forms.ProxyApplyForm.initial_for(user))
+    return render(request, "cases/proxy.html",
+                  {"lookup": lookup, "household": household, "form": form, "error": error}, status=status)
+
+
+@page_view
+def progress(request, case_id: int):
+    user = request.user
+    info = selectors.case_progress_for_applicant(user=user, case_id=case_id)
+    can_appeal = info.step in (Status.NOT_ACCEPTED, Status.REFUSED, Status.EXITED, Status.SUSPENDED) and (
+        user.role in (Role.CITIZEN, Role.PROXY)
+    )
+    return render(request, "cases/progress.html", {"p": info, "can_appeal": can_appeal})
+
+
+@require_POST
+@page_view
+def appeal(request, case_id: int):
+    """复查申请 from the applicant's progress page."""
+    reason = request.POST.get("reason", "")
+    try:
+        services.case_appeal(case_id=case_id, actor=request.user, reason=reason)
+    except SafetyNetError as e:
+        info = selectors.case_progress_for_applicant(user=request.user, case_id=case_id)
+        return render(request, "cases/progress.html", {"p": info, "can_appeal": True, "error": e.message,
+                                                       "reason": reason}, status=e.status)
+    return redirect("cases:progress", case_id=case_id)
