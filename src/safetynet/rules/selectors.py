@@ -46,3 +46,25 @@ def parameter_change_list_for_user(*, user: Any, status: str | None = None) -> Q
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def county_names() -> dict[int, str]:
+    """Names of the provinces, cities and counties by 6-digit code (the simulation's districts)."""
+    from safetynet.regions.models import Level, Region
+
+    return {
+        int(code[:6]): name
+        for code, name in Region.objects.filter(level__lte=Level.COUNTY).values_list("code", "name")
+    }
+
+
+def parameter_regions(*, user: Any = None) -> QuerySet:
+    """Regions a parameter may be set for (province, city, county), within ``user``'s subtree if given."""
+    from safetynet.regions.models import Level, Region, subtree_q
+
+    qs = Region.objects.filter(level__lte=Level.COUNTY).order_by("code")
+    if user is not None:
+        if getattr(user, "region", None) is None:
+            return qs.none()
+        qs = qs.filter(subtree_q(user.region.path))
+    return qs

@@ -8,9 +8,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from safetynet.core.errors import SafetyNetError
-from safetynet.rules.population import population_from_registry
 from safetynet.rules.reforms import reform_load
-from safetynet.rules.simulation import PROGRAMME_COLUMNS, report_csv, simulate
+from safetynet.rules.simulation import PROGRAMME_COLUMNS, report_csv, simulate_registry
 
 
 class Command(BaseCommand):
@@ -25,18 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--csv", help="also write the district table as CSV to this path")
 
     def handle(self, *args, **options):
-        from safetynet.regions.models import Region
-
         try:
             spec = reform_load(options["reform"])
-            population, missing = population_from_registry(options["on"])
+            report = simulate_registry(actor=None, spec=spec, on=options["on"], output="cli").report
         except SafetyNetError as exc:
             raise CommandError(str(exc)) from exc
-        if population.household_count == 0:
-            raise CommandError("登记库中没有家庭（先运行 demo-data）")
-        names = {int(r.code[:6]): r.name for r in Region.objects.filter(level__lte=3)}
-        report = simulate(spec=spec, on=options["on"], population=population, region_names=names)
-        report["missing_sources"] = missing
+        missing = report["missing_sources"]
         if options["csv"]:
             with open(options["csv"], "w", encoding="utf-8-sig", newline="") as f:
                 f.write(report_csv(report))
