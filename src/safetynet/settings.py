@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "safetynet.regions",
     "safetynet.registry",
     "safetynet.sources",
+    "safetynet.verification",
     "safetynet.rules",
     "safetynet.cases",
     "safetynet.demo",
@@ -116,6 +117,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 
+# Record linkage (Splink): a source row with a bad ID is accepted under the registry person only
+# at or above this match probability; below it goes to the clerical review queue.
+SAFETYNET_LINK_THRESHOLD = float(os.environ.get("SAFETYNET_LINK_THRESHOLD", "0.95"))
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -129,6 +134,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+# Serve app static files straight from the packages: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True

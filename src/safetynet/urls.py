@@ -5,5 +5,9 @@ from safetynet.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cases/", include("safetynet.cases.urls")),
+    path("sources/", include("safetynet.sources.urls")),
+    path("verification/", include("safetynet.verification.urls")),
+    path("rules/", include("safetynet.rules.urls")),
     path("", include("safetynet.web.urls")),
 ]
