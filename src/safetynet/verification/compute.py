@@ -175,11 +175,18 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bo
         while len(_plans) > _PLANS_KEPT:
             _plans.popitem(last=False)
     facts_sql, households_sql = plan
+    raw = con.con
     if small:
         ids = persons.column("id_number").to_pylist()
         literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids if i is not None) or "NULL"
         facts_sql = facts_sql.replace(f"'{_IDS}'", literal)
-    raw = con.con
+        # DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
+        # (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
+        # source). So the family's rows are fetched first, by index, and the plan runs on those.
+        for src, table_name in key[2]:
+            family = f"_family_{src}"
+            raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
+            facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
     raw.register(_PERSONS, persons)
     try:
         raw.execute(f"CREATE OR REPLACE TEMP TABLE {_FACTS} AS {facts_sql}")
