@@ -114,6 +114,7 @@ def _not_found(request, exc: Http404):
 def _register_routers() -> None:
     from safetynet.accounts.api import router as accounts_router
     from safetynet.cases.api import router as cases_router
+    from safetynet.monitoring.api import router as monitoring_router
     from safetynet.regions.api import router as regions_router
     from safetynet.registry.api import router as registry_router
     from safetynet.rules.api import router as rules_router
@@ -125,6 +126,7 @@ def _register_routers() -> None:
     api.add_router("/", registry_router, tags=["registry"])
     api.add_router("/rules", rules_router, tags=["rules"])
     api.add_router("/cases", cases_router, tags=["cases"])
+    api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
     api.add_router("/verification", verification_router, tags=["verification"])
     api.add_router("/sources", sources_router, tags=["sources"])
 

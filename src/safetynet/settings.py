@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "safetynet.verification",
     "safetynet.rules",
     "safetynet.cases",
+    "safetynet.monitoring",
     "safetynet.demo",
     "safetynet.web",
 ]

@@ -178,7 +178,7 @@ class Case(TimeStampedModel):
                 fields=["household", "programme"], condition=Q(is_open=True), name="case_one_open_per_programme"
             ),
             models.CheckConstraint(
-                condition=Q(is_open=True) | Q(status__in=[s.value for s in CLOSED_STATUSES]),
+                condition=Q(is_open=True) | Q(status__in=sorted(s.value for s in CLOSED_STATUSES)),
                 name="case_closed_status_matches",
             ),
             models.CheckConstraint(

@@ -23,6 +23,7 @@ from safetynet.api import api
 from safetynet.cases import services as cases
 from safetynet.cases.models import Case, Status
 from safetynet.core.testing import make_household, make_person, make_region_tree, make_user
+from safetynet.monitoring.selectors import ALERT_READERS
 from safetynet.regions.models import Level, Region
 from safetynet.regions.services import RegionSpec, region_bulk_create
 from safetynet.registry.idnumber import make_resident_id
@@ -94,6 +95,17 @@ class Route:
     key: Callable[[dict], object] | None = None
     west_keys: Callable[[World, str], set] | None = None
     roles: frozenset[str] = STAFF_ROLES
+
+
+def _west_alert(w: World):
+    """The west household's alert (made on first use: the monitoring app owns no part of World)."""
+    from safetynet.monitoring.models import Alert
+
+    alert, _ = Alert.objects.get_or_create(
+        household=w.west_household, condition="points",
+        defaults={"kind": "points", "level": "red", "on": dt.date(2026, 10, 31), "due_at": timezone.now()},
+    )
+    return alert
 
 
 ROUTES: dict[str, Route] = {
@@ -194,6 +206,17 @@ ROUTES: dict[str, Route] = {
     ),
     "/verification/cross-region/{request_id}": Route(
         "detail", url=lambda w: f"{PREFIX}/verification/cross-region/{w.cross_region.pk}", roles=REPORT_READERS
+    ),
+    # Alerts: region-scoped through the household; read by those who follow them up or supervise.
+    "/monitoring/alerts": Route(
+        "list",
+        url=lambda w: (_west_alert(w), f"{PREFIX}/monitoring/alerts?limit=100")[1],
+        key=lambda row: row["id"],
+        west_keys=lambda w, role: {_west_alert(w).pk},
+        roles=ALERT_READERS,
+    ),
+    "/monitoring/alerts/{alert_id}": Route(
+        "detail", url=lambda w: f"{PREFIX}/monitoring/alerts/{_west_alert(w).pk}", roles=ALERT_READERS
     ),
 }
 

@@ -1,0 +1,57 @@
+"""Evaluation against the demo city's ground truth (``ground_truth/needy_households.parquet``).
+
+A household is *flagged* when its points level is red or orange, a trigger fired on it, or it is
+on the 应保尽保 list. Recall: share of truly needy households flagged. Precision: share of flagged
+households that are truly needy. Reported overall and for households with elderly (60+) and with
+disabled members (the ground truth's ``has_elderly`` / ``has_disabled`` for the needy; the
+registry-based measures for the flagged). Nothing is tuned on these numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+
+from safetynet.monitoring.compute import MonitoringResult
+from safetynet.registry.models import Household
+
+
+def evaluate(*, result: MonitoringResult, uncovered: pa.Table) -> dict:
+    path = Path(settings.LAKE_DIR) / "ground_truth" / "needy_households.parquet"
+    if not path.exists():
+        return {"available": False, "reason": f"no ground truth at {path}"}
+    truth = pq.read_table(path).to_pydict()
+    number_of = dict(Household.objects.filter(pk__in=result.household_ids.tolist()).values_list("pk", "number"))
+    numbers = np.array([number_of.get(int(h), "") for h in result.household_ids], dtype=object)
+    needy = np.isin(numbers, np.array(truth["household_number"], dtype=object))
+    triggered = np.isin(result.household_ids, [t["household_id"] for t in result.triggers])
+    listed = np.isin(result.household_ids, uncovered.column("household_id").to_numpy())
+    by_points = np.isin(result.levels, ["red", "orange"])
+    flagged = by_points | triggered | listed
+    elderly = result.measures["elderly_members"] > 0
+    disabled = result.measures["disabled_members"] > 0
+
+    def figures(rows: np.ndarray) -> dict:
+        n_needy, n_flag = int((needy & rows).sum()), int((flagged & rows).sum())
+        hit = int((needy & flagged & rows).sum())
+        return {"needy": n_needy, "flagged": n_flag, "needy_flagged": hit,
+                "recall": round(hit / n_needy, 4) if n_needy else None,
+                "precision": round(hit / n_flag, 4) if n_flag else None}
+
+    everyone = np.ones(len(needy), bool)
+    return {
+        "available": True,
+        "overall": figures(everyone),
+        "with_elderly": figures(elderly),
+        "with_disabled": figures(disabled),
+        "by_route_recall": {
+            "points_red_orange": round(float((needy & by_points).sum() / max(needy.sum(), 1)), 4),
+            "trigger": round(float((needy & triggered).sum() / max(needy.sum(), 1)), 4),
+            "dibao_uncovered_list": round(float((needy & listed).sum() / max(needy.sum(), 1)), 4),
+        },
+        "truth_households_not_in_registry": int(len(truth["household_number"]) - needy.sum()),
+    }

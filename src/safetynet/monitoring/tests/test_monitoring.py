@@ -1,0 +1,126 @@
+"""Monitoring end to end on a hand-built household: indicators, a trigger, alerts, the command."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from safetynet.cases.models import Case, Channel
+from safetynet.core.testing import make_household, make_user
+from safetynet.monitoring import services
+from safetynet.monitoring.errors import AlertNotFound
+from safetynet.monitoring.indicators import library
+from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun
+from safetynet.monitoring.tasks import monitor_run
+from safetynet.registry.models import Membership
+from safetynet.sources.services import source_ingest
+
+ON = dt.date(2026, 10, 31)
+MEDICAL = "id_number,name,reported_on,hospital_name,diagnosis,admitted_on,discharged_on,total_cost,insurance_paid,out_of_pocket"
+
+
+@pytest.fixture
+def family(tree, settings, tmp_path):
+    settings.LAKE_DIR = tmp_path / "lake"
+    household = make_household(tree.east_community, members=2)
+    head = Membership.objects.get(household=household, relationship="head").person
+    path = tmp_path / "medical.csv"
+    path.write_text(f"{MEDICAL}\n{head.id_number},{head.name},2026-10-20,市人民医院,肺炎,2026-10-01,2026-10-15,"
+                    "20000,8000,12000\n", encoding="utf-8")
+    source_ingest(source_name="medical_expenses", path=path, as_of=dt.date(2026, 10, 20))
+    return household
+
+
+def test_the_library_declares_75_or_more_indicators_and_renormalises_over_the_available():
+    lib = library()
+    assert len(lib.indicators) >= 75
+    assert any(not i.available for i in lib.indicators if i.dimension == "shocks")
+    assert lib.weights().sum() == pytest.approx(1.0)
+    assert all(i.available for i in lib.computed)
+
+
+def test_a_household_with_no_income_and_a_hospital_bill_is_deprived_and_triggers_once(family, tree):
+    # given a family with no income facts and a 12 000 yuan out-of-pocket stay discharged this month
+    worker = make_user("community_worker", tree.east_community)
+    # when monitoring runs
+    first = monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    # then the income and medical indicators are deprived and the trigger fired
+    assert first["triggers"] == {"hospital_bill": 1}
+    assert alert.level == "red" and alert.status == AlertStatus.OPEN and alert.assigned_to == worker
+    assert alert.reasons["out_of_pocket"] == 12000.0
+    points = Alert.objects.filter(household=family, condition="points").first()
+    assert points is None or "inc_zero" in points.reasons["indicators"]
+    # when it runs again the next day, the stay is outside the new window: no second alert
+    second = monitor_run(on=ON + dt.timedelta(days=1))
+    assert Alert.objects.filter(household=family, condition="hospital_bill").count() == 1
+    assert second["triggers"] == {}
+
+
+def test_a_condition_already_open_is_suppressed_and_counted(family, tree):
+    # given an open alert for the household's hospital bill
+    monitor_run(on=ON)
+    run = MonitorRun.objects.latest("id")
+    candidate = {"household_id": family.pk, "kind": "trigger", "condition": "hospital_bill", "level": "red",
+                 "reasons": {"again": True}}
+    # when the same condition is raised again while the alert is open
+    counts = services.alerts_open_bulk(candidates=[candidate], run=run)
+    # then nothing new opens and the suppression is counted
+    assert (counts["opened"], counts["suppressed"]) == (0, 1)
+    assert Alert.objects.filter(household=family, condition="hospital_bill").count() == 1
+    # and once closed, the same condition opens a new alert
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    services.alert_close(alert_id=alert.pk, actor=make_user("community_worker", tree.east_community),
+                         outcome=AlertOutcome.FALSE_ALARM, reason="已核实无困难")
+    assert services.alerts_open_bulk(candidates=[candidate], run=run)["opened"] == 1
+
+
+def test_an_alert_is_visited_then_turned_into_an_active_discovery_case_in_one_step(family, tree):
+    # given an open alert in the worker's community
+    worker = make_user("community_worker", tree.east_community)
+    monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    # when the worker visits and opens a case
+    services.alert_record_visit(alert_id=alert.pk, actor=worker, findings="家中无收入，住院欠费")
+    services.alert_open_case(alert_id=alert.pk, actor=worker)
+    # then the case exists as 主动发现 citing the alert, and the alert is closed as assisted
+    alert.refresh_from_db()
+    case = Case.objects.get(household=family)
+    assert (case.channel, case.source_ref) == (Channel.ACTIVE_DISCOVERY, alert.number)
+    assert (alert.status, alert.outcome, alert.case_id, alert.closed_by) == (
+        AlertStatus.CLOSED, AlertOutcome.ASSISTED_NEW_CASE, case.pk, worker)
+
+
+def test_an_alert_closed_as_false_alarm_records_the_outcome(family, tree):
+    worker = make_user("community_worker", tree.east_community)
+    monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    services.alert_close(alert_id=alert.pk, actor=worker, outcome=AlertOutcome.FALSE_ALARM, reason="已报销")
+    alert.refresh_from_db()
+    assert (alert.status, alert.outcome) == (AlertStatus.CLOSED, AlertOutcome.FALSE_ALARM)
+
+
+def test_a_neighbouring_county_can_neither_see_nor_handle_the_alert(family, tree):
+    # given the east household's alert and a west worker
+    monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    west = make_user("community_worker", tree.west_community)
+    client = Client()
+    client.force_login(west)
+    # then the API hides it and the service refuses it
+    assert client.get(f"/api/v1/monitoring/alerts/{alert.pk}").status_code == 404
+    assert client.get("/api/v1/monitoring/alerts").json()["items"] == []
+    with pytest.raises(AlertNotFound):
+        services.alert_record_visit(alert_id=alert.pk, actor=west, findings="x")
+
+
+def test_the_command_prints_its_counts_as_json(family, tree):
+    out = io.StringIO()
+    call_command("monitor", "--json", "--on", ON.isoformat(), stdout=out)
+    counts = json.loads(out.getvalue())
+    assert counts["households_scored"] == 1
+    assert counts["triggers"] == {"hospital_bill": 1}
+    assert counts["alerts_opened"] >= 1 and counts["alerts_suppressed"] == 0
