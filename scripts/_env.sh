@@ -14,4 +14,5 @@ fi
 # This machine kind's pip.conf names local mirror folders that may be absent; pip warns about each.
 _pip() { python -m pip "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
 _pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-_pip install -q --disable-pip-version-check -e ".[${EXTRAS:-}]"
+if [ -n "${EXTRAS:-}" ]; then target=".[${EXTRAS}]"; else target="."; fi
+_pip install -q --disable-pip-version-check -e "$target"
