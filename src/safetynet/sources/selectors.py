@@ -14,7 +14,7 @@ from safetynet.accounts.roles import Role
 from safetynet.core.access import require_role
 from safetynet.core.errors import NotFound
 from safetynet.sources.catalogue import Source, catalogue
-from safetynet.sources.models import QuarantinedRow, SourceBatch
+from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow, SourceBatch
 
 SOURCE_READERS = frozenset({Role.ADMIN, Role.DATA_PROVIDER, Role.VERIFICATION_CENTRE, Role.SUPERVISOR})
 
@@ -61,3 +61,15 @@ def quarantine_summary(*, batch: SourceBatch) -> list[dict]:
 def quarantine_rows(*, batch: SourceBatch, reason_code: str | None = None) -> QuerySet[QuarantinedRow]:
     qs = QuarantinedRow.objects.filter(batch=batch)
     return qs.filter(reason_code=reason_code) if reason_code else qs
+
+
+def link_reviews_pending_for_user(*, user) -> QuerySet[LinkReview]:
+    """The clerical review queue: rows whose uncertain link waits for a person's decision."""
+    from safetynet.sources.services import LINK_REVIEWERS
+
+    require_role(user, LINK_REVIEWERS, action="source.link_review")
+    return (
+        LinkReview.objects.filter(status=LinkReviewStatus.PENDING)
+        .select_related("batch", "candidate")
+        .order_by("batch__as_of", "batch_id", "row_number")
+    )

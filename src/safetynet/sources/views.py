@@ -1,9 +1,13 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from safetynet.core.masking import mask_id_number
 from safetynet.sources import selectors
 from safetynet.sources.catalogue import source_get
+from safetynet.sources.models import QuarantinedRow
+from safetynet.sources.services import link_review_decide
 from safetynet.web.views import page_view
 
 
@@ -40,3 +44,44 @@ def batch_detail(request, batch_id: str):
             "reason": reason or "",
         },
     )
+
+
+@page_view
+def link_reviews(request):
+    page = Paginator(selectors.link_reviews_pending_for_user(user=request.user), 20).get_page(request.GET.get("page"))
+    quarantined = {
+        (q.batch_id, q.row_number): q
+        for q in QuarantinedRow.objects.filter(
+            batch_id__in={r.batch_id for r in page}, row_number__in={r.row_number for r in page}
+        )
+    }
+    rows = []
+    for review in page:
+        q = quarantined.get((review.batch_id, review.row_number))
+        raw = dict(q.raw) if q and isinstance(q.raw, dict) else {}
+        if raw.get("id_number"):
+            raw["id_number"] = mask_id_number(str(raw["id_number"]))
+        rows.append(
+            {
+                "review": review,
+                "reason": q.reason if q else "",
+                "raw": raw,
+                "candidate_id": mask_id_number(review.candidate.id_number) if review.candidate else "",
+            }
+        )
+    return render(request, "sources/link_reviews.html", {"page": page, "rows": rows})
+
+
+@require_POST
+@page_view
+def link_review_decision(request, review_id: int):
+    confirm = request.POST.get("decision") == "confirm"
+    candidate = request.POST.get("person_id") or None
+    review = link_review_decide(
+        review_id=review_id,
+        actor=request.user,
+        person_id=int(candidate) if confirm and candidate else None,
+        note=request.POST.get("note", "").strip(),
+    )
+    messages.success(request, f"第 {review.row_number} 行：{review.get_status_display()}")
+    return redirect("sources:link_reviews")

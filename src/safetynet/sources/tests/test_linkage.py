@@ -144,3 +144,32 @@ def test_a_rejected_review_keeps_the_row_quarantined(lake, tmp_path, registry, t
     assert review.status == LinkReviewStatus.REJECTED
     assert AuditEvent.objects.filter(action="source.link_review.rejected", target_id=str(review.pk)).count() == 1
     assert QuarantinedRow.objects.filter(batch=batch, reason_code="link.review").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_review_queue_page_lists_pending_rows_and_a_clerk_decides_there(lake, tmp_path, registry, tree):
+    from django.test import Client
+
+    from safetynet.core.errors import PermissionDenied
+
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row("4401", "李四"), encoding="utf-8")
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    review = LinkReview.objects.get(batch=batch)
+    clerk = make_user(Role.VERIFICATION_CENTRE, tree.city)
+    client = Client()
+    client.force_login(clerk)
+    # given the queue page, the pending row is there with its candidate's masked ID
+    page = client.get("/sources/link-reviews/").content.decode()
+    assert review.candidate.name in page and review.candidate.id_number not in page
+    # when the clerk confirms the proposed candidate from the page
+    response = client.post(f"/sources/link-reviews/{review.pk}/", {"decision": "confirm",
+                           "person_id": review.candidate_id, "note": "经电话核实"})
+    # then the review is confirmed by that clerk and the queue is empty
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert (review.status, review.decided_by_id) == (LinkReviewStatus.CONFIRMED, clerk.pk)
+    assert "没有待核对的关联" in client.get("/sources/link-reviews/").content.decode()
+    # and a role outside the reviewers may not decide
+    with pytest.raises(PermissionDenied):
+        link_review_decide(review_id=review.pk, actor=make_user(Role.ANALYST, tree.city), person_id=None)
