@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from safetynet.core.errors import SafetyNetError
+from safetynet.demo.cases import demo_cases_seed
 from safetynet.demo.services import DEMO_PASSWORD, demo_accounts_ensure, demo_city_present
 
 
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             accounts = demo_accounts_ensure(password=DEMO_PASSWORD)
         except SafetyNetError as exc:
             raise CommandError(f"{exc.message} ({exc.code})") from None
+        seeded = demo_cases_seed(seed=seed)
+        self.stdout.write(
+            "示范案件已存在，跳过。demo cases present; skipped" if seeded.skipped else
+            f"示范案件 demo cases: 新建 {seeded.created} 件，其中超期 {seeded.overdue} 件 {seeded.by_status}"
+        )
         call_command("audit", "verify", stdout=self.stdout)
         width = max(len(a.username) for a in accounts)
         self.stdout.write("")
