@@ -5,6 +5,10 @@ on the 应保尽保 list. Recall: share of truly needy households flagged. Preci
 households that are truly needy. Reported overall and for households with elderly (60+) and with
 disabled members (the ground truth's ``has_elderly`` / ``has_disabled`` for the needy; the
 registry-based measures for the flagged). Nothing is tuned on these numbers.
+
+``not_receiving`` repeats the overall figures for the needy households the ground truth says
+receive nothing: those are the ones monitoring exists to find (应保尽保); a needy household
+already on the roll needs no alert, so the overall recall understates what matters.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ def evaluate(*, result: MonitoringResult, uncovered: pa.Table) -> dict:
     number_of = dict(Household.objects.filter(pk__in=result.household_ids.tolist()).values_list("pk", "number"))
     numbers = np.array([number_of.get(int(h), "") for h in result.household_ids], dtype=object)
     needy = np.isin(numbers, np.array(truth["household_number"], dtype=object))
+    unserved = np.array([n for n, r in zip(truth["household_number"], truth["receiving"], strict=True) if not r], dtype=object)
+    needy_unserved = np.isin(numbers, unserved)
     triggered = np.isin(result.household_ids, [t["household_id"] for t in result.triggers])
     listed = np.isin(result.household_ids, uncovered.column("household_id").to_numpy())
     by_points = np.isin(result.levels, ["red", "orange"])
@@ -35,7 +41,7 @@ def evaluate(*, result: MonitoringResult, uncovered: pa.Table) -> dict:
     elderly = result.measures["elderly_members"] > 0
     disabled = result.measures["disabled_members"] > 0
 
-    def figures(rows: np.ndarray) -> dict:
+    def figures(rows: np.ndarray, needy: np.ndarray = needy) -> dict:
         n_needy, n_flag = int((needy & rows).sum()), int((flagged & rows).sum())
         hit = int((needy & flagged & rows).sum())
         return {"needy": n_needy, "flagged": n_flag, "needy_flagged": hit,
@@ -48,6 +54,7 @@ def evaluate(*, result: MonitoringResult, uncovered: pa.Table) -> dict:
         "overall": figures(everyone),
         "with_elderly": figures(elderly),
         "with_disabled": figures(disabled),
+        "not_receiving": figures(everyone, needy_unserved),
         "by_route_recall": {
             "points_red_orange": round(float((needy & by_points).sum() / max(needy.sum(), 1)), 4),
             "trigger": round(float((needy & triggered).sum() / max(needy.sum(), 1)), 4),
