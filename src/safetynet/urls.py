@@ -9,5 +9,6 @@ urlpatterns = [
     path("sources/", include("safetynet.sources.urls")),
     path("verification/", include("safetynet.verification.urls")),
     path("rules/", include("safetynet.rules.urls")),
+    path("monitoring/", include("safetynet.monitoring.urls")),
     path("", include("safetynet.web.urls")),
 ]

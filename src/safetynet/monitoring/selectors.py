@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from safetynet.accounts.roles import Role
 from safetynet.core.access import get_scoped, require_role, scope
 from safetynet.monitoring.errors import AlertNotFound
-from safetynet.monitoring.models import Alert
+from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, MonitorRun
 
 ALERT_READERS = frozenset({Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_APPROVER, Role.SUPERVISOR,
                            Role.ADMIN})
@@ -28,3 +28,73 @@ def alert_get_for_user(*, user, alert_id: int) -> Alert:
     require_role(user, ALERT_READERS, action="monitoring.alert_detail")
     qs = scope(Alert.objects.select_related("household__region", "assigned_to"), user=user)
     return get_scoped(qs, user=user, error=AlertNotFound, pk=alert_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages (web): the worker's open alerts, a household's alerts, the dashboard's aggregates.
+
+#: Who opens the monitoring dashboard (aggregates only, region-scoped): county and above.
+DASHBOARD_READERS = frozenset({Role.COUNTY_APPROVER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
+#: Outcomes that count as a true positive / a false positive for a condition's precision.
+POSITIVE_OUTCOMES = ("assisted_new_case", "referred")
+NEGATIVE_OUTCOMES = ("false_alarm", "not_eligible")
+
+
+def alert_open_list_for_user(*, user) -> QuerySet[Alert]:
+    """Open alerts in the user's region, earliest deadline (so overdue) first."""
+    return (alert_list_for_user(user=user).filter(status__in=OPEN_STATUSES)
+            .select_related("household").order_by("due_at", "id"))
+
+
+def alert_list_for_household(*, user, household_id: int) -> QuerySet[Alert]:
+    return alert_list_for_user(user=user).filter(household_id=household_id).order_by("-created_at", "-id")
+
+
+def _county_code(code: str) -> str:
+    return code[:6] + "0" * (len(code) - 6)
+
+
+def alert_dashboard_for_user(*, user) -> dict:
+    """Counts of the user's region's alerts: by county and level, by condition, by dimension of
+    the points alerts' indicators, by outcome, and each condition's precision among closed alerts."""
+    from safetynet.monitoring.indicators import library
+    from safetynet.regions.models import Region
+
+    require_role(user, DASHBOARD_READERS, action="monitoring.dashboard")
+    alerts = scope(Alert.objects.all(), user=user)
+    by_district: dict[str, dict[str, int]] = {}
+    for code, level, n in (alerts.values_list("household__region__code", "level")
+                           .annotate(n=Count("id")).order_by()):
+        row = by_district.setdefault(_county_code(code), {})
+        row[level] = row.get(level, 0) + n
+    names = dict(Region.objects.filter(code__in=by_district).values_list("code", "name"))
+    by_condition = dict(alerts.values_list("condition").annotate(n=Count("id")).order_by())
+    outcomes = dict(alerts.filter(status=AlertStatus.CLOSED).values_list("outcome").annotate(n=Count("id"))
+                    .order_by())
+    closed = (alerts.filter(status=AlertStatus.CLOSED).values_list("condition", "outcome")
+              .annotate(n=Count("id")).order_by())
+    precision: dict[str, dict] = {}
+    for condition, outcome, n in closed:
+        row = precision.setdefault(condition, {"positive": 0, "negative": 0})
+        if outcome in POSITIVE_OUTCOMES:
+            row["positive"] += n
+        elif outcome in NEGATIVE_OUTCOMES:
+            row["negative"] += n
+    for row in precision.values():
+        judged = row["positive"] + row["negative"]
+        row["precision"] = round(row["positive"] / judged, 4) if judged else None
+    lib = library()
+    dimension_of = {i.code: i.dimension for i in lib.indicators}
+    by_dimension: dict[str, int] = {}
+    for reasons in alerts.filter(condition="points").values_list("reasons", flat=True).iterator():
+        for dim in {dimension_of.get(c) for c in (reasons or {}).get("indicators", [])} - {None}:
+            by_dimension[dim] = by_dimension.get(dim, 0) + 1
+    return {
+        "by_district": {code: {"name": names.get(code, code), "levels": levels}
+                        for code, levels in sorted(by_district.items())},
+        "by_condition": by_condition,
+        "by_dimension": by_dimension,
+        "outcomes": outcomes,
+        "precision": precision,
+        "latest_run": MonitorRun.objects.order_by("-on", "-id").first(),
+    }

@@ -73,6 +73,9 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
         from safetynet.monitoring.evaluation import evaluate as run_evaluation
 
         counts["evaluation"] = run_evaluation(result=result, uncovered=uncovered)
+    # The run keeps the city-wide H, A, M0 for the dashboard; the per-county breakdown stays in
+    # the command's output and the lake.
     run.counts = {k: v for k, v in counts.items() if k != "measures"}
+    run.counts["measures_overall"] = counts["measures"].get("overall", {})
     run.save(update_fields=["counts", "updated_at"])
     return counts

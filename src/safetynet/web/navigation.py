@@ -52,6 +52,21 @@ PARAMETER_CHANGES = Link(
     "rules:changes", _("参数调整"), _("提出本级及下级区划的参数调整，审核他人提出的调整（双人复核）。")
 )
 
+ALERTS = Link("monitoring:alerts", _("预警工单"), _("本辖区待核查的预警，超期的排在最前；走访、办结或一键发起主动发现申请。"))
+MONITORING_DASHBOARD = Link(
+    "monitoring:dashboard", _("监测看板"), _("辖区预警按区县、等级、条件和办结结果统计，以及各预警条件的精准率。")
+)
+
+#: Monitoring pages by role (动态监测): workers follow alerts up; county and above watch the dashboard.
+MONITORING_LINKS = {
+    Role.COMMUNITY_WORKER: [ALERTS],
+    Role.STREET_OFFICER: [ALERTS],
+    Role.COUNTY_APPROVER: [MONITORING_DASHBOARD],
+    Role.SUPERVISOR: [MONITORING_DASHBOARD],
+    Role.ANALYST: [MONITORING_DASHBOARD],
+    Role.ADMIN: [MONITORING_DASHBOARD],
+}
+
 #: Rules pages by role (规则与参数): analysts simulate; approvers and admins also set parameters.
 RULES_LINKS = {
     Role.ANALYST: [SIMULATION, PARAMETERS],
@@ -75,9 +90,27 @@ UPCOMING = {
 }
 
 
+SOURCES = Link("sources:list", _("部门数据源"), _("数据源目录、各批次的收到、入库与隔离行数及原因。"))
+LINK_REVIEWS = Link(
+    "sources:link_reviews", _("关联人工核对"), _("身份证号码有误、系统匹配把握不足的数据行，由您确认或否定。")
+)
+#: The data hub's pages, by role (the selectors check the same roles again).
+SOURCE_LINKS = {
+    Role.VERIFICATION_CENTRE: [SOURCES, LINK_REVIEWS],
+    Role.ADMIN: [SOURCES, LINK_REVIEWS],
+    Role.DATA_PROVIDER: [SOURCES],
+    Role.SUPERVISOR: [SOURCES],
+}
+
+
 def links_for(user) -> list[Link]:
     role = getattr(user, "role", None)
-    cases = [*CASE_LINKS.get(role, []), *RULES_LINKS.get(role, [])]
+    cases = [
+        *CASE_LINKS.get(role, []),
+        *MONITORING_LINKS.get(role, []),
+        *RULES_LINKS.get(role, []),
+        *SOURCE_LINKS.get(role, []),
+    ]
     if role in REGISTRY_READERS:
         return [*cases, REGIONS, HOUSEHOLDS, PERSONS]
     if role in (Role.CITIZEN, Role.PROXY) and getattr(user, "person_id", None):

@@ -1,0 +1,161 @@
+"""Monitoring pages through the Django test client: the worker's alerts, the alert page's visit,
+close and one-step active-discovery case, the household picture, and the dashboard's counts."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count
+from django.test import Client
+
+from safetynet.cases.models import Case, Channel
+from safetynet.core.masking import mask_id_number
+from safetynet.core.testing import make_household, make_user
+from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus
+from safetynet.monitoring.selectors import NEGATIVE_OUTCOMES, POSITIVE_OUTCOMES
+from safetynet.monitoring.tasks import monitor_run
+from safetynet.registry.models import Membership
+from safetynet.sources.services import source_ingest
+
+ON = dt.date(2026, 10, 31)
+MEDICAL = ("id_number,name,reported_on,hospital_name,diagnosis,admitted_on,discharged_on,total_cost,insurance_paid,"
+           "out_of_pocket")
+
+
+def _bill(tmp_path, household, name="medical.csv"):
+    head = Membership.objects.get(household=household, relationship="head").person
+    path = tmp_path / name
+    path.write_text(f"{MEDICAL}\n{head.id_number},{head.name},2026-10-20,市人民医院,肺炎,2026-10-01,2026-10-15,"
+                    "20000,8000,12000\n", encoding="utf-8")
+    source_ingest(source_name="medical_expenses", path=path, as_of=dt.date(2026, 10, 20))
+
+
+@pytest.fixture
+def alert(tree, settings, tmp_path):
+    """A family with no income and a 12 000 yuan hospital bill in the east community: one red alert."""
+    settings.LAKE_DIR = tmp_path / "lake"
+    household = make_household(tree.east_community, members=2)
+    _bill(tmp_path, household)
+    make_user("community_worker", tree.east_community, username="east-worker")
+    monitor_run(on=ON)
+    return Alert.objects.get(household=household, condition="hospital_bill")
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_worker_sees_her_alert_with_its_level_reason_household_and_deadline(alert):
+    client = _client(alert.assigned_to)
+    body = client.get("/monitoring/alerts/").content.decode()
+    assert f"/monitoring/alerts/{alert.pk}/" in body
+    assert "红色" in body and "大额住院自付" in body
+    assert alert.household.number in body and alert.due_at.strftime("%Y-%m-%d") in body
+    page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    head = Membership.objects.get(household=alert.household, relationship="head").person
+    assert "12,000" in page and mask_id_number(head.id_number) in page and head.id_number not in page
+
+
+def test_a_neighbouring_county_worker_gets_404_and_no_list_entry(alert, tree):
+    west = _client(make_user("community_worker", tree.west_community))
+    assert west.get(f"/monitoring/alerts/{alert.pk}/").status_code == 404
+    assert west.post(f"/monitoring/alerts/{alert.pk}/visit/", {"findings": "x"}).status_code == 404
+    assert f"/monitoring/alerts/{alert.pk}/" not in west.get("/monitoring/alerts/").content.decode()
+    assert west.get(f"/monitoring/households/{alert.household_id}/").status_code == 404
+
+
+def test_a_visit_without_findings_shows_the_chinese_error_and_changes_nothing(alert):
+    client = _client(alert.assigned_to)
+    before = Alert.objects.filter(pk=alert.pk).values().get()
+    response = client.post(f"/monitoring/alerts/{alert.pk}/visit/", {"findings": "  "})
+    assert response.status_code == 400
+    assert "请填写走访核查情况" in response.content.decode()
+    assert Alert.objects.filter(pk=alert.pk).values().get() == before
+
+
+def test_a_visit_is_recorded_then_redirects_to_the_alert(alert):
+    client = _client(alert.assigned_to)
+    response = client.post(f"/monitoring/alerts/{alert.pk}/visit/", {"findings": "家中无收入，住院欠费"})
+    assert response.status_code == 302 and response["Location"] == f"/monitoring/alerts/{alert.pk}/"
+    alert.refresh_from_db()
+    assert (alert.status, alert.findings) == (AlertStatus.VISITED, "家中无收入，住院欠费")
+    assert "已登记走访核查" in client.get(response["Location"]).content.decode()
+
+
+def test_closing_needs_a_reason_then_records_the_outcome(alert):
+    client = _client(alert.assigned_to)
+    response = client.post(f"/monitoring/alerts/{alert.pk}/close/", {"outcome": "false_alarm", "reason": ""})
+    assert response.status_code == 400 and "请填写办结理由" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+    response = client.post(f"/monitoring/alerts/{alert.pk}/close/", {"outcome": "false_alarm", "reason": "已报销"})
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert (alert.status, alert.outcome) == (AlertStatus.CLOSED, AlertOutcome.FALSE_ALARM)
+    again = client.post(f"/monitoring/alerts/{alert.pk}/visit/", {"findings": "再次走访"})
+    assert again.status_code == 409 and "该预警已办结" in again.content.decode()
+
+
+def test_open_case_files_one_active_discovery_case_and_closes_the_alert_as_assisted(alert):
+    client = _client(alert.assigned_to)
+    response = client.post(f"/monitoring/alerts/{alert.pk}/open-case/")
+    case = Case.objects.get(household=alert.household)
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    alert.refresh_from_db()
+    assert (case.channel, case.source_ref) == (Channel.ACTIVE_DISCOVERY, alert.number)
+    assert (alert.status, alert.outcome, alert.case_id) == (AlertStatus.CLOSED, AlertOutcome.ASSISTED_NEW_CASE, case.pk)
+    # a second press is refused in place and files nothing more
+    again = client.post(f"/monitoring/alerts/{alert.pk}/open-case/")
+    assert again.status_code == 409 and "该预警已办结" in again.content.decode()
+    assert Case.objects.filter(household=alert.household, channel=Channel.ACTIVE_DISCOVERY).count() == 1
+
+
+def test_the_household_picture_lists_members_and_alerts(alert, tree):
+    officer = make_user("street_officer", tree.east_street)
+    body = _client(officer).get(f"/monitoring/households/{alert.household_id}/").content.decode()
+    assert alert.household.number in body and "大额住院自付" in body
+    assert "该户尚无核对报告" in body
+    worker_body = _client(alert.assigned_to).get(f"/monitoring/households/{alert.household_id}/").content.decode()
+    assert "核对报告仅限" in worker_body
+
+
+def test_the_dashboard_counts_equal_the_database(alert, tree, tmp_path):
+    # given a second alert in the west county, and the east one closed as a false alarm
+    west = make_household(tree.west_community, members=1)
+    _bill(tmp_path, west, "west.csv")
+    monitor_run(on=ON + dt.timedelta(days=1))
+    Alert.objects.filter(pk=alert.pk).update(status=AlertStatus.CLOSED, outcome=AlertOutcome.FALSE_ALARM)
+    approver = make_user("county_approver", tree.city)
+    response = _client(approver).get("/monitoring/dashboard/")
+    assert response.status_code == 200
+    charts = response.context["charts"]
+    data = response.context["data"]
+    expected = dict(Alert.objects.values_list("condition").annotate(n=Count("id")).order_by())
+    assert data["by_condition"] == expected
+    assert sum(sum(s["data"]) for s in charts["district"]["series"]) == Alert.objects.count()
+    for condition, row in data["precision"].items():
+        closed = Alert.objects.filter(condition=condition, status=AlertStatus.CLOSED)
+        pos = closed.filter(outcome__in=POSITIVE_OUTCOMES).count()
+        neg = closed.filter(outcome__in=NEGATIVE_OUTCOMES).count()
+        assert (row["positive"], row["negative"]) == (pos, neg)
+        assert row["precision"] == (round(pos / (pos + neg), 4) if pos + neg else None)
+    assert data["outcomes"] == dict(Alert.objects.filter(status=AlertStatus.CLOSED).values_list("outcome")
+                                    .annotate(n=Count("id")).order_by())
+    assert 'id="monitoring-charts"' in response.content.decode()
+    assert "web/vendor/echarts.min.js" in response.content.decode()
+
+
+def test_a_county_approver_sees_only_her_county_on_the_dashboard(alert, tree):
+    west = _client(make_user("county_approver", tree.west))
+    assert west.get("/monitoring/dashboard/").context["data"]["by_condition"] == {}
+
+
+def test_a_street_officer_cannot_open_the_dashboard(alert, tree):
+    officer = _client(make_user("street_officer", tree.east_street))
+    assert officer.get("/monitoring/dashboard/").status_code == 403
+
+
+def test_the_navigation_links_the_pages_per_role(alert, tree):
+    assert "/monitoring/alerts/" in _client(alert.assigned_to).get("/").content.decode()
+    assert "/monitoring/dashboard/" in _client(make_user("analyst", tree.east)).get("/").content.decode()
