@@ -29,7 +29,8 @@ def evaluate(*, result: MonitoringResult, uncovered: pa.Table) -> dict:
     if not path.exists():
         return {"available": False, "reason": f"no ground truth at {path}"}
     truth = pq.read_table(path).to_pydict()
-    number_of = dict(Household.objects.filter(pk__in=result.household_ids.tolist()).values_list("pk", "number"))
+    # in_bulk batches the ids to the database's parameter limit (SQLite's is hit at 1M persons).
+    number_of = {pk: h.number for pk, h in Household.objects.only("id", "number").in_bulk(result.household_ids.tolist()).items()}
     numbers = np.array([number_of.get(int(h), "") for h in result.household_ids], dtype=object)
     needy = np.isin(numbers, np.array(truth["household_number"], dtype=object))
     unserved = np.array([n for n, r in zip(truth["household_number"], truth["receiving"], strict=True) if not r], dtype=object)

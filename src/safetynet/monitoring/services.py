@@ -43,12 +43,14 @@ def alerts_open_bulk(*, candidates: list[dict], run: MonitorRun, actor=None) -> 
     """Open an alert per candidate (household_id, kind, condition, level, score, reasons) unless one
     is already open for that household and condition (suppressed, counted). One bulk insert."""
     wanted = {(c["household_id"], c["condition"]): c for c in candidates}
-    open_now = set(
-        Alert.objects.filter(status__in=OPEN_STATUSES, household_id__in={h for h, _ in wanted})
-        .values_list("household_id", "condition")
-    )
+    # Open alerts are a worklist (bounded by what people can visit), so they are read whole rather
+    # than through an IN list of every candidate household, which outgrows SQLite's parameter limit.
+    open_now = set(Alert.objects.filter(status__in=OPEN_STATUSES).values_list("household_id", "condition")) & set(wanted)
     new = [c for key, c in wanted.items() if key not in open_now]
-    regions = dict(Household.objects.filter(pk__in={c["household_id"] for c in new}).values_list("pk", "region_id"))
+    regions = {
+        pk: h.region_id
+        for pk, h in Household.objects.only("id", "region_id").in_bulk([c["household_id"] for c in new]).items()
+    }
     assigned = assignees(set(regions.values()))
     due = deadline_after_working_days(timezone.now(), DUE_WORKING_DAYS)
     Alert.objects.bulk_create(
