@@ -10,3 +10,10 @@ pytest_plugins = ["safetynet.core.testing_browser"]
 @pytest.fixture
 def tree(db):
     return testing.make_region_tree()
+
+
+@pytest.fixture
+def lake(settings, tmp_path):
+    """A fresh lake folder for the test (``settings.LAKE_DIR``)."""
+    settings.LAKE_DIR = tmp_path / "lake"
+    return settings.LAKE_DIR

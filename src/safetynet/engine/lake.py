@@ -120,3 +120,34 @@ def materialise(con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch,
     _materialised_names[slot] = name
     return name
 
+
+
+def id_numbers_changed(*, landed_after: dt.datetime | None, on: dt.date) -> tuple[set[str], list[str]]:
+    """The ID numbers whose facts may differ because of the batches landed after ``landed_after``
+    (with ``as_of <= on``), and those batches' ids.
+
+    An events batch changes the facts of everyone in it. A snapshot batch changes the facts of
+    the people whose rows differ from the batch it superseded (rows in one and not the other,
+    compared on the declared columns), including people who dropped out of the new extract."""
+    from safetynet.engine.backend import connect, engine_lock
+
+    landed = SourceBatch.objects.filter(as_of__lte=on).order_by("created_at", "pk")
+    if landed_after is not None:
+        landed = landed.filter(created_at__gt=landed_after)
+    lake = Path(settings.LAKE_DIR)
+    ids: set[str] = set()
+    with engine_lock():
+        con = connect("duckdb")
+        for batch in landed:
+            source = catalogue()[batch.source]
+            declared = [c.name for c in source.columns]
+            new = con.read_parquet(str(lake / batch.lake_path)).select(declared)
+            before = SourceBatch.objects.filter(superseded_by=batch).order_by("-as_of", "-pk").first()
+            if source.mode == "snapshot" and before is not None:
+                old = con.read_parquet(str(lake / before.lake_path)).select(declared)
+                changed = new.difference(old).union(old.difference(new))
+            else:
+                changed = new
+            ids.update(con.to_pyarrow(changed.select("id_number").distinct()).column(0).to_pylist())
+    ids.discard(None)
+    return ids, [b.batch_id for b in landed]

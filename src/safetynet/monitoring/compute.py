@@ -1,11 +1,13 @@
 """Indicators, points scores and triggers for the monitored population, on verification's facts.
 
-``monitor_compute`` runs :func:`safetynet.verification.compute.verify` once over every current
-member of every household in scope (the same facts, batches and definitions as a verification),
-adds the registry's member attributes (one query) and the rules' 低保 standard, and derives:
+``monitor_compute`` reads the current members in scope from the registry (one query,
+:func:`members_at`), runs :func:`safetynet.verification.compute.verify` once over all of them
+(the same facts, batches and definitions as a verification), decides every household with the
+rules on those same facts (the local 低保 standard, eligibility, gradual exit), and derives:
 
-* ``MEASURES``: one numpy array per household measure (definitions below);
-* the households × indicators 0/1 deprivation matrix (``indicators.yaml``), vectorised;
+* the household measures and the households × indicators 0/1 deprivation matrix
+  (``indicators.yaml``), as one engine expression (:mod:`.expressions`: DuckDB by default, the
+  same code on Spark);
 * the Alkire–Foster score of every household (``measures.alkire_foster``), its risk level
   (``levels.yaml``) and H, A, M0 overall, by county and by dimension;
 * triggers (触发式): facts dated in the window ``(since, on]``.
@@ -17,76 +19,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db.models import Q
 
+from safetynet.engine.backend import backend_name, connect, engine_lock
+from safetynet.monitoring.expressions import PEOPLE_SCHEMA, indicators_expression
 from safetynet.monitoring.indicators import Library, assign_levels, level_cutoffs, library
 from safetynet.monitoring.measures import AlkireFoster, alkire_foster
-from safetynet.registry.models import Membership
+from safetynet.registry.tables import members_at
+from safetynet.rules.services import decide_population
 from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, verify
+from safetynet.verification.rules_bridge import population_from_verification
 
 EARNING = ("wages", "pensions", "unemployment_benefit")
-
-MEASURES = {
-    "income_ratio": "verification income_per_head ÷ the rules' 低保 standard (元/人·月)",
-    "income_total": "verification income_total (monthly)",
-    "income_wages": "verification income_wages (monthly)",
-    "income_unemployment_benefit": "verification income_unemployment_benefit",
-    "wages_per_head": "income_wages ÷ members",
-    "pension_only": "1 when pensions > 0 and every other income kind is 0",
-    "pension_per_elderly": "income_pensions ÷ members aged 60+ (∞ with no elderly member)",
-    "single_earner_large": "1 when exactly one member had income and members ≥ 4",
-    "financial_assets": "deposits + wealth_products + securities",
-    "financial_assets_per_head": "financial_assets ÷ members",
-    "vehicles_count": "verification vehicles_count (disability vehicles excluded)",
-    "securities": "verification securities",
-    "housing_fund": "sum of housing_fund facts",
-    "business_count": "verification business_count",
-    "serious_illness_members": "registry health_conditions contains serious",
-    "chronic_members": "registry health_conditions contains chronic",
-    "needs_care_members": "registry health_conditions contains needs_care",
-    "ill_members": "members with chronic or serious illness",
-    "hospital_stays_12m": "medical_out_of_pocket facts (stays discharged in the 12 months to on)",
-    "medical_oop_12m": "verification deduction_medical × 12",
-    "medical_oop_share": "medical_oop_12m ÷ (income_total × 12); ∞ when there is cost and no income",
-    "disabled_members": "registry disability grade or a valid certificate",
-    "severe_disabled_members": "grade 1–2 (the more severe of registry and certificate)",
-    "intellectual_mental_members": "registry disability category intellectual/mental",
-    "no_labour_members": "registry labour capacity none",
-    "partial_labour_members": "registry labour capacity partial",
-    "disabled_uncertified": "registry disability without a valid certificate fact",
-    "school_age_children": "members aged 6–17",
-    "preschool_children": "members aged 0–5",
-    "unemployed_members": "unemployed facts (registered on or before on)",
-    "earners": "members with a wages fact",
-    "idle_working_age": "members aged 16–59, labour capacity full, no wages fact",
-    "dependency_ratio": "(members − earners) ÷ earners; ∞ with no earner",
-    "insured_members": "members with a social_insurance pension fact",
-    "working_age_capable": "members aged 16–59 with labour capacity full",
-    "real_estate_count": "verification real_estate_count",
-    "area_per_head": "verification real_estate_area ÷ members",
-    "elderly_members": "members aged 60+",
-    "oldest_old_members": "members aged 80+",
-    "elderly_alone": "1 when members = 1 and that member is 60+",
-    "elderly_only": "1 when every member is 60+",
-    "orphans": "children < 18 in a household with no member aged 18–59",
-    "single_parent": "1 when the head has no spouse in the household and there is a child < 18",
-    "deceased_earners": "deceased members who had income",
-    "deceased_members": "verification deceased_count",
-    "imprisoned_members": "verification imprisoned_count",
-    "members": "current members",
-    "children": "members aged 0–17",
-    "dibao_members": "benefits facts of programme dibao",
-    "tekun_members": "benefits facts of programme tekun",
-    "margin_members": "benefits facts of programme low_income_margin",
-    "disability_subsidy_members": "benefits facts of programme disability_subsidies",
-    "transfers_members": "benefits facts of any programme",
-    "duplicate_membership_count": "verification duplicate_membership_count",
-}
+DECISIONS = ("dibao_standard", "dibao_eligible", "dibao_gradual_exit")
 
 
 @dataclass
@@ -103,6 +54,7 @@ class MonitoringResult:
     af: AlkireFoster | None
     levels: np.ndarray
     triggers: list[dict] = field(default_factory=list)  # household_id, code, level, reasons
+    decisions: dict[str, np.ndarray] = field(default_factory=dict)  # DECISIONS, per household
     facts: pa.Table | None = None
     households: pa.Table | None = None
     persons: int = 0
@@ -135,20 +87,6 @@ class MonitoringResult:
         }
 
 
-def members_current(*, on: dt.date, region_path: str | None = None) -> list[tuple]:
-    """Every current member in scope with the registry attributes monitoring uses: one query."""
-    q = Membership.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=on), joined_on__lte=on)
-    if region_path:
-        q = q.filter(household__region__path__startswith=region_path)
-    return list(
-        q.order_by("household_id", "person_id").values_list(
-            "household_id", "person_id", "person__id_number", "household__region__code", "relationship",
-            "person__birth_date", "person__disability_grade", "person__disability_category",
-            "person__labour_capacity", "person__health_conditions",
-        )
-    )
-
-
 def _age(birth: np.ndarray, on: dt.date) -> np.ndarray:
     years = birth.astype("datetime64[Y]").astype(int) + 1970
     had_birthday = (birth - birth.astype("datetime64[Y]")).astype(int) <= (
@@ -157,191 +95,128 @@ def _age(birth: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - years - (~had_birthday).astype(int)
 
 
-def _details(facts: pa.Table, category: str, person_index: dict[int, int]) -> tuple[np.ndarray, list[dict]]:
-    """Person rows and parsed details of one category's facts (a small subset: parsed in Python)."""
+class _People:
+    """Person ids → member rows of the run (members are ordered by household, then person)."""
+
+    def __init__(self, person_ids: np.ndarray) -> None:
+        self.order = np.argsort(person_ids)
+        self.sorted = person_ids[self.order]
+
+    def rows(self, person_ids: np.ndarray) -> np.ndarray:
+        return self.order[np.searchsorted(self.sorted, person_ids)]
+
+
+def _details(facts: pa.Table, category: str, people: _People) -> tuple[np.ndarray, list[dict]]:
+    """Member rows and parsed details of one category's facts (a small subset: parsed in Python)."""
     sub = facts.filter(pc.equal(facts.column("category"), category))
-    rows = np.array([person_index[p] for p in sub.column("person_id").to_pylist()], dtype=np.int64)
+    rows = people.rows(sub.column("person_id").to_numpy())
     return rows, [json.loads(d) for d in sub.column("detail").to_pylist()]
 
 
-def _standard(household_ids: np.ndarray, on: dt.date) -> np.ndarray:
-    """The local 低保 standard per household, from the rules over the registry population."""
-    from safetynet.monitoring.coverage import population_decisions
+def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, people: _People, on: dt.date) -> pa.Table:
+    """The engine's ``people`` input: registry attributes plus what fact details add."""
+    n = members.num_rows
+    certificate = np.zeros(n, dtype=np.int64)
+    rows, details = _details(facts, "disability", people)
+    for j, d in zip(rows.tolist(), details, strict=True):
+        g = int(d.get("disability_grade") or 0)
+        certificate[j] = g if certificate[j] == 0 else min(certificate[j], g)
+    programme = np.full(n, "", dtype=object)
+    rows, details = _details(facts, "transfers", people)
+    programme[rows] = np.array([d.get("programme", "") for d in details], dtype=object)
+    birth = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    return pa.table({
+        "household_id": pa.array(person_hh, pa.int64()),
+        "person_id": members.column("person_id"),
+        "age": pa.array(_age(birth, on), pa.int64()),
+        "registry_grade": members.column("disability_grade"),
+        "certificate_grade": pa.array(certificate, pa.int64()),
+        "disability_category": members.column("disability_category"),
+        "labour_capacity": members.column("labour_capacity"),
+        "relationship": members.column("relationship"),
+        "serious_illness": members.column("serious_illness"),
+        "chronic_illness": members.column("chronic_illness"),
+        "needs_care": members.column("needs_care"),
+        "programme": pa.array(programme.tolist(), pa.string()),
+    }, schema=PEOPLE_SCHEMA)
 
-    decisions = population_decisions(on=on)
-    order = np.argsort(decisions["household_id"])
-    pos = np.searchsorted(decisions["household_id"][order], household_ids)
-    pos = np.clip(pos, 0, len(order) - 1)
-    standard = decisions["dibao_standard"][order][pos].astype(float)
-    found = decisions["household_id"][order][pos] == household_ids
-    fallback = float(np.median(standard[found])) if found.any() else 1.0
-    return np.where(found & (standard > 0), standard, fallback)
+
+def _indicators(*, people: pa.Table, facts: pa.Table, households: pa.Table, lib: Library,
+                backend: str | None) -> pa.Table:
+    name = backend_name(backend)
+    with engine_lock():
+        con = connect(name)
+        expr = indicators_expression(people=ibis.memtable(people), facts=ibis.memtable(facts),
+                                     households=ibis.memtable(households), lib=lib)
+        return con.to_pyarrow(expr)
 
 
 def monitor_compute(
-    *, on: dt.date, since: dt.date | None = None, region_path: str | None = None, lib: Library | None = None,
-    members: list[tuple] | None = None, standard: np.ndarray | None = None,
+    *, on: dt.date, since: dt.date | None = None, region_path: str | None = None,
+    household_ids: Iterable[int] | None = None, trigger_batches: Iterable[str] | None = None,
+    lib: Library | None = None, backend: str | None = None,
 ) -> MonitoringResult:
+    """Everything monitoring derives for the households in scope (all, the region subtree
+    ``region_path``, or just ``household_ids``: the incremental run). ``trigger_batches``
+    restricts the triggers to facts of those batches (an incremental run: the new ones)."""
     lib = lib or library()
     since = since or on - dt.timedelta(days=31)
-    rows = members if members is not None else members_current(on=on, region_path=region_path)
+    members = members_at(on=on, region_path=region_path, household_ids=household_ids)
     computed = lib.computed
     codes = [i.code for i in computed]
-    if not rows:
+    if members.num_rows == 0:
         empty = np.zeros(0, dtype=np.int64)
         return MonitoringResult(on, since, empty, np.array([], object), np.zeros(0), {}, codes,
                                 np.zeros((0, len(codes)), np.uint8), lib.weights(), None, np.array([], object))
-    hh_of, pid, idn, region, rel, birth, grade, category, labour, health = zip(*rows, strict=True)
-    household_ids, person_hh = np.unique(np.array(hh_of, dtype=np.int64), return_inverse=True)
-    H, P = len(household_ids), len(pid)
-    person_ids = np.array(pid, dtype=np.int64)
-    person_index = {p: j for j, p in enumerate(pid)}
-    region_codes = np.empty(H, dtype=object)
-    region_codes[person_hh] = np.array(region, dtype=object)
+    household_ids, first, person_hh = np.unique(members.column("household_id").to_numpy(), return_index=True,
+                                                return_inverse=True)
+    H, P = len(household_ids), members.num_rows
+    region_codes = members.column("region_code").to_numpy(zero_copy_only=False)[first].astype(object)
 
-    persons = pa.table([pa.array(person_ids), pa.array(person_hh.astype(np.int64)), pa.array(idn, pa.string())],
-                       schema=PERSONS_SCHEMA)
-    # verify() keys households by our row index: map back to household ids afterwards.
-    out = verify(VerificationInput(persons=persons, on=on))
-    facts, hh = out.facts, out.households
-    assert np.array_equal(hh.column("household_id").to_numpy(), np.arange(H))
+    verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on), backend=backend)
+    decided = decide_population(table=population_from_verification(members=members, verified=verified), on=on)
+    assert np.array_equal(decided["household_id"], household_ids)
+    decisions = {k: np.asarray(decided[k]) for k in DECISIONS}
+    standard = decisions["dibao_standard"].astype(float)
+    standard = np.where(standard > 0, standard, np.median(standard[standard > 0]) if (standard > 0).any() else 1.0)
 
-    def col(name: str) -> np.ndarray:
-        return hh.column(name).to_numpy().astype(float)
-
-    def per_household(values: np.ndarray) -> np.ndarray:
-        return np.bincount(person_hh, weights=values.astype(float), minlength=H)
-
-    def person_has(category: str, where=None) -> np.ndarray:
-        sub = facts.filter(pc.equal(facts.column("category"), category))
-        ids = sub.column("person_id").to_numpy()
-        mask = np.isin(person_ids, ids)
-        return mask
-
-    age = _age(np.array(birth, dtype="datetime64[D]"), on)
-    reg_grade = np.array([g or 0 for g in grade], dtype=np.int64)
-    cert_rows, cert = _details(facts, "disability", person_index)
-    cert_grade = np.zeros(P, dtype=np.int64)
-    for j, d in zip(cert_rows.tolist(), cert, strict=True):
-        g = int(d.get("disability_grade") or 0)
-        cert_grade[j] = g if cert_grade[j] == 0 else min(cert_grade[j], g)
-    grade_any = np.where(reg_grade > 0, np.where(cert_grade > 0, np.minimum(reg_grade, cert_grade), reg_grade), cert_grade)
-    conditions = [set(h or ()) for h in health]
-    serious = np.array(["serious" in c for c in conditions])
-    chronic = np.array(["chronic" in c for c in conditions])
-    needs_care = np.array(["needs_care" in c for c in conditions])
-    labour = np.array(labour, dtype=object)
-    category = np.array(category, dtype=object)
-    rel = np.array(rel, dtype=object)
-    wages = person_has("wages")
-    earned = wages | person_has("pensions") | person_has("unemployment_benefit")
-    pension = person_has("pensions")
-    deceased = person_has("deceased")
-    ben_rows, ben = _details(facts, "transfers", person_index)
-    programme = np.full(P, "", dtype=object)
-    programme[ben_rows] = np.array([d.get("programme", "") for d in ben], dtype=object)
-
-    members = np.bincount(person_hh, minlength=H).astype(float)
-    standard = standard if standard is not None else _standard(household_ids, on)
-    income_total = col("income_total")
-    fin = col("deposits") + col("wealth_products") + col("securities")
-    oop_12m = col("deduction_medical") * 12
-    earners = per_household(wages)
-    elderly = per_household(age >= 60)
-    children = per_household(age < 18)
-    adults = per_household((age >= 18) & (age < 60))
-    head_spouse = per_household(rel == "spouse")
-    working_capable = per_household((age >= 16) & (age < 60) & (labour == "full"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = {
-            "income_ratio": col("income_per_head") / standard,
-            "income_total": income_total,
-            "income_wages": col("income_wages"),
-            "income_unemployment_benefit": col("income_unemployment_benefit"),
-            "wages_per_head": col("income_wages") / members,
-            "pension_only": ((col("income_pensions") > 0) & (income_total - col("income_pensions") - col("income_transfers") <= 0)).astype(float),
-            "pension_per_elderly": np.where(elderly > 0, col("income_pensions") / elderly, np.inf),
-            "single_earner_large": ((per_household(earned) == 1) & (members >= 4)).astype(float),
-            "financial_assets": fin,
-            "financial_assets_per_head": fin / members,
-            "vehicles_count": col("vehicles_count"),
-            "securities": col("securities"),
-            "housing_fund": _sum_category(facts, "housing_fund", person_hh, person_index, H),
-            "business_count": col("business_count"),
-            "serious_illness_members": per_household(serious),
-            "chronic_members": per_household(chronic),
-            "needs_care_members": per_household(needs_care),
-            "ill_members": per_household(serious | chronic),
-            "hospital_stays_12m": _count_category(facts, "medical_out_of_pocket", person_hh, person_index, H),
-            "medical_oop_12m": oop_12m,
-            "medical_oop_share": np.where(income_total > 0, oop_12m / (income_total * 12), np.where(oop_12m > 0, np.inf, 0.0)),
-            "disabled_members": per_household(grade_any > 0),
-            "severe_disabled_members": per_household((grade_any > 0) & (grade_any <= 2)),
-            "intellectual_mental_members": per_household(np.isin(category, ("intellectual", "mental"))),
-            "no_labour_members": per_household(labour == "none"),
-            "partial_labour_members": per_household(labour == "partial"),
-            "disabled_uncertified": per_household((reg_grade > 0) & (cert_grade == 0)),
-            "school_age_children": per_household((age >= 6) & (age < 18)),
-            "preschool_children": per_household(age < 6),
-            "unemployed_members": per_household(person_has("unemployed")),
-            "earners": earners,
-            "idle_working_age": per_household((age >= 16) & (age < 60) & (labour == "full") & ~wages),
-            "dependency_ratio": np.where(earners > 0, (members - earners) / earners, np.inf),
-            "insured_members": per_household(pension | person_has("pensions")),
-            "working_age_capable": working_capable,
-            "real_estate_count": col("real_estate_count"),
-            "area_per_head": col("real_estate_area") / members,
-            "elderly_members": elderly,
-            "oldest_old_members": per_household(age >= 80),
-            "elderly_alone": ((members == 1) & (elderly == 1)).astype(float),
-            "elderly_only": (elderly == members).astype(float),
-            "orphans": np.where(adults == 0, children, 0.0),
-            "single_parent": ((head_spouse == 0) & (children > 0) & (adults > 0)).astype(float),
-            "deceased_earners": per_household(deceased & earned),
-            "deceased_members": col("deceased_count"),
-            "imprisoned_members": col("imprisoned_count"),
-            "members": members,
-            "children": children,
-            "dibao_members": per_household(programme == "dibao"),
-            "tekun_members": per_household(programme == "tekun"),
-            "margin_members": per_household(programme == "low_income_margin"),
-            "disability_subsidy_members": per_household(programme == "disability_subsidies"),
-            "transfers_members": per_household(programme != ""),
-            "duplicate_membership_count": col("duplicate_membership_count"),
-        }
-        matrix = np.column_stack([i.deprived(m[i.measure], standard) for i in computed]).astype(np.uint8)
+    # The engine's inputs are keyed by the household's row index in this run.
+    row_of = np.arange(H)
+    facts = verified.facts.set_column(
+        1, "household_id", pa.array(row_of[np.searchsorted(household_ids, verified.facts.column("household_id").to_numpy())]))
+    totals = verified.households
+    totals = totals.set_column(0, "household_id", pa.array(np.searchsorted(household_ids, totals.column("household_id").to_numpy())))
+    totals = totals.append_column("standard", pa.array(standard, pa.float64()))
+    people = _People(members.column("person_id").to_numpy())
+    table = _indicators(people=_people_table(members, facts, person_hh, people, on), facts=facts, households=totals,
+                        lib=lib, backend=backend)
+    assert np.array_equal(table.column("household_id").to_numpy(), row_of)
+    matrix = np.column_stack([table.column(f"d_{c}").to_numpy() for c in codes]).astype(np.uint8)
+    measures = {c: table.column(c).to_numpy() for c in table.column_names if c != "household_id" and not c.startswith("d_")}
     weights = lib.weights()
     cutoffs = level_cutoffs(on)
     af = alkire_foster(matrix, weights, cutoffs.k)
-    levels = assign_levels(af.scores, cutoffs.for_regions(region_codes))
     result = MonitoringResult(
         on=on, since=since, household_ids=household_ids, region_codes=region_codes, standard=standard,
-        measures=m, codes=codes, matrix=matrix, weights=weights, af=af, levels=levels,
-        facts=facts, households=hh, persons=P,
+        measures=measures, codes=codes, matrix=matrix, weights=weights, af=af,
+        levels=assign_levels(af.scores, cutoffs.for_regions(region_codes)), decisions=decisions,
+        facts=facts, households=totals, persons=P,
     )
-    result.triggers = _triggers(result, lib=lib, facts=facts, person_hh=person_hh, person_index=person_index,
-                                earned=earned, income_total=income_total)
+    earning = facts.filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
+    earned = np.zeros(P, bool)
+    earned[people.rows(earning.column("person_id").to_numpy())] = True
+    events = facts if trigger_batches is None else facts.filter(
+        pc.is_in(facts.column("batch_id"), pa.array(list(trigger_batches), pa.string())))
+    result.triggers = _triggers(result, lib=lib, facts=events, person_hh=person_hh, people=people, earned=earned,
+                                income_total=measures["income_total"])
     return result
-
-
-def _sum_category(facts: pa.Table, category: str, person_hh, person_index, H: int) -> np.ndarray:
-    sub = facts.filter(pc.equal(facts.column("category"), category))
-    rows = np.array([person_index[p] for p in sub.column("person_id").to_pylist()], dtype=np.int64)
-    amounts = np.nan_to_num(sub.column("amount").to_numpy(zero_copy_only=False).astype(float))
-    return np.bincount(person_hh[rows], weights=amounts, minlength=H) if len(rows) else np.zeros(H)
-
-
-def _count_category(facts: pa.Table, category: str, person_hh, person_index, H: int) -> np.ndarray:
-    sub = facts.filter(pc.equal(facts.column("category"), category))
-    rows = np.array([person_index[p] for p in sub.column("person_id").to_pylist()], dtype=np.int64)
-    return np.bincount(person_hh[rows], minlength=H).astype(float) if len(rows) else np.zeros(H)
 
 
 def _in_window(value: str | None, since: dt.date, on: dt.date) -> bool:
     return bool(value) and since < dt.date.fromisoformat(value) <= on
 
 
-def _triggers(result: MonitoringResult, *, lib: Library, facts: pa.Table, person_hh, person_index, earned,
+def _triggers(result: MonitoringResult, *, lib: Library, facts: pa.Table, person_hh, people, earned,
               income_total) -> list[dict]:
     """Events dated in ``(since, on]``: at most one row per household and trigger code."""
     since, on, hids = result.since, result.on, result.household_ids
@@ -359,7 +234,7 @@ def _triggers(result: MonitoringResult, *, lib: Library, facts: pa.Table, person
     codes = {t.code for t in lib.triggers}
     if "hospital_bill" in codes:
         params = lib.trigger("hospital_bill").params
-        rows, stays = _details(facts, "medical_out_of_pocket", person_index)
+        rows, stays = _details(facts, "medical_out_of_pocket", people)
         recent: dict[int, list] = {}
         for j, d in zip(rows.tolist(), stays, strict=True):
             if _in_window(d.get("discharged_on"), since, on):
@@ -375,19 +250,19 @@ def _triggers(result: MonitoringResult, *, lib: Library, facts: pa.Table, person
                                      ("imprisoned", "breadwinner_prison", "admitted_on")):
         if code not in codes:
             continue
-        rows, ds = _details(facts, category, person_index)
+        rows, ds = _details(facts, category, people)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if earned[j] and _in_window(d.get(date_key), since, on):
                 fire(code, int(person_hh[j]), {"events": [{"name": d.get("name"), date_key: d.get(date_key)}]})
     if "severe_disability_new" in codes:
         max_grade = lib.trigger("severe_disability_new").params.get("max_grade", 2)
-        rows, ds = _details(facts, "disability", person_index)
+        rows, ds = _details(facts, "disability", people)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if int(d.get("disability_grade") or 9) <= max_grade and _in_window(d.get("issued_on"), since, on):
                 fire("severe_disability_new", int(person_hh[j]),
                      {"events": [{"name": d.get("name"), "grade": d.get("disability_grade"), "issued_on": d.get("issued_on")}]})
     if "job_loss" in codes:
-        rows, ds = _details(facts, "unemployed", person_index)
+        rows, ds = _details(facts, "unemployed", people)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if _in_window(d.get("registered_on"), since, on):
                 fire("job_loss", int(person_hh[j]), {"events": [{"name": d.get("name"), "registered_on": d.get("registered_on")}]})

@@ -82,11 +82,20 @@ class Alert(TimeStampedModel):
         return self.number
 
 
+class RunMode(models.TextChoices):
+    FULL = "full", _("全量")
+    INCREMENTAL = "incremental", _("增量")
+
+
 class MonitorRun(TimeStampedModel):
-    """One monitoring run: its date, scope and counts (the next run's trigger window starts here)."""
+    """One monitoring run: its date, scope and counts (the next run's trigger window starts here).
+
+    A full run scores every household in scope; an incremental run only the households touched
+    by the source batches landed since the previous run (its H, A, M0 speak of those alone)."""
 
     on = models.DateField(_("监测日期"))
     region_code = models.CharField(_("范围"), max_length=12, blank=True)
+    mode = models.CharField(_("方式"), max_length=12, choices=RunMode.choices, default=RunMode.FULL)
     counts = models.JSONField(_("计数"), default=dict)
 
     class Meta:

@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from safetynet.accounts.roles import Role
 from safetynet.core.access import get_scoped, require_role, scope
 from safetynet.monitoring.errors import AlertNotFound
-from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, MonitorRun
+from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, MonitorRun, RunMode
 
 ALERT_READERS = frozenset({Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_APPROVER, Role.SUPERVISOR,
                            Role.ADMIN})
@@ -96,5 +96,5 @@ def alert_dashboard_for_user(*, user) -> dict:
         "by_dimension": by_dimension,
         "outcomes": outcomes,
         "precision": precision,
-        "latest_run": MonitorRun.objects.order_by("-on", "-id").first(),
+        "latest_run": MonitorRun.objects.filter(mode=RunMode.FULL).order_by("-on", "-id").first(),
     }

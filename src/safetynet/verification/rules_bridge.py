@@ -10,12 +10,29 @@ for the test; the current 低保 amount feeds the gradual-exit rule instead.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+
+import numpy as np
+import pyarrow as pa
 
 from safetynet.registry.models import Household, Membership
 from safetynet.rules.decision import Decision
-from safetynet.rules.facts import HouseholdFacts, MemberFacts
+from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
+from safetynet.rules.facts import (
+    ALWAYS,
+    HOUSEHOLD_COLUMNS,
+    NEVER,
+    PERSON_COLUMNS,
+    HouseholdFacts,
+    MemberFacts,
+    Population,
+    enum_code,
+)
+from safetynet.rules.regional import county_of
 from safetynet.rules.services import decide_household
+from safetynet.rules.variables.facts import LabourCapacity, SelfCare
+from safetynet.verification.compute import VerificationOutput
 
 _INCOME_FIELD = {
     "wages": "wage_income",
@@ -100,3 +117,82 @@ def decide_from_report(*, report, on: dt.date) -> Decision:
         ),
         on=on,
     )
+
+
+def population_from_verification(*, members: pa.Table, verified: VerificationOutput) -> Population:
+    """:func:`household_facts` for many households at once, as the rules' column population.
+
+    ``members`` is :func:`safetynet.registry.tables.members_at`'s table; ``verified`` the output of
+    ``verify()`` over exactly those persons, keyed by the same ``household_id``. Same mapping as
+    the single household: income kinds onto the statistical categories, the current 低保 amount
+    from the roll's ``transfers`` facts, the more severe of the registry's disability grade and a
+    valid certificate's."""
+    household_ids, person_household = np.unique(members.column("household_id").to_numpy(), return_inverse=True)
+    n_h, n_p = len(household_ids), members.num_rows
+    first = np.unique(person_household, return_index=True)[1]
+    person_ids = members.column("person_id").to_numpy()
+    order = np.argsort(person_ids)
+    facts = verified.facts
+    fact_person = order[np.searchsorted(person_ids[order], facts.column("person_id").to_numpy())]
+    category = facts.column("category").to_numpy(zero_copy_only=False)
+    is_income = facts.column("kind").to_numpy(zero_copy_only=False) == "income"
+    amount = np.nan_to_num(facts.column("amount").to_numpy(zero_copy_only=False).astype(float))
+
+    persons = {c: np.zeros(n_p, dtype=t) for c, t in PERSON_COLUMNS.items()}
+    for kind in {*_INCOME_FIELD.values()}:
+        rows = is_income & np.isin(category, [c for c, f in _INCOME_FIELD.items() if f == kind])
+        persons[kind] = np.round(np.bincount(fact_person[rows], weights=amount[rows], minlength=n_p), 2)
+    grade = members.column("disability_grade").to_numpy().astype(np.int32)
+    certificate = category == "disability"
+    for j, detail in zip(fact_person[certificate].tolist(), facts.column("detail").filter(certificate).to_pylist(),
+                         strict=True):
+        issued = int(json.loads(detail).get("disability_grade") or 0)
+        if issued:
+            grade[j] = min(grade[j] or 4, issued)
+    persons["disability_grade"] = grade
+    persons["birth_date"] = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    persons["joined_on"] = members.column("joined_on").fill_null(ALWAYS).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    persons["left_on"] = members.column("left_on").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    labour = members.column("labour_capacity").to_numpy(zero_copy_only=False)
+    persons["labour_capacity"] = np.select([labour == item.name for item in LabourCapacity],
+                                           range(len(LabourCapacity)), 0).astype(np.int16)
+    persons["self_care"] = np.where(members.column("needs_care").to_numpy(zero_copy_only=False),
+                                    enum_code(SelfCare, "none", "self_care"), enum_code(SelfCare, "full", "self_care"))
+    persons["serious_illness"] = members.column("serious_illness").to_numpy(zero_copy_only=False)
+    persons["has_capable_supporter"][:] = True  # assessed in a case; the registry alone assumes one
+
+    dibao_fact = np.zeros(len(category), bool)
+    transfers = np.flatnonzero(category == "transfers")
+    programmes = facts.column("detail").take(pa.array(transfers)).to_pylist()
+    dibao_fact[transfers] = [json.loads(d).get("programme") == "dibao" for d in programmes]
+
+    totals = verified.households
+    at = np.searchsorted(totals.column("household_id").to_numpy(), household_ids)
+
+    def total(name: str) -> np.ndarray:
+        return totals.column(name).to_numpy().astype(float)[at]
+
+    regions = members.column("region_code").to_numpy(zero_copy_only=False)[first]
+    households = {c: np.zeros(n_h, dtype=t) for c, t in HOUSEHOLD_COLUMNS.items()}
+    households["county_code"] = np.array([county_of(c) for c in regions], dtype=np.int32)
+    households["rural"] = members.column("rural").to_numpy(zero_copy_only=False)[first]
+    households["deposits"] = total("deposits") + total("wealth_products") + total("securities")
+    households["vehicles"] = total("vehicles_count").astype(np.int32)
+    households["dwellings"] = total("real_estate_count").astype(np.int32)
+    households["business_registrations"] = total("business_count").astype(np.int32)
+    households["medical_expenses_12m"] = np.round(total("deduction_medical") * 12, 2)
+    households["education_expenses_12m"] = np.round(total("deduction_education") * 12, 2)
+    households["dibao_current_amount"] = np.round(np.bincount(
+        person_household[fact_person[dibao_fact]], weights=amount[dibao_fact], minlength=n_h), 2)
+    relationship = members.column("relationship").to_numpy(zero_copy_only=False)
+    population = Population(
+        household_ids=household_ids,
+        households=households,
+        person_household=person_household,
+        person_role=np.array([ROLE_KEYS.index(RELATIONSHIP_ROLE.get(r, "other")) for r in relationship], np.int16),
+        persons=persons,
+        extra={"household_number": members.column("household_number").to_numpy(zero_copy_only=False)[first],
+               "region_code": regions},
+    )
+    population.validate()
+    return population

@@ -9,12 +9,6 @@ from safetynet.sources.models import SourceBatch
 from safetynet.sources.tests.test_ingest import HEADER, _row
 
 
-@pytest.fixture
-def lake(settings, tmp_path):
-    settings.LAKE_DIR = tmp_path / "lake"
-    return settings.LAKE_DIR
-
-
 def _push(client, token, name, body, source="tax_wages"):
     return client.post(
         f"/api/v1/sources/{source}/batches",

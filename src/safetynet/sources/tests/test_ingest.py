@@ -23,12 +23,6 @@ def _row(id_number=GOOD_ID, name="张三", wage="3200.50", reported="2026-10-31"
     return f"{id_number},{name},91990100MA0000001X,示范厂,{period},{wage},0,{reported}\n"
 
 
-@pytest.fixture
-def lake(settings, tmp_path):
-    settings.LAKE_DIR = tmp_path / "lake"
-    return settings.LAKE_DIR
-
-
 def _write(tmp_path: Path, name: str, text: str, encoding="utf-8") -> Path:
     p = tmp_path / name
     p.write_bytes(text.encode(encoding))

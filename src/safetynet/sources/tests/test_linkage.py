@@ -26,12 +26,6 @@ def _one_digit_off(id_number: str, position: int) -> str:
 
 
 @pytest.fixture
-def lake(settings, tmp_path):
-    settings.LAKE_DIR = tmp_path / "lake"
-    return settings.LAKE_DIR
-
-
-@pytest.fixture
 def registry(tree):
     persons = {
         "zhang": make_person(tree.east_community, name="张三", birth_date=dt.date(1980, 5, 17), sex="F"),

@@ -85,12 +85,6 @@ def land_family(tmp_path: Path) -> None:
     ])
 
 
-@pytest.fixture
-def lake(settings, tmp_path):
-    settings.LAKE_DIR = tmp_path / "lake"
-    return settings.LAKE_DIR
-
-
 def _household(out) -> dict:
     rows = out.households.to_pylist()
     assert len(rows) == 1

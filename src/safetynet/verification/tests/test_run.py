@@ -16,12 +16,6 @@ from safetynet.verification.services import authorisation_record, verification_r
 ON = dt.date(2026, 11, 20)
 
 
-@pytest.fixture
-def lake(settings, tmp_path):
-    settings.LAKE_DIR = tmp_path / "lake"
-    return settings.LAKE_DIR
-
-
 def _csv(tmp_path: Path, name: str, header: str, rows: list[str]) -> Path:
     path = tmp_path / name
     path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")

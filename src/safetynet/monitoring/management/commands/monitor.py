@@ -14,18 +14,23 @@ class Command(BaseCommand):
         parser.add_argument("--region", default=None, help="只监测该区划代码的辖区")
         parser.add_argument("--json", action="store_true", help="以JSON输出计数")
         parser.add_argument("--evaluate", action="store_true", help="对照演示数据的真实困难家庭评估")
+        parser.add_argument("--incremental", action="store_true",
+                            help="增量监测：只重算上次监测以来新到数据批次涉及的家庭")
 
-    def handle(self, *args, on, region, json: bool = False, evaluate: bool = False, **options):
+    def handle(self, *args, on, region, json: bool = False, evaluate: bool = False, incremental: bool = False,
+               **options):
         from django.utils import timezone
 
-        counts = monitor_run(on=on or timezone.localdate(), region_code=region, evaluate=evaluate)
+        counts = monitor_run(on=on or timezone.localdate(), region_code=region, evaluate=evaluate,
+                             incremental=incremental)
         if json:
             self.stdout.write(_dumps(counts))
             return
         self.stdout.write(
-            f"households_scored={counts['households_scored']} alerts_opened={counts['alerts_opened']} "
+            f"mode={counts['mode']} households_scored={counts['households_scored']} alerts_opened={counts['alerts_opened']} "
             f"suppressed={counts['alerts_suppressed']} levels={counts['levels']} triggers={counts['triggers']} "
             f"dibao_uncovered={counts['dibao_uncovered']} dibao_left_eligibility={counts['dibao_left_eligibility']} "
+            f"alerts_escalated={counts['alerts_escalated']} "
             f"seconds={counts['seconds_total']}"
         )
         if evaluate:

@@ -1,7 +1,0 @@
-import pytest
-
-
-@pytest.fixture
-def lake(settings, tmp_path):
-    settings.LAKE_DIR = tmp_path / "lake"
-    return settings.LAKE_DIR

@@ -1,0 +1,127 @@
+"""The registry as columns for batch jobs: every member at a date, one query, as Arrow.
+
+Bulk verification, the rules' population and the monitoring run read the same table, so they
+speak of the same people. The query is plain SQL through Django's connection (the ORM's
+per-row converters cost more than the query at a million rows); ``health_conditions`` (a JSON
+list) is read as text and parsed once per distinct value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+import pyarrow as pa
+from django.db import connection
+
+from safetynet.regions.models import Region
+from safetynet.registry.models import Household, Membership, Person
+
+MEMBERS_SCHEMA = pa.schema([
+    pa.field("household_id", pa.int64()),
+    pa.field("person_id", pa.int64()),
+    pa.field("id_number", pa.string()),
+    pa.field("household_number", pa.string()),
+    pa.field("region_code", pa.string()),
+    pa.field("rural", pa.bool_()),
+    pa.field("relationship", pa.string()),
+    pa.field("joined_on", pa.date32()),
+    pa.field("left_on", pa.date32()),
+    pa.field("birth_date", pa.date32()),
+    pa.field("disability_grade", pa.int64()),  # 0: none recorded
+    pa.field("disability_category", pa.string()),
+    pa.field("labour_capacity", pa.string()),
+    pa.field("serious_illness", pa.bool_()),
+    pa.field("chronic_illness", pa.bool_()),
+    pa.field("needs_care", pa.bool_()),
+])
+# Up to this many household ids per query (SQLite's limit on bound parameters is 32,766).
+_CHUNK = 10_000
+
+
+def members_at(
+    *, on: dt.date, region_path: str | None = None, household_ids: Iterable[int] | None = None
+) -> pa.Table:
+    """Members on ``on`` (joined on or before, not left by then) of every household, or of those in
+    the region subtree ``region_path`` / among ``household_ids``; ordered by household, person."""
+    if household_ids is not None:
+        ids = sorted(set(int(h) for h in household_ids))
+        parts = [_query(on=on, region_path=region_path, household_ids=ids[i:i + _CHUNK])
+                 for i in range(0, len(ids), _CHUNK)]
+        rows = [r for part in parts for r in part]
+    else:
+        rows = _query(on=on, region_path=region_path, household_ids=None)
+    return _table(rows)
+
+
+def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | None) -> list[tuple]:
+    m, p, h, r = (x._meta.db_table for x in (Membership, Person, Household, Region))
+    sql = (
+        # Dates and booleans cast in SQL: the same text and integers from SQLite and PostgreSQL,
+        # without the driver's per-value converters.
+        "SELECT m.household_id, m.person_id, p.id_number, h.number, r.code, CAST(h.rural AS INTEGER),"
+        " m.relationship, CAST(m.joined_on AS TEXT), CAST(m.left_on AS TEXT), CAST(p.birth_date AS TEXT),"
+        " p.disability_grade, p.disability_category, p.labour_capacity,"
+        f" CAST(p.health_conditions AS TEXT) FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id"
+        f" JOIN {r} r ON r.id = h.region_id"
+        " WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
+    )
+    params: list = [on, on]
+    if region_path:
+        sql += " AND r.path LIKE %s ESCAPE '\\'"
+        params.append(region_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if household_ids is not None:
+        if not household_ids:
+            return []
+        sql += f" AND m.household_id IN ({', '.join(['%s'] * len(household_ids))})"
+        params += household_ids
+    sql += " ORDER BY m.household_id, m.person_id"
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _table(rows: list[tuple]) -> pa.Table:
+    if not rows:
+        return MEMBERS_SCHEMA.empty_table()
+    cols = list(zip(*rows, strict=True))
+    parsed: dict = {}
+
+    def conditions(text: str | None) -> frozenset:
+        if text not in parsed:
+            parsed[text] = frozenset(json.loads(text) if text else ())
+        return parsed[text]
+
+    health = [conditions(v) for v in cols[13]]
+    return pa.table(
+        [
+            pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string()),
+            pa.array(cols[3], pa.string()), pa.array(cols[4], pa.string()), _bools(cols[5]),
+            pa.array(cols[6], pa.string()), _dates(cols[7]), _dates(cols[8]), _dates(cols[9]),
+            pa.array([g or 0 for g in cols[10]], pa.int64()), pa.array(cols[11], pa.string()),
+            pa.array(cols[12], pa.string()),
+            pa.array(["serious" in c for c in health], pa.bool_()),
+            pa.array(["chronic" in c for c in health], pa.bool_()),
+            pa.array(["needs_care" in c for c in health], pa.bool_()),
+        ],
+        schema=MEMBERS_SCHEMA,
+    )
+
+
+def _dates(values: tuple) -> pa.Array:
+    return pa.array(values, pa.string()).cast(pa.date32())
+
+
+def _bools(values: tuple) -> pa.Array:
+    return pa.array(values, pa.int64()).cast(pa.bool_())
+
+
+def households_of(*, id_numbers: Iterable[str], on: dt.date) -> set[int]:
+    """The households the persons with these ID numbers belong to on ``on``."""
+    numbers = sorted(set(id_numbers))
+    found: set[int] = set()
+    current = Membership.objects.filter(joined_on__lte=on).exclude(left_on__lte=on)
+    for i in range(0, len(numbers), _CHUNK):
+        found.update(current.filter(person__id_number__in=numbers[i:i + _CHUNK]).values_list("household_id", flat=True))
+    return found
