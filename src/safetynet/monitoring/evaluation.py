@@ -1,7 +1,7 @@
 """Evaluation against the demo city's ground truth (``ground_truth/needy_households.parquet``).
 
-A household is *flagged* when its points level is red or orange, a trigger fired on it, or it is
-on the 应保尽保 list. Recall: share of truly needy households flagged. Precision: share of flagged
+A household is *flagged* when the run dispatches an alert on it (``tasks.alert_candidates``: a
+red or orange points level while receiving neither 低保 nor 特困, a trigger, or the 应保尽保 list). Recall: share of truly needy households flagged. Precision: share of flagged
 households that are truly needy. Reported overall and for households with elderly (60+) and with
 disabled members (the ground truth's ``has_elderly`` / ``has_disabled`` for the needy; the
 registry-based measures for the flagged). Nothing is tuned on these numbers.
@@ -24,7 +24,7 @@ from safetynet.monitoring.compute import MonitoringResult
 from safetynet.registry.models import Household
 
 
-def evaluate(*, result: MonitoringResult, uncovered: pa.Table) -> dict:
+def evaluate(*, result: MonitoringResult, uncovered: pa.Table, candidates: list[dict]) -> dict:
     path = Path(settings.LAKE_DIR) / "ground_truth" / "needy_households.parquet"
     if not path.exists():
         return {"available": False, "reason": f"no ground truth at {path}"}
@@ -37,8 +37,8 @@ def evaluate(*, result: MonitoringResult, uncovered: pa.Table) -> dict:
     needy_unserved = np.isin(numbers, unserved)
     triggered = np.isin(result.household_ids, [t["household_id"] for t in result.triggers])
     listed = np.isin(result.household_ids, uncovered.column("household_id").to_numpy())
-    by_points = np.isin(result.levels, ["red", "orange"])
-    flagged = by_points | triggered | listed
+    by_points = np.isin(result.household_ids, [c["household_id"] for c in candidates if c["condition"] == "points"])
+    flagged = np.isin(result.household_ids, [c["household_id"] for c in candidates])
     elderly = result.measures["elderly_members"] > 0
     disabled = result.measures["disabled_members"] > 0
 

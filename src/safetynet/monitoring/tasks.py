@@ -13,12 +13,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from safetynet.engine.lake import id_numbers_changed
-from safetynet.monitoring.compute import monitor_compute
+from safetynet.monitoring.compute import MonitoringResult, monitor_compute
 from safetynet.monitoring.coverage import coverage_lists
 from safetynet.monitoring.models import AlertKind, MonitorRun, RunMode
 from safetynet.monitoring.services import alerts_escalate_overdue, alerts_open_bulk
@@ -36,6 +38,29 @@ def _touched_households(*, previous: MonitorRun, on: dt.date) -> tuple[set[int],
     touched = households_of(id_numbers=id_numbers, on=on)
     touched.update(Membership.objects.filter(updated_at__gt=previous.created_at).values_list("household_id", flat=True))
     return touched, batches
+
+
+def alert_candidates(result: MonitoringResult, uncovered: pa.Table) -> list[dict]:
+    """What a run dispatches: a points alert for a red or orange household that receives neither
+    低保 nor 特困 (a recipient is already under the case workflow's periodic review: its level is
+    recorded and shown, not dispatched again), every trigger, and every household on the
+    应保尽保 list."""
+    receiving = (result.measures["dibao_members"] > 0) | (result.measures["tekun_members"] > 0) if len(
+        result.household_ids) else np.zeros(0, bool)
+    candidates = []
+    for level in ALERT_LEVELS:
+        for i in np.flatnonzero((result.levels == level) & ~receiving).tolist():
+            candidates.append({"household_id": int(result.household_ids[i]), "kind": AlertKind.POINTS,
+                               "condition": "points", "level": level, "score": round(float(result.af.scores[i]), 4),
+                               "reasons": {"indicators": result.reasons(i)}})
+    for t in result.triggers:
+        candidates.append({"household_id": t["household_id"], "kind": AlertKind.TRIGGER, "condition": t["code"],
+                           "level": t["level"], "reasons": t["reasons"]})
+    for hid, ratio in zip(uncovered.column("household_id").to_pylist(), uncovered.column("income_ratio").to_pylist(),
+                          strict=True):
+        candidates.append({"household_id": hid, "kind": AlertKind.COVERAGE, "condition": "dibao_uncovered",
+                           "level": "orange", "reasons": {"income_ratio": ratio}})
+    return candidates
 
 
 def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, evaluate: bool = False,
@@ -65,20 +90,7 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
     seconds_compute = time.perf_counter() - started
     uncovered, left = coverage_lists(result)
 
-    candidates = []
-    for i in [int(i) for i in (result.levels == "red").nonzero()[0]] + [
-            int(i) for i in (result.levels == "orange").nonzero()[0]]:
-        candidates.append({"household_id": int(result.household_ids[i]), "kind": AlertKind.POINTS,
-                           "condition": "points", "level": result.levels[i], "score": round(float(result.af.scores[i]), 4),
-                           "reasons": {"indicators": result.reasons(i)}})
-    for t in result.triggers:
-        candidates.append({"household_id": t["household_id"], "kind": AlertKind.TRIGGER, "condition": t["code"],
-                           "level": t["level"], "reasons": t["reasons"]})
-    for hid, ratio in zip(uncovered.column("household_id").to_pylist(), uncovered.column("income_ratio").to_pylist(),
-                          strict=True):
-        candidates.append({"household_id": hid, "kind": AlertKind.COVERAGE, "condition": "dibao_uncovered",
-                           "level": "orange", "reasons": {"income_ratio": ratio}})
-
+    candidates = alert_candidates(result, uncovered)
     run = MonitorRun.objects.create(on=on, region_code=region_code or "", mode=mode)
     alerts = alerts_open_bulk(candidates=candidates, run=run, actor=actor)
     out_dir = Path(settings.LAKE_DIR) / "derived" / "monitoring" / f"run={run.pk}"
@@ -103,7 +115,7 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
     if evaluate:
         from safetynet.monitoring.evaluation import evaluate as run_evaluation
 
-        counts["evaluation"] = run_evaluation(result=result, uncovered=uncovered)
+        counts["evaluation"] = run_evaluation(result=result, uncovered=uncovered, candidates=candidates)
     # The run keeps the city-wide H, A, M0 for the dashboard; the per-county breakdown stays in
     # the command's output and the lake.
     run.counts = {k: v for k, v in counts.items() if k != "measures"}

@@ -1,15 +1,19 @@
-"""The incremental run: after one new batch only the households it touched are rescored, and an
-overdue alert is escalated by the next run."""
+"""The run's dispatch: after one new batch an incremental run rescores only the households it
+touched; the next run escalates an overdue alert; a recipient's points level is not dispatched."""
 
 import datetime as dt
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from django.utils import timezone
 
 from safetynet.audit.models import AuditEvent
 from safetynet.core.testing import make_household, make_user
+from safetynet.monitoring.compute import MonitoringResult
+from safetynet.monitoring.measures import alkire_foster
 from safetynet.monitoring.models import Alert, MonitorRun, RunMode
-from safetynet.monitoring.tasks import monitor_run
+from safetynet.monitoring.tasks import alert_candidates, monitor_run
 from safetynet.registry.models import Membership
 from safetynet.sources.services import source_ingest
 
@@ -102,3 +106,22 @@ def test_the_next_run_escalates_an_overdue_alert_to_the_street_officer(tree, set
     event = AuditEvent.objects.filter(action="monitoring.alerts_escalate").latest("seq")
     assert alert.pk in event.data["alerts"]
     assert monitor_run(on=ON + dt.timedelta(days=2))["alerts_escalated"] == 0
+
+
+def test_a_recipient_s_points_level_is_recorded_but_not_dispatched():
+    # given two equally deprived households, the second already receiving 低保
+
+    matrix = np.array([[1, 1], [1, 1]], np.uint8)
+    weights = np.array([0.5, 0.5])
+    result = MonitoringResult(
+        on=ON, since=ON, household_ids=np.array([7, 8]), region_codes=np.array(["990101001001"] * 2, object),
+        standard=np.array([900.0, 900.0]), codes=["a", "b"], matrix=matrix, weights=weights,
+        af=alkire_foster(matrix, weights, 0.3333), levels=np.array(["red", "red"], object),
+        measures={"dibao_members": np.array([0.0, 2.0]), "tekun_members": np.array([0.0, 0.0])},
+    )
+    uncovered = pa.table({"household_id": pa.array([], pa.int64()), "income_ratio": pa.array([], pa.float64())})
+    # when the run's alerts are drawn up
+    candidates = alert_candidates(result, uncovered)
+    # then only the household receiving nothing gets a points alert, with its indicators as reasons
+    assert [(c["household_id"], c["condition"], c["level"]) for c in candidates] == [(7, "points", "red")]
+    assert candidates[0]["reasons"] == {"indicators": ["a", "b"]}
