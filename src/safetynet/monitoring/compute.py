@@ -31,13 +31,15 @@ from safetynet.engine.backend import backend_name, connect, engine_lock
 from safetynet.monitoring.expressions import PEOPLE_SCHEMA, indicators_expression
 from safetynet.monitoring.indicators import Library, assign_levels, level_cutoffs, library
 from safetynet.monitoring.measures import AlkireFoster, alkire_foster
-from safetynet.registry.tables import members_at
+from safetynet.registry.tables import household_id_bounds, members_at
 from safetynet.rules.services import decide_population
 from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, verify
 from safetynet.verification.rules_bridge import population_from_verification
 
 EARNING = ("wages", "pensions", "unemployment_benefit")
 DECISIONS = ("dibao_standard", "dibao_eligible", "dibao_gradual_exit")
+# Households verified and scored together: about 1.1M persons, a few GB of facts in memory.
+PART_HOUSEHOLDS = 400_000
 
 
 @dataclass
@@ -55,8 +57,6 @@ class MonitoringResult:
     levels: np.ndarray
     triggers: list[dict] = field(default_factory=list)  # household_id, code, level, reasons
     decisions: dict[str, np.ndarray] = field(default_factory=dict)  # DECISIONS, per household
-    facts: pa.Table | None = None
-    households: pa.Table | None = None
     persons: int = 0
 
     def reasons(self, i: int) -> list[str]:
@@ -151,28 +151,73 @@ def _indicators(*, people: pa.Table, facts: pa.Table, households: pa.Table, lib:
         return con.to_pyarrow(expr)
 
 
+@dataclass
+class _Part:
+    """What one range of households yields before the city-wide aggregation."""
+
+    household_ids: np.ndarray
+    region_codes: np.ndarray
+    standard: np.ndarray
+    measures: dict[str, np.ndarray]
+    matrix: np.ndarray
+    decisions: dict[str, np.ndarray]
+    triggers: list[dict]
+    persons: int
+
+
 def monitor_compute(
     *, on: dt.date, since: dt.date | None = None, region_path: str | None = None,
     household_ids: Iterable[int] | None = None, trigger_batches: Iterable[str] | None = None,
-    lib: Library | None = None, backend: str | None = None,
+    lib: Library | None = None, backend: str | None = None, part_households: int = PART_HOUSEHOLDS,
 ) -> MonitoringResult:
     """Everything monitoring derives for the households in scope (all, the region subtree
     ``region_path``, or just ``household_ids``: the incremental run). ``trigger_batches``
-    restricts the triggers to facts of those batches (an incremental run: the new ones)."""
+    restricts the triggers to facts of those batches (an incremental run: the new ones).
+
+    The households are taken in ranges of ``part_households`` household ids, each verified and
+    scored on its own, so memory stays bounded whatever the city's size; the Alkire–Foster
+    aggregation and the levels are computed once over all of them."""
     lib = lib or library()
     since = since or on - dt.timedelta(days=31)
-    members = members_at(on=on, region_path=region_path, household_ids=household_ids)
-    computed = lib.computed
-    codes = [i.code for i in computed]
-    if members.num_rows == 0:
+    codes = [i.code for i in lib.computed]
+    if household_ids is not None:
+        ranges = [None]
+    else:
+        low, high = household_id_bounds()
+        ranges = [(lo, lo + part_households - 1) for lo in range(low, high + 1, part_households)]
+    parts = []
+    for id_range in ranges:
+        members = members_at(on=on, region_path=region_path, household_ids=household_ids, id_range=id_range)
+        if members.num_rows:
+            parts.append(_compute_part(members, on=on, since=since, lib=lib, backend=backend,
+                                       trigger_batches=trigger_batches))
+        del members
+    if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return MonitoringResult(on, since, empty, np.array([], object), np.zeros(0), {}, codes,
                                 np.zeros((0, len(codes)), np.uint8), lib.weights(), None, np.array([], object))
+    matrix = np.concatenate([p.matrix for p in parts])
+    region_codes = np.concatenate([p.region_codes for p in parts])
+    weights = lib.weights()
+    cutoffs = level_cutoffs(on)
+    af = alkire_foster(matrix, weights, cutoffs.k)
+    return MonitoringResult(
+        on=on, since=since, household_ids=np.concatenate([p.household_ids for p in parts]), region_codes=region_codes,
+        standard=np.concatenate([p.standard for p in parts]),
+        measures={k: np.concatenate([p.measures[k] for p in parts]) for k in parts[0].measures},
+        codes=codes, matrix=matrix, weights=weights, af=af,
+        levels=assign_levels(af.scores, cutoffs.for_regions(region_codes)),
+        triggers=[t for p in parts for t in p.triggers],
+        decisions={k: np.concatenate([p.decisions[k] for p in parts]) for k in DECISIONS},
+        persons=sum(p.persons for p in parts),
+    )
+
+
+def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Library, backend: str | None,
+                  trigger_batches: Iterable[str] | None) -> _Part:
     household_ids, first, person_hh = np.unique(members.column("household_id").to_numpy(), return_index=True,
                                                 return_inverse=True)
     H, P = len(household_ids), members.num_rows
-    region_codes = members.column("region_code").to_numpy(zero_copy_only=False)[first].astype(object)
-
     verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on), backend=backend)
     decided = decide_population(table=population_from_verification(members=members, verified=verified), on=on)
     assert np.array_equal(decided["household_id"], household_ids)
@@ -180,46 +225,43 @@ def monitor_compute(
     standard = decisions["dibao_standard"].astype(float)
     standard = np.where(standard > 0, standard, np.median(standard[standard > 0]) if (standard > 0).any() else 1.0)
 
-    # The engine's inputs are keyed by the household's row index in this run.
-    row_of = np.arange(H)
+    # The engine's inputs are keyed by the household's row index in this part.
     facts = verified.facts.set_column(
-        1, "household_id", pa.array(row_of[np.searchsorted(household_ids, verified.facts.column("household_id").to_numpy())]))
+        1, "household_id", pa.array(np.searchsorted(household_ids, verified.facts.column("household_id").to_numpy())))
     totals = verified.households
     totals = totals.set_column(0, "household_id", pa.array(np.searchsorted(household_ids, totals.column("household_id").to_numpy())))
     totals = totals.append_column("standard", pa.array(standard, pa.float64()))
+    del verified
     people = _People(members.column("person_id").to_numpy())
     table = _indicators(people=_people_table(members, facts, person_hh, people, on), facts=facts, households=totals,
                         lib=lib, backend=backend)
-    assert np.array_equal(table.column("household_id").to_numpy(), row_of)
-    matrix = np.column_stack([table.column(f"d_{c}").to_numpy() for c in codes]).astype(np.uint8)
+    assert np.array_equal(table.column("household_id").to_numpy(), np.arange(H))
     measures = {c: table.column(c).to_numpy() for c in table.column_names if c != "household_id" and not c.startswith("d_")}
-    weights = lib.weights()
-    cutoffs = level_cutoffs(on)
-    af = alkire_foster(matrix, weights, cutoffs.k)
-    result = MonitoringResult(
-        on=on, since=since, household_ids=household_ids, region_codes=region_codes, standard=standard,
-        measures=measures, codes=codes, matrix=matrix, weights=weights, af=af,
-        levels=assign_levels(af.scores, cutoffs.for_regions(region_codes)), decisions=decisions,
-        facts=facts, households=totals, persons=P,
-    )
     earning = facts.filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
     earned = np.zeros(P, bool)
     earned[people.rows(earning.column("person_id").to_numpy())] = True
     events = facts if trigger_batches is None else facts.filter(
         pc.is_in(facts.column("batch_id"), pa.array(list(trigger_batches), pa.string())))
-    result.triggers = _triggers(result, lib=lib, facts=events, person_hh=person_hh, people=people, earned=earned,
-                                income_total=measures["income_total"])
-    return result
+    return _Part(
+        household_ids=household_ids,
+        region_codes=members.column("region_code").to_numpy(zero_copy_only=False)[first].astype(object),
+        standard=standard, measures=measures,
+        matrix=np.column_stack([table.column(f"d_{i.code}").to_numpy() for i in lib.computed]).astype(np.uint8),
+        decisions=decisions,
+        triggers=_triggers(on=on, since=since, household_ids=household_ids, lib=lib, facts=events, person_hh=person_hh,
+                           people=people, earned=earned, income_total=measures["income_total"]),
+        persons=P,
+    )
 
 
 def _in_window(value: str | None, since: dt.date, on: dt.date) -> bool:
     return bool(value) and since < dt.date.fromisoformat(value) <= on
 
 
-def _triggers(result: MonitoringResult, *, lib: Library, facts: pa.Table, person_hh, people, earned,
-              income_total) -> list[dict]:
+def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Library, facts: pa.Table, person_hh,
+              people, earned, income_total) -> list[dict]:
     """Events dated in ``(since, on]``: at most one row per household and trigger code."""
-    since, on, hids = result.since, result.on, result.household_ids
+    hids = household_ids
     fired: dict[tuple[int, str], dict] = {}
 
     def fire(code: str, h: int, reasons: dict) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 from django.db import connection
+from django.db.models import Max, Min
 
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership, Person
@@ -41,21 +42,30 @@ _CHUNK = 10_000
 
 
 def members_at(
-    *, on: dt.date, region_path: str | None = None, household_ids: Iterable[int] | None = None
+    *, on: dt.date, region_path: str | None = None, household_ids: Iterable[int] | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> pa.Table:
     """Members on ``on`` (joined on or before, not left by then) of every household, or of those in
-    the region subtree ``region_path`` / among ``household_ids``; ordered by household, person."""
+    the region subtree ``region_path`` / among ``household_ids`` / with an id in ``id_range``
+    (inclusive); ordered by household, person."""
     if household_ids is not None:
         ids = sorted(set(int(h) for h in household_ids))
-        parts = [_query(on=on, region_path=region_path, household_ids=ids[i:i + _CHUNK])
+        parts = [_query(on=on, region_path=region_path, household_ids=ids[i:i + _CHUNK], id_range=id_range)
                  for i in range(0, len(ids), _CHUNK)]
         rows = [r for part in parts for r in part]
     else:
-        rows = _query(on=on, region_path=region_path, household_ids=None)
+        rows = _query(on=on, region_path=region_path, household_ids=None, id_range=id_range)
     return _table(rows)
 
 
-def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | None) -> list[tuple]:
+def household_id_bounds() -> tuple[int, int]:
+    """The lowest and highest household id ((0, -1) with none): the ranges a batch job walks."""
+    bounds = Household.objects.aggregate(low=Min("id"), high=Max("id"))
+    return (bounds["low"], bounds["high"]) if bounds["low"] is not None else (0, -1)
+
+
+def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | None,
+           id_range: tuple[int, int] | None) -> list[tuple]:
     m, p, h, r = (x._meta.db_table for x in (Membership, Person, Household, Region))
     sql = (
         # Dates and booleans cast in SQL: the same text and integers from SQLite and PostgreSQL,
@@ -71,6 +81,9 @@ def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | N
     if region_path:
         sql += " AND r.path LIKE %s ESCAPE '\\'"
         params.append(region_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if id_range is not None:
+        sql += " AND m.household_id BETWEEN %s AND %s"
+        params += list(id_range)
     if household_ids is not None:
         if not household_ids:
             return []

@@ -1,5 +1,6 @@
-"""The indicators are one engine expression: DuckDB and Spark give the same matrix and measures
-on the demo city, and the rules on the bulk population agree with the single-household path."""
+"""On the demo city: the indicators are one engine expression (DuckDB and Spark give the same
+matrix and measures), scoring in parts equals scoring whole, and the rules on the bulk population
+agree with the single-household path."""
 
 import io
 import json
@@ -61,3 +62,16 @@ def test_the_bulk_population_decides_as_the_single_household_path_does(city):
         assert round(float(bulk["dibao_amount"][i]), 2) == single["dibao"]["amount"], household.number
         eligible += single["dibao"]["eligible"]
     assert eligible > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scoring_the_city_in_parts_gives_the_same_result_as_in_one(city):
+    whole = monitor_compute(on=REFERENCE_DATE)
+    parts = monitor_compute(on=REFERENCE_DATE, part_households=17)
+    assert np.array_equal(whole.household_ids, parts.household_ids) and len(whole.household_ids) == 120
+    assert np.array_equal(whole.matrix, parts.matrix)
+    assert list(whole.levels) == list(parts.levels)
+    assert (whole.af.H, whole.af.M0) == (parts.af.H, parts.af.M0)
+    assert whole.triggers == parts.triggers
+    for name in whole.decisions:
+        assert np.array_equal(whole.decisions[name], parts.decisions[name]), name
