@@ -167,3 +167,19 @@ def test_the_review_queue_page_lists_pending_rows_and_a_clerk_decides_there(lake
     # and a role outside the reviewers may not decide
     with pytest.raises(PermissionDenied):
         link_review_decide(review_id=review.pk, actor=make_user(Role.ANALYST, tree.city), person_id=None)
+
+
+@pytest.mark.django_db
+def test_the_registry_is_read_once_while_it_is_unchanged(tree):
+    # given a registry read for linkage
+    make_person(tree.east_community, name="张三")
+    first = linkage.registry_persons()
+    # when nothing changed, the same table serves the next batch
+    assert linkage.registry_persons() is first
+    # when a person is added or renamed, the next read sees it
+    added = make_person(tree.east_community, name="李四")
+    second = linkage.registry_persons()
+    assert second is not first and added.id_number in second.column("id_number").to_pylist()
+    added.name = "李思"
+    added.save(update_fields=["name", "updated_at"])
+    assert "李思" in linkage.registry_persons().column("name").to_pylist()
