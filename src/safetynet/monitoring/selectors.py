@@ -54,9 +54,18 @@ def _county_code(code: str) -> str:
     return code[:6] + "0" * (len(code) - 6)
 
 
+def _tally(rows: dict[str, dict], key: str, outcome: str, n: int) -> None:
+    row = rows.setdefault(key, {"positive": 0, "negative": 0})
+    if outcome in POSITIVE_OUTCOMES:
+        row["positive"] += n
+    elif outcome in NEGATIVE_OUTCOMES:
+        row["negative"] += n
+
+
 def alert_dashboard_for_user(*, user) -> dict:
     """Counts of the user's region's alerts: by county and level, by condition, by dimension of
-    the points alerts' indicators, by outcome, and each condition's precision among closed alerts."""
+    the points alerts' indicators, by outcome, and the precision among closed alerts of each
+    condition and of each indicator."""
     from safetynet.monitoring.indicators import library
     from safetynet.regions.models import Region
 
@@ -75,12 +84,14 @@ def alert_dashboard_for_user(*, user) -> dict:
               .annotate(n=Count("id")).order_by())
     precision: dict[str, dict] = {}
     for condition, outcome, n in closed:
-        row = precision.setdefault(condition, {"positive": 0, "negative": 0})
-        if outcome in POSITIVE_OUTCOMES:
-            row["positive"] += n
-        elif outcome in NEGATIVE_OUTCOMES:
-            row["negative"] += n
-    for row in precision.values():
+        _tally(precision, condition, outcome, n)
+    # An indicator's precision: the closed points alerts that listed it among their reasons.
+    indicator_precision: dict[str, dict] = {}
+    for outcome, reasons in (alerts.filter(condition="points", status=AlertStatus.CLOSED)
+                             .values_list("outcome", "reasons").iterator()):
+        for code in (reasons or {}).get("indicators", []):
+            _tally(indicator_precision, code, outcome, 1)
+    for row in [*precision.values(), *indicator_precision.values()]:
         judged = row["positive"] + row["negative"]
         row["precision"] = round(row["positive"] / judged, 4) if judged else None
     lib = library()
@@ -96,5 +107,6 @@ def alert_dashboard_for_user(*, user) -> dict:
         "by_dimension": by_dimension,
         "outcomes": outcomes,
         "precision": precision,
+        "indicator_precision": indicator_precision,
         "latest_run": MonitorRun.objects.filter(mode=RunMode.FULL).order_by("-on", "-id").first(),
     }

@@ -208,6 +208,10 @@ def dashboard(request):
     districts = list(data["by_district"].values())
     conditions = sorted(data["by_condition"])
     precision = [{"condition": c, "title": condition_title(c), **p} for c, p in sorted(data["precision"].items())]
+    titles = {i.code: i.title for i in lib.indicators}
+    indicator_precision = sorted(
+        ({"code": c, "title": titles.get(c, c), **p} for c, p in data["indicator_precision"].items()),
+        key=lambda p: (-(p["positive"] + p["negative"]), p["code"]))
     charts = {
         "district": {"categories": [d["name"] for d in districts],
                      "series": [{"name": label, "data": [d["levels"].get(v, 0) for d in districts]}
@@ -229,7 +233,8 @@ def dashboard(request):
     return render(request, "monitoring/dashboard.html", {
         "data": data,
         "district_rows": [{"code": code, "name": d["name"], "counts": [d["levels"].get(v, 0) for v, _l in levels]}
-                          for code, d in data["by_district"].items()], "levels": levels, "precision": precision, "charts": charts,
+                          for code, d in data["by_district"].items()], "levels": levels, "precision": precision,
+        "indicator_precision": indicator_precision, "charts": charts,
         "run": run, "run_counts": (run.counts or {}) if run else {},
         "run_levels": [(label, ((run.counts or {}).get("levels") or {}).get(v, 0)) for v, label in levels] if run else [],
         "total": sum(data["by_condition"].values()),

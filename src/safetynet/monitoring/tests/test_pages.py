@@ -146,6 +146,24 @@ def test_the_dashboard_counts_equal_the_database(alert, tree, tmp_path):
     assert "web/vendor/echarts.min.js" in response.content.decode()
 
 
+def test_each_indicator_s_precision_counts_the_closed_points_alerts_that_listed_it(alert, tree):
+    # given two closed points alerts: one confirmed (referred), one a false alarm, sharing inc_zero
+    run = alert.run
+    for outcome, indicators in ((AlertOutcome.REFERRED, ["inc_zero", "ast_no_savings"]),
+                                (AlertOutcome.FALSE_ALARM, ["inc_zero"])):
+        Alert.objects.create(household=make_household(tree.east_community, members=1), kind="points",
+                             condition="points", level="orange", reasons={"indicators": indicators}, on=ON,
+                             due_at=alert.due_at, run=run, status=AlertStatus.CLOSED, outcome=outcome)
+    # when the county approver opens the dashboard
+    response = _client(make_user("county_approver", tree.city)).get("/monitoring/dashboard/")
+    # then inc_zero is right once in two, ast_no_savings once in one, and the table shows the titles
+    rows = {p["code"]: p for p in response.context["indicator_precision"]}
+    assert (rows["inc_zero"]["positive"], rows["inc_zero"]["negative"], rows["inc_zero"]["precision"]) == (1, 1, 0.5)
+    assert (rows["ast_no_savings"]["positive"], rows["ast_no_savings"]["precision"]) == (1, 1.0)
+    assert response.context["indicator_precision"][0]["code"] == "inc_zero"
+    assert 'data-indicator="inc_zero"' in response.content.decode() and "无任何登记收入" in response.content.decode()
+
+
 def test_a_county_approver_sees_only_her_county_on_the_dashboard(alert, tree):
     west = _client(make_user("county_approver", tree.west))
     assert west.get("/monitoring/dashboard/").context["data"]["by_condition"] == {}
