@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 
 import ibis
+import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from safetynet.engine.errors import UnknownBackend
@@ -104,3 +105,31 @@ def materialised(con: ibis.BaseBackend, expr: ibis.Table) -> Iterator[ibis.Table
         con._run_pre_execute_hooks(expr)
         with expr.cache() as table:
             yield table
+
+
+@contextlib.contextmanager
+def arrow_tables(con: ibis.BaseBackend, **tables: pa.Table) -> Iterator[dict[str, ibis.Table]]:
+    """Arrow tables as named tables of ``con`` for the block, released after it.
+
+    ``ibis.memtable`` would do, but Ibis keeps a memtable registered (and its data alive) until the
+    process exits: a worker that scores a city in parts would hold every part's facts at once.
+    DuckDB reads the Arrow data in place; Spark gets temporary views.
+    """
+    names = {key: f"_arrow_{key}_{uuid.uuid4().hex}" for key in tables}
+    if con.name == "duckdb":
+        for key, table in tables.items():
+            con.con.register(names[key], table)
+        try:
+            yield {key: con.table(name) for key, name in names.items()}
+        finally:
+            for name in names.values():
+                con.con.unregister(name)
+    else:
+        session = spark_session()
+        for key, table in tables.items():
+            session.createDataFrame(table.to_pandas()).createOrReplaceTempView(names[key])
+        try:
+            yield {key: con.table(name) for key, name in names.items()}
+        finally:
+            for name in names.values():
+                session.catalog.dropTempView(name)

@@ -22,12 +22,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from safetynet.engine.backend import backend_name, connect, engine_lock
+from safetynet.engine.backend import arrow_tables, backend_name, connect, engine_lock
 from safetynet.monitoring.expressions import PEOPLE_SCHEMA, indicators_expression
 from safetynet.monitoring.indicators import Library, assign_levels, level_cutoffs, library
 from safetynet.monitoring.measures import AlkireFoster, alkire_foster
@@ -37,6 +36,7 @@ from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, ve
 from safetynet.verification.rules_bridge import population_from_verification
 
 EARNING = ("wages", "pensions", "unemployment_benefit")
+FACT_INPUT = ("person_id", "household_id", "category", "amount")  # the facts the expression reads
 DECISIONS = ("dibao_standard", "dibao_eligible", "dibao_gradual_exit")
 # Households verified and scored together: about 1.1M persons, a few GB of facts in memory.
 PART_HOUSEHOLDS = 400_000
@@ -146,9 +146,8 @@ def _indicators(*, people: pa.Table, facts: pa.Table, households: pa.Table, lib:
     name = backend_name(backend)
     with engine_lock():
         con = connect(name)
-        expr = indicators_expression(people=ibis.memtable(people), facts=ibis.memtable(facts),
-                                     households=ibis.memtable(households), lib=lib)
-        return con.to_pyarrow(expr)
+        with arrow_tables(con, people=people, facts=facts.select(FACT_INPUT), households=households) as t:
+            return con.to_pyarrow(indicators_expression(**t, lib=lib))
 
 
 @dataclass
