@@ -30,9 +30,15 @@ from safetynet.engine.backend import arrow_tables, backend_name, connect, engine
 from safetynet.monitoring.expressions import PEOPLE_SCHEMA, indicators_expression
 from safetynet.monitoring.indicators import Library, assign_levels, level_cutoffs, library
 from safetynet.monitoring.measures import AlkireFoster, alkire_foster
-from safetynet.registry.tables import household_id_bounds, members_at
+from safetynet.registry.tables import MemberRows, household_id_bounds, members_at
 from safetynet.rules.services import decide_population
-from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, verify
+from safetynet.verification.compute import (
+    PERSONS_SCHEMA,
+    VerificationInput,
+    certificate_grades,
+    fact_detail,
+    verify,
+)
 from safetynet.verification.rules_bridge import population_from_verification
 
 EARNING = ("wages", "pensions", "unemployment_benefit")
@@ -95,35 +101,22 @@ def _age(birth: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - years - (~had_birthday).astype(int)
 
 
-class _People:
-    """Person ids → member rows of the run (members are ordered by household, then person)."""
-
-    def __init__(self, person_ids: np.ndarray) -> None:
-        self.order = np.argsort(person_ids)
-        self.sorted = person_ids[self.order]
-
-    def rows(self, person_ids: np.ndarray) -> np.ndarray:
-        return self.order[np.searchsorted(self.sorted, person_ids)]
-
-
-def _details(facts: pa.Table, category: str, people: _People) -> tuple[np.ndarray, list[dict]]:
+def _details(facts: pa.Table, category: str, people: MemberRows) -> tuple[np.ndarray, list[dict]]:
     """Member rows and parsed details of one category's facts (a small subset: parsed in Python)."""
     sub = facts.filter(pc.equal(facts.column("category"), category))
     rows = people.rows(sub.column("person_id").to_numpy())
     return rows, [json.loads(d) for d in sub.column("detail").to_pylist()]
 
 
-def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, people: _People, on: dt.date) -> pa.Table:
+def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, people: MemberRows, on: dt.date) -> pa.Table:
     """The engine's ``people`` input: registry attributes plus what fact details add."""
     n = members.num_rows
-    certificate = np.zeros(n, dtype=np.int64)
-    rows, details = _details(facts, "disability", people)
-    for j, d in zip(rows.tolist(), details, strict=True):
-        g = int(d.get("disability_grade") or 0)
-        certificate[j] = g if certificate[j] == 0 else min(certificate[j], g)
+    fact_rows = people.rows(facts.column("person_id").to_numpy())
+    certificate = certificate_grades(facts, fact_rows, n)
+    transfers = facts.column("category").to_numpy(zero_copy_only=False) == "transfers"
     programme = np.full(n, "", dtype=object)
-    rows, details = _details(facts, "transfers", people)
-    programme[rows] = np.array([d.get("programme", "") for d in details], dtype=object)
+    programme[fact_rows[transfers]] = fact_detail(facts.filter(transfers), "programme").fill_null("").to_numpy(
+        zero_copy_only=False)
     birth = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     return pa.table({
         "household_id": pa.array(person_hh, pa.int64()),
@@ -231,7 +224,7 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
     totals = totals.set_column(0, "household_id", pa.array(np.searchsorted(household_ids, totals.column("household_id").to_numpy())))
     totals = totals.append_column("standard", pa.array(standard, pa.float64()))
     del verified
-    people = _People(members.column("person_id").to_numpy())
+    people = MemberRows(members.column("person_id").to_numpy())
     table = _indicators(people=_people_table(members, facts, person_hh, people, on), facts=facts, households=totals,
                         lib=lib, backend=backend)
     assert np.array_equal(table.column("household_id").to_numpy(), np.arange(H))

@@ -45,8 +45,9 @@ def alert_candidates(result: MonitoringResult, uncovered: pa.Table) -> list[dict
     低保 nor 特困 (a recipient is already under the case workflow's periodic review: its level is
     recorded and shown, not dispatched again), every trigger, and every household on the
     应保尽保 list."""
-    receiving = (result.measures["dibao_members"] > 0) | (result.measures["tekun_members"] > 0) if len(
-        result.household_ids) else np.zeros(0, bool)
+    if not len(result.household_ids):
+        return []
+    receiving = (result.measures["dibao_members"] > 0) | (result.measures["tekun_members"] > 0)
     candidates = []
     for level in ALERT_LEVELS:
         for i in np.flatnonzero((result.levels == level) & ~receiving).tolist():

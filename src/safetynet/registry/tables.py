@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
+import numpy as np
 import pyarrow as pa
 from django.db import connection
 from django.db.models import Max, Min
@@ -138,3 +139,14 @@ def households_of(*, id_numbers: Iterable[str], on: dt.date) -> set[int]:
     for i in range(0, len(numbers), _CHUNK):
         found.update(current.filter(person__id_number__in=numbers[i:i + _CHUNK]).values_list("household_id", flat=True))
     return found
+
+
+class MemberRows:
+    """Person ids → their rows in a members table (a person is a member once at a date)."""
+
+    def __init__(self, person_ids: np.ndarray) -> None:
+        self._order = np.argsort(person_ids)
+        self._sorted = person_ids[self._order]
+
+    def rows(self, person_ids: np.ndarray) -> np.ndarray:
+        return self._order[np.searchsorted(self._sorted, person_ids)]

@@ -60,6 +60,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import duckdb
 import ibis
 import numpy as np
 import pyarrow as pa
@@ -431,3 +432,27 @@ def _households_final(households: pa.Table) -> pa.Table:
             col = col.cast(pa.int64())
         columns.append(col)
     return pa.table(columns, names=list(HOUSEHOLD_COLUMNS)).sort_by("household_id")
+
+
+# -- reading facts back ---------------------------------------------------------------------------
+
+
+def fact_detail(facts: pa.Table, key: str) -> pa.Array:
+    """One field of every fact's ``detail`` (the cited row as JSON text), as text; null where the
+    field is absent. Parsed by DuckDB in one pass rather than row by row."""
+    con = duckdb.connect()
+    con.register("facts_detail", facts.select(["detail"]))
+    path = "$." + key.replace('"', "")
+    out = con.sql("SELECT json_extract_string(detail, $path) FROM facts_detail", params={"path": path}).to_arrow_table()
+    return out.column(0).combine_chunks()
+
+
+def certificate_grades(facts: pa.Table, fact_rows: np.ndarray, n: int) -> np.ndarray:
+    """Per person row (``fact_rows[i]`` is fact ``i``'s person row, ``n`` rows): the most severe
+    grade (1 most severe) among their valid disability certificates; 0 with none."""
+    is_certificate = facts.column("category").to_numpy(zero_copy_only=False) == "disability"
+    grades = fact_detail(facts.filter(is_certificate), "disability_grade").cast(pa.int64()).fill_null(0).to_numpy()
+    rows = fact_rows[is_certificate][grades > 0]
+    out = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(out, rows, grades[grades > 0])
+    return np.where(out == np.iinfo(np.int64).max, 0, out)

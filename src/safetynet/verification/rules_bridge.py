@@ -10,13 +10,13 @@ for the test; the current 低保 amount feeds the gradual-exit rule instead.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 
 import numpy as np
 import pyarrow as pa
 
 from safetynet.registry.models import Household, Membership
+from safetynet.registry.tables import MemberRows
 from safetynet.rules.decision import Decision
 from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
 from safetynet.rules.facts import (
@@ -32,7 +32,7 @@ from safetynet.rules.facts import (
 from safetynet.rules.regional import county_of
 from safetynet.rules.services import decide_household
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare
-from safetynet.verification.compute import VerificationOutput
+from safetynet.verification.compute import VerificationOutput, certificate_grades, fact_detail
 
 _INCOME_FIELD = {
     "wages": "wage_income",
@@ -130,10 +130,8 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
     household_ids, person_household = np.unique(members.column("household_id").to_numpy(), return_inverse=True)
     n_h, n_p = len(household_ids), members.num_rows
     first = np.unique(person_household, return_index=True)[1]
-    person_ids = members.column("person_id").to_numpy()
-    order = np.argsort(person_ids)
     facts = verified.facts
-    fact_person = order[np.searchsorted(person_ids[order], facts.column("person_id").to_numpy())]
+    fact_person = MemberRows(members.column("person_id").to_numpy()).rows(facts.column("person_id").to_numpy())
     category = facts.column("category").to_numpy(zero_copy_only=False)
     is_income = facts.column("kind").to_numpy(zero_copy_only=False) == "income"
     amount = np.nan_to_num(facts.column("amount").to_numpy(zero_copy_only=False).astype(float))
@@ -142,14 +140,11 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
     for kind in {*_INCOME_FIELD.values()}:
         rows = is_income & np.isin(category, [c for c, f in _INCOME_FIELD.items() if f == kind])
         persons[kind] = np.round(np.bincount(fact_person[rows], weights=amount[rows], minlength=n_p), 2)
-    grade = members.column("disability_grade").to_numpy().astype(np.int32)
-    certificate = category == "disability"
-    for j, detail in zip(fact_person[certificate].tolist(), facts.column("detail").filter(certificate).to_pylist(),
-                         strict=True):
-        issued = int(json.loads(detail).get("disability_grade") or 0)
-        if issued:
-            grade[j] = min(grade[j] or 4, issued)
-    persons["disability_grade"] = grade
+    registry_grade = members.column("disability_grade").to_numpy()
+    certificate = certificate_grades(facts, fact_person, n_p)
+    persons["disability_grade"] = np.where(
+        certificate > 0, np.minimum(np.where(registry_grade > 0, registry_grade, 4), certificate), registry_grade
+    ).astype(np.int32)
     persons["birth_date"] = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["joined_on"] = members.column("joined_on").fill_null(ALWAYS).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["left_on"] = members.column("left_on").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
@@ -161,10 +156,8 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
     persons["serious_illness"] = members.column("serious_illness").to_numpy(zero_copy_only=False)
     persons["has_capable_supporter"][:] = True  # assessed in a case; the registry alone assumes one
 
-    dibao_fact = np.zeros(len(category), bool)
-    transfers = np.flatnonzero(category == "transfers")
-    programmes = facts.column("detail").take(pa.array(transfers)).to_pylist()
-    dibao_fact[transfers] = [json.loads(d).get("programme") == "dibao" for d in programmes]
+    dibao_fact = (category == "transfers") & (fact_detail(facts, "programme").fill_null("").to_numpy(
+        zero_copy_only=False) == "dibao")
 
     totals = verified.households
     at = np.searchsorted(totals.column("household_id").to_numpy(), household_ids)
