@@ -55,9 +55,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from safetynet.accounts.roles import Role
 
     from safetynet.accounts.models import User
-    from safetynet.accounts.roles import Role
     from safetynet.demo.population import MEAN_HOUSEHOLD_SIZE
     from safetynet.demo.services import demo_generate
     from safetynet.regions.models import Level, Region

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from safetynet.accounts.roles import STAFF_ROLES, Role
+from safetynet.core.roles import STAFF_ROLES, Role
 
 
 class User(AbstractUser):

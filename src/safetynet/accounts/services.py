@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from safetynet.accounts.errors import InvalidAccount, RegionOutsideActor, UsernameTaken, WeakPassword
 from safetynet.accounts.models import ApiToken, User
-from safetynet.accounts.roles import STAFF_ROLES, Role
 from safetynet.audit.services import audit_record
 from safetynet.core.access import require_role
+from safetynet.core.roles import STAFF_ROLES, Role
 
 TOKEN_PREFIX = "snt_"
 

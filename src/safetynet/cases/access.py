@@ -8,10 +8,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import STAFF_ROLES, Role
 from safetynet.cases.errors import CaseNotFound, NotAllowed
 from safetynet.cases.models import Case, ProxyMandate
 from safetynet.core.access import get_scoped, scope
+from safetynet.core.roles import STAFF_ROLES, Role
 
 
 def applicant_filter(user: Any) -> Q:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from safetynet.accounts.roles import Role
 from safetynet.cases.models import ADVERSE_STATUSES, Channel, Programme, Status
+from safetynet.core.roles import Role
 
 #: The pseudo-role of a move made by the platform itself (a batch job, a data-driven proposal).
 SYSTEM = "system"

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from safetynet.accounts.roles import Role
 from safetynet.cases import workflow
 from safetynet.cases.access import case_get_visible, cases_visible_to
 from safetynet.cases.models import CLOSED_STATUSES, Case, CaseTransition, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
 from safetynet.core.access import require_role
+from safetynet.core.roles import Role
 
 BREACH_READERS = frozenset({Role.SUPERVISOR, Role.COUNTY_APPROVER, Role.ADMIN})
 #: Roles with a move somewhere in the transitions tables: only they have a queue. Anyone else

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import Role
 from safetynet.audit.services import audit_record
 from safetynet.cases import workflow
 from safetynet.cases.access import assert_actor_on_case, case_lock
@@ -45,6 +44,7 @@ from safetynet.cases.outbox import outbox_enqueue
 from safetynet.cases.programmes import CHANNEL_FILERS, PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
 from safetynet.core.masking import mask_id_number, mask_name
+from safetynet.core.roles import Role
 from safetynet.registry.models import Household, Membership, Person
 
 # ---------------------------------------------------------------------------------------------

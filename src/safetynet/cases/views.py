@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safetynet.accounts.roles import Role
 from safetynet.cases import forms, selectors, services, workflow
 from safetynet.cases.models import Channel, Programme, Status
 from safetynet.core.access import require_role
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.roles import Role
 from safetynet.web.views import page_view
 
 PAGE_SIZE = 20

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from safetynet.accounts.roles import STAFF_ROLES, Role
 from safetynet.core.errors import NotFound, PermissionDenied
+from safetynet.core.roles import STAFF_ROLES, Role
 
 M = TypeVar("M", bound=Model)
 

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass
 
 from safetynet.accounts.models import User
-from safetynet.accounts.roles import Role
+from safetynet.core.roles import Role
 from safetynet.regions.models import Level, Region
 from safetynet.regions.services import RegionSpec, region_bulk_create
 from safetynet.registry.idnumber import make_resident_id

@@ -23,8 +23,8 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
-from safetynet.accounts.roles import Role
 from safetynet.audit.services import audit_record
+from safetynet.core.roles import Role
 from safetynet.demo import store
 from safetynet.demo.errors import InvalidDemoOptions, RegistryNotEmpty
 from safetynet.demo.extracts import BATCH, build_extracts

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from safetynet.accounts.roles import Role
 from safetynet.core.access import get_scoped, require_role, scope
+from safetynet.core.roles import Role
 from safetynet.monitoring.errors import AlertNotFound
 from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, MonitorRun, RunMode
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
-from safetynet.accounts.roles import Role
 from safetynet.audit.services import audit_record
 from safetynet.cases.calendar import deadline_after_working_days
 from safetynet.cases.models import Channel, Programme
 from safetynet.cases.services import case_submit
 from safetynet.core.access import get_scoped, require_role, scope
+from safetynet.core.roles import Role
 from safetynet.monitoring.errors import AlertClosed, AlertNotFound, InvalidOutcome
 from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertOutcome, AlertStatus, MonitorRun
 from safetynet.monitoring.selectors import ALERT_HANDLERS

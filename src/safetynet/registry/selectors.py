@@ -9,20 +9,20 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import REGISTRY_READERS, SELF_SERVICE_ROLES
 from safetynet.audit.services import audit_record
-from safetynet.core.access import get_scoped, require_role, scope
+from safetynet.core.access import get_scoped, scope
 from safetynet.core.errors import ValidationFailed
 from safetynet.core.masking import mask_id_number, mask_phone
+from safetynet.core.permissions import Action, require
 from safetynet.regions.models import subtree_q
 from safetynet.registry.errors import HouseholdNotFound, PersonNotFound
 from safetynet.registry.models import Household, Membership, Person
 
 
 def _require_registry_access(user, *, action: str) -> None:
-    """Staff outside REGISTRY_READERS (providers, data providers, analysts) do not open
+    """Staff the permission table keeps out (providers, data providers, analysts) do not open
     individual records; citizens pass on to ``scope``, which shows them only their own."""
-    require_role(user, REGISTRY_READERS | SELF_SERVICE_ROLES, action=action)
+    require(user, Action.REGISTRY_BROWSE)
 
 
 def person_list_for_user(*, user, q: str = "", region_code: str | None = None) -> QuerySet[Person]:
@@ -100,7 +100,7 @@ def person_view(*, person: Person) -> PersonView:
 @transaction.atomic
 def person_full_record(*, user, person_id: int, purpose: str) -> PersonView:
     """The unmasked record. Needs a stated purpose; the view itself is audited (查阅留痕)."""
-    require_role(user, REGISTRY_READERS, action="person.view_full")
+    require(user, Action.PERSON_VIEW_FULL)
     purpose = (purpose or "").strip()
     if len(purpose) < 2:
         raise ValidationFailed(_("查看完整身份信息须说明事由"), code="audit.purpose_required")

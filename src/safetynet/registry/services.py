@@ -10,9 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import REGISTRY_EDITORS
 from safetynet.audit.services import audit_record
-from safetynet.core.access import require_role
+from safetynet.core.permissions import Action, require
 from safetynet.registry.errors import InvalidMembership, InvalidPerson, MembershipConflict, PersonNotFound
 from safetynet.registry.idnumber import parse_resident_id
 from safetynet.registry.models import (
@@ -189,7 +188,7 @@ def household_member_join(
 ) -> Membership:
     """A staff member records a join: both the household and the person must lie in the actor's
     region (else they are "not found"), and only registry editors may do it."""
-    require_role(actor, REGISTRY_EDITORS, action="household.member_join")
+    require(actor, Action.HOUSEHOLD_MEMBER_CHANGE)
     household = household_get_for_user(user=actor, household_id=household_id)
     person = person_get_for_user(user=actor, person_id=person_id)
     return household_add_member(
@@ -201,7 +200,7 @@ def household_member_join(
 def household_member_leave(*, actor, household_id: int, person_id: int, left_on: dt.date, reason: str) -> Membership:
     """A staff member records a leave. The person is found through the household's history, so
     someone who has moved to another region can still be recorded as having left."""
-    require_role(actor, REGISTRY_EDITORS, action="household.member_leave")
+    require(actor, Action.HOUSEHOLD_MEMBER_CHANGE)
     household = household_get_for_user(user=actor, household_id=household_id)
     membership = next((m for m in household.memberships.all() if m.person_id == person_id), None)
     if membership is None:

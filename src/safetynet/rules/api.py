@@ -8,8 +8,8 @@ from typing import Any
 
 from ninja import Router, Schema
 
-from safetynet.accounts.roles import STAFF_ROLES
 from safetynet.core.access import require_role
+from safetynet.core.roles import STAFF_ROLES
 from safetynet.rules.facts import HouseholdFacts, MemberFacts
 from safetynet.rules.parameter_admin import (
     parameter_change_approve,

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import Role
 from safetynet.audit.services import audit_record
 from safetynet.core.access import require_role
+from safetynet.core.roles import Role
 from safetynet.regions.models import Level, Region
 from safetynet.rules.errors import (
     InvalidParameterChange,

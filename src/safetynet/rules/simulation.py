@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext, gettext_lazy
 
-from safetynet.accounts.roles import Role
 from safetynet.audit.services import audit_record
 from safetynet.core.access import require_role
 from safetynet.core.errors import NotFound
+from safetynet.core.roles import Role
 from safetynet.regions.models import Level
 from safetynet.rules.facts import Population
 from safetynet.rules.reforms import ReformSpec, reform_system

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safetynet.accounts.roles import STAFF_ROLES
 from safetynet.core.access import require_role
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.roles import STAFF_ROLES
 from safetynet.rules import forms, simulation
 from safetynet.rules.models import ChangeStatus
 from safetynet.rules.parameter_admin import (

@@ -7,9 +7,9 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from safetynet.accounts.roles import Role
 from safetynet.core.access import require_role
 from safetynet.core.pagination import BoundedLimitOffset
+from safetynet.core.roles import Role
 from safetynet.sources import selectors
 from safetynet.sources.services import source_ingest
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from safetynet.accounts.roles import Role
 from safetynet.core.access import require_role
 from safetynet.core.errors import NotFound
+from safetynet.core.roles import Role
 from safetynet.sources.catalogue import Source, catalogue
 from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow, SourceBatch
 

@@ -31,10 +31,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import Role
 from safetynet.audit.services import audit_record
 from safetynet.core.access import require_role
 from safetynet.core.masking import mask_id_number
+from safetynet.core.roles import Role
 from safetynet.registry.models import Person
 from safetynet.sources import linkage
 from safetynet.sources.catalogue import Source, source_get

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from safetynet.accounts.roles import Role
 from safetynet.core.access import get_scoped, require_role, scope
+from safetynet.core.roles import Role
 from safetynet.regions.models import subtree_q
 from safetynet.verification.errors import CrossRegionRequestNotFound, ReportNotFound
 from safetynet.verification.models import (

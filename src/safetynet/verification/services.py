@@ -20,10 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.accounts.roles import Role
 from safetynet.audit.services import audit_record
 from safetynet.core.access import require_role
 from safetynet.core.masking import mask_id_number
+from safetynet.core.roles import Role
 from safetynet.registry.models import Household, Membership
 from safetynet.registry.selectors import household_get_for_user, household_members_at
 from safetynet.sources.catalogue import catalogue

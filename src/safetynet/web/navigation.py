@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from safetynet.accounts.roles import REGISTRY_READERS, Role
+from safetynet.core.permissions import Action, can
+from safetynet.core.roles import Role
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def links_for(user) -> list[Link]:
         *RULES_LINKS.get(role, []),
         *SOURCE_LINKS.get(role, []),
     ]
-    if role in REGISTRY_READERS:
+    if can(user, Action.PERSON_VIEW_FULL):
         return [*cases, REGIONS, HOUSEHOLDS, PERSONS]
     if role in (Role.CITIZEN, Role.PROXY) and getattr(user, "person_id", None):
         return [*cases, MY_HOUSEHOLD]
@@ -125,4 +126,4 @@ def upcoming_for(user) -> str:
 def reads_registry(user) -> bool:
     """Staff who open registry records (and so see counts and the 查看完整信息 form); the
     selectors enforce the same rule again."""
-    return getattr(user, "role", None) in REGISTRY_READERS
+    return can(user, Action.PERSON_VIEW_FULL)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from safetynet.accounts.roles import Role
+from safetynet.core.roles import Role
 from safetynet.core.testing import PASSWORD, make_user
 
 ADDRESS = "203.0.113.7"

@@ -10,7 +10,6 @@ from django.test import Client
 from django.utils import timezone
 
 from safetynet.accounts.models import ApiToken, User
-from safetynet.accounts.roles import STAFF_ROLES, Role
 from safetynet.accounts.services import (
     api_token_authenticate,
     api_token_digest,
@@ -21,6 +20,7 @@ from safetynet.accounts.services import (
 )
 from safetynet.audit.models import AuditEvent
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.roles import STAFF_ROLES, Role
 from safetynet.core.testing import make_user
 
 STRONG = "红旗渠-1960-修渠"

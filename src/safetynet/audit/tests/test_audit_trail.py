@@ -7,10 +7,10 @@ import threading
 import pytest
 from django.db import connection
 
-from safetynet.accounts.roles import Role
 from safetynet.accounts.services import api_token_issue, api_token_revoke, user_create, user_deactivate
 from safetynet.audit.models import AuditEvent
 from safetynet.audit.services import audit_record, audit_verify
+from safetynet.core.roles import Role
 from safetynet.core.testing import make_region_tree, make_user
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.registry.services import (

@@ -17,9 +17,9 @@ from django.test import Client
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
-from safetynet.accounts.roles import Role
 from safetynet.accounts.services import api_token_issue
 from safetynet.cases.models import ProxyMandate
+from safetynet.core.roles import Role
 from safetynet.core.testing import make_household, make_person, make_region_tree, make_user
 
 

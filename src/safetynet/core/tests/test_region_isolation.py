@@ -18,10 +18,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from safetynet.accounts.roles import REGISTRY_READERS, STAFF_ROLES, Role
 from safetynet.api import api
 from safetynet.cases import services as cases
 from safetynet.cases.models import Case, Status
+from safetynet.core.permissions import Action, roles_for
+from safetynet.core.roles import STAFF_ROLES, Role
 from safetynet.core.testing import make_household, make_person, make_region_tree, make_user
 from safetynet.monitoring.selectors import ALERT_READERS
 from safetynet.regions.models import Level, Region
@@ -122,20 +123,20 @@ ROUTES: dict[str, Route] = {
         url=lambda w: f"{PREFIX}/persons?limit=100",
         key=lambda row: row["id"],
         west_keys=lambda w, role: set(Person.objects.filter(residence_region__path__startswith=w.tree.west.path).values_list("id", flat=True)),
-        roles=REGISTRY_READERS,
+        roles=roles_for(Action.PERSON_VIEW_FULL),
     ),
     "/persons/{person_id}": Route(
-        "detail", url=lambda w: f"{PREFIX}/persons/{w.west_person.pk}", roles=REGISTRY_READERS
+        "detail", url=lambda w: f"{PREFIX}/persons/{w.west_person.pk}", roles=roles_for(Action.PERSON_VIEW_FULL)
     ),
     "/households": Route(
         "list",
         url=lambda w: f"{PREFIX}/households?limit=100",
         key=lambda row: row["id"],
         west_keys=lambda w, role: {w.west_household.pk},
-        roles=REGISTRY_READERS,
+        roles=roles_for(Action.PERSON_VIEW_FULL),
     ),
     "/households/{household_id}": Route(
-        "detail", url=lambda w: f"{PREFIX}/households/{w.west_household.pk}", roles=REGISTRY_READERS
+        "detail", url=lambda w: f"{PREFIX}/households/{w.west_household.pk}", roles=roles_for(Action.PERSON_VIEW_FULL)
     ),
     # Cases: any staff account of the case's region may open it (``cases_visible_to`` scopes by
     # region only); the queue is per role, for the roles with a move; breaches are 督办.
@@ -375,7 +376,7 @@ def test_a_region_filter_naming_the_neighbour_returns_nothing(world, role):
     west = world.tree.west.code
     # when it lists with region=west, then nothing comes back (or the role is refused outright)
     assert _rows(client.get(f"{PREFIX}/regions?parent={west}")) == []
-    for path, readers in (("persons", REGISTRY_READERS), ("households", REGISTRY_READERS),
+    for path, readers in (("persons", roles_for(Action.PERSON_VIEW_FULL)), ("households", roles_for(Action.PERSON_VIEW_FULL)),
                           ("cases/queue", QUEUE_CASES.keys())):
         response = client.get(f"{PREFIX}/{path}?region={west}")
         if role in readers:

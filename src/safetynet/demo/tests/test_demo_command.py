@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from safetynet.accounts.models import User
-from safetynet.accounts.roles import STAFF_ROLES, Role
+from safetynet.core.roles import STAFF_ROLES, Role
 from safetynet.demo.services import DEMO_PASSWORD
 from safetynet.registry.models import Household
 

@@ -2,8 +2,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from safetynet.accounts.roles import Role
 from safetynet.accounts.services import api_token_issue
+from safetynet.core.roles import Role
 from safetynet.core.testing import make_user
 from safetynet.sources.models import SourceBatch
 from safetynet.sources.tests.test_ingest import HEADER, _row

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from safetynet.accounts.roles import Role
 from safetynet.audit.models import AuditEvent
 from safetynet.core.errors import NotFound, PermissionDenied
+from safetynet.core.roles import Role
 from safetynet.core.testing import make_household, make_user
 from safetynet.verification.errors import AuthorisationMissing, InvalidAuthorisation
 from safetynet.verification.services import authorisation_in_force, authorisation_record, verification_run

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from safetynet.accounts.roles import Role
+from safetynet.core.roles import Role
 from safetynet.core.testing import make_household, make_user
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.verification.errors import CrossRegionRequestClosed, CrossRegionRequestInvalid

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from safetynet.accounts.roles import Role
 from safetynet.audit.models import AuditEvent
+from safetynet.core.roles import Role
 from safetynet.core.testing import make_household, make_user
 from safetynet.sources.services import source_ingest
 from safetynet.verification.services import authorisation_record, verification_run

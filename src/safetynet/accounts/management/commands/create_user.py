@@ -10,9 +10,9 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from safetynet.accounts.roles import Role
 from safetynet.accounts.services import user_create
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.roles import Role
 from safetynet.regions.models import Region
 
 

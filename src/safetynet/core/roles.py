@@ -1,4 +1,8 @@
-"""The roles of DESIGN.md. Staff roles are bound to a region and see only its subtree."""
+"""The roles of DESIGN.md (角色). Staff roles are bound to a region and see only its subtree.
+
+This is vocabulary only: what each role may do or see is decided by
+:mod:`safetynet.core.permissions`, never by a role list at the reader.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,20 +37,5 @@ STAFF_ROLES = frozenset(
     }
 )
 
-#: Staff roles that may open a person's registry record (masked unless a purpose is stated).
-REGISTRY_READERS = frozenset(
-    {
-        Role.COMMUNITY_WORKER,
-        Role.STREET_OFFICER,
-        Role.COUNTY_APPROVER,
-        Role.VERIFICATION_CENTRE,
-        Role.SUPERVISOR,
-        Role.ADMIN,
-    }
-)
-
-#: Staff roles that may record household changes (家庭成员变动): joins and leaves.
-REGISTRY_EDITORS = frozenset({Role.STREET_OFFICER, Role.COUNTY_APPROVER, Role.ADMIN})
-
-#: Accounts that act for themselves and see only their own records.
+#: Accounts that act for themselves (or for the person whose mandate they hold).
 SELF_SERVICE_ROLES = frozenset({Role.CITIZEN, Role.PROXY})

@@ -1,0 +1,176 @@
+"""Who may do or see what (权限表): the one table that navigation, views, API and selectors read.
+
+Each :class:`Action` names one thing a person can do on the platform; each :class:`Data` names a
+kind of personal data. :data:`ACTIONS` and :data:`DATA` say which roles may do or see it and, where
+it matters, at which region levels (a county approver bound to a county). Region scoping (which
+rows) is :func:`safetynet.core.access.scope`'s job; this table decides only *whether* a role may.
+
+No other module keeps a role list: ask :func:`can` / :func:`require` (actions) and
+:func:`may_see` (data). A test walks the whole table against the API for every role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from safetynet.core.errors import PermissionDenied
+from safetynet.core.roles import Role
+
+CITIZEN, PROXY = Role.CITIZEN, Role.PROXY
+WORKER, STREET, COUNTY = Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_APPROVER
+CENTRE, PROVIDER, DATA_PROVIDER = Role.VERIFICATION_CENTRE, Role.PROVIDER, Role.DATA_PROVIDER
+SUPERVISOR, ANALYST, ADMIN = Role.SUPERVISOR, Role.ANALYST, Role.ADMIN
+ALL_STAFF = frozenset({WORKER, STREET, COUNTY, CENTRE, PROVIDER, DATA_PROVIDER, SUPERVISOR, ANALYST, ADMIN})
+
+
+class Action(StrEnum):
+    # registry (人口与家庭)
+    REGISTRY_BROWSE = "registry.browse"
+    PERSON_VIEW_FULL = "person.view_full"
+    HOUSEHOLD_MEMBER_CHANGE = "household.member_change"
+    REGIONS_BROWSE = "regions.browse"
+    # verification (核对)
+    AUTHORISATION_RECORD = "authorisation.record"
+    AUTHORISATION_READ = "authorisation.read"
+    VERIFICATION_RUN = "verification.run"
+    VERIFICATION_REPORT_READ = "verification_report.read"
+    CROSS_REGION_READ = "cross_region.read"
+    # cases (救助办理); each move's roles are the programme's transitions table
+    CASE_APPLY = "case.apply"
+    CASE_PROXY_APPLY = "case.proxy_apply"
+    CASE_QUEUE = "case.queue"
+    CASE_BREACHES = "case.breaches"
+    CASE_VISIT = "case.visit"
+    CASE_OBJECT = "case.object"
+    CASE_RESOLVE_OBJECTION = "case.resolve_objection"
+    # monitoring (动态监测)
+    ALERT_READ = "monitoring.alert_read"
+    ALERT_HANDLE = "monitoring.alert_handle"
+    MONITORING_DASHBOARD = "monitoring.dashboard"
+    # rules (政策规则)
+    RULES_DECIDE = "rules.decide"
+    RULES_PARAMETERS_READ = "rules.parameters"
+    RULES_PARAMETER_CHANGE = "rules.parameter_change"
+    RULES_SIMULATE = "rules.simulate"
+    # sources (数据汇聚)
+    SOURCES_READ = "sources.view"
+    SOURCES_SUBMIT = "sources.submit"
+    SOURCES_LINK_REVIEW = "sources.link_review"
+    # accounts
+    USERS_MANAGE = "users.manage"
+
+
+class Data(StrEnum):
+    """Kinds of personal data, each with its own readers (数据最小化)."""
+
+    #: Full ID and phone numbers: shown only with a stated purpose, and audited.
+    IDENTITY = "identity"
+    #: Wages, pensions, benefits and other income figures.
+    INCOME = "income"
+    #: Deposits, securities, vehicles, real estate.
+    ASSETS = "assets"
+    #: Illness, disability grades, medical expenses.
+    HEALTH = "health"
+    #: Home-visit findings and officers' notes on a case.
+    CASE_NOTES = "case_notes"
+
+
+@dataclass(frozen=True)
+class Grant:
+    roles: frozenset[str]
+    title: Any
+    #: Region levels (``regions.Level`` values) the account must be bound at; ``None``: any.
+    levels: frozenset[int] | None = None
+
+
+def _g(title: Any, *roles: str, levels: frozenset[int] | None = None) -> Grant:
+    return Grant(frozenset(roles), title, levels)
+
+
+REGISTRY_READERS = (WORKER, STREET, COUNTY, CENTRE, SUPERVISOR, ADMIN)
+REPORT_READERS = (CENTRE, STREET, COUNTY, SUPERVISOR, ADMIN)
+
+#: The permission table. Keep one block per app, in the order of the layers.
+ACTIONS: dict[Action, Grant] = {
+    Action.REGISTRY_BROWSE: _g(_("查看家庭和人员"), *REGISTRY_READERS, CITIZEN, PROXY),
+    Action.PERSON_VIEW_FULL: _g(_("查看完整证件号码和电话（须说明事由）"), *REGISTRY_READERS),
+    Action.HOUSEHOLD_MEMBER_CHANGE: _g(_("登记家庭成员变动"), STREET, COUNTY, ADMIN),
+    Action.REGIONS_BROWSE: _g(_("浏览区划"), *ALL_STAFF),
+    Action.AUTHORISATION_RECORD: _g(_("登记授权书"), WORKER, STREET, COUNTY, CENTRE, ADMIN),
+    Action.AUTHORISATION_READ: _g(_("查看授权书"), *REPORT_READERS, WORKER),
+    Action.VERIFICATION_RUN: _g(_("发起经济状况核对"), CENTRE, STREET, COUNTY, ADMIN),
+    Action.VERIFICATION_REPORT_READ: _g(_("查看核对报告"), *REPORT_READERS),
+    Action.CROSS_REGION_READ: _g(_("查看跨区域协查"), *REPORT_READERS),
+    Action.CASE_APPLY: _g(_("在线申请"), CITIZEN),
+    Action.CASE_PROXY_APPLY: _g(_("代办申请"), WORKER, STREET),
+    Action.CASE_QUEUE: _g(_("办理案件"), WORKER, STREET, COUNTY, CENTRE),
+    Action.CASE_BREACHES: _g(_("超期督办"), SUPERVISOR, COUNTY, ADMIN),
+    Action.CASE_VISIT: _g(_("入户调查"), WORKER, STREET),
+    Action.CASE_OBJECT: _g(_("登记公示异议"), WORKER, STREET),
+    Action.CASE_RESOLVE_OBJECTION: _g(_("处理公示异议"), STREET, COUNTY),
+    Action.ALERT_READ: _g(_("查看预警"), WORKER, STREET, COUNTY, SUPERVISOR, ADMIN),
+    Action.ALERT_HANDLE: _g(_("处置预警"), WORKER, STREET),
+    Action.MONITORING_DASHBOARD: _g(_("监测看板"), COUNTY, SUPERVISOR, ANALYST, ADMIN),
+    Action.RULES_DECIDE: _g(_("按规则测算"), *ALL_STAFF),
+    Action.RULES_PARAMETERS_READ: _g(_("查看政策参数"), *ALL_STAFF),
+    Action.RULES_PARAMETER_CHANGE: _g(_("提出或复核参数调整"), COUNTY, ADMIN),
+    Action.RULES_SIMULATE: _g(_("政策模拟"), ANALYST, ADMIN, COUNTY),
+    Action.SOURCES_READ: _g(_("查看数据源和批次"), ADMIN, DATA_PROVIDER, CENTRE, SUPERVISOR),
+    Action.SOURCES_SUBMIT: _g(_("报送数据批次"), DATA_PROVIDER, ADMIN),
+    Action.SOURCES_LINK_REVIEW: _g(_("人工复核记录匹配"), CENTRE, ADMIN),
+    Action.USERS_MANAGE: _g(_("管理账号"), ADMIN),
+}
+
+#: Who may see each kind of personal data in full. Everyone else who may open the record sees
+#: the decision and its plain reasons without the figures (and identity numbers masked).
+DATA: dict[Data, Grant] = {
+    Data.IDENTITY: _g(_("完整证件号码和电话"), *REGISTRY_READERS),
+    Data.INCOME: _g(_("收入金额"), CENTRE, STREET, COUNTY, SUPERVISOR, ADMIN),
+    Data.ASSETS: _g(_("存款、证券、车辆、房产"), CENTRE, STREET, COUNTY, SUPERVISOR, ADMIN),
+    Data.HEALTH: _g(_("疾病、残疾和医疗费用"), CENTRE, STREET, COUNTY, SUPERVISOR, ADMIN),
+    Data.CASE_NOTES: _g(_("入户调查记录和办理意见"), WORKER, STREET, COUNTY, CENTRE, SUPERVISOR, ADMIN),
+}
+
+
+def _allowed(user: Any, grant: Grant) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role not in grant.roles:
+        return False
+    if grant.levels is not None:
+        region = getattr(user, "region", None)
+        return region is not None and region.level in grant.levels
+    return True
+
+
+def roles_for(action: Action) -> frozenset[str]:
+    return ACTIONS[action].roles
+
+
+def can(user: Any, action: Action) -> bool:
+    """May ``user`` do ``action`` at all (region scope aside)?"""
+    return _allowed(user, ACTIONS[action])
+
+
+def require(user: Any, action: Action) -> None:
+    """Raise :class:`PermissionDenied` unless :func:`can`."""
+    if not can(user, action):
+        raise PermissionDenied(
+            gettext("当前角色无权执行此操作：%(action)s") % {"action": ACTIONS[action].title},
+            action=str(action),
+        )
+
+
+def may_see(user: Any, data: Data) -> bool:
+    """May ``user`` see figures of this kind of personal data (within their scope)?"""
+    return _allowed(user, DATA[data])
+
+
+def visible_data(user: Any) -> frozenset[Data]:
+    """Every kind of personal data ``user`` may see: for templates (``{% if "income" in seen %}``)."""
+    return frozenset(kind for kind, grant in DATA.items() if _allowed(user, grant))
