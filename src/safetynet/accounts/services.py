@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from safetynet.accounts.errors import InvalidAccount, RegionOutsideActor, UsernameTaken, WeakPassword
 from safetynet.accounts.models import ApiToken, User
 from safetynet.audit.services import audit_record
-from safetynet.core.access import require_role
+from safetynet.core.permissions import Action, require
 from safetynet.core.roles import STAFF_ROLES, Role
 
 TOKEN_PREFIX = "snt_"
@@ -30,7 +30,7 @@ def _check_actor_may_manage(actor: Any | None, region: Any | None, *, action: st
     """``actor=None`` is the system itself (the command line run by an operator)."""
     if actor is None:
         return
-    require_role(actor, {Role.ADMIN}, action=action)
+    require(actor, Action.USERS_MANAGE)
     if region is not None and (actor.region is None or not actor.region.contains(region)):
         raise RegionOutsideActor(
             _("只能管理本辖区内的账户：%(r)s 不在 %(a)s 之内") % {"r": region, "a": actor.region},

@@ -303,22 +303,6 @@ class Appeal(models.Model):
         return f"appeal {self.case_id} against {self.against_status}"
 
 
-class Holiday(models.Model):
-    """One day that differs from the Monday–Friday rule: a public holiday, or a weekend day
-    made a working day (调休) when ``is_workday_override`` is set."""
-
-    date = models.DateField(_("日期"), unique=True)
-    name = models.CharField(_("名称"), max_length=32)
-    is_workday_override = models.BooleanField(_("调休上班"), default=False)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("节假日")
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
-
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("待发送")
     SENT = "sent", _("已发送")

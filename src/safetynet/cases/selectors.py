@@ -16,14 +16,9 @@ from safetynet.cases.access import case_get_visible, cases_visible_to
 from safetynet.cases.models import CLOSED_STATUSES, Case, CaseTransition, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
-from safetynet.core.access import require_role
-from safetynet.core.roles import Role
-
-BREACH_READERS = frozenset({Role.SUPERVISOR, Role.COUNTY_APPROVER, Role.ADMIN})
-#: Roles with a move somewhere in the transitions tables: only they have a queue. Anyone else
-#: (an admin, a supervisor, an analyst…) is refused rather than shown a queue that is empty by
-#: construction.
-QUEUE_ROLES = frozenset(role for role in Role.values if workflow.queue_steps_for_role(role))
+from safetynet.core.permissions import Action, can, require
+from safetynet.core.roles import SELF_SERVICE_ROLES
+from safetynet.verification.selectors import report_list_for_user
 
 
 def _role_steps_q(role: str) -> Q:
@@ -40,7 +35,7 @@ def case_queue_for_user(
 ) -> QuerySet[Case]:
     """The workbench queue: open cases in the user's region where their role has the next move,
     overdue first, then by deadline (a deadline that passed sorts before one that has not)."""
-    require_role(user, QUEUE_ROLES, action="case.queue")
+    require(user, Action.CASE_QUEUE)
     qs = cases_visible_to(user, Case.objects.filter(is_open=True)).filter(_role_steps_q(user.role))
     if programme:
         qs = qs.filter(programme=programme)
@@ -55,7 +50,7 @@ def case_queue_for_user(
 
 def deadline_breaches_for_user(*, user) -> QuerySet[Case]:
     """Open cases whose current step is past its deadline (超期), for supervisors and approvers."""
-    require_role(user, BREACH_READERS, action="case.breaches")
+    require(user, Action.CASE_BREACHES)
     return (
         cases_visible_to(user, Case.objects.filter(is_open=True, due_at__lt=timezone.now()))
         .select_related("region", "applicant")
@@ -252,25 +247,21 @@ def case_verification_reports(*, user, case: Case, limit: int = 3) -> list:
     """The household's latest verification reports (核对报告) the user may read; empty while the
     verification app is absent or the user's role may not read reports (they hold a family's
     financial data)."""
-    try:
-        from safetynet.verification.selectors import REPORT_READERS, report_list_for_user
-    except ImportError:
-        return []
-    if user.role not in REPORT_READERS:
+    if not can(user, Action.VERIFICATION_REPORT_READ):
         return []
     return list(report_list_for_user(user=user, household_id=case.household_id).order_by("-created_at")[:limit])
 
 
 def case_workbench_for_user(*, user, programme: str | None = None, status: str | None = None) -> QuerySet[Case]:
     """工作台: staff get their queue; a citizen or proxy gets the applications they follow."""
-    if user.role in (Role.CITIZEN, Role.PROXY):
+    if user.role in SELF_SERVICE_ROLES:
         qs = cases_visible_to(user).select_related("region", "applicant", "household").order_by("-created_at", "-id")
         if programme:
             qs = qs.filter(programme=programme)
         if status:
             qs = qs.filter(status=status)
         return qs
-    if user.role not in QUEUE_ROLES:
+    if not can(user, Action.CASE_QUEUE):
         return Case.objects.none()
     return case_queue_for_user(user=user, programme=programme, status=status).select_related("household")
 

@@ -18,17 +18,16 @@ from django.views.decorators.http import require_POST
 
 from safetynet.cases import forms, selectors, services, workflow
 from safetynet.cases.models import Channel, Programme, Status
-from safetynet.core.access import require_role
 from safetynet.core.errors import SafetyNetError
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, can, require
+from safetynet.core.roles import SELF_SERVICE_ROLES, Role
 from safetynet.web.views import page_view
 
 PAGE_SIZE = 20
-APPLICANT_ROLES = frozenset({Role.CITIZEN, Role.PROXY})
 
 
 def _is_applicant(user) -> bool:
-    return user.role in APPLICANT_ROLES
+    return user.role in SELF_SERVICE_ROLES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,7 +63,6 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
     user = request.user
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     actions = selectors.case_actions_for_user(case=case, user=user)
-    role = user.role
     posted = posted or {}
     now = timezone.now()
     context = {
@@ -80,9 +78,9 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
         "actions": actions,
         "rules": selectors.case_rules_view(case=case),
         "reports": selectors.case_verification_reports(user=user, case=case),
-        "can_visit": case.status == Status.HOME_VISIT and role in (Role.COMMUNITY_WORKER, Role.STREET_OFFICER),
-        "can_object": case.status == Status.PUBLIC_NOTICE and role in (Role.COMMUNITY_WORKER, Role.STREET_OFFICER),
-        "can_resolve": role in (Role.STREET_OFFICER, Role.COUNTY_APPROVER),
+        "can_visit": case.status == Status.HOME_VISIT and can(user, Action.CASE_VISIT),
+        "can_object": case.status == Status.PUBLIC_NOTICE and can(user, Action.CASE_OBJECT),
+        "can_resolve": can(user, Action.CASE_RESOLVE_OBJECTION),
         "visit_form": posted.get("visit") or forms.VisitForm(initial={"visited_on": _today(), "complete": True}),
         "objection_form": posted.get("objection") or forms.ObjectionForm(),
         "error": error,
@@ -215,7 +213,7 @@ def breaches(request):
 @page_view
 def apply(request):
     user = request.user
-    require_role(user, {Role.CITIZEN}, action="case.apply")
+    require(user, Action.CASE_APPLY)
     household = selectors.household_of_applicant(user=user)
     if request.method == "POST":
         form = forms.ApplyForm(request.POST)
@@ -241,7 +239,7 @@ def apply(request):
 @page_view
 def proxy_apply(request):
     user = request.user
-    require_role(user, {Role.COMMUNITY_WORKER, Role.STREET_OFFICER}, action="case.proxy_apply")
+    require(user, Action.CASE_PROXY_APPLY)
     lookup = forms.ProxyLookupForm(request.GET or None)
     household, form, error, status = None, None, "", 200
     if lookup.is_valid():
@@ -273,9 +271,7 @@ def proxy_apply(request):
 def progress(request, case_id: int):
     user = request.user
     info = selectors.case_progress_for_applicant(user=user, case_id=case_id)
-    can_appeal = info.step in (Status.NOT_ACCEPTED, Status.REFUSED, Status.EXITED, Status.SUSPENDED) and (
-        user.role in (Role.CITIZEN, Role.PROXY)
-    )
+    can_appeal = info.step in (Status.NOT_ACCEPTED, Status.REFUSED, Status.EXITED, Status.SUSPENDED) and can(user, Action.CASE_APPEAL)
     return render(request, "cases/progress.html", {"p": info, "can_appeal": can_appeal})
 
 

@@ -15,10 +15,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.cases import calendar
 from safetynet.cases.errors import GuardFailed, IllegalTransition, NotAllowed, ReasonRequired
 from safetynet.cases.models import Case, HomeVisit, Objection, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES, SYSTEM, Move, ProgrammeConfig
+from safetynet.core import calendar
 
 
 def programme_of(case: Case) -> ProgrammeConfig:

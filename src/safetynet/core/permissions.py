@@ -40,6 +40,7 @@ class Action(StrEnum):
     VERIFICATION_RUN = "verification.run"
     VERIFICATION_REPORT_READ = "verification_report.read"
     CROSS_REGION_READ = "cross_region.read"
+    CROSS_REGION_REQUEST = "cross_region.request"
     # cases (救助办理); each move's roles are the programme's transitions table
     CASE_APPLY = "case.apply"
     CASE_PROXY_APPLY = "case.proxy_apply"
@@ -48,6 +49,7 @@ class Action(StrEnum):
     CASE_VISIT = "case.visit"
     CASE_OBJECT = "case.object"
     CASE_RESOLVE_OBJECTION = "case.resolve_objection"
+    CASE_APPEAL = "case.appeal"
     # monitoring (动态监测)
     ALERT_READ = "monitoring.alert_read"
     ALERT_HANDLE = "monitoring.alert_handle"
@@ -106,6 +108,7 @@ ACTIONS: dict[Action, Grant] = {
     Action.VERIFICATION_RUN: _g(_("发起经济状况核对"), CENTRE, STREET, COUNTY, ADMIN),
     Action.VERIFICATION_REPORT_READ: _g(_("查看核对报告"), *REPORT_READERS),
     Action.CROSS_REGION_READ: _g(_("查看跨区域协查"), *REPORT_READERS),
+    Action.CROSS_REGION_REQUEST: _g(_("发起或答复跨区域协查"), CENTRE, STREET, COUNTY, ADMIN),
     Action.CASE_APPLY: _g(_("在线申请"), CITIZEN),
     Action.CASE_PROXY_APPLY: _g(_("代办申请"), WORKER, STREET),
     Action.CASE_QUEUE: _g(_("办理案件"), WORKER, STREET, COUNTY, CENTRE),
@@ -113,6 +116,7 @@ ACTIONS: dict[Action, Grant] = {
     Action.CASE_VISIT: _g(_("入户调查"), WORKER, STREET),
     Action.CASE_OBJECT: _g(_("登记公示异议"), WORKER, STREET),
     Action.CASE_RESOLVE_OBJECTION: _g(_("处理公示异议"), STREET, COUNTY),
+    Action.CASE_APPEAL: _g(_("对决定提出复查"), CITIZEN, PROXY),
     Action.ALERT_READ: _g(_("查看预警"), WORKER, STREET, COUNTY, SUPERVISOR, ADMIN),
     Action.ALERT_HANDLE: _g(_("处置预警"), WORKER, STREET),
     Action.MONITORING_DASHBOARD: _g(_("监测看板"), COUNTY, SUPERVISOR, ANALYST, ADMIN),

@@ -20,10 +20,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from safetynet.accounts.models import User
-from safetynet.cases import calendar
 from safetynet.cases import services as cs
 from safetynet.cases.models import Case, Channel, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES
+from safetynet.core import calendar
 from safetynet.demo.population import CITY_CODE, REFERENCE_DATE
 from safetynet.registry.models import Household, Membership
 

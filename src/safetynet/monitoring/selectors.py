@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from safetynet.core.access import get_scoped, require_role, scope
-from safetynet.core.roles import Role
+from safetynet.core.access import get_scoped, scope
+from safetynet.core.permissions import Action, require
 from safetynet.monitoring.errors import AlertNotFound
 from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, MonitorRun, RunMode
 
-ALERT_READERS = frozenset({Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_APPROVER, Role.SUPERVISOR,
-                           Role.ADMIN})
-ALERT_HANDLERS = frozenset({Role.COMMUNITY_WORKER, Role.STREET_OFFICER})
-
 
 def alert_list_for_user(*, user, level: str | None = None, status: str | None = None) -> QuerySet[Alert]:
-    require_role(user, ALERT_READERS, action="monitoring.alert_list")
+    require(user, Action.ALERT_READ)
     qs = scope(Alert.objects.select_related("household__region", "assigned_to"), user=user)
     if level:
         qs = qs.filter(level=level)
@@ -25,7 +21,7 @@ def alert_list_for_user(*, user, level: str | None = None, status: str | None = 
 
 
 def alert_get_for_user(*, user, alert_id: int) -> Alert:
-    require_role(user, ALERT_READERS, action="monitoring.alert_detail")
+    require(user, Action.ALERT_READ)
     qs = scope(Alert.objects.select_related("household__region", "assigned_to"), user=user)
     return get_scoped(qs, user=user, error=AlertNotFound, pk=alert_id)
 
@@ -33,8 +29,6 @@ def alert_get_for_user(*, user, alert_id: int) -> Alert:
 # ---------------------------------------------------------------------------------------------
 # Pages (web): the worker's open alerts, a household's alerts, the dashboard's aggregates.
 
-#: Who opens the monitoring dashboard (aggregates only, region-scoped): county and above.
-DASHBOARD_READERS = frozenset({Role.COUNTY_APPROVER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
 #: Outcomes that count as a true positive / a false positive for a condition's precision.
 POSITIVE_OUTCOMES = ("assisted_new_case", "referred")
 NEGATIVE_OUTCOMES = ("false_alarm", "not_eligible")
@@ -69,7 +63,7 @@ def alert_dashboard_for_user(*, user) -> dict:
     from safetynet.monitoring.indicators import library
     from safetynet.regions.models import Region
 
-    require_role(user, DASHBOARD_READERS, action="monitoring.dashboard")
+    require(user, Action.MONITORING_DASHBOARD)
     alerts = scope(Alert.objects.all(), user=user)
     by_district: dict[str, dict[str, int]] = {}
     for code, level, n in (alerts.values_list("household__region__code", "level")

@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
-from safetynet.cases.calendar import deadline_after_working_days
 from safetynet.cases.models import Channel, Programme
 from safetynet.cases.services import case_submit
-from safetynet.core.access import get_scoped, require_role, scope
+from safetynet.core.access import get_scoped, scope
+from safetynet.core.calendar import deadline_after_working_days
+from safetynet.core.permissions import Action, require
 from safetynet.core.roles import Role
 from safetynet.monitoring.errors import AlertClosed, AlertNotFound, InvalidOutcome
 from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertOutcome, AlertStatus, MonitorRun
-from safetynet.monitoring.selectors import ALERT_HANDLERS
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership
 
@@ -68,7 +68,7 @@ def alerts_open_bulk(*, candidates: list[dict], run: MonitorRun, actor=None) -> 
 
 
 def _lock(*, alert_id: int, actor) -> Alert:
-    require_role(actor, ALERT_HANDLERS, action="monitoring.alert_handle")
+    require(actor, Action.ALERT_HANDLE)
     alert = get_scoped(scope(Alert.objects.select_for_update(of=("self",)), user=actor), user=actor,
                        error=AlertNotFound, pk=alert_id)
     if alert.status == AlertStatus.CLOSED:

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number
+from safetynet.core.permissions import Action, Data, can, may_see
 from safetynet.monitoring import selectors, services
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import AlertKind, AlertLevel, AlertOutcome, AlertStatus
 from safetynet.registry.selectors import household_get_for_user
-from safetynet.verification.selectors import REPORT_READERS, report_latest_for_household
+from safetynet.verification.selectors import report_latest_for_household
 from safetynet.web.views import page_view
 
 CONDITION_TITLES = {"points": gettext_lazy("积分式综合评分"), "dibao_uncovered": gettext_lazy("符合低保条件但未纳入")}
@@ -109,7 +110,7 @@ def _alert_page(request, alert_id: int, *, error: str = "", error_form: str = ""
         "members": _members(household),
         "household": household,
         "open": alert.status != AlertStatus.CLOSED,
-        "can_handle": request.user.role in selectors.ALERT_HANDLERS,
+        "can_handle": can(request.user, Action.ALERT_HANDLE),
         "outcomes": CLOSE_OUTCOMES,
         "error": error,
         "error_form": error_form,
@@ -177,7 +178,8 @@ def household_picture(request, household_id: int):
     alerts = list(selectors.alert_list_for_household(user=user, household_id=household_id))
     report = None
     benefits = []
-    if user.role in REPORT_READERS:
+    report_allowed = may_see(user, Data.INCOME) and can(user, Action.VERIFICATION_REPORT_READ)
+    if report_allowed:
         report = report_latest_for_household(household_id=household_id)
         if report:
             for m in report.result.get("members", []):
@@ -191,7 +193,7 @@ def household_picture(request, household_id: int):
         "household": household,
         "members": _members(household),
         "report": report,
-        "report_allowed": user.role in REPORT_READERS,
+        "report_allowed": report_allowed,
         "totals": (report.result.get("household") or {}) if report else {},
         "benefits": benefits,
         "rows": _decorate(alerts, timezone.now()),

@@ -8,8 +8,7 @@ from typing import Any
 
 from ninja import Router, Schema
 
-from safetynet.core.access import require_role
-from safetynet.core.roles import STAFF_ROLES
+from safetynet.core.permissions import Action, require
 from safetynet.rules.facts import HouseholdFacts, MemberFacts
 from safetynet.rules.parameter_admin import (
     parameter_change_approve,
@@ -98,7 +97,7 @@ class ParameterChangeOut(Schema):
 
 @router.post("/decide", response=dict[str, Any], summary="按家庭事实核算各项救助资格与金额（含理由）")
 def decide(request, payload: HouseholdIn):
-    require_role(request.user, STAFF_ROLES, action="rules.decide")
+    require(request.user, Action.RULES_DECIDE)
     data = payload.dict()
     on = data.pop("on")
     members = tuple(MemberFacts(**m) for m in data.pop("members"))
@@ -108,7 +107,7 @@ def decide(request, payload: HouseholdIn):
 
 @router.get("/parameters", response=list[dict[str, Any]], summary="参数及其各区划的历史取值")
 def parameters(request, on: dt.date | None = None):
-    require_role(request.user, STAFF_ROLES, action="rules.parameters")
+    require(request.user, Action.RULES_PARAMETERS_READ)
     return parameter_list(on=on or dt.date.today())
 
 

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
-from safetynet.core.access import require_role
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Level, Region
 from safetynet.rules.errors import (
     InvalidParameterChange,
@@ -27,11 +26,9 @@ from safetynet.rules.errors import (
 from safetynet.rules.models import ChangeStatus, ParameterChange
 from safetynet.rules.system import regional_parameter_paths
 
-PARAMETER_ADMINS = frozenset({Role.ADMIN, Role.COUNTY_APPROVER})
-
 
 def _check_region_power(*, actor: Any, region: Region, action: str) -> None:
-    require_role(actor, PARAMETER_ADMINS, action=action)
+    require(actor, Action.RULES_PARAMETER_CHANGE)
     if actor.region is None or not actor.region.contains(region):
         raise ParameterChangeForbidden(
             _("只能调整本级及下级区划的参数"),

@@ -18,9 +18,8 @@ import numpy as np
 from django.utils.translation import gettext, gettext_lazy
 
 from safetynet.audit.services import audit_record
-from safetynet.core.access import require_role
 from safetynet.core.errors import NotFound
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Level
 from safetynet.rules.facts import Population
 from safetynet.rules.reforms import ReformSpec, reform_system
@@ -197,7 +196,6 @@ def report_csv(report: dict[str, Any]) -> str:
 # Over the registry, for the analyst's page and its downloads
 
 #: Who may run a simulation over the whole registry (it reads every household).
-SIMULATION_ROLES = frozenset({Role.ANALYST, Role.ADMIN, Role.COUNTY_APPROVER})
 
 PROGRAMME_LABELS = {
     "dibao": gettext_lazy("最低生活保障"),
@@ -313,7 +311,7 @@ def simulate_registry(
     from safetynet.rules.selectors import county_names
 
     if actor is not None:
-        require_role(actor, SIMULATION_ROLES, action="rules.simulate")
+        require(actor, Action.RULES_SIMULATE)
     started = time.perf_counter()
     population, missing = population_from_registry(on)
     if population.household_count == 0:

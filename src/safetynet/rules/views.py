@@ -16,13 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safetynet.core.access import require_role
 from safetynet.core.errors import SafetyNetError
-from safetynet.core.roles import STAFF_ROLES
+from safetynet.core.permissions import Action, can, require
 from safetynet.rules import forms, simulation
 from safetynet.rules.models import ChangeStatus
 from safetynet.rules.parameter_admin import (
-    PARAMETER_ADMINS,
     parameter_change_approve,
     parameter_change_propose,
     parameter_change_reject,
@@ -56,7 +54,7 @@ def _simulation_context(request, parameters):
 @page_view
 def simulate_page(request):
     """政策模拟: define a reform, see its cost and coverage against the rules in force."""
-    require_role(request.user, simulation.SIMULATION_ROLES, action="rules.simulate")
+    require(request.user, Action.RULES_SIMULATE)
     parameters = parameter_list(on=timezone.localdate())
     choices = _simulation_context(request, parameters)
     row_kwargs = {"paths": choices["paths"], "regions": choices["regions"]}
@@ -205,7 +203,7 @@ DOWNLOADS = {
 @page_view
 def simulate_download(request, filename: str):
     """The result page's downloads: the same reform run again (and audited again)."""
-    require_role(request.user, simulation.SIMULATION_ROLES, action="rules.simulate")
+    require(request.user, Action.RULES_SIMULATE)
     if filename not in DOWNLOADS or (filename.endswith(".xlsx") and not simulation.xlsx_available()):
         return redirect("rules:simulate")
     output, with_households = DOWNLOADS[filename]
@@ -239,7 +237,7 @@ def simulate_download(request, filename: str):
 @page_view
 def parameters_page(request):
     """政策参数: every region-indexed parameter, its value in force and dated history by region."""
-    require_role(request.user, STAFF_ROLES, action="rules.parameters")
+    require(request.user, Action.RULES_PARAMETERS_READ)
     today = timezone.localdate()
     q = request.GET.get("q", "").strip()
     parameters = parameter_list(on=today)
@@ -260,7 +258,7 @@ def _changes_page(request, *, form=None, error: str = "", error_change: int | No
     changes = parameter_change_list_for_user(user=user, status=status_filter or None)
     if path_filter:
         changes = changes.filter(path=path_filter)
-    can_propose = user.role in PARAMETER_ADMINS
+    can_propose = can(user, Action.RULES_PARAMETER_CHANGE)
     parameters = parameter_list(on=timezone.localdate())
     descriptions = {p["path"]: p["description"] for p in parameters}
     rows = list(changes[:CHANGE_LIST_LIMIT])
@@ -298,7 +296,7 @@ def _propose_choices(user, parameters) -> dict:
 @page_view
 def changes_page(request):
     """参数调整: proposals in the user's region, the propose form, approve and reject."""
-    require_role(request.user, STAFF_ROLES, action="rules.parameter_changes")
+    require(request.user, Action.RULES_PARAMETERS_READ)
     return _changes_page(request)
 
 
@@ -306,7 +304,7 @@ def changes_page(request):
 @page_view
 def change_propose(request):
     user = request.user
-    require_role(user, PARAMETER_ADMINS, action="rules.parameter_change.propose")
+    require(user, Action.RULES_PARAMETER_CHANGE)
     form = forms.ParameterChangeForm(
         request.POST, **_propose_choices(user, parameter_list(on=timezone.localdate()))
     )

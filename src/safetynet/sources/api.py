@@ -7,16 +7,13 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from safetynet.core.access import require_role
 from safetynet.core.pagination import BoundedLimitOffset
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, require
 from safetynet.sources import selectors
 from safetynet.sources.services import source_ingest
 
 router = Router()
 
-#: Who may push a departmental batch over HTTP.
-SUBMITTERS = frozenset({Role.DATA_PROVIDER, Role.ADMIN})
 
 
 class BatchOut(Schema):
@@ -67,7 +64,7 @@ class BatchDetailOut(BatchOut):
 
 @router.post("/{source}/batches", response={201: IngestOut, 200: IngestOut}, summary="推送部门数据批次（CSV/Parquet/JSONL）")
 def batch_push(request, source: str, file: UploadedFile = File(...), as_of: dt.date | None = Form(None)):
-    require_role(request.user, SUBMITTERS, action="source.ingest")
+    require(request.user, Action.SOURCES_SUBMIT)
     suffix = Path(file.name or "").suffix.lower()
     tmp_dir = Path(settings.LAKE_DIR) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Reads of the data hub: the catalogue with its latest batches, batches and their quality.
 
 Source batches are city-wide departmental data, not region records: who may see them is
-decided by role (:data:`SOURCE_READERS`), and quarantined rows show identifiers masked.
+decided by the permission table (``Action.SOURCES_READ``), and quarantined rows show identifiers masked.
 """
 
 from __future__ import annotations
@@ -10,13 +10,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from safetynet.core.access import require_role
 from safetynet.core.errors import NotFound
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, require
 from safetynet.sources.catalogue import Source, catalogue
 from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow, SourceBatch
-
-SOURCE_READERS = frozenset({Role.ADMIN, Role.DATA_PROVIDER, Role.VERIFICATION_CENTRE, Role.SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -27,7 +24,7 @@ class SourceOverview:
 
 
 def source_overview_for_user(*, user) -> list[SourceOverview]:
-    require_role(user, SOURCE_READERS, action="sources.view")
+    require(user, Action.SOURCES_READ)
     counts = dict(SourceBatch.objects.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
     latest: dict[str, SourceBatch] = {}
     for batch in SourceBatch.objects.filter(superseded_by__isnull=True).order_by("source", "-as_of", "-created_at"):
@@ -36,7 +33,7 @@ def source_overview_for_user(*, user) -> list[SourceOverview]:
 
 
 def batch_list_for_user(*, user, source: str | None = None) -> QuerySet[SourceBatch]:
-    require_role(user, SOURCE_READERS, action="sources.view")
+    require(user, Action.SOURCES_READ)
     qs = SourceBatch.objects.select_related("submitted_by", "superseded_by")
     return qs.filter(source=source) if source else qs
 
@@ -65,9 +62,7 @@ def quarantine_rows(*, batch: SourceBatch, reason_code: str | None = None) -> Qu
 
 def link_reviews_pending_for_user(*, user) -> QuerySet[LinkReview]:
     """The clerical review queue: rows whose uncertain link waits for a person's decision."""
-    from safetynet.sources.services import LINK_REVIEWERS
-
-    require_role(user, LINK_REVIEWERS, action="source.link_review")
+    require(user, Action.SOURCES_LINK_REVIEW)
     return (
         LinkReview.objects.filter(status=LinkReviewStatus.PENDING)
         .select_related("batch", "candidate")

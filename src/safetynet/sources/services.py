@@ -32,9 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
-from safetynet.core.access import require_role
 from safetynet.core.masking import mask_id_number
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, require
 from safetynet.registry.models import Person
 from safetynet.sources import linkage
 from safetynet.sources.catalogue import Source, source_get
@@ -43,7 +42,6 @@ from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRo
 from safetynet.sources.validation import reasons_sql, typed_sql
 
 #: Who works the clerical review queue of uncertain record links (人工核对).
-LINK_REVIEWERS = frozenset({Role.VERIFICATION_CENTRE, Role.ADMIN})
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 STRUCTURAL = "structure"
@@ -420,7 +418,7 @@ def _link_review_reason(link: dict) -> str:
 def link_review_decide(*, review_id: int, actor, person_id: int | None, note: str = "") -> LinkReview:
     """A clerk's decision on a queued link: ``person_id`` confirms that person (the proposed
     candidate or another one), ``None`` rejects the link."""
-    require_role(actor, LINK_REVIEWERS, action="source.link_review")
+    require(actor, Action.SOURCES_LINK_REVIEW)
     review = LinkReview.objects.select_for_update().filter(pk=review_id).first()
     if review is None:
         raise LinkReviewNotFound(_("待核对记录不存在：%(id)s") % {"id": review_id}, review_id=review_id)

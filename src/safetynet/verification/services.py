@@ -21,9 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
-from safetynet.core.access import require_role
+from safetynet.core.calendar import add_working_days
 from safetynet.core.masking import mask_id_number
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, require
+from safetynet.regions.models import Level, Region
+from safetynet.registry.idnumber import parse_resident_id
 from safetynet.registry.models import Household, Membership
 from safetynet.registry.selectors import household_get_for_user, household_members_at
 from safetynet.sources.catalogue import catalogue
@@ -41,11 +43,7 @@ from safetynet.verification.models import (
 )
 
 #: Who may record a family's authorisation (窗口受理、入户时签署).
-AUTHORISATION_RECORDERS = frozenset(
-    {Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_APPROVER, Role.VERIFICATION_CENTRE, Role.ADMIN}
-)
 #: Who may run a check.
-VERIFIERS = frozenset({Role.VERIFICATION_CENTRE, Role.STREET_OFFICER, Role.COUNTY_APPROVER, Role.ADMIN})
 #: Longest validity of one authorisation.
 MAX_AUTHORISATION_DAYS = 366
 #: Working days the asked county has to answer a cross-region request.
@@ -69,7 +67,7 @@ def authorisation_record(
     document_sha256: str = "",
 ) -> Authorisation:
     """Record a signed 授权书 for members of a household the actor can see."""
-    require_role(actor, AUTHORISATION_RECORDERS, action="authorisation.record")
+    require(actor, Action.AUTHORISATION_RECORD)
     household = household_get_for_user(user=actor, household_id=household_id)
     members = {m.person_id: m for m in household_members_at(household=household, on=signed_on)}
     if signed_by_id not in members:
@@ -161,7 +159,7 @@ def verification_run(
 ) -> VerificationReport:
     """Check every current member against every authorised source and store the report."""
     started = time.perf_counter()
-    require_role(actor, VERIFIERS, action="verification.run")
+    require(actor, Action.VERIFICATION_RUN)
     on = on or _today()
     purpose = (purpose or "").strip()
     if len(purpose) < 2:
@@ -292,11 +290,7 @@ def cross_region_request_create(
     *, actor, household_id: int, to_region_code: str, id_number: str, name: str, items: list[str], reason: str
 ) -> CrossRegionRequest:
     """Ask another county's verification centre to check a person not in local sources."""
-    from safetynet.cases.calendar import add_working_days
-    from safetynet.regions.models import Level, Region
-    from safetynet.registry.idnumber import parse_resident_id
-
-    require_role(actor, VERIFIERS, action="cross_region.create")
+    require(actor, Action.CROSS_REGION_REQUEST)
     household = household_get_for_user(user=actor, household_id=household_id)
     parse_resident_id(id_number)
     to_region = Region.objects.filter(code=to_region_code, level=Level.COUNTY).first()
@@ -330,7 +324,7 @@ def cross_region_request_answer(*, actor, request_id: int, status: str, response
     """The asked county answers (or declines, with the reason) once."""
     from safetynet.verification.selectors import cross_region_request_get_for_user
 
-    require_role(actor, VERIFIERS, action="cross_region.answer")
+    require(actor, Action.CROSS_REGION_REQUEST)
     req = cross_region_request_get_for_user(user=actor, request_id=request_id)
     req = CrossRegionRequest.objects.select_for_update().get(pk=req.pk)
     if not actor.region.contains(req.to_region):

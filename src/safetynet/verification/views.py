@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import ValidationFailed
+from safetynet.core.permissions import Action, can
 from safetynet.registry.selectors import household_get_for_user
 from safetynet.verification import selectors, services
 from safetynet.verification.pdf import report_pdf
@@ -29,7 +30,7 @@ def household_checks(request, household_id: int):
             .prefetch_related("persons"),
             # Community workers record authorisations but do not read the family's financial facts.
             "reports": selectors.report_list_for_user(user=request.user, household_id=household.pk)[:20]
-            if request.user.role in selectors.REPORT_READERS
+            if can(request.user, Action.VERIFICATION_REPORT_READ)
             else [],
             "today": timezone.localdate(),
             "error": request.GET.get("error", ""),

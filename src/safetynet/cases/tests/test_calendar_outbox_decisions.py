@@ -4,11 +4,12 @@ import pytest
 from django.db import transaction
 
 from safetynet.cases import outbox
-from safetynet.cases.calendar import add_working_days
 from safetynet.cases.decisions import decide_for_case
 from safetynet.cases.errors import DecisionUnavailable
-from safetynet.cases.models import Holiday, OutboxMessage, OutboxStatus
+from safetynet.cases.models import OutboxMessage, OutboxStatus
 from safetynet.cases.tests.conftest import submit
+from safetynet.core.calendar import add_working_days
+from safetynet.core.models import Holiday
 
 
 @pytest.mark.django_db

@@ -24,7 +24,6 @@ from safetynet.cases.models import Case, Status
 from safetynet.core.permissions import Action, roles_for
 from safetynet.core.roles import STAFF_ROLES, Role
 from safetynet.core.testing import make_household, make_person, make_region_tree, make_user
-from safetynet.monitoring.selectors import ALERT_READERS
 from safetynet.regions.models import Level, Region
 from safetynet.regions.services import RegionSpec, region_bulk_create
 from safetynet.registry.idnumber import make_resident_id
@@ -32,7 +31,6 @@ from safetynet.registry.models import Household, Person
 from safetynet.rules.models import ParameterChange
 from safetynet.rules.parameter_admin import parameter_change_propose
 from safetynet.sources.models import SourceBatch
-from safetynet.sources.selectors import SOURCE_READERS
 from safetynet.verification.models import Authorisation, CrossRegionRequest, VerificationReport
 from safetynet.verification.services import authorisation_record, cross_region_request_create
 
@@ -77,6 +75,8 @@ REPORT_READERS = frozenset(
 AUTHORISATION_READERS = REPORT_READERS | {Role.COMMUNITY_WORKER}
 #: Deadline breaches (督办) are for supervision and the approving county.
 BREACH_READERS = frozenset({Role.SUPERVISOR, Role.COUNTY_APPROVER, Role.ADMIN})
+ALERT_READERS = roles_for(Action.ALERT_READ)
+SOURCE_READERS = roles_for(Action.SOURCES_READ)
 
 
 @dataclass(frozen=True)

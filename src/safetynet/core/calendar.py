@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from safetynet.cases.models import Holiday
+from safetynet.core.models import Holiday
 
 
 def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
