@@ -9,12 +9,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import File, Form, Query, Router, Schema
+from ninja import Body, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
 from safetynet.cases import selectors, services
+from safetynet.cases.actions import CaseAction, case_act
 from safetynet.cases.attachments import attachment_upload
 from safetynet.cases.models import Programme, Status
 from safetynet.core.masking import mask_id_number
@@ -175,12 +176,6 @@ class ProgressOut(Schema):
     history: list[ProgressEntryOut]
 
 
-class TransitionIn(Schema):
-    to: str
-    reason: str = ""
-    data: dict[str, Any] = {}
-
-
 class VisitIn(Schema):
     visited_on: dt.date
     findings: dict[str, Any]
@@ -297,10 +292,10 @@ def case_progress(request, case_id: int):
     return selectors.case_progress_for_applicant(user=request.user, case_id=case_id)
 
 
-@router.post("/{case_id}/transitions", response={200: CaseOut, **ERRORS}, summary="办理环节流转")
-def case_transition(request, case_id: int, payload: TransitionIn):
-    return services.case_transition(case_id=case_id, to=payload.to, actor=request.user, reason=payload.reason,
-                                    data=payload.data)
+@router.post("/{case_id}/actions", response={200: CaseOut, **ERRORS},
+             summary="办理操作（受理、核对、审批、复核、暂停、退出……，每种操作只带自己的字段）")
+def case_action(request, case_id: int, payload: Body[CaseAction]):
+    return case_act(case_id=case_id, actor=request.user, action=payload)
 
 
 @router.post("/{case_id}/visits", response={201: VisitOut, **ERRORS}, summary="记录入户调查")

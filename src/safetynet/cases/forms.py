@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from safetynet.cases import services
-from safetynet.cases.access import assert_actor_on_case, case_lock
-from safetynet.cases.errors import IllegalTransition, InvalidApplication
+from safetynet.cases.access import case_get_visible
+from safetynet.cases.actions import action_for_move, case_act
+from safetynet.cases.errors import InvalidApplication
 from safetynet.cases.models import Case, Channel, Programme, Status
 from safetynet.core.errors import SafetyNetError
 
@@ -71,53 +72,12 @@ class MoveForm(forms.Form):
 
 def perform_move(*, case_id: int, actor, to: str, version: int, reason: str = "", amount: Decimal | None = None,
                  stable_household: bool = False) -> Case:
-    """Make the move ``to`` through the service that owns it, if the case is still at the version
-    the officer saw."""
-    with transaction.atomic():
-        case = case_lock(case_id=case_id)
-        assert_actor_on_case(case=case, actor=actor)
-        if case.version != version:
-            raise IllegalTransition(
-                _("该案件已被他人办理，当前环节为“%(s)s”。请查看最新情况后再操作。") % {"s": Status(case.status).label},
-                code="case.version_stale",
-                from_status=case.status,
-            )
-        src = case.status
-        return _dispatch(case=case, src=src, to=to, actor=actor, reason=reason, amount=amount,
-                         stable_household=stable_household)
-
-
-def _need_amount(amount: Decimal | None) -> Decimal:
-    if amount is None:
-        raise InvalidApplication(_("请填写金额"), code="case.amount_required")
-    return amount
-
-
-def _dispatch(*, case: Case, src: str, to: str, actor, reason: str, amount: Decimal | None,
-              stable_household: bool) -> Any:
-    cid = case.pk
-    if to == S.PUBLIC_NOTICE and src == S.REVIEW:
-        return services.case_open_notice(case_id=cid, actor=actor)
-    if to == S.APPEALED:
-        return services.case_appeal(case_id=cid, actor=actor, reason=reason)
-    if src == S.APPEALED:
-        return services.case_decide_appeal(case_id=cid, actor=actor, rereview=to == S.REVIEW, reason=reason)
-    if to == S.APPROVED:
-        return services.case_approve(case_id=cid, actor=actor, amount_monthly=_need_amount(amount),
-                                     stable_household=stable_household, reason=reason)
-    if to == S.EMERGENCY_AID:
-        return services.case_grant_emergency_aid(case_id=cid, actor=actor, amount=_need_amount(amount), reason=reason)
-    if src == to == S.ACTIVE:
-        return services.case_change_amount(case_id=cid, actor=actor, amount_monthly=_need_amount(amount), reason=reason)
-    if src == S.PERIODIC_REVIEW and to == S.ACTIVE:
-        return services.case_finish_review(case_id=cid, actor=actor, amount_monthly=amount,
-                                           stable_household=stable_household, reason=reason)
-    if to == S.PENDING_CONFIRMATION:
-        return services.case_propose_data_decision(
-            case_id=cid, actor=actor, proposal="refuse" if src == S.VERIFICATION else "exit",
-            reasons=[reason] if reason.strip() else [], source="manual",
-        )
-    return services.case_transition(case_id=cid, to=to, actor=actor, reason=reason)
+    """Make the move ``to`` through the typed action it stands for, if the case is still at the
+    version the officer saw (the one door: :func:`safetynet.cases.actions.case_act`)."""
+    case = case_get_visible(case_id=case_id, user=actor)
+    action = action_for_move(src=case.status, to=to, reason=reason, amount=amount,
+                             stable_household=stable_household, version=version)
+    return case_act(case_id=case_id, actor=actor, action=action)
 
 
 HOUSING = (
@@ -211,7 +171,7 @@ def perform_bulk(*, case_ids: list[int], move: str, actor) -> list[BulkResult]:
     results = []
     for case_id in dict.fromkeys(case_ids):
         try:
-            case = services.case_transition(case_id=case_id, to=to, actor=actor)
+            case = case_act(case_id=case_id, actor=actor, action=action_for_move(src=src, to=to))
             results.append(BulkResult(case_id, True, _("已办理，当前环节：%(s)s") % {"s": Status(case.status).label}))
         except SafetyNetError as e:
             results.append(BulkResult(case_id, False, e.message))

@@ -172,18 +172,46 @@ def _existing_by_key(key: str, filer_id, programme: str, household_id: int) -> C
 # The one generic mover
 
 
-def case_transition(
-    *, case_id: int, to: str, actor, reason: str = "", data: dict[str, Any] | None = None
-) -> Case:
-    """Move a case to step ``to`` if its programme's table allows this actor to, now."""
+def case_transition(*, case_id: int, to: str, actor, reason: str = "") -> Case:
+    """Move a case to step ``to`` if its programme's table allows this actor to, now. A plain
+    move carries no figures: an amount changes only through the named decisions below
+    (:func:`case_approve`, :func:`case_finish_review`, :func:`case_change_amount`)."""
+    return _transition(case_id=case_id, to=to, actor=actor, reason=reason, data={}, plain=True)
+
+
+#: Moves that carry figures or records of their own: only their named service makes them.
+_NAMED_TARGETS = frozenset({Status.APPROVED, Status.EMERGENCY_AID, Status.PENDING_CONFIRMATION, Status.APPEALED})
+_NAMED_SOURCES = frozenset({Status.APPEALED, Status.PENDING_CONFIRMATION})
+_NAMED_MOVES = frozenset({(Status.REVIEW, Status.PUBLIC_NOTICE), (Status.ACTIVE, Status.ACTIVE)})
+
+
+def _is_named_move(src: str, dst: str) -> bool:
+    return dst in _NAMED_TARGETS or src in _NAMED_SOURCES or (src, dst) in _NAMED_MOVES
+
+
+def _transition(*, case_id: int, to: str, actor, reason: str, data: dict[str, Any], plain: bool = False,
+                amount_monthly: Decimal | None = None, stable_household: bool | None = None) -> Case:
     with transaction.atomic():
         case = case_lock(case_id=case_id)
         assert_actor_on_case(case=case, actor=actor)
-        return _move(case=case, to=to, actor=actor, reason=reason, data=data or {})
+        return _move(case=case, to=to, actor=actor, reason=reason, data=data, plain=plain,
+                     amount_monthly=amount_monthly, stable_household=stable_household)
 
 
-def _move(*, case: Case, to: str, actor, reason: str, data: dict[str, Any]) -> Case:
+def _move(*, case: Case, to: str, actor, reason: str, data: dict[str, Any], plain: bool = False,
+          amount_monthly: Decimal | None = None, stable_household: bool | None = None) -> Case:
+    """The one writer of a case's step. ``data`` is the move's record (and its guards' input);
+    only the typed ``amount_monthly`` and ``stable_household`` change the case's own fields."""
+    if amount_monthly is not None:
+        data = {**data, "amount_monthly": str(amount_monthly)}
+    if stable_household is not None:
+        data = {**data, "stable_household": stable_household}
     move = workflow.assert_can(case=case, to=to, actor=actor, reason=reason, data=data)
+    if plain and _is_named_move(case.status, to):
+        raise IllegalTransition(
+            _("“%(to)s”须通过对应的办理操作进行（例如批准须核定金额）") % {"to": Status(to).label},
+            code="case.named_action_required", from_status=case.status, to_status=to,
+        )
     now = timezone.now()
     late = case.due_at is not None and now > case.due_at
     from_status = case.status
@@ -192,11 +220,11 @@ def _move(*, case: Case, to: str, actor, reason: str, data: dict[str, Any]) -> C
     case.version += 1
     case.is_open = to not in CLOSED_STATUSES
     case.closed_at = None if case.is_open else now
-    if "amount_monthly" in data:
-        case.amount_monthly = Decimal(str(data["amount_monthly"]))
+    if amount_monthly is not None:
+        case.amount_monthly = amount_monthly
         fields.append("amount_monthly")
-    if "stable_household" in data:
-        case.stable_household = bool(data["stable_household"])
+    if stable_household is not None:
+        case.stable_household = stable_household
         fields.append("stable_household")
     if to == Status.PENDING_CONFIRMATION:
         case.pending_decision = {
@@ -279,8 +307,8 @@ def case_not_accept(*, case_id: int, actor, reason: str) -> Case:
 
 def case_grant_emergency_aid(*, case_id: int, actor, amount: Decimal, reason: str) -> Case:
     """先行救助: help now (within 24 hours of filing), verify after."""
-    return case_transition(case_id=case_id, to=Status.EMERGENCY_AID, actor=actor, reason=reason,
-                           data={"amount": str(amount)})
+    return _transition(case_id=case_id, to=Status.EMERGENCY_AID, actor=actor, reason=reason,
+                       data={"amount": str(amount)})
 
 
 @transaction.atomic
@@ -365,8 +393,8 @@ def case_resolve_objection(*, objection_id: int, actor, resolution: str) -> Obje
 
 def case_approve(*, case_id: int, actor, amount_monthly: Decimal, stable_household: bool = False,
                  reason: str = "") -> Case:
-    return case_transition(case_id=case_id, to=Status.APPROVED, actor=actor, reason=reason,
-                           data={"amount_monthly": str(amount_monthly), "stable_household": stable_household})
+    return _transition(case_id=case_id, to=Status.APPROVED, actor=actor, reason=reason, data={},
+                       amount_monthly=amount_monthly, stable_household=stable_household)
 
 
 def case_refuse(*, case_id: int, actor, reason: str) -> Case:
@@ -384,8 +412,8 @@ def case_propose_data_decision(*, case_id: int, proposal: str, reasons: list[str
         raise InvalidApplication(_("未知的数据结论类型"), code="case.proposal_unknown")
     if not reasons:
         raise ReasonRequired(_("数据结论须列明理由"))
-    return case_transition(case_id=case_id, to=Status.PENDING_CONFIRMATION, actor=actor, reason="；".join(reasons),
-                           data={"proposal": proposal, "reasons": reasons, "source": source})
+    return _transition(case_id=case_id, to=Status.PENDING_CONFIRMATION, actor=actor, reason="；".join(reasons),
+                       data={"proposal": proposal, "reasons": reasons, "source": source})
 
 
 def case_confirm_data_decision(*, case_id: int, actor, confirm: bool, reason: str, gradual: bool = False,
@@ -453,17 +481,13 @@ def case_start_review(*, case_id: int, actor) -> Case:
 
 def case_finish_review(*, case_id: int, actor, amount_monthly: Decimal | None = None,
                        stable_household: bool | None = None, reason: str = "") -> Case:
-    data: dict[str, Any] = {}
-    if amount_monthly is not None:
-        data["amount_monthly"] = str(amount_monthly)
-    if stable_household is not None:
-        data["stable_household"] = stable_household
-    return case_transition(case_id=case_id, to=Status.ACTIVE, actor=actor, reason=reason, data=data)
+    return _transition(case_id=case_id, to=Status.ACTIVE, actor=actor, reason=reason, data={},
+                       amount_monthly=amount_monthly, stable_household=stable_household)
 
 
 def case_change_amount(*, case_id: int, actor, amount_monthly: Decimal, reason: str) -> Case:
-    return case_transition(case_id=case_id, to=Status.ACTIVE, actor=actor, reason=reason,
-                           data={"amount_monthly": str(amount_monthly)})
+    return _transition(case_id=case_id, to=Status.ACTIVE, actor=actor, reason=reason, data={},
+                       amount_monthly=amount_monthly)
 
 
 def case_suspend(*, case_id: int, actor, reason: str) -> Case:
@@ -475,7 +499,7 @@ def case_exit(*, case_id: int, actor, reason: str, gradual: bool = False, grace_
     programme has it, e.g. when income rose through work."""
     if gradual:
         data = {"grace_months": grace_months} if grace_months else {}
-        return case_transition(case_id=case_id, to=Status.GRADUAL_EXIT, actor=actor, reason=reason, data=data)
+        return _transition(case_id=case_id, to=Status.GRADUAL_EXIT, actor=actor, reason=reason, data=data)
     return case_transition(case_id=case_id, to=Status.EXITED, actor=actor, reason=reason)
 
 

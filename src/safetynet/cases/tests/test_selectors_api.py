@@ -77,9 +77,10 @@ def test_api_submit_is_idempotent_and_errors_are_typed(household, staff):
     case_id = r1.json()["id"]
     assert "*" in r1.json()["applicant_id_number"]
     # an illegal move is a 409 with its code
-    r = c.post(f"/api/v1/cases/{case_id}/transitions", json.dumps({"to": "approved"}), content_type="application/json")
+    r = c.post(f"/api/v1/cases/{case_id}/actions", json.dumps({"action": "approve", "amount_monthly": "500"}),
+               content_type="application/json")
     assert r.status_code == 409 and r.json()["code"] == "case.illegal_transition"
-    r = c.post(f"/api/v1/cases/{case_id}/transitions", json.dumps({"to": "accepted"}), content_type="application/json")
+    r = c.post(f"/api/v1/cases/{case_id}/actions", json.dumps({"action": "accept"}), content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == Status.ACCEPTED
     # another region: 404
     r = _client(staff.west_street).get(f"/api/v1/cases/{case_id}")
