@@ -15,7 +15,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from safetynet.accounts.api import bearer_auth
+from safetynet.accounts.api import router as accounts_router
+from safetynet.cases.api import router as cases_router
 from safetynet.core.errors import SafetyNetError
+from safetynet.monitoring.api import router as monitoring_router
+from safetynet.regions.api import router as regions_router
+from safetynet.registry.api import router as registry_router
+from safetynet.rules.api import router as rules_router
+from safetynet.sources.api import router as sources_router
+from safetynet.verification.api import router as verification_router
 
 #: The statuses an operation may refuse with, each carrying an :data:`ERROR_SCHEMA` body.
 ERROR_STATUSES = {
@@ -112,14 +120,6 @@ def _not_found(request, exc: Http404):
 
 
 def _register_routers() -> None:
-    from safetynet.accounts.api import router as accounts_router
-    from safetynet.cases.api import router as cases_router
-    from safetynet.monitoring.api import router as monitoring_router
-    from safetynet.regions.api import router as regions_router
-    from safetynet.registry.api import router as registry_router
-    from safetynet.rules.api import router as rules_router
-    from safetynet.sources.api import router as sources_router
-    from safetynet.verification.api import router as verification_router
 
     api.add_router("/", accounts_router, tags=["accounts"])
     api.add_router("/regions", regions_router, tags=["regions"])

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from safetynet.core.roles import STAFF_ROLES, Role
+from safetynet.core.roles import SELF_SERVICE_ROLES, STAFF_ROLES, Role
 
 
 class User(AbstractUser):
@@ -34,7 +34,7 @@ class User(AbstractUser):
         ordering = ["username"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(region__isnull=False) | Q(role__in=[Role.CITIZEN, Role.PROXY]),
+                condition=Q(region__isnull=False) | Q(role__in=sorted(SELF_SERVICE_ROLES)),
                 name="staff_account_bound_to_region",
             )
         ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from safetynet.cases.errors import CaseNotFound, NotAllowed
 from safetynet.cases.models import Case, ProxyMandate
 from safetynet.core.access import get_scoped, scope
-from safetynet.core.roles import STAFF_ROLES, Role
+from safetynet.core.roles import SELF_SERVICE_ROLES, STAFF_ROLES, Role
 
 
 def applicant_filter(user: Any) -> Q:
@@ -56,7 +56,7 @@ def assert_actor_on_case(*, case: Case, actor: Any | None) -> None:
         if actor.region_id is not None and case.region.path.startswith(actor.region.path):
             return
         raise CaseNotFound(_("未找到该救助案件，或不在您的管辖范围内"), case_id=case.pk)
-    if actor.role in (Role.CITIZEN, Role.PROXY):
+    if actor.role in SELF_SERVICE_ROLES:
         if Case.objects.filter(pk=case.pk).filter(applicant_filter(actor)).exists():
             return
         raise CaseNotFound(_("未找到该救助案件"), case_id=case.pk)

@@ -18,7 +18,7 @@ from safetynet.cases import selectors, services
 from safetynet.cases.actions import CaseAction, case_act
 from safetynet.cases.attachments import attachment_upload
 from safetynet.cases.models import Programme, Status
-from safetynet.core.masking import mask_id_number
+from safetynet.core.masking import mask_id_number, redact_data, redact_figures
 from safetynet.core.pagination import BoundedLimitOffset
 
 router = Router()
@@ -90,6 +90,14 @@ class TransitionOut(Schema):
     def resolve_actor(obj) -> str:
         return str(obj.actor) if obj.actor else "system"
 
+    @staticmethod
+    def resolve_reason(obj, context) -> str:
+        return obj.reason if selectors.sees_figures(context["request"].user) else redact_figures(obj.reason)
+
+    @staticmethod
+    def resolve_data(obj, context) -> dict[str, Any]:
+        return obj.data if selectors.sees_figures(context["request"].user) else redact_data(obj.data)
+
 
 class VisitOut(Schema):
     id: int
@@ -137,6 +145,12 @@ class CaseDetailOut(CaseOut):
     visits: list[VisitOut]
     notices: list[NoticeOut]
     attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_pending_decision(obj, context) -> dict[str, Any]:
+        if selectors.sees_figures(context["request"].user):
+            return obj.pending_decision
+        return redact_data(obj.pending_decision)
 
     @staticmethod
     def resolve_timeline(obj) -> list:

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from safetynet.cases.errors import DecisionUnavailable
 from safetynet.cases.models import Case
+from safetynet.verification.rules_bridge import decide_from_report
+from safetynet.verification.selectors import report_latest_for_household
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,6 @@ class CaseDecision:
 
 
 def decide_for_case(*, case: Case, on: dt.date) -> CaseDecision:
-    from safetynet.verification.rules_bridge import decide_from_report
-    from safetynet.verification.selectors import report_latest_for_household
-
     report = report_latest_for_household(household_id=case.household_id)
     if report is None:
         raise DecisionUnavailable(

@@ -24,6 +24,7 @@ from safetynet.cases.access import case_get_visible
 from safetynet.cases.actions import action_for_move, case_act
 from safetynet.cases.errors import InvalidApplication
 from safetynet.cases.models import Case, Channel, Programme, Status
+from safetynet.cases.programmes import PROGRAMMES
 from safetynet.core.errors import SafetyNetError
 
 S = Status
@@ -47,7 +48,6 @@ BULK_LABELS = {
 
 def bulk_moves_for_role(role: str) -> list[tuple[str, str, str]]:
     """``(from, to, label)`` of the bulk moves this role has in at least one programme's table."""
-    from safetynet.cases.programmes import PROGRAMMES
 
     return [
         (a, b, str(BULK_LABELS[(a, b)]))

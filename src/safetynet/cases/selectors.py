@@ -4,7 +4,7 @@ applicant's plain-language progress. All pass through ``core.access.scope``."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -13,11 +13,17 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from safetynet.cases import workflow
 from safetynet.cases.access import case_get_visible, cases_visible_to
+from safetynet.cases.decisions import CaseDecision, decide_for_case
+from safetynet.cases.errors import DecisionUnavailable, GuardFailed
 from safetynet.cases.models import CLOSED_STATUSES, Case, CaseTransition, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
-from safetynet.core.permissions import Action, can, require
+from safetynet.core.masking import redact_figures
+from safetynet.core.permissions import Action, Data, can, may_see, require
 from safetynet.core.roles import SELF_SERVICE_ROLES
+from safetynet.registry.errors import HouseholdNotFound
+from safetynet.registry.models import Membership
+from safetynet.registry.selectors import household_list_for_user
 from safetynet.verification.selectors import report_list_for_user
 
 
@@ -189,7 +195,6 @@ def _amount_need(src: str, dst: str) -> str:
 def case_actions_for_user(*, case: Case, user) -> list[CaseAction]:
     """The moves the programme's table lets this user's role make from the case's step, each
     with the guard that still stands in its way (notice running, no visit recorded…)."""
-    from safetynet.cases.errors import GuardFailed
 
     role = workflow.actor_role(user)
     actions = []
@@ -227,20 +232,30 @@ def case_actions_for_user(*, case: Case, user) -> list[CaseAction]:
 
 @dataclass(frozen=True)
 class RulesView:
-    """The rules engine's answer for the case, or why there is none (never a made-up figure)."""
+    """The rules engine's answer for the case, or why there is none (never a made-up figure).
+    ``figures_hidden``: the viewer's role sees the decision and its reasons without the family's
+    income and asset figures (the permission table's ``Data.INCOME`` / ``Data.ASSETS``)."""
 
-    decision: object | None
+    decision: CaseDecision | None
     unavailable: str
+    figures_hidden: bool = False
 
 
-def case_rules_view(*, case: Case) -> RulesView:
-    from safetynet.cases.decisions import decide_for_case
-    from safetynet.cases.errors import DecisionUnavailable
+def sees_figures(user) -> bool:
+    """May ``user`` see a family's income and asset figures (and so amounts derived from them)?"""
+    return may_see(user, Data.INCOME) and may_see(user, Data.ASSETS)
 
+
+def case_rules_view(*, user, case: Case) -> RulesView:
     try:
-        return RulesView(decision=decide_for_case(case=case, on=timezone.localdate()), unavailable="")
+        decision = decide_for_case(case=case, on=timezone.localdate())
     except DecisionUnavailable as e:
         return RulesView(decision=None, unavailable=e.message)
+    if sees_figures(user):
+        return RulesView(decision=decision, unavailable="")
+    redacted = replace(decision, amount_monthly=None, reasons=[redact_figures(r) for r in decision.reasons],
+                       explanation_zh=redact_figures(decision.explanation_zh))
+    return RulesView(decision=redacted, unavailable="", figures_hidden=True)
 
 
 def case_verification_reports(*, user, case: Case, limit: int = 3) -> list:
@@ -289,9 +304,6 @@ def deadline_breach_groups_for_user(*, user, limit: int = 500) -> list[BreachGro
 def household_for_filing(*, user, number: str):
     """A household in the user's region by its number, with current members, for filing an
     application on someone's behalf (代办)."""
-    from safetynet.registry.errors import HouseholdNotFound
-    from safetynet.registry.models import Membership
-    from safetynet.registry.selectors import household_list_for_user
 
     household = (
         household_list_for_user(user=user)
@@ -312,6 +324,5 @@ def household_for_filing(*, user, number: str):
 
 def household_of_applicant(*, user):
     """The household a citizen currently belongs to, for 网上申请; ``None`` if not registered."""
-    from safetynet.registry.selectors import household_list_for_user
 
     return household_list_for_user(user=user).first()

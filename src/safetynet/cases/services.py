@@ -44,7 +44,8 @@ from safetynet.cases.outbox import outbox_enqueue
 from safetynet.cases.programmes import CHANNEL_FILERS, PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
 from safetynet.core.masking import mask_id_number, mask_name
-from safetynet.core.roles import Role
+from safetynet.core.permissions import Action, can
+from safetynet.core.roles import SELF_SERVICE_ROLES, Role
 from safetynet.registry.models import Household, Membership, Person
 
 # ---------------------------------------------------------------------------------------------
@@ -66,7 +67,7 @@ def _check_filer(*, channel: str, actor, household: Household, applicant: Person
             role=role,
             channel=channel,
         )
-    if actor is not None and actor.role not in (Role.CITIZEN, Role.PROXY):
+    if actor is not None and actor.role not in SELF_SERVICE_ROLES:
         if not household.region.path.startswith(actor.region.path):
             raise NotAllowed(_("该家庭不在您的管辖范围内"), household_id=household.pk)
     if channel == Channel.ONLINE and actor.person_id != applicant.pk:
@@ -288,7 +289,7 @@ def _notify(*, case: Case, reason: str) -> None:
     outbox_enqueue(channel=OutboxChannel.SMS, recipient=phone, template=template, payload=payload, case=case,
                    idempotency_key=f"case:{case.pk}:{case.version}:sms")
     filer = case.filed_by
-    if filer is not None and filer.role in (Role.CITIZEN, Role.PROXY):
+    if filer is not None and filer.role in SELF_SERVICE_ROLES:
         outbox_enqueue(channel=OutboxChannel.APP, recipient=f"user:{filer.pk}", template=template, payload=payload,
                        case=case, idempotency_key=f"case:{case.pk}:{case.version}:app")
 
@@ -316,12 +317,12 @@ def case_record_visit(
     *, case_id: int, actor, visited_on: dt.date, findings: dict[str, Any], notes: str = "", complete: bool = True
 ) -> HomeVisit:
     """入户调查: record the findings; ``complete`` moves the case on to review."""
+    if not can(actor, Action.CASE_VISIT):
+        raise NotAllowed(_("只有社区专干或街道经办人可以记录入户调查"))
     case = case_lock(case_id=case_id)
     assert_actor_on_case(case=case, actor=actor)
     if case.status != Status.HOME_VISIT:
         raise IllegalTransition(_("案件不在入户调查环节"), from_status=case.status)
-    if actor is None or actor.role not in (Role.COMMUNITY_WORKER, Role.STREET_OFFICER):
-        raise NotAllowed(_("只有社区专干或街道经办人可以记录入户调查"))
     if not isinstance(findings, dict) or not findings:
         raise InvalidApplication(_("入户调查须填写结构化结论"), code="case.visit_findings_required")
     visit = HomeVisit.objects.create(case=case, visitor=actor, visited_on=visited_on, findings=findings, notes=notes)
@@ -358,10 +359,10 @@ def case_open_notice(*, case_id: int, actor) -> PublicNotice:
 
 @transaction.atomic
 def case_record_objection(*, case_id: int, actor, content: str, raised_by: str = "") -> Objection:
+    if not can(actor, Action.CASE_OBJECT):
+        raise NotAllowed(_("只有社区专干或街道经办人可以登记公示异议"))
     case = case_lock(case_id=case_id)
     assert_actor_on_case(case=case, actor=actor)
-    if actor is None or actor.role not in (Role.COMMUNITY_WORKER, Role.STREET_OFFICER):
-        raise NotAllowed(_("只有社区专干或街道经办人可以登记公示异议"))
     notice = PublicNotice.objects.filter(case=case).order_by("-starts_at", "-id").first()
     if case.status != Status.PUBLIC_NOTICE or notice is None:
         raise IllegalTransition(_("案件不在公示期，不能登记异议"), from_status=case.status)
@@ -375,13 +376,13 @@ def case_record_objection(*, case_id: int, actor, content: str, raised_by: str =
 
 @transaction.atomic
 def case_resolve_objection(*, objection_id: int, actor, resolution: str) -> Objection:
+    if not can(actor, Action.CASE_RESOLVE_OBJECTION):
+        raise NotAllowed(_("只有街道经办人或县级审批人可以处理异议"))
     objection = Objection.objects.select_related("notice").filter(pk=objection_id).first()
     if objection is None:
         raise CaseNotFound(_("未找到该异议"), objection_id=objection_id)
     case = case_lock(case_id=objection.notice.case_id)
     assert_actor_on_case(case=case, actor=actor)
-    if actor is None or actor.role not in (Role.STREET_OFFICER, Role.COUNTY_APPROVER):
-        raise NotAllowed(_("只有街道经办人或县级审批人可以处理异议"))
     if len((resolution or "").strip()) < 2:
         raise ReasonRequired(_("请填写异议核实结论"))
     objection.resolution, objection.resolved_by, objection.resolved_at = resolution, actor, timezone.now()
@@ -449,6 +450,8 @@ def _override_target(case: Case) -> str:
 @transaction.atomic
 def case_appeal(*, case_id: int, actor, reason: str) -> Appeal:
     """复查申请 against not-accepted, refused, suspended or exited."""
+    if not can(actor, Action.CASE_APPEAL):
+        raise NotAllowed(_("当前角色不能提出复查申请"))
     case = case_lock(case_id=case_id)
     assert_actor_on_case(case=case, actor=actor)
     against = case.status
@@ -509,7 +512,7 @@ def mandate_record(
     proxy_user_id: int | None = None, programmes: list[str] | None = None, evidence_id: int | None = None,
 ) -> ProxyMandate:
     """委托代办: recorded by staff, who saw the signed mandate (the evidence attachment)."""
-    if actor is None or actor.role not in (Role.COMMUNITY_WORKER, Role.STREET_OFFICER):
+    if not can(actor, Action.CASE_PROXY_APPLY):
         raise NotAllowed(_("只有社区专干或街道经办人可以登记代办委托"))
     grantor = Person.objects.select_related("residence_region").filter(pk=grantor_id).first()
     if grantor is None or not grantor.residence_region.path.startswith(actor.region.path):

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from safetynet.cases import forms, selectors, services, workflow
 from safetynet.cases.models import Channel, Programme, Status
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can, require
 from safetynet.core.roles import SELF_SERVICE_ROLES, Role
-from safetynet.web.views import page_view
 
 PAGE_SIZE = 20
 
@@ -76,7 +76,7 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
         "notices": list(case.notices.all()),
         "attachments": list(case.attachments.all()),
         "actions": actions,
-        "rules": selectors.case_rules_view(case=case),
+        "rules": selectors.case_rules_view(user=user, case=case),
         "reports": selectors.case_verification_reports(user=user, case=case),
         "can_visit": case.status == Status.HOME_VISIT and can(user, Action.CASE_VISIT),
         "can_object": case.status == Status.PUBLIC_NOTICE and can(user, Action.CASE_OBJECT),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.cases.errors import GuardFailed, IllegalTransition, NotAllowed, ReasonRequired
-from safetynet.cases.models import Case, HomeVisit, Objection, PublicNotice, Status
+from safetynet.cases.models import Appeal, Case, HomeVisit, Objection, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES, SYSTEM, Move, ProgrammeConfig
 from safetynet.core import calendar
 
@@ -108,7 +108,6 @@ def _grace_period_over(case: Case, actor, data) -> None:
 
 
 def _appeal_against_matches(case: Case, actor, data) -> None:
-    from safetynet.cases.models import Appeal
 
     appeal = Appeal.objects.filter(case=case, decided_at__isnull=True).order_by("-filed_at", "-id").first()
     if appeal is None or appeal.against_status != data.get("_to"):

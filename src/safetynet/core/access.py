@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from safetynet.core.errors import NotFound, PermissionDenied
-from safetynet.core.roles import STAFF_ROLES, Role
+from safetynet.core.errors import NotFound
+from safetynet.core.roles import SELF_SERVICE_ROLES, STAFF_ROLES
 
 M = TypeVar("M", bound=Model)
 
@@ -28,9 +29,7 @@ def _region_fields(model: type[Model]) -> tuple[str, ...]:
 
 def subtree_filter(region: Any, field: str) -> Q:
     """``field`` (a foreign key to Region, possibly through relations) lies in ``region``'s subtree."""
-    from safetynet.regions.models import Region, subtree_q
-
-    return Q(**{f"{field}__in": Region.objects.filter(subtree_q(region.path)).values("pk")})
+    return Q(**{f"{field}__in": region.subtree().values("pk")})
 
 
 def scope(queryset: QuerySet[M], *, user: Any, citizen_filter: Q | None = None) -> QuerySet[M]:
@@ -48,7 +47,7 @@ def scope(queryset: QuerySet[M], *, user: Any, citizen_filter: Q | None = None) 
         for field in _region_fields(queryset.model):
             visible |= subtree_filter(user.region, field)
         return queryset.filter(visible)
-    if user.role in (Role.CITIZEN, Role.PROXY) and citizen_filter is not None and user.person_id:
+    if user.role in SELF_SERVICE_ROLES and citizen_filter is not None and user.person_id:
         return queryset.filter(citizen_filter)
     return queryset.none()
 
@@ -65,14 +64,5 @@ def get_scoped(queryset: QuerySet[M], *, user: Any, error: type[NotFound] = NotF
     return obj
 
 
-def require_role(user: Any, roles: frozenset[str] | set[str], *, action: str) -> None:
-    if user is None or not user.is_authenticated or user.role not in roles:
-        from django.utils.translation import gettext as _
-
-        raise PermissionDenied(_("当前角色无权执行此操作：%(action)s") % {"action": action}, action=action)
-
-
 def _not_found_message(model: type[Model]) -> str:
-    from django.utils.translation import gettext as _
-
     return _("未找到该%(what)s，或不在您的管辖范围内") % {"what": model._meta.verbose_name}

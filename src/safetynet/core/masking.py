@@ -4,6 +4,8 @@ Full ID and phone numbers are shown only when a viewer states a purpose, and tha
 audited (see ``registry.selectors.person_full_record``). Everywhere else these are used.
 """
 
+import re
+
 
 def mask_id_number(id_number: str) -> str:
     """``110101199003078515`` → ``110101********8515``: region kept, birth date hidden."""
@@ -30,3 +32,28 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+#: A figure in a sentence: 1,234.56 / 1234 / 0.5 (Arabic digits, optional thousands commas and decimals).
+_FIGURE = re.compile(r"\d[\d,，]*(?:\.\d+)?")
+FIGURE_MASK = "＊＊"
+
+
+def redact_figures(text: str) -> str:
+    """``人均收入 812.5 元，低于标准 900 元`` → ``人均收入 ＊＊ 元，低于标准 ＊＊ 元``: the decision and its
+    plain reasons, without the family's income and asset figures (数据最小化)."""
+    return _FIGURE.sub(FIGURE_MASK, text or "")
+
+
+def redact_data(value):
+    """:func:`redact_figures` through a JSON-like structure: every figure in every string, and every
+    number, is hidden."""
+    if isinstance(value, dict):
+        return {k: redact_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_data(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return FIGURE_MASK
+    return redact_figures(str(value))

@@ -116,7 +116,7 @@ ACTIONS: dict[Action, Grant] = {
     Action.CASE_VISIT: _g(_("入户调查"), WORKER, STREET),
     Action.CASE_OBJECT: _g(_("登记公示异议"), WORKER, STREET),
     Action.CASE_RESOLVE_OBJECTION: _g(_("处理公示异议"), STREET, COUNTY),
-    Action.CASE_APPEAL: _g(_("对决定提出复查"), CITIZEN, PROXY),
+    Action.CASE_APPEAL: _g(_("对决定提出复查（本人、代办人或经办人代为提出）"), CITIZEN, PROXY, WORKER, STREET),
     Action.ALERT_READ: _g(_("查看预警"), WORKER, STREET, COUNTY, SUPERVISOR, ADMIN),
     Action.ALERT_HANDLE: _g(_("处置预警"), WORKER, STREET),
     Action.MONITORING_DASHBOARD: _g(_("监测看板"), COUNTY, SUPERVISOR, ANALYST, ADMIN),

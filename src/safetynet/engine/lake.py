@@ -30,6 +30,7 @@ import ibis
 import pyarrow as pa
 from django.conf import settings
 
+from safetynet.engine.backend import connect, engine_lock
 from safetynet.sources.catalogue import Source, catalogue
 from safetynet.sources.models import SourceBatch
 
@@ -129,7 +130,6 @@ def id_numbers_changed(*, landed_after: dt.datetime | None, on: dt.date) -> tupl
     An events batch changes the facts of everyone in it. A snapshot batch changes the facts of
     the people whose rows differ from the batch it superseded (rows in one and not the other,
     compared on the declared columns), including people who dropped out of the new extract."""
-    from safetynet.engine.backend import connect, engine_lock
 
     landed = SourceBatch.objects.filter(as_of__lte=on).order_by("created_at", "pk")
     if landed_after is not None:

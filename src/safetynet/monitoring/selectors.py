@@ -7,7 +7,9 @@ from django.db.models import Count, QuerySet
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, require
 from safetynet.monitoring.errors import AlertNotFound
+from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, MonitorRun, RunMode
+from safetynet.regions.models import Region
 
 
 def alert_list_for_user(*, user, level: str | None = None, status: str | None = None) -> QuerySet[Alert]:
@@ -60,8 +62,6 @@ def alert_dashboard_for_user(*, user) -> dict:
     """Counts of the user's region's alerts: by county and level, by condition, by dimension of
     the points alerts' indicators, by outcome, and the precision among closed alerts of each
     condition and of each indicator."""
-    from safetynet.monitoring.indicators import library
-    from safetynet.regions.models import Region
 
     require(user, Action.MONITORING_DASHBOARD)
     alerts = scope(Alert.objects.all(), user=user)

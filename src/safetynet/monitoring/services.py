@@ -16,7 +16,7 @@ from safetynet.cases.models import Channel, Programme
 from safetynet.cases.services import case_submit
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.calendar import deadline_after_working_days
-from safetynet.core.permissions import Action, require
+from safetynet.core.permissions import Action, require, roles_for
 from safetynet.core.roles import Role
 from safetynet.monitoring.errors import AlertClosed, AlertNotFound, InvalidOutcome
 from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertOutcome, AlertStatus, MonitorRun
@@ -29,7 +29,7 @@ DUE_WORKING_DAYS = 5
 def assignees(region_ids: set[int]) -> dict[int, int | None]:
     """Community region → its community worker, else the street officer of the parent street."""
     regions = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "parent_id"))
-    staff = User.objects.filter(is_active=True, role__in=[Role.COMMUNITY_WORKER, Role.STREET_OFFICER],
+    staff = User.objects.filter(is_active=True, role__in=sorted(roles_for(Action.ALERT_HANDLE)),
                                 region_id__in=set(regions) | {p for p in regions.values() if p})
     worker: dict[int, int] = {}
     officer: dict[int, int] = {}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from safetynet.engine.lake import id_numbers_changed
 from safetynet.monitoring.compute import MonitoringResult, monitor_compute
 from safetynet.monitoring.coverage import coverage_lists
+from safetynet.monitoring.evaluation import evaluate as run_evaluation
 from safetynet.monitoring.models import AlertKind, MonitorRun, RunMode
 from safetynet.monitoring.services import alerts_escalate_overdue, alerts_open_bulk
 from safetynet.regions.errors import RegionNotFound
@@ -114,7 +115,6 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
         "seconds_compute": round(seconds_compute, 2), "seconds_total": round(time.perf_counter() - started, 2),
     }
     if evaluate:
-        from safetynet.monitoring.evaluation import evaluate as run_evaluation
 
         counts["evaluation"] = run_evaluation(result=result, uncovered=uncovered, candidates=candidates)
     # The run keeps the city-wide H, A, M0 for the dashboard; the per-county breakdown stays in

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number
+from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, Data, can, may_see
 from safetynet.monitoring import selectors, services
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import AlertKind, AlertLevel, AlertOutcome, AlertStatus
 from safetynet.registry.selectors import household_get_for_user
 from safetynet.verification.selectors import report_latest_for_household
-from safetynet.web.views import page_view
 
 CONDITION_TITLES = {"points": gettext_lazy("积分式综合评分"), "dibao_uncovered": gettext_lazy("符合低保条件但未纳入")}
 CLOSE_OUTCOMES = [(v, label) for v, label in AlertOutcome.choices if v != AlertOutcome.ASSISTED_NEW_CASE]

@@ -49,6 +49,10 @@ class Region(TimeStampedModel):
     def contains(self, other: "Region") -> bool:
         return other.path.startswith(self.path)
 
+    def subtree(self) -> "models.QuerySet[Region]":
+        """This region and every region below it (the scope of an account bound here)."""
+        return Region.objects.filter(subtree_q(self.path))
+
 
 def subtree_q(path: str, field: str = "path") -> models.Q:
     """Rows whose materialised path ``field`` lies in the subtree rooted at ``path`` (itself included).

@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from safetynet.core.access import get_scoped, scope
+from safetynet.core.permissions import Action, require
 from safetynet.regions.errors import RegionNotFound
-from safetynet.regions.models import Region, subtree_q
+from safetynet.regions.models import Level, Region, subtree_q
 
 
 def region_list_for_user(*, user, parent_code: str | None = None) -> QuerySet[Region]:
+    require(user, Action.REGIONS_BROWSE)
     qs = _visible(user)
     if parent_code:
         qs = qs.filter(parent__code=parent_code)
@@ -15,6 +17,7 @@ def region_list_for_user(*, user, parent_code: str | None = None) -> QuerySet[Re
 
 
 def region_get_for_user(*, user, code: str) -> Region:
+    require(user, Action.REGIONS_BROWSE)
     return get_scoped(_visible(user), user=user, error=RegionNotFound, code=code)
 
 
@@ -44,6 +47,5 @@ def region_breadcrumb_for_user(*, user, region: Region) -> list[Region]:
 
 def region_communities_for_user(*, user) -> QuerySet[Region]:
     """The communities (村/社区) in the user's subtree, with their street, for filter lists."""
-    from safetynet.regions.models import Level
 
     return _visible(user).filter(level=Level.COMMUNITY).select_related("parent").order_by("code")

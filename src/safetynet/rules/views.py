@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can, require
 from safetynet.rules import forms, simulation
 from safetynet.rules.models import ChangeStatus
@@ -26,7 +27,6 @@ from safetynet.rules.parameter_admin import (
     parameter_change_reject,
 )
 from safetynet.rules.selectors import parameter_change_list_for_user, parameter_list, parameter_regions
-from safetynet.web.views import page_view
 
 CHANGE_LIST_LIMIT = 200
 

@@ -4,11 +4,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from safetynet.core.masking import mask_id_number
+from safetynet.core.pages import page_view
 from safetynet.sources import selectors
 from safetynet.sources.catalogue import source_get
 from safetynet.sources.models import QuarantinedRow
 from safetynet.sources.services import link_review_decide
-from safetynet.web.views import page_view
 
 
 @page_view

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from safetynet.registry.models import Household, Membership
+from safetynet.registry.selectors import household_members_at
 from safetynet.registry.tables import MemberRows
 from safetynet.rules.decision import Decision
 from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
@@ -106,7 +107,6 @@ def decide_from_verification(
 
 def decide_from_report(*, report, on: dt.date) -> Decision:
     """The rules' decision for the month of ``on`` on the facts a stored report verified."""
-    from safetynet.registry.selectors import household_members_at
 
     household = Household.objects.select_related("region").get(pk=report.household_id)
     members = household_members_at(household=household, on=report.on)

@@ -25,10 +25,12 @@ from safetynet.core.calendar import add_working_days
 from safetynet.core.masking import mask_id_number
 from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Level, Region
+from safetynet.regions.selectors import region_ancestors
 from safetynet.registry.idnumber import parse_resident_id
 from safetynet.registry.models import Household, Membership
 from safetynet.registry.selectors import household_get_for_user, household_members_at
 from safetynet.sources.catalogue import catalogue
+from safetynet.verification.compute import VerificationInput, verify
 from safetynet.verification.errors import (
     AuthorisationMissing,
     CrossRegionRequestClosed,
@@ -41,6 +43,8 @@ from safetynet.verification.models import (
     CrossRegionStatus,
     VerificationReport,
 )
+from safetynet.verification.rules_bridge import decide_from_verification
+from safetynet.verification.selectors import cross_region_request_get_for_user
 
 #: Who may record a family's authorisation (窗口受理、入户时签署).
 #: Who may run a check.
@@ -182,7 +186,6 @@ def verification_run(
         raise
     checked_sources = tuple(sorted(sources or auth.sources))
 
-    from safetynet.verification.compute import VerificationInput, verify
 
     output = verify(
         VerificationInput(
@@ -268,7 +271,6 @@ def report_body(
 
 def standing(*, household: Household, members: list[Membership], totals: dict, facts: dict, on: dt.date) -> dict:
     """Where the household stands against the local thresholds, decided by the rules package."""
-    from safetynet.verification.rules_bridge import decide_from_verification
 
     return decide_from_verification(household=household, members=members, totals=totals, facts=facts, on=on)
 
@@ -322,7 +324,6 @@ def cross_region_request_create(
 @transaction.atomic
 def cross_region_request_answer(*, actor, request_id: int, status: str, response: dict) -> CrossRegionRequest:
     """The asked county answers (or declines, with the reason) once."""
-    from safetynet.verification.selectors import cross_region_request_get_for_user
 
     require(actor, Action.CROSS_REGION_REQUEST)
     req = cross_region_request_get_for_user(user=actor, request_id=request_id)
@@ -342,6 +343,5 @@ def cross_region_request_answer(*, actor, request_id: int, status: str, response
 
 
 def _ancestors(region):
-    from safetynet.regions.selectors import region_ancestors
 
     return region_ancestors(region=region)

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import ValidationFailed
+from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can
 from safetynet.registry.selectors import household_get_for_user
 from safetynet.verification import selectors, services
 from safetynet.verification.pdf import report_pdf
 from safetynet.verification.presentation import CATEGORY_TITLES, KIND_TITLES
-from safetynet.web.views import page_view
 
 
 @page_view

@@ -3,16 +3,15 @@ decided by the selectors (region scope) and typed errors become pages here."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationFailed
+from safetynet.core.errors import ValidationFailed
+from safetynet.core.pages import page_view
+from safetynet.core.permissions import Action, require
 from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.selectors import (
     region_breadcrumb_for_user,
@@ -40,27 +39,6 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def page_view(view):
-    """Sign-in required; a typed refusal from the domain becomes a page in plain words."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as e:
-            return _error(request, e, _("未找到"), 404)
-        except PermissionDenied as e:
-            return _error(request, e, _("无权访问"), 403)
-        except ValidationFailed as e:
-            return _error(request, e, _("输入有误"), 400)
-
-    return login_required(wrapper)
-
-
-def _error(request, error: SafetyNetError, title: str, status: int):
-    return render(request, "web/error.html", {"title": title, "message": error.message}, status=status)
-
-
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm
@@ -81,13 +59,16 @@ def home(request):
 @page_view
 def region_browse(request, code: str | None = None):
     user = request.user
+    require(user, Action.REGIONS_BROWSE)
     if code is None:
         if user.region_id is None:
             raise RegionNotFound(_("您的账户未绑定行政区划"))
         code = user.region.code
     region = region_get_for_user(user=user, code=code)
     children = list(region_children(region=region))
-    counts = registry_counts_by_region_for_user(user=user, regions=[region, *children])
+    # Household and person counts come from the registry: only its readers see them.
+    counts = (registry_counts_by_region_for_user(user=user, regions=[region, *children])
+              if navigation.reads_registry(user) else {r.code: None for r in [region, *children]})
     return render(
         request,
         "web/regions.html",

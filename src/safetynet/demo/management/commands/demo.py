@@ -3,7 +3,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safetynet.core.errors import SafetyNetError
 from safetynet.demo.cases import demo_cases_seed
+from safetynet.demo.population import REFERENCE_DATE
 from safetynet.demo.services import DEMO_PASSWORD, demo_accounts_ensure, demo_city_present
+from safetynet.monitoring.models import MonitorRun
+from safetynet.monitoring.tasks import monitor_run
+from safetynet.sources.services import source_ingest_folder
+from safetynet.verification.bulk import verification_bulk_run
 
 
 class Command(BaseCommand):
@@ -46,11 +51,6 @@ class Command(BaseCommand):
         land the departments' extracts, verify the whole roll, then monitor and raise alerts."""
         from django.conf import settings
 
-        from safetynet.demo.population import REFERENCE_DATE
-        from safetynet.monitoring.models import MonitorRun
-        from safetynet.monitoring.tasks import monitor_run
-        from safetynet.sources.services import source_ingest_folder
-        from safetynet.verification.bulk import verification_bulk_run
 
         incoming = settings.LAKE_DIR / "incoming"
         if not incoming.is_dir():
