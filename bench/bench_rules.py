@@ -4,7 +4,10 @@ baseline + reform), on a synthetic numpy population (no registry needed).
     python bench/bench_rules.py                      # 1,000,000 households, 200 single decisions
     python bench/bench_rules.py --households 100000
 
-Targets: one household under 20 ms; 1,000,000 households baseline + reform under 30 s.
+Targets: one household under 20 ms; 1,000,000 households baseline + reform under 30 s; totals
+exact to the fen: the simulation report's total equals the sum of the households' amounts added up
+in ``Decimal`` from their printed values, each household's total equals its programmes' amounts,
+and every single decision equals its household's row to the fen.
 Runs in a fresh temp SAFETYNET_HOME (SQLite, migrated) so decide_household takes its real path,
 including the check for approved parameter changes. Writes JSON to ``bench/results/``.
 """
@@ -21,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -57,8 +61,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
 
+    from safetynet.rules.money import to_fen
     from safetynet.rules.reforms import reform_parse, reform_system
     from safetynet.rules.services import current_system, decide_household, decide_population
+    from safetynet.rules.simulation import simulation_report
     from safetynet.rules.synthetic import household_facts_at, synthetic_population
 
     t = time.perf_counter()
@@ -90,11 +96,33 @@ def main() -> None:
         decision = decide_household(household=household, on=ON)
         times.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
-        if abs(decision.monthly_total - round(float(baseline["monthly_total"][index]), 2)) > 0.011:
+        if decision.monthly_total != Decimal(f"{baseline['monthly_total'][index]:.2f}"):
             mismatches += 1
 
-    gainers = int(np.sum(reformed["monthly_total"] > baseline["monthly_total"] + 0.005))
-    losers = int(np.sum(reformed["monthly_total"] < baseline["monthly_total"] - 0.005))
+    report = simulation_report(
+        spec=reform_parse(REFORM), on=ON, population=population, baseline=baseline, reformed=reformed
+    )
+    t = time.perf_counter()
+    exact = {}
+    for name, results, reported in (
+        ("baseline", baseline, report["baseline"]),
+        ("reform", reformed, report["reform_result"]),
+    ):
+        decimal_sum = sum((Decimal(f"{x:.2f}") for x in results["monthly_total"].tolist()), Decimal(0))
+        parts = sum(to_fen(results[c]) for c in ("dibao_amount", "tekun_household_amount",
+                                                  "living_subsidy_amount", "care_subsidy_amount"))
+        exact[name] = {
+            "reported_monthly_cost_fen": reported["total"]["monthly_cost_fen"],
+            "decimal_sum_of_households": str(decimal_sum),
+            "total_equals_sum": reported["total"]["monthly_cost_fen"] == int(decimal_sum * 100),
+            "households_equal_their_parts": bool((parts == to_fen(results["monthly_total"])).all()),
+            "amounts_whole_fen": bool(
+                np.all(np.abs(results["monthly_total"] * 100 - to_fen(results["monthly_total"])) < 1e-6)
+            ),
+        }
+    exact_s = time.perf_counter() - t
+    gainers = report["winners"]["count"]
+    losers = report["losers"]["count"]
     result = {
         "benchmark": "rules",
         "at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -119,9 +147,13 @@ def main() -> None:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "single_vs_population_mismatches": mismatches,
         "baseline_dibao_households": int(baseline["dibao_eligible"].sum()),
-        "baseline_monthly_cost": round(float(baseline["monthly_total"].sum()), 2),
+        "baseline_monthly_cost": report["baseline"]["total"]["monthly_cost"],
         "reform_dibao_households": int(reformed["dibao_eligible"].sum()),
-        "reform_monthly_cost": round(float(reformed["monthly_total"].sum()), 2),
+        "reform_monthly_cost": report["reform_result"]["total"]["monthly_cost"],
+        "totals_exact": exact,
+        "totals_exact_to_the_fen": all(all(v for k, v in e.items() if isinstance(v, bool)) for e in exact.values())
+        and mismatches == 0,
+        "exactness_check_s": round(exact_s, 2),
         "reform_gainers": gainers,
         "reform_losers": losers,
     }

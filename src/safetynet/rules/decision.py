@@ -5,8 +5,12 @@ Chinese for the applicant (:meth:`Decision.explain_zh`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from typing import Any
+
+from safetynet.rules.money import FEN
 
 PROGRAMMES = (
     "dibao",
@@ -37,17 +41,34 @@ class Test:
 
 @dataclass(frozen=True)
 class AmountLine:
+    """One amount and how it was reached. ``parameters`` are the parameter paths it applies and
+    ``reference`` their legal references (document and article), which ``text`` also quotes."""
+
     code: str
-    amount: float
+    amount: Decimal
     text: str
     member: int | None = None
+    parameters: tuple[str, ...] = ()
+    reference: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "amount": float(self.amount),
+            "amount_fen": fen(self.amount),
+            "text": self.text,
+            "member": self.member,
+            "parameters": list(self.parameters),
+            "reference": self.reference,
+            "citations": citations(self.reference),
+        }
 
 
 @dataclass
 class ProgrammeDecision:
     programme: str
     eligible: bool
-    amount: float
+    amount: Decimal
     summary: str
     tests: list[Test] = field(default_factory=list)
     lines: list[AmountLine] = field(default_factory=list)
@@ -74,8 +95,9 @@ class Decision:
     programmes: dict[str, ProgrammeDecision]
 
     @property
-    def monthly_total(self) -> float:
-        return round(sum(p.amount for p in self.programmes.values() if not p.one_off), 2)
+    def monthly_total(self) -> Decimal:
+        """The monthly programmes' payable amounts (each already rounded once), summed exactly."""
+        return sum((p.amount for p in self.programmes.values() if not p.one_off), Decimal("0.00"))
 
     def explain_zh(self) -> str:
         from django.utils.translation import gettext as _
@@ -102,15 +124,17 @@ class Decision:
             "household_size": self.household_size,
             "income_per_head": self.income_per_head,
             "dibao_standard": self.dibao_standard,
-            "monthly_total": self.monthly_total,
+            "monthly_total": float(self.monthly_total),
+            "monthly_total_fen": fen(self.monthly_total),
             "programmes": {
                 code: {
                     "eligible": p.eligible,
-                    "amount": p.amount,
+                    "amount": float(p.amount),
+                    "amount_fen": fen(p.amount),
                     "one_off": p.one_off,
                     "summary": p.summary,
-                    "tests": [asdict(t) for t in p.tests],
-                    "lines": [asdict(line) for line in p.lines],
+                    "tests": [{**asdict(t), "citations": citations(t.reference)} for t in p.tests],
+                    "lines": [line.as_dict() for line in p.lines],
                 }
                 for code, p in self.programmes.items()
             },
@@ -118,7 +142,41 @@ class Decision:
         }
 
 
-def yuan(amount: float) -> str:
-    """``612`` for whole yuan, ``612.5``/``612.35`` otherwise."""
-    text = f"{round(float(amount), 2):.2f}".rstrip("0").rstrip(".")
+def fen(amount: Decimal) -> int:
+    return int((amount / FEN).to_integral_value())
+
+
+def yuan(amount: float | Decimal, places: int = 2) -> str:
+    """``612`` for whole yuan, ``612.5``/``612.35`` otherwise (``places`` decimals at most)."""
+    text = f"{round(float(amount), places):.{places}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def yuan_compared(value: float, threshold: float) -> str:
+    """``value`` written so that a reader sees the comparison the rules made: to the fen, unless
+    that would show a value that is not the threshold as the threshold (899.997 against 900 is
+    written 899.9967, not 900)."""
+    for places in (2, 4, 6):
+        text = yuan(value, places)
+        if value == threshold or round(float(value), places) != round(float(threshold), places):
+            return text
+    return text
+
+
+_DOCUMENT = re.compile(r"《[^》]+》(?:（[^）]*）)?")
+
+
+def citations(reference: str) -> list[dict[str, str]]:
+    """A reference text as structured citations: ``[{"document", "article", "text"}]``, one per
+    document named (``；`` separates them); ``article`` is what follows the document's name
+    (第十二条, 第二部分第（五）项 …), without the illustrative mark."""
+    out = []
+    for part in (p.strip() for p in reference.split("；")):
+        if not part:
+            continue
+        match = _DOCUMENT.search(part)
+        document = match.group(0) if match else ""
+        rest = part[match.end() :] if match else part
+        article = re.split(r"[：:]", rest.replace("〔示例〕", ""), maxsplit=1)[0].strip()
+        out.append({"document": document, "article": article, "text": part})
+    return out

@@ -9,8 +9,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safetynet.rules.decision import AmountLine, Decision, ProgrammeDecision, Test, yuan
+from safetynet.rules.decision import AmountLine, Decision, ProgrammeDecision, Test, yuan, yuan_compared
 from safetynet.rules.facts import HouseholdFacts
+from safetynet.rules.money import yuan_decimal
 from safetynet.rules.regional import DEFAULT_KEY, ParameterSource, county_of, parameter_source
 from safetynet.rules.variables.facts import SelfCare, TemporaryCase
 
@@ -80,8 +81,37 @@ class _Reader:
 
 def _plain(value):
     if isinstance(value, float):
-        return round(value, 2)
+        return round(value, 6)  # the value compared, unrounded (float noise cleared)
     return value
+
+
+def _line(
+    code: str, amount, text: str, *sources: ParameterSource | None, member: int | None = None
+) -> AmountLine:
+    """An amount line quoting, in the applicant's words, the legal reference of every parameter
+    it applies; the same references are returned as data."""
+    used = [s for s in sources if s is not None]
+    reference = "；".join(dict.fromkeys(s.reference for s in used if s.reference))
+    if reference:
+        text += _("（依据：%(r)s）") % {"r": reference}
+    return AmountLine(
+        code,
+        yuan_decimal(amount),
+        text,
+        member=member,
+        parameters=tuple(dict.fromkeys(s.path for s in used)),
+        reference=reference,
+    )
+
+
+def _rounding_line(r: _Reader, code: str, amount) -> AmountLine:
+    unit = r.param("payment.rounding_unit")
+    text = (
+        _("合计 %(a)s 元（计算到分，分以下四舍五入）")
+        if unit.value < 1
+        else _("合计 %(a)s 元（按元发放，角以下四舍五入）")
+    ) % {"a": yuan(amount)}
+    return _line(code, amount, text, unit)
 
 
 def _where(source: ParameterSource) -> str:
@@ -115,7 +145,7 @@ def build_decision(
         region_code=facts.region_code,
         household_id=facts.household_id,
         household_size=int(r.hh("household_size")),
-        income_per_head=round(float(r.hh("income_per_head")), 2),
+        income_per_head=round(float(r.hh("income_per_head")), 6),
         dibao_standard=round(float(r.hh("dibao_standard")), 2),
         programmes=programmes,
     )
@@ -190,7 +220,7 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
         _("家庭月人均收入 %(iph)s 元，低于%(where)s%(year)s年低保标准 %(std)s 元")
         if income_ok
         else _("家庭月人均收入 %(iph)s 元，不低于%(where)s%(year)s年低保标准 %(std)s 元")
-    ) % {"iph": yuan(iph), "where": where, "year": year, "std": yuan(std)}
+    ) % {"iph": yuan_compared(iph, std), "where": where, "year": year, "std": yuan(std)}
     rigid = r.hh("rigid_expenditure")
     if rigid > 0:
         income_text += _(
@@ -222,30 +252,33 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
     if regular:
         gap, addon, local = r.hh("dibao_gap_amount"), r.hh("dibao_addon_amount"), r.hh("dibao_local_amount")
         lines.append(
-            AmountLine(
+            _line(
                 "dibao.gap",
                 gap,
                 _("按差额计算每月 %(gap)s 元（(%(std)s − %(iph)s) × %(n)d 人）")
-                % {"gap": yuan(gap), "std": yuan(std), "iph": yuan(iph), "n": n},
+                % {"gap": yuan(gap), "std": yuan(std), "iph": yuan_compared(iph, std), "n": n},
+                std_src,
             )
         )
         lines += _addon_lines(r, std)
         if local:
             flat = r.param("dibao.addon.local_flat")
             lines.append(
-                AmountLine(
+                _line(
                     "dibao.local_flat",
                     local,
                     _("%(where)s定额增发 %(v)s 元（每人 %(f)s 元）")
                     % {"where": _where(flat), "v": yuan(local), "f": yuan(flat.value)},
+                    flat,
                 )
             )
         amount = r.hh("dibao_amount")
-        summary = "；".join([income_text, *[line.text for line in lines]]) + _("；合计每月 %(a)s 元。") % {
-            "a": yuan(amount)
-        }
-        if addon == 0 and local == 0:
-            summary = income_text + "；" + lines[0].text + "。"
+        lines.append(_rounding_line(r, "dibao.total", amount))
+        summary = "；".join([income_text, *[_bare(line) for line in lines[:-1]]]) + _(
+            "；合计每月 %(a)s 元。"
+        ) % {"a": yuan(amount)}
+        if addon == 0 and local == 0 and yuan_decimal(gap) == yuan_decimal(amount):
+            summary = income_text + "；" + _bare(lines[0]) + "。"
     elif exiting:
         share, duration = (
             r.param("dibao.gradual_exit.amount_share"),
@@ -265,7 +298,7 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
             )
         )
         lines.append(
-            AmountLine(
+            _line(
                 "dibao.gradual_exit",
                 amount,
                 _("渐退期内按原低保金 %(cur)s 元的 %(p)s%% 发放 %(a)s 元")
@@ -274,17 +307,22 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
                     "p": yuan(share.value * 100),
                     "a": yuan(amount),
                 },
+                share,
+                r.param("payment.rounding_unit"),
             )
         )
-        summary = income_text + "；" + tests[-1].text + "；" + lines[-1].text + "。"
+        summary = income_text + "；" + tests[-1].text + "；" + _bare(lines[-1]) + "。"
     else:
         amount = 0.0
         if r.hh("dibao_current_amount") > 0:
             tests.append(_gradual_exit_refusal(r))
         summary = _("不符合低保条件：%(why)s。") % {"why": _failed(tests)}
-    return ProgrammeDecision(
-        "dibao", bool(regular or exiting), round(float(amount), 2), summary, tests, lines
-    )
+    return ProgrammeDecision("dibao", bool(regular or exiting), yuan_decimal(amount), summary, tests, lines)
+
+
+def _bare(line: AmountLine) -> str:
+    """The line's text without its citation (summaries cite once, at the end)."""
+    return line.text.split(_("（依据："))[0]
 
 
 def _gradual_exit_refusal(r: _Reader) -> Test:
@@ -322,9 +360,9 @@ def _addon_lines(r: _Reader, std: float) -> list[AmountLine]:
         for var, path, label in _ADDON_CATEGORIES:
             source = r.param(path)
             if flags[var][i] and abs(source.value - share) < 1e-6:
-                amount = round(share * std, 2)
+                amount = share * std
                 lines.append(
-                    AmountLine(
+                    _line(
                         "dibao.addon",
                         amount,
                         _("其中%(name)s为%(cat)s，%(where)s增发 %(a)s 元（标准的 %(p)s%%）")
@@ -335,6 +373,7 @@ def _addon_lines(r: _Reader, std: float) -> list[AmountLine]:
                             "a": yuan(amount),
                             "p": yuan(share * 100),
                         },
+                        source,
                         member=i,
                     )
                 )
@@ -415,19 +454,41 @@ def _tekun(r: _Reader) -> ProgrammeDecision:
                 "care": care_label,
                 "a": yuan(amounts[i]),
             }
-            lines.append(AmountLine("tekun.member", round(amounts[i], 2), line, member=i))
+            lines.append(
+                _line(
+                    "tekun.member",
+                    amounts[i],
+                    line,
+                    multiple,
+                    r.param(_CARE_PATHS[_enum_name(SelfCare, self_care[i])]),
+                    r.param("payment.rounding_unit"),
+                    member=i,
+                )
+            )
             sentences.append(line)
         elif no_labour[i]:
             sentences.append(
                 _("%(name)s不符合特困供养条件：%(why)s") % {"name": name, "why": _failed(member_tests)}
             )
-    total = round(float(r.hh("tekun_household_amount")), 2)
+    total = yuan_decimal(r.hh("tekun_household_amount"))
     if not any(no_labour[i] for i in range(len(present)) if present[i]):
         sentences.append(_("家庭成员均有劳动能力，不符合特困供养条件"))
     summary = "；".join(sentences) + "。"
     if total:
         summary = summary[:-1] + _("；合计每月 %(a)s 元。") % {"a": yuan(total)}
     return ProgrammeDecision("tekun", bool(r.hh("tekun_persons")), total, summary, tests, lines)
+
+
+_CARE_PATHS = {
+    "none": "tekun.support.care_none",
+    "partial": "tekun.support.care_partial",
+    "full": "tekun.support.care_full_self_care",
+}
+
+
+def _enum_name(enum, value) -> str:
+    member = value if isinstance(value, enum) else list(enum)[int(value)]
+    return member.name
 
 
 def _enum_label(enum, value) -> str:
@@ -476,14 +537,16 @@ def _low_income_margin(r: _Reader) -> ProgrammeDecision:
         summary = _("已享受低保，不另行认定。")
     else:
         summary = _("不符合低保边缘家庭条件：%(why)s。") % {"why": _failed(tests)}
-    return ProgrammeDecision("low_income_margin", eligible, 0.0, summary, tests)
+    return ProgrammeDecision("low_income_margin", eligible, yuan_decimal(0), summary, tests)
 
 
 def _temporary(r: _Reader) -> ProgrammeDecision:
     case = r.facts.temporary_case
     if case == "none":
         test = r.test("temporary_assistance.case", False, _("未提出临时救助事由"))
-        return ProgrammeDecision("temporary_assistance", False, 0.0, _("未申请临时救助。"), [test])
+        return ProgrammeDecision(
+            "temporary_assistance", False, yuan_decimal(0), _("未申请临时救助。"), [test]
+        )
     label = TemporaryCase.__members__[case].value
     source = r.param(f"temporary_assistance.{case}")
     std, iph, line = r.hh("dibao_standard"), r.hh("income_per_head"), r.hh("low_income_line")
@@ -508,7 +571,7 @@ def _temporary(r: _Reader) -> ProgrammeDecision:
             threshold=line,
         ),
     ]
-    amount = round(float(r.hh("temporary_assistance_amount")), 2)
+    amount = yuan_decimal(r.hh("temporary_assistance_amount"))
     if amount:
         text = _("%(c)s：按 %(m)s 个月低保标准（%(s)s 元）一次性救助 %(a)s 元") % {
             "c": label,
@@ -522,12 +585,12 @@ def _temporary(r: _Reader) -> ProgrammeDecision:
             amount,
             text + "。",
             tests,
-            [AmountLine("temporary_assistance.one_off", amount, text)],
+            [_line("temporary_assistance.one_off", amount, text, source, r.param("payment.rounding_unit"))],
         )
     return ProgrammeDecision(
         "temporary_assistance",
         False,
-        0.0,
+        yuan_decimal(0),
         _("不符合临时救助条件：%(why)s。") % {"why": _failed(tests)},
         tests,
     )
@@ -539,7 +602,11 @@ def _medical(r: _Reader) -> ProgrammeDecision:
     if rate <= 0:
         test = r.test("medical_assistance.category", False, _("不属于特困、低保或低保边缘家庭"))
         return ProgrammeDecision(
-            "medical_assistance", False, 0.0, _("不属于医疗救助对象（非特困、低保或低保边缘家庭）。"), [test]
+            "medical_assistance",
+            False,
+            yuan_decimal(0),
+            _("不属于医疗救助对象（非特困、低保或低保边缘家庭）。"),
+            [test],
         )
     if r.hh("tekun_persons") > 0:
         path, cat = "medical_assistance.rate_tekun", _("特困人员")
@@ -549,7 +616,7 @@ def _medical(r: _Reader) -> ProgrammeDecision:
         path, cat = "medical_assistance.rate_low_income", _("低保边缘家庭")
     source, cap = r.param(path), r.param("medical_assistance.annual_cap")
     deductible = r.hh("medical_assistance_deductible")
-    amount = round(float(r.hh("medical_assistance_amount")), 2)
+    amount = yuan_decimal(r.hh("medical_assistance_amount"))
     tests = [
         r.test(
             "medical_assistance.category",
@@ -581,10 +648,10 @@ def _medical(r: _Reader) -> ProgrammeDecision:
             amount,
             tests[0].text + "；" + text + "。",
             tests,
-            [AmountLine("medical_assistance.claim", amount, text)],
+            [_line("medical_assistance.claim", amount, text, source, cap, r.param("payment.rounding_unit"))],
         )
     return ProgrammeDecision(
-        "medical_assistance", True, 0.0, tests[0].text + _("；暂无可救助的自付医疗费用。"), tests
+        "medical_assistance", True, yuan_decimal(0), tests[0].text + _("；暂无可救助的自付医疗费用。"), tests
     )
 
 
@@ -612,7 +679,7 @@ def _disability(r: _Reader) -> ProgrammeDecision:
             tests.append(
                 r.test("disability.living_subsidy", True, text, value=grades[i], source=src, member=i)
             )
-            lines.append(AmountLine("disability.living_subsidy", living[i], text, member=i))
+            lines.append(_line("disability.living_subsidy", living[i], text, src, member=i))
         else:
             why = (
                 _("已享受特困供养，不重复享受生活补贴")
@@ -637,7 +704,7 @@ def _disability(r: _Reader) -> ProgrammeDecision:
                 "a": yuan(care[i]),
             }
             tests.append(r.test("disability.care_subsidy", True, text, value=grades[i], source=src, member=i))
-            lines.append(AmountLine("disability.care_subsidy", care[i], text, member=i))
+            lines.append(_line("disability.care_subsidy", care[i], text, src, member=i))
         else:
             src = r.param("categories.severe_disability_max_grade")
             text = _("%(name)s（%(g)d级残疾）非重度残疾，不享受护理补贴") % {"name": name, "g": grades[i]}
@@ -653,7 +720,7 @@ def _disability(r: _Reader) -> ProgrammeDecision:
                 )
             )
         sentences.append("；".join(t.text for t in tests[-2:]))
-    total = round(float(r.hh("living_subsidy_amount") + r.hh("care_subsidy_amount")), 2)
+    total = yuan_decimal(r.hh("living_subsidy_amount")) + yuan_decimal(r.hh("care_subsidy_amount"))
     if not sentences:
         summary = _("家庭成员中无持证残疾人。")
         tests.append(r.test("disability.none", False, summary))

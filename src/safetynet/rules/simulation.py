@@ -22,6 +22,7 @@ from safetynet.core.errors import NotFound
 from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Level
 from safetynet.rules.facts import Population
+from safetynet.rules.money import to_fen
 from safetynet.rules.reforms import ReformSpec, reform_system
 from safetynet.rules.services import current_system, decide_population
 
@@ -38,24 +39,32 @@ LOSS_LIST_LIMIT = 1000
 
 
 def _coverage(results: dict[str, np.ndarray], mask: np.ndarray | None = None) -> dict[str, Any]:
+    """Households, persons and cost by programme. Costs are sums of the households' payable
+    amounts in integer fen (``*_fen``), so they equal the decisions to the fen at any scale; the
+    yuan figures are those fen divided by 100."""
     out: dict[str, Any] = {}
     for programme, (flag, persons, amount) in PROGRAMME_COLUMNS.items():
         covered = results[flag] > 0
         if mask is not None:
             covered = covered & mask
-        monthly = float(results[amount][covered].sum()) if amount else 0.0
+        monthly_fen = int(to_fen(results[amount][covered]).sum()) if amount else 0
         out[programme] = {
             "households": int(covered.sum()),
             "persons": int(results[persons][covered].sum()),
-            "monthly_cost": round(monthly, 2),
-            "annual_cost": round(monthly * 12, 2),
+            **_cost(monthly_fen),
         }
     total = results["monthly_total"] if mask is None else results["monthly_total"][mask]
-    out["total"] = {
-        "monthly_cost": round(float(total.sum()), 2),
-        "annual_cost": round(float(total.sum()) * 12, 2),
-    }
+    out["total"] = _cost(int(to_fen(total).sum()))
     return out
+
+
+def _cost(monthly_fen: int) -> dict[str, Any]:
+    return {
+        "monthly_cost": monthly_fen / 100,
+        "annual_cost": monthly_fen * 12 / 100,
+        "monthly_cost_fen": monthly_fen,
+        "annual_cost_fen": monthly_fen * 12,
+    }
 
 
 def _distribution(values: np.ndarray) -> dict[str, Any]:
@@ -105,8 +114,9 @@ def simulation_report(
     region_names: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """The report of :func:`simulate` from results already computed."""
-    diff = reformed["monthly_total"] - baseline["monthly_total"]
-    gain, loss = diff > 0.005, diff < -0.005
+    diff_fen = to_fen(reformed["monthly_total"]) - to_fen(baseline["monthly_total"])
+    diff = diff_fen / 100
+    gain, loss = diff_fen > 0, diff_fen < 0
     county = population.households["county_code"]
     names = region_names or {}
     districts = []
@@ -120,7 +130,7 @@ def simulation_report(
                 "reform": _coverage(reformed, mask),
                 "winners": int((gain & mask).sum()),
                 "losers": int((loss & mask).sum()),
-                "monthly_change": round(float(diff[mask].sum()), 2),
+                "monthly_change": int(diff_fen[mask].sum()) / 100,
             }
         )
     districts.sort(key=lambda d: -d["monthly_change"])

@@ -44,8 +44,8 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
     grade = np.where(rng.random(n_p) < 0.06, rng.integers(1, 5, size=n_p), 0).astype(np.int32)
     working_age = (age >= 18) & (age < 60)
     employed = working_age & (rng.random(n_p) < 0.6)
-    wage = np.where(employed, np.round(rng.lognormal(7.6, 0.7, size=n_p), 0), 0.0)
-    pension = np.where(age >= 60, np.round(rng.lognormal(6.3, 0.9, size=n_p), 0), 0.0)
+    wage = np.where(employed, np.round(rng.lognormal(7.6, 0.7, size=n_p), 2), 0.0)
+    pension = np.where(age >= 60, np.round(rng.lognormal(6.3, 0.9, size=n_p), 2), 0.0)
     labour = np.where(grade.astype(bool) & (grade <= 2), 2, np.where(grade > 0, 1, 0)).astype(np.int16)
     left = np.full(n_p, np.datetime64(NEVER, "D"))
     leavers = (position > 0) & (rng.random(n_p) < 0.01)
@@ -62,9 +62,9 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
         "has_capable_supporter": rng.random(n_p) < 0.93,
         "wage_income": wage,
         "business_income": np.where(
-            rng.random(n_p) < 0.05, np.round(rng.lognormal(7, 0.8, size=n_p), 0), 0.0
+            rng.random(n_p) < 0.05, np.round(rng.lognormal(7, 0.8, size=n_p), 2), 0.0
         ),
-        "property_income": np.where(rng.random(n_p) < 0.08, np.round(rng.lognormal(5, 1, size=n_p), 0), 0.0),
+        "property_income": np.where(rng.random(n_p) < 0.08, np.round(rng.lognormal(5, 1, size=n_p), 2), 0.0),
         "transfer_income": pension,
         "other_income": np.zeros(n_p),
     }
@@ -72,17 +72,17 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
     hh = {
         "county_code": rng.choice(COUNTIES, size=n_h),
         "rural": rng.random(n_h) < 0.3,
-        "deposits": np.round(rng.lognormal(9, 1.5, size=n_h), 0),
+        "deposits": np.round(rng.lognormal(9, 1.5, size=n_h), 2),
         "vehicles": (rng.random(n_h) < 0.25).astype(np.int32),
         "dwellings": rng.choice([0, 1, 2], size=n_h, p=[0.1, 0.8, 0.1]).astype(np.int32),
         "business_registrations": (rng.random(n_h) < 0.04).astype(np.int32),
         "medical_expenses_12m": np.where(
-            rng.random(n_h) < 0.2, np.round(rng.lognormal(8, 1, size=n_h), 0), 0.0
+            rng.random(n_h) < 0.2, np.round(rng.lognormal(8, 1, size=n_h), 2), 0.0
         ),
         "education_expenses_12m": np.where(
-            rng.random(n_h) < 0.15, np.round(rng.lognormal(8, 0.5, size=n_h), 0), 0.0
+            rng.random(n_h) < 0.15, np.round(rng.lognormal(8, 0.5, size=n_h), 2), 0.0
         ),
-        "dibao_current_amount": np.where(recipient, np.round(rng.uniform(200, 2000, size=n_h), 0), 0.0),
+        "dibao_current_amount": np.where(recipient, np.round(rng.uniform(200, 2000, size=n_h), 2), 0.0),
         "gradual_exit_months_used": np.where(recipient, rng.integers(0, 8, size=n_h), 0).astype(np.int32),
         "temporary_case": np.where(rng.random(n_h) < 0.01, rng.integers(1, 5, size=n_h), 0).astype(np.int16),
     }

@@ -9,6 +9,7 @@ import pytest
 
 from safetynet.rules.errors import InvalidReform
 from safetynet.rules.facts import HouseholdFacts, Population
+from safetynet.rules.money import yuan_decimal
 from safetynet.rules.reforms import reform_parse, reform_system
 from safetynet.rules.services import decide_household, decide_population
 from safetynet.rules.synthetic import household_facts_at, synthetic_population
@@ -27,10 +28,9 @@ def test_population_agrees_with_single_decisions_on_synthetic_households():
     for i in range(population.household_count):
         decision = decide_household(household=household_facts_at(population, i), on=ON, system=yaml_system())
         assert decision.programmes["dibao"].eligible == bool(results["dibao_eligible"][i]), i
-        assert decision.programmes["dibao"].amount == pytest.approx(
-            float(results["dibao_amount"][i]), abs=0.011
-        )
-        assert decision.monthly_total == pytest.approx(float(results["monthly_total"][i]), abs=0.011), i
+        # exact to the fen: the same rounding, once, on both paths
+        assert decision.programmes["dibao"].amount == yuan_decimal(results["dibao_amount"][i]), i
+        assert decision.monthly_total == yuan_decimal(results["monthly_total"][i]), i
     assert results["dibao_eligible"].any() and results["tekun_persons"].any()
 
 

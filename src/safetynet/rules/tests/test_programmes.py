@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -27,7 +28,17 @@ def test_dibao_gap_and_child_addon_in_west():
     assert decision.income_per_head == 320
     assert decision.dibao_standard == 950
     assert dibao.eligible and dibao.amount == 1985
-    assert [line.amount for line in dibao.lines] == [1890, 95]
+    assert [(line.code, line.amount) for line in dibao.lines] == [
+        ("dibao.gap", Decimal("1890.00")),
+        ("dibao.addon", Decimal("95.00")),
+        ("dibao.total", Decimal("1985.00")),
+    ]
+    # every amount line cites its parameter's law, in the text and as data
+    gap, addon, total = dibao.lines
+    assert gap.parameters == ("dibao.standard.urban",) and "西民发〔2024〕9号" in gap.reference
+    assert "（依据：《示范市西区最低生活保障实施细则》（西民发〔2024〕9号）第五条" in gap.text
+    assert addon.parameters == ("dibao.addon.child",) and "第二十二条" in addon.text
+    assert total.parameters == ("payment.rounding_unit",) and "分以下四舍五入" in total.text
     assert decision.monthly_total == 1985
     income_test = dibao.tests[0]
     assert (income_test.code, income_test.passed, income_test.value, income_test.threshold) == (
@@ -58,7 +69,7 @@ def test_income_exactly_at_the_standard_is_not_below_it():
     assert decision.programmes["low_income_margin"].eligible
     # and one cent below, the gap is one cent
     below = dataclasses.replace(at, members=(adult(40, property_income=949.99),))
-    assert decide(below).programmes["dibao"].amount == 0.01
+    assert decide(below).programmes["dibao"].amount == Decimal("0.01")
 
 
 def test_member_who_left_mid_month_counts_that_month_only():

@@ -5,9 +5,10 @@ from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 
 
-class deposit_limit(Variable):
+class deposit_limit(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH

@@ -11,7 +11,9 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household, Person
+from safetynet.rules.money import round_payable
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 
 
 class dibao_income_pass(Variable):
@@ -74,7 +76,7 @@ class dibao_eligible(Variable):
         return household("dibao_regular_eligible", period) | household("dibao_gradual_exit", period)
 
 
-class dibao_addon_share(Variable):
+class dibao_addon_share(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -92,18 +94,18 @@ class dibao_addon_share(Variable):
         return np.maximum.reduce(shares) * person("assessed", period)
 
 
-class dibao_gap_amount(Variable):
+class dibao_gap_amount(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
-    label = "差额部分（标准 − 人均收入）× 人数"
+    label = "差额部分（标准 − 人均收入）× 人数（未舍入）"
 
     def formula(household, period, parameters):
         gap = np.maximum(household("dibao_standard", period) - household("income_per_head", period), 0)
-        return np.round(gap * household("assessed_size", period), 2)
+        return gap * household("assessed_size", period)
 
 
-class dibao_addon_amount(Variable):
+class dibao_addon_amount(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -111,10 +113,10 @@ class dibao_addon_amount(Variable):
 
     def formula(household, period, parameters):
         shares = household.sum(household.members("dibao_addon_share", period))
-        return np.round(shares * household("dibao_standard", period), 2)
+        return shares * household("dibao_standard", period)
 
 
-class dibao_local_amount(Variable):
+class dibao_local_amount(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -125,7 +127,7 @@ class dibao_local_amount(Variable):
         return flat * household("assessed_size", period)
 
 
-class dibao_amount(Variable):
+class dibao_amount(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -140,12 +142,13 @@ class dibao_amount(Variable):
             + household("dibao_addon_amount", period)
             + household("dibao_local_amount", period)
         )
-        exiting = np.round(household("dibao_current_amount", period) * share, 2)
-        return np.select(
+        exiting = household("dibao_current_amount", period) * share
+        amount = np.select(
             [household("dibao_regular_eligible", period), household("dibao_gradual_exit", period)],
             [regular, exiting],
             0.0,
         )
+        return round_payable(amount, household("payment_rounding_unit", period))
 
 
 VARIABLES = [

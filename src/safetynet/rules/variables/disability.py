@@ -10,7 +10,9 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household, Person
+from safetynet.rules.money import round_payable, to_fen
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 
 
 class living_subsidy_eligible(Variable):
@@ -30,7 +32,7 @@ class living_subsidy_eligible(Variable):
         )
 
 
-class living_subsidy(Variable):
+class living_subsidy(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -44,7 +46,8 @@ class living_subsidy(Variable):
             regional(p, "disability_subsidies.living_subsidy_severe", county),
             regional(p, "disability_subsidies.living_subsidy_other", county),
         )
-        return amount * person("living_subsidy_eligible", period)
+        unit = person.household("payment_rounding_unit", period)
+        return round_payable(amount, unit) * person("living_subsidy_eligible", period)
 
 
 class care_subsidy_eligible(Variable):
@@ -57,7 +60,7 @@ class care_subsidy_eligible(Variable):
         return person("present", period) & person("is_severely_disabled", period)
 
 
-class care_subsidy(Variable):
+class care_subsidy(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -71,16 +74,20 @@ class care_subsidy(Variable):
             regional(p, "disability_subsidies.care_subsidy_grade1", county),
             regional(p, "disability_subsidies.care_subsidy_grade2", county),
         )
-        return amount * person("care_subsidy_eligible", period)
+        unit = person.household("payment_rounding_unit", period)
+        return round_payable(amount, unit) * person("care_subsidy_eligible", period)
 
 
 def _household_sum(name, source, label, value_type=float):
     def formula(household, period, parameters):
-        return household.sum(household.members(source, period))
+        values = household.members(source, period)
+        if value_type is float:  # amounts: summed in integer fen
+            return household.sum(to_fen(values)) / 100
+        return household.sum(values)
 
     return type(
         name,
-        (Variable,),
+        (Float64Variable if value_type is float else Variable,),
         {
             "value_type": value_type,
             "entity": Household,
@@ -101,20 +108,20 @@ care_subsidy_persons = _household_sum(
 )
 
 
-class monthly_total(Variable):
+class monthly_total(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
     label = "按月发放合计（低保、特困、两项补贴）"
 
     def formula(household, period, parameters):
-        return np.round(
-            household("dibao_amount", period)
-            + household("tekun_household_amount", period)
-            + household("living_subsidy_amount", period)
-            + household("care_subsidy_amount", period),
-            2,
+        fen = (
+            to_fen(household("dibao_amount", period))
+            + to_fen(household("tekun_household_amount", period))
+            + to_fen(household("living_subsidy_amount", period))
+            + to_fen(household("care_subsidy_amount", period))
         )
+        return fen / 100
 
 
 VARIABLES = [

@@ -8,6 +8,7 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household, Person
+from safetynet.rules.variables.base import Float64Variable
 
 MONTH = DateUnit.MONTH
 ETERNITY = DateUnit.ETERNITY
@@ -36,7 +37,7 @@ class TemporaryCase(Enum):
 def _var(name, entity, value_type, label, period=MONTH, **extra):
     return type(
         name,
-        (Variable,),
+        (Float64Variable if value_type is float else Variable,),
         {"value_type": value_type, "entity": entity, "label": label, "definition_period": period, **extra},
     )
 

@@ -6,9 +6,10 @@ from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household, Person
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 
 
-class work_disregard(Variable):
+class work_disregard(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -23,7 +24,7 @@ class work_disregard(Variable):
         return np.minimum(wage * share, cap)
 
 
-class countable_income(Variable):
+class countable_income(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -74,7 +75,7 @@ class assessed_size(Variable):
         return household.sum(household.members("assessed", period))
 
 
-class household_income(Variable):
+class household_income(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -85,7 +86,7 @@ class household_income(Variable):
         return household.sum(members("countable_income", period) * members("assessed", period))
 
 
-class rigid_expenditure(Variable):
+class rigid_expenditure(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -101,7 +102,7 @@ class rigid_expenditure(Variable):
         )
 
 
-class income_per_head(Variable):
+class income_per_head(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -110,10 +111,10 @@ class income_per_head(Variable):
     def formula(household, period, parameters):
         net = np.maximum(household("household_income", period) - household("rigid_expenditure", period), 0)
         size = household("assessed_size", period)
-        return np.round(np.where(size > 0, net / np.maximum(size, 1), 0), 2)
+        return np.where(size > 0, net / np.maximum(size, 1), 0)
 
 
-class dibao_standard(Variable):
+class dibao_standard(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -129,7 +130,18 @@ class dibao_standard(Variable):
         )
 
 
+class payment_rounding_unit(Float64Variable):
+    value_type = float
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "应发金额舍入单位（元）"
+
+    def formula(household, period, parameters):
+        return regional(parameters(period), "payment.rounding_unit", household("county_code", period))
+
+
 VARIABLES = [
+    payment_rounding_unit,
     work_disregard,
     countable_income,
     assessed,

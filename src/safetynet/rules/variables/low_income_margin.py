@@ -6,9 +6,10 @@ from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 
 
-class low_income_line(Variable):
+class low_income_line(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -21,7 +22,7 @@ class low_income_line(Variable):
         return household("dibao_standard", period) * multiple
 
 
-class low_income_deposit_limit(Variable):
+class low_income_deposit_limit(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH

@@ -3,13 +3,14 @@ household's category (特困 > 低保 > 低保边缘), above a deductible, up to
 
 import numpy as np
 from openfisca_core.periods import DateUnit
-from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household
+from safetynet.rules.money import round_payable
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 
 
-class medical_assistance_rate(Variable):
+class medical_assistance_rate(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -33,7 +34,7 @@ class medical_assistance_rate(Variable):
         )
 
 
-class medical_assistance_deductible(Variable):
+class medical_assistance_deductible(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -51,7 +52,7 @@ class medical_assistance_deductible(Variable):
         return deductible * only_margin
 
 
-class medical_assistance_amount(Variable):
+class medical_assistance_amount(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -62,7 +63,8 @@ class medical_assistance_amount(Variable):
         base = np.maximum(
             household("medical_expenses_12m", period) - household("medical_assistance_deductible", period), 0
         )
-        return np.round(np.minimum(base * household("medical_assistance_rate", period), cap), 2)
+        amount = np.minimum(base * household("medical_assistance_rate", period), cap)
+        return round_payable(amount, household("payment_rounding_unit", period))
 
 
 VARIABLES = [medical_assistance_rate, medical_assistance_deductible, medical_assistance_amount]

@@ -11,11 +11,13 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household, Person
+from safetynet.rules.money import round_payable, to_fen
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 from safetynet.rules.variables.facts import SelfCare
 
 
-class tekun_basic_standard(Variable):
+class tekun_basic_standard(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -26,10 +28,10 @@ class tekun_basic_standard(Variable):
         multiple = regional(
             parameters(period), "tekun.support.basic_multiple", household("county_code", period)
         )
-        return np.round(household("dibao_standard", period) * multiple, 2)
+        return household("dibao_standard", period) * multiple
 
 
-class tekun_care_standard(Variable):
+class tekun_care_standard(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -75,7 +77,7 @@ class tekun_eligible(Variable):
         )
 
 
-class tekun_amount(Variable):
+class tekun_amount(Float64Variable):
     value_type = float
     entity = Person
     definition_period = DateUnit.MONTH
@@ -83,7 +85,8 @@ class tekun_amount(Variable):
 
     def formula(person, period, parameters):
         total = person("tekun_basic_standard", period) + person("tekun_care_standard", period)
-        return total * person("tekun_eligible", period)
+        unit = person.household("payment_rounding_unit", period)
+        return round_payable(total, unit) * person("tekun_eligible", period)
 
 
 class tekun_persons(Variable):
@@ -96,14 +99,14 @@ class tekun_persons(Variable):
         return household.sum(household.members("tekun_eligible", period))
 
 
-class tekun_household_amount(Variable):
+class tekun_household_amount(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
     label = "本户特困供养金合计（元/月）"
 
     def formula(household, period, parameters):
-        return household.sum(household.members("tekun_amount", period))
+        return household.sum(to_fen(household.members("tekun_amount", period))) / 100
 
 
 VARIABLES = [

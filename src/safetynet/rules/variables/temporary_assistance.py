@@ -6,7 +6,9 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household
+from safetynet.rules.money import round_payable
 from safetynet.rules.regional import regional
+from safetynet.rules.variables.base import Float64Variable
 from safetynet.rules.variables.facts import TemporaryCase
 
 CASE_PATHS = {
@@ -17,7 +19,7 @@ CASE_PATHS = {
 }
 
 
-class temporary_assistance_multiple(Variable):
+class temporary_assistance_multiple(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -46,7 +48,7 @@ class temporary_assistance_eligible(Variable):
         return (household("temporary_case", period) != TemporaryCase.none) & (supported | poor)
 
 
-class temporary_assistance_amount(Variable):
+class temporary_assistance_amount(Float64Variable):
     value_type = float
     entity = Household
     definition_period = DateUnit.MONTH
@@ -54,7 +56,8 @@ class temporary_assistance_amount(Variable):
 
     def formula(household, period, parameters):
         amount = household("temporary_assistance_multiple", period) * household("dibao_standard", period)
-        return np.round(amount * household("temporary_assistance_eligible", period), 2)
+        payable = round_payable(amount, household("payment_rounding_unit", period))
+        return payable * household("temporary_assistance_eligible", period)
 
 
 VARIABLES = [temporary_assistance_multiple, temporary_assistance_eligible, temporary_assistance_amount]
