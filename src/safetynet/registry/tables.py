@@ -37,6 +37,7 @@ MEMBERS_SCHEMA = pa.schema([
     pa.field("serious_illness", pa.bool_()),
     pa.field("chronic_illness", pa.bool_()),
     pa.field("needs_care", pa.bool_()),
+    pa.field("death_date", pa.date32()),  # null: alive (the rules' implicit leave date)
 ])
 # Up to this many household ids per query (SQLite's limit on bound parameters is 32,766).
 _CHUNK = 10_000
@@ -74,7 +75,7 @@ def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | N
         "SELECT m.household_id, m.person_id, p.id_number, h.number, r.code, CAST(h.rural AS INTEGER),"
         " m.relationship, CAST(m.joined_on AS TEXT), CAST(m.left_on AS TEXT), CAST(p.birth_date AS TEXT),"
         " p.disability_grade, p.disability_category, p.labour_capacity,"
-        f" CAST(p.health_conditions AS TEXT) FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id"
+        f" CAST(p.health_conditions AS TEXT), CAST(p.death_date AS TEXT) FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id"
         f" JOIN {r} r ON r.id = h.region_id"
         " WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
     )
@@ -118,6 +119,7 @@ def _table(rows: list[tuple]) -> pa.Table:
             pa.array(["serious" in c for c in health], pa.bool_()),
             pa.array(["chronic" in c for c in health], pa.bool_()),
             pa.array(["needs_care" in c for c in health], pa.bool_()),
+            _dates(cols[14]),
         ],
         schema=MEMBERS_SCHEMA,
     )

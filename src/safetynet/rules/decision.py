@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from safetynet.rules.money import FEN
 
 PROGRAMMES = (
@@ -20,6 +23,15 @@ PROGRAMMES = (
     "medical_assistance",
     "disability_subsidies",
 )
+
+PROGRAMME_NAMES = {
+    "dibao": gettext_lazy("最低生活保障"),
+    "tekun": gettext_lazy("特困人员救助供养"),
+    "low_income_margin": gettext_lazy("低保边缘家庭"),
+    "temporary_assistance": gettext_lazy("临时救助"),
+    "medical_assistance": gettext_lazy("医疗救助"),
+    "disability_subsidies": gettext_lazy("残疾人两项补贴"),
+}
 
 #: One-off programmes: their amount is paid once, not every month.
 ONE_OFF = frozenset({"temporary_assistance", "medical_assistance"})
@@ -100,10 +112,6 @@ class Decision:
         return sum((p.amount for p in self.programmes.values() if not p.one_off), Decimal("0.00"))
 
     def explain_zh(self) -> str:
-        from django.utils.translation import gettext as _
-
-        from safetynet.rules.explain import PROGRAMME_NAMES
-
         lines = [
             _("%(year)d年%(month)d月核算结果（家庭在户 %(size)d 人）：")
             % {"year": self.month.year, "month": self.month.month, "size": self.household_size}

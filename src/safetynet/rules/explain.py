@@ -9,20 +9,18 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safetynet.rules.decision import AmountLine, Decision, ProgrammeDecision, Test, yuan, yuan_compared
+from safetynet.rules.decision import (
+    AmountLine,
+    Decision,
+    ProgrammeDecision,
+    Test,
+    yuan,
+    yuan_compared,
+)
 from safetynet.rules.facts import HouseholdFacts
 from safetynet.rules.money import yuan_decimal
 from safetynet.rules.regional import DEFAULT_KEY, ParameterSource, county_of, parameter_source
 from safetynet.rules.variables.facts import SelfCare, TemporaryCase
-
-PROGRAMME_NAMES = {
-    "dibao": gettext_lazy("最低生活保障"),
-    "tekun": gettext_lazy("特困人员救助供养"),
-    "low_income_margin": gettext_lazy("低保边缘家庭"),
-    "temporary_assistance": gettext_lazy("临时救助"),
-    "medical_assistance": gettext_lazy("医疗救助"),
-    "disability_subsidies": gettext_lazy("残疾人两项补贴"),
-}
 
 
 class _Reader:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
 from safetynet.rules.errors import InvalidFacts
 from safetynet.rules.regional import county_of
+from safetynet.rules.validation import validate_facts
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare, TemporaryCase
 
 INCOME_KINDS = ("wage_income", "business_income", "property_income", "transfer_income", "other_income")
@@ -22,6 +23,7 @@ PERSON_COLUMNS: dict[str, str] = {
     "birth_date": "datetime64[D]",
     "joined_on": "datetime64[D]",
     "left_on": "datetime64[D]",
+    "died_on": "datetime64[D]",
     "disability_grade": "int32",
     "labour_capacity": "int16",
     "self_care": "int16",
@@ -54,12 +56,15 @@ ALWAYS = dt.date(1900, 1, 1)
 
 @dataclass(frozen=True)
 class MemberFacts:
-    """One member as of the decision. Incomes are monthly, in yuan; ``disability_grade`` 0 is none."""
+    """One member as of the decision. Incomes are monthly, in yuan; ``disability_grade`` 0 is none.
+    A member counts for a month when present on its 1st: the join date defaults to the birth date
+    and the leave date to the death date (see the ``present`` variable)."""
 
     birth_date: dt.date
     relationship: str = "other"
     joined_on: dt.date | None = None
     left_on: dt.date | None = None
+    died_on: dt.date | None = None
     disability_grade: int = 0
     labour_capacity: str = "full"
     self_care: str = "full"
@@ -98,7 +103,8 @@ class HouseholdFacts:
 class Population:
     """Column arrays for many households: ``households[col][i]`` and ``persons[col][j]``, with
     ``person_household[j]`` the household index of person ``j`` and ``person_role[j]`` the index
-    of their family role in :data:`ROLE_KEYS`. ``household_ids`` are the callers' own ids."""
+    of their family role in :data:`ROLE_KEYS`. ``household_ids`` are the callers' own ids;
+    ``extra["person_id"]``, when given, the callers' person ids (−1 for none)."""
 
     household_ids: np.ndarray
     households: dict[str, np.ndarray]
@@ -116,6 +122,8 @@ class Population:
         return len(self.person_household)
 
     def validate(self) -> None:
+        """The table's shape, then every fact (:func:`~safetynet.rules.validation.validate_facts`):
+        all bad rows are reported at once."""
         n_h, n_p = self.household_count, self.person_count
         for cols, data, n, what in (
             (HOUSEHOLD_COLUMNS, self.households, n_h, "household"),
@@ -129,34 +137,46 @@ class Population:
                     raise InvalidFacts(
                         _("字段 %(col)s 的长度与%(what)s数不符") % {"col": col, "what": what}, column=col
                     )
+        if len(self.person_role) != n_p:
+            raise InvalidFacts(_("字段 person_role 的长度与成员数不符"), column="person_role")
         if n_p and (self.person_household.min() < 0 or self.person_household.max() >= n_h):
             raise InvalidFacts(_("成员所属家庭的序号越界"))
+        validate_facts(self)
 
     @classmethod
     def from_facts(cls, facts: list[HouseholdFacts]) -> Population:
+        """Column arrays of ``facts``, checked by the same validator as any population: a value that
+        cannot be read (``None``, text, an unknown category) becomes a marker the validator refuses."""
         households: dict[str, list] = {col: [] for col in HOUSEHOLD_COLUMNS}
         persons: dict[str, list] = {col: [] for col in PERSON_COLUMNS}
         person_household: list[int] = []
         person_role: list[int] = []
+        person_ids: list[int] = []
         for index, household in enumerate(facts):
-            _check_household(household)
             row = _household_row(household)
             for col in HOUSEHOLD_COLUMNS:
                 households[col].append(row[col])
             for member in household.members:
-                _check_member(member)
                 person_household.append(index)
-                person_role.append(ROLE_KEYS.index(RELATIONSHIP_ROLE[member.relationship]))
+                role = RELATIONSHIP_ROLE.get(member.relationship)
+                person_role.append(ROLE_KEYS.index(role) if role else -1)
+                person_ids.append(member.person_id if isinstance(member.person_id, int) else -1)
                 mrow = _member_row(member)
                 for col in PERSON_COLUMNS:
                     persons[col].append(mrow[col])
-        return cls(
-            household_ids=np.array([f.household_id or i for i, f in enumerate(facts)], dtype=np.int64),
+        population = cls(
+            household_ids=np.array(
+                [f.household_id if f.household_id is not None else i for i, f in enumerate(facts)],
+                dtype=np.int64,
+            ),
             households={c: np.array(v, dtype=HOUSEHOLD_COLUMNS[c]) for c, v in households.items()},
             person_household=np.array(person_household, dtype=np.int64),
             person_role=np.array(person_role, dtype=np.int16),
             persons={c: np.array(v, dtype=PERSON_COLUMNS[c]) for c, v in persons.items()},
+            extra={"person_id": np.array(person_ids, dtype=np.int64)},
         )
+        population.validate()
+        return population
 
 
 def enum_code(enum, name: str, field_name: str) -> int:
@@ -170,65 +190,74 @@ def enum_code(enum, name: str, field_name: str) -> int:
     return names.index(name)
 
 
+def _code(enum, name) -> int:
+    """The enum code of ``name``, or −1 (refused by the validator) for an unknown one."""
+    names = [item.name for item in enum]
+    return names.index(name) if name in names else -1
+
+
+def _money(value) -> float:
+    """A money fact as float64 yuan; ``None``, text and the like become NaN (refused)."""
+    if isinstance(value, bool):
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _count(value) -> int:
+    """A count or grade; anything that is not a whole number becomes −1 (refused)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return -1
+
+
+def _day(value, default: dt.date | None = None) -> np.datetime64:
+    if value is None and default is not None:
+        value = default
+    if isinstance(value, dt.date):
+        return np.datetime64(value, "D")
+    return np.datetime64("NaT", "D")
+
+
+def _county(region_code) -> int:
+    code = str(region_code)
+    if len(code) != 12 or not code.isdigit() or code[4:6] == "00":
+        return 0
+    return county_of(code)
+
+
 def _household_row(h: HouseholdFacts) -> dict:
     return {
-        "county_code": county_of(h.region_code),
-        "rural": h.rural,
-        "deposits": h.deposits,
-        "vehicles": h.vehicles,
-        "dwellings": h.dwellings,
-        "business_registrations": h.business_registrations,
-        "medical_expenses_12m": h.medical_expenses_12m,
-        "education_expenses_12m": h.education_expenses_12m,
-        "dibao_current_amount": h.dibao_current_amount,
-        "gradual_exit_months_used": h.gradual_exit_months_used,
-        "temporary_case": enum_code(TemporaryCase, h.temporary_case, "temporary_case"),
+        "county_code": _county(h.region_code),
+        "rural": bool(h.rural),
+        "deposits": _money(h.deposits),
+        "vehicles": _count(h.vehicles),
+        "dwellings": _count(h.dwellings),
+        "business_registrations": _count(h.business_registrations),
+        "medical_expenses_12m": _money(h.medical_expenses_12m),
+        "education_expenses_12m": _money(h.education_expenses_12m),
+        "dibao_current_amount": _money(h.dibao_current_amount),
+        "gradual_exit_months_used": _count(h.gradual_exit_months_used),
+        "temporary_case": _code(TemporaryCase, h.temporary_case),
     }
 
 
 def _member_row(m: MemberFacts) -> dict:
     return {
-        "birth_date": np.datetime64(m.birth_date, "D"),
-        "joined_on": np.datetime64(m.joined_on or ALWAYS, "D"),
-        "left_on": np.datetime64(m.left_on or NEVER, "D"),
-        "disability_grade": m.disability_grade,
-        "labour_capacity": enum_code(LabourCapacity, m.labour_capacity, "labour_capacity"),
-        "self_care": enum_code(SelfCare, m.self_care, "self_care"),
-        "serious_illness": m.serious_illness,
-        "has_capable_supporter": m.has_capable_supporter,
-        **{kind: getattr(m, kind) for kind in INCOME_KINDS},
+        "birth_date": _day(m.birth_date),
+        "joined_on": _day(m.joined_on, ALWAYS),
+        "left_on": _day(m.left_on, NEVER),
+        "died_on": _day(m.died_on, NEVER),
+        "disability_grade": _count(m.disability_grade),
+        "labour_capacity": _code(LabourCapacity, m.labour_capacity),
+        "self_care": _code(SelfCare, m.self_care),
+        "serious_illness": bool(m.serious_illness),
+        "has_capable_supporter": bool(m.has_capable_supporter),
+        **{kind: _money(getattr(m, kind)) for kind in INCOME_KINDS},
     }
-
-
-def _check_household(h: HouseholdFacts) -> None:
-    code = str(h.region_code)
-    if len(code) != 12 or not code.isdigit() or code[4:6] == "00":
-        raise InvalidFacts(
-            _("区划代码 %(code)s 无效：应为县（区）或以下的 12 位代码") % {"code": code}, field="region_code"
-        )
-    if not h.members:
-        raise InvalidFacts(_("家庭至少应有一名成员"), field="members")
-    for name in (
-        "deposits",
-        "vehicles",
-        "dwellings",
-        "business_registrations",
-        "medical_expenses_12m",
-        "education_expenses_12m",
-        "dibao_current_amount",
-        "gradual_exit_months_used",
-    ):
-        if getattr(h, name) < 0:
-            raise InvalidFacts(_("%(field)s 不能为负数") % {"field": name}, field=name)
-
-
-def _check_member(m: MemberFacts) -> None:
-    if m.relationship not in RELATIONSHIP_ROLE:
-        raise InvalidFacts(_("与户主关系 %(value)s 无效") % {"value": m.relationship}, field="relationship")
-    if not 0 <= m.disability_grade <= 4:
-        raise InvalidFacts(_("残疾等级应为 0（无）至 4"), field="disability_grade")
-    if m.joined_on and m.left_on and m.left_on < m.joined_on:
-        raise InvalidFacts(_("离开日期早于加入日期"), field="left_on")
-    for kind in INCOME_KINDS:
-        if getattr(m, kind) < 0 and kind != "business_income":
-            raise InvalidFacts(_("%(field)s 不能为负数") % {"field": kind}, field=kind)

@@ -1,28 +1,34 @@
-"""The population table for simulation and bulk decisions, built from the registry.
+"""Where the rules get a whole population from, without knowing the layers above them.
 
-Members are those in their household on the 1st of the month (:func:`members_at`); their
-income and assets are the verified facts in force at the decision date (``verify()`` over the
-lake's batches, linked by ID number), mapped onto the rules' facts exactly as a single
-household's verification report is (:func:`population_from_verification`). A source with no
-batch in force counts as zero and is named in the notes.
-"""
+The rules sit below verification: they cannot read the registry and the lake's verified facts
+themselves. Verification registers the function that builds the population of a date
+(:func:`safetynet.verification.rules_bridge.population_from_registry`) when Django starts, and a
+simulation over "the registry" asks :func:`population_at`. Callers that hold a population already
+pass it to :func:`safetynet.rules.simulation.simulate_registry` directly."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
+from safetynet.core.errors import NotFound
 from safetynet.rules.facts import Population
 
+#: ``on`` → (population of households with a member on the 1st of ``on``'s month, the sources
+#: that had no batch in force at ``on``).
+PopulationSource = Callable[[dt.date], tuple[Population, list[str]]]
 
-def population_from_registry(on: dt.date) -> tuple[Population, list[str]]:
-    """Every household with at least one member on the 1st of ``on``'s month, and the sources
-    that had no batch in force at ``on``."""
-    from safetynet.engine.lake import batches_in_force
-    from safetynet.registry.tables import members_at
-    from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, verify
-    from safetynet.verification.rules_bridge import population_from_verification
+_sources: list[PopulationSource] = []
 
-    members = members_at(on=on.replace(day=1))
-    missing = [source for source, batches in batches_in_force(on=on).items() if not batches]
-    verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on))
-    return population_from_verification(members=members, verified=verified), missing
+
+def population_source_register(source: PopulationSource) -> None:
+    """Make ``source`` the population the rules simulate over (the last registered wins)."""
+    _sources.append(source)
+
+
+def population_at(on: dt.date) -> tuple[Population, list[str]]:
+    if not _sources:
+        raise NotFound(_("没有可用的人口数据来源，无法测算"), code="rules.no_population_source")
+    return _sources[-1](on)

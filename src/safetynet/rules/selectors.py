@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from safetynet.core.access import scope
+from safetynet.regions.models import Level, Region, subtree_q
 from safetynet.rules.models import ParameterChange
 from safetynet.rules.regional import node_at
 from safetynet.rules.services import current_system
@@ -50,8 +51,6 @@ def parameter_change_list_for_user(*, user: Any, status: str | None = None) -> Q
 
 def county_names() -> dict[int, str]:
     """Names of the provinces, cities and counties by 6-digit code (the simulation's districts)."""
-    from safetynet.regions.models import Level, Region
-
     return {
         int(code[:6]): name
         for code, name in Region.objects.filter(level__lte=Level.COUNTY).values_list("code", "name")
@@ -60,8 +59,6 @@ def county_names() -> dict[int, str]:
 
 def parameter_regions(*, user: Any = None) -> QuerySet:
     """Regions a parameter may be set for (province, city, county), within ``user``'s subtree if given."""
-    from safetynet.regions.models import Level, Region, subtree_q
-
     qs = Region.objects.filter(level__lte=Level.COUNTY).order_by("code")
     if user is not None:
         if getattr(user, "region", None) is None:

@@ -21,6 +21,7 @@ from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 from safetynet.rules.decision import Decision
 from safetynet.rules.explain import build_decision
 from safetynet.rules.facts import HouseholdFacts, Population
+from safetynet.rules.models import ChangeStatus, ParameterChange
 from safetynet.rules.system import (
     ParameterChangeSpec,
     build_simulation,
@@ -61,8 +62,6 @@ _current: dict[str, object] = {"key": None, "system": None}
 
 
 def approved_changes() -> list[ParameterChangeSpec]:
-    from safetynet.rules.models import ChangeStatus, ParameterChange
-
     rows = (
         ParameterChange.objects.filter(status=ChangeStatus.APPROVED)
         .order_by("decided_at", "id")
@@ -77,8 +76,6 @@ def approved_changes() -> list[ParameterChangeSpec]:
 def current_system() -> TaxBenefitSystem:
     """The rules in force: YAML plus approved changes. One cheap query per call tells whether an
     approval landed since the system was built (in this or any other process)."""
-    from safetynet.rules.models import ChangeStatus, ParameterChange
-
     state = ParameterChange.objects.filter(status=ChangeStatus.APPROVED).aggregate(
         n=Count("id"), last=Max("id")
     )

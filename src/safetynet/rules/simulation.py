@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import io
 import math
 import time
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext, gettext_lazy
+from openpyxl import Workbook
 
 from safetynet.audit.services import audit_record
 from safetynet.core.errors import NotFound
@@ -23,7 +23,9 @@ from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Level
 from safetynet.rules.facts import Population
 from safetynet.rules.money import to_fen
+from safetynet.rules.population import population_at
 from safetynet.rules.reforms import ReformSpec, reform_system
+from safetynet.rules.selectors import county_names
 from safetynet.rules.services import current_system, decide_population
 
 #: programme → (households flag or count column, persons column, monthly amount column)
@@ -311,19 +313,27 @@ def household_rows(
 
 
 def simulate_registry(
-    *, actor: Any, spec: ReformSpec, on: dt.date, output: str = "page", with_households: bool = False
+    *,
+    actor: Any,
+    spec: ReformSpec,
+    on: dt.date,
+    output: str = "page",
+    with_households: bool = False,
+    population: Population | None = None,
+    missing_sources: list[str] | None = None,
 ) -> RegistrySimulation:
     """:func:`simulate` over the whole registry, audited as ``rules.simulate`` because it reads
     every household. ``output`` says what the run was for (``page``, ``csv``, ``xlsx``, ``cli``)
     in the audit log. ``actor=None`` is the operator at the console (``safetynet simulate``), who
-    already holds the whole database; a web user needs a simulation role."""
-    from safetynet.rules.population import population_from_registry
-    from safetynet.rules.selectors import county_names
-
+    already holds the whole database; a web user needs a simulation role. ``population`` is the
+    registry's population of the month (:func:`population_at` when not given)."""
     if actor is not None:
         require(actor, Action.RULES_SIMULATE)
     started = time.perf_counter()
-    population, missing = population_from_registry(on)
+    if population is None:
+        population, missing = population_at(on)
+    else:
+        missing = list(missing_sources or [])
     if population.household_count == 0:
         raise NotFound(gettext("登记库中没有家庭，无法测算（先生成示范数据）"), code="rules.empty_registry")
     names = county_names()
@@ -406,7 +416,7 @@ def households_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def xlsx_available() -> bool:
-    return importlib.util.find_spec("openpyxl") is not None
+    return True  # openpyxl is a dependency
 
 
 SUMMARY_FIGURES = {"households": "户数", "persons": "人数", "monthly_cost": "月支出", "annual_cost": "年支出"}
@@ -414,8 +424,6 @@ SUMMARY_FIGURES = {"households": "户数", "persons": "人数", "monthly_cost": 
 
 def report_xlsx(result: RegistrySimulation) -> bytes:
     """A workbook: summary by programme, the district table of :func:`report_csv`, households."""
-    from openpyxl import Workbook
-
     report = result.report
     book = Workbook(write_only=True)  # streams rows: several times faster for 10⁴–10⁵ households
     summary = book.create_sheet("汇总")

@@ -51,8 +51,12 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
     leavers = (position > 0) & (rng.random(n_p) < 0.01)
     left[leavers] = today + rng.integers(-20, 20, size=int(leavers.sum())).astype("timedelta64[D]")
 
+    died = np.full(n_p, np.datetime64(NEVER, "D"))
+    deaths = (age >= 70) & (rng.random(n_p) < 0.01)
+    died[deaths] = today + rng.integers(-40, 40, size=int(deaths.sum())).astype("timedelta64[D]")
     persons = {
         "birth_date": birth.astype("datetime64[D]"),
+        "died_on": died,
         "joined_on": np.full(n_p, np.datetime64(ALWAYS, "D")),
         "left_on": left,
         "disability_grade": grade,
@@ -120,6 +124,7 @@ def household_facts_at(population: Population, index: int) -> HouseholdFacts:
             relationship=relationship[ROLE_KEYS[population.person_role[j]]],
             joined_on=day(p["joined_on"][j]),
             left_on=day(p["left_on"][j]),
+            died_on=day(p["died_on"][j]),
             disability_grade=int(p["disability_grade"][j]),
             labour_capacity=labour[p["labour_capacity"][j]].name,
             self_care=care[p["self_care"][j]].name,

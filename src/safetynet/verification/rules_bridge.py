@@ -15,9 +15,10 @@ from collections import defaultdict
 import numpy as np
 import pyarrow as pa
 
+from safetynet.engine.lake import batches_in_force
 from safetynet.registry.models import Household, Membership
 from safetynet.registry.selectors import household_members_at
-from safetynet.registry.tables import MemberRows
+from safetynet.registry.tables import MemberRows, members_at
 from safetynet.rules.decision import Decision
 from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
 from safetynet.rules.facts import (
@@ -33,7 +34,14 @@ from safetynet.rules.facts import (
 from safetynet.rules.regional import county_of
 from safetynet.rules.services import decide_household
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare
-from safetynet.verification.compute import VerificationOutput, certificate_grades, fact_detail
+from safetynet.verification.compute import (
+    PERSONS_SCHEMA,
+    VerificationInput,
+    VerificationOutput,
+    certificate_grades,
+    fact_detail,
+    verify,
+)
 
 _INCOME_FIELD = {
     "wages": "wage_income",
@@ -71,6 +79,7 @@ def household_facts(
                 relationship=m.relationship,
                 joined_on=m.joined_on,
                 left_on=m.left_on,
+                died_on=m.person.death_date,
                 disability_grade=grade,
                 labour_capacity=m.person.labour_capacity,
                 self_care=_self_care(conditions),
@@ -107,7 +116,6 @@ def decide_from_verification(
 
 def decide_from_report(*, report, on: dt.date) -> Decision:
     """The rules' decision for the month of ``on`` on the facts a stored report verified."""
-
     household = Household.objects.select_related("region").get(pk=report.household_id)
     members = household_members_at(household=household, on=report.on)
     facts = {m["person_id"]: m["facts"] for m in report.result.get("members", [])}
@@ -148,6 +156,7 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
     persons["birth_date"] = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["joined_on"] = members.column("joined_on").fill_null(ALWAYS).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["left_on"] = members.column("left_on").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    persons["died_on"] = members.column("death_date").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     labour = members.column("labour_capacity").to_numpy(zero_copy_only=False)
     persons["labour_capacity"] = np.select([labour == item.name for item in LabourCapacity],
                                            range(len(LabourCapacity)), 0).astype(np.int16)
@@ -185,7 +194,21 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
         person_role=np.array([ROLE_KEYS.index(RELATIONSHIP_ROLE.get(r, "other")) for r in relationship], np.int16),
         persons=persons,
         extra={"household_number": members.column("household_number").to_numpy(zero_copy_only=False)[first],
-               "region_code": regions},
+               "region_code": regions, "person_id": members.column("person_id").to_numpy()},
     )
     population.validate()
     return population
+
+
+def population_from_registry(on: dt.date) -> tuple[Population, list[str]]:
+    """Every household with at least one member on the 1st of ``on``'s month, as the rules'
+    population, and the sources that had no batch in force at ``on``.
+
+    Members are those in their household on the 1st (:func:`members_at`); their income and assets
+    are the verified facts in force at ``on`` (``verify()`` over the lake's batches, linked by ID
+    number), mapped as a single household's report is (:func:`population_from_verification`). A
+    source with no batch in force counts as zero and is named."""
+    members = members_at(on=on.replace(day=1))
+    missing = [source for source, batches in batches_in_force(on=on).items() if not batches]
+    verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on))
+    return population_from_verification(members=members, verified=verified), missing

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from safetynet.core.testing import Role, make_household, make_user
-from safetynet.rules.population import population_from_registry
+from safetynet.rules.population import population_at
 from safetynet.rules.reforms import reform_parse
 from safetynet.rules.simulation import report_csv, simulate
 
@@ -84,7 +84,7 @@ def test_simulation_over_the_registry(tree, tmp_path, settings):
     for _ in range(2):
         make_household(tree.east_community, members=2)
     make_household(tree.west_community, members=1)
-    population, missing = population_from_registry(dt.date(2025, 7, 1))
+    population, missing = population_at(dt.date(2025, 7, 1))
     assert population.household_count == 3 and "tax_wages" in missing
     spec = reform_parse(
         {

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from safetynet.core.testing import PASSWORD, Role, make_household, make_region_tree, make_user
-from safetynet.rules.population import population_from_registry
+from safetynet.rules.population import population_at
 from safetynet.rules.reforms import reform_parse
 from safetynet.rules.simulation import simulate
 
@@ -19,7 +19,7 @@ def _expected() -> dict:
     spec = reform_parse(
         {"changes": [{"path": "dibao.standard.urban", "region": "990101000000", "start": on, "value": 1000}]}
     )
-    population, _missing = population_from_registry(on)
+    population, _missing = population_at(on)
     return simulate(spec=spec, on=on, population=population)
 
 

@@ -13,7 +13,7 @@ from safetynet.audit.models import AuditEvent
 from safetynet.core.testing import Role, make_household, make_user
 from safetynet.rules.models import ChangeStatus, ParameterChange
 from safetynet.rules.parameter_admin import parameter_change_propose
-from safetynet.rules.population import population_from_registry
+from safetynet.rules.population import population_at
 from safetynet.rules.reforms import reform_parse
 from safetynet.rules.selectors import county_names
 from safetynet.rules.simulation import (
@@ -58,7 +58,7 @@ def _form_data(reform: dict, on: dt.date, rows: int = 3) -> dict:
 
 
 def _expected(reform: dict, on: dt.date) -> dict:
-    population, _missing = population_from_registry(on)
+    population, _missing = population_at(on)
     return simulate(spec=reform_parse(reform), on=on, population=population, region_names=county_names())
 
 

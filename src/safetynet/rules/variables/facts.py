@@ -54,6 +54,14 @@ VARIABLES = [
         ETERNITY,
         default_value=dt.date(2999, 12, 31),
     ),
+    _var(
+        "died_on",
+        Person,
+        dt.date,
+        "死亡日期（未死亡为 2999-12-31）",
+        ETERNITY,
+        default_value=dt.date(2999, 12, 31),
+    ),
     _var("disability_grade", Person, int, "残疾等级（0 为无残疾，1 级最重）"),
     _var(
         "labour_capacity",

@@ -35,14 +35,18 @@ class present(Variable):
     definition_period = DateUnit.MONTH
     label = "当月计入共同生活家庭（当月1日在户）"
     documentation = (
-        "A member counts for a month when they belong to the household on its first day: joined on "
-        "or before the 1st and not left by the 1st. One who leaves mid-month counts for that whole "
-        "month and not the next; one who joins mid-month counts from the next month."
+        "The one membership rule: a member counts for a month when they belong to the household on "
+        "its first day. They join on their join date, or on their birth date if later (a child born "
+        "on the 2nd counts from the next month); they leave on their leave date, or on their death "
+        "date if earlier. One who leaves or dies mid-month counts for that whole month and not the "
+        "next; one who joins mid-month counts from the next month."
     )
 
     def formula(person, period, parameters):
         first = np.datetime64(period.start.date, "D")
-        return (person("joined_on", period) <= first) & (person("left_on", period) > first)
+        joined = np.maximum(person("joined_on", period), person("birth_date", period))
+        left = np.minimum(person("left_on", period), person("died_on", period))
+        return (joined <= first) & (left > first)
 
 
 class is_elderly(Variable):
