@@ -596,8 +596,9 @@ def _temporary(r: _Reader) -> ProgrammeDecision:
 
 def _medical(r: _Reader) -> ProgrammeDecision:
     rate = r.hh("medical_assistance_rate")
-    expenses = r.hh("medical_expenses_12m")
-    if rate <= 0:
+    tekun_costs, household_costs = r.hh("medical_expenses_tekun_12m"), r.hh("medical_expenses_household_12m")
+    tekun_n = r.hh("tekun_persons")
+    if rate <= 0 and tekun_n == 0:
         test = r.test("medical_assistance.category", False, _("不属于特困、低保或低保边缘家庭"))
         return ProgrammeDecision(
             "medical_assistance",
@@ -606,48 +607,93 @@ def _medical(r: _Reader) -> ProgrammeDecision:
             _("不属于医疗救助对象（非特困、低保或低保边缘家庭）。"),
             [test],
         )
-    if r.hh("tekun_persons") > 0:
-        path, cat = "medical_assistance.rate_tekun", _("特困人员")
-    elif r.hh("dibao_eligible"):
-        path, cat = "medical_assistance.rate_dibao", _("低保家庭")
-    else:
-        path, cat = "medical_assistance.rate_low_income", _("低保边缘家庭")
-    source, cap = r.param(path), r.param("medical_assistance.annual_cap")
-    deductible = r.hh("medical_assistance_deductible")
-    amount = yuan_decimal(r.hh("medical_assistance_amount"))
-    tests = [
-        r.test(
-            "medical_assistance.category",
-            True,
-            _("属于%(c)s，救助比例 %(p)s%%") % {"c": cat, "p": yuan(rate * 100)},
-            value=rate,
-            source=source,
-        ),
-        r.test(
-            "medical_assistance.expenses",
-            expenses > deductible,
-            _("近12个月医保报销后自付费用 %(v)s 元，起付标准 %(t)s 元")
-            % {"v": yuan(expenses), "t": yuan(deductible)},
-            value=expenses,
-            threshold=deductible,
-        ),
-    ]
-    if amount:
-        text = _("按（%(v)s − %(d)s）× %(p)s%% 救助 %(a)s 元（年度限额 %(cap)s 元）") % {
-            "v": yuan(expenses),
-            "d": yuan(deductible),
-            "p": yuan(rate * 100),
-            "a": yuan(amount),
-            "cap": yuan(cap.value),
+    cap, unit = r.param("medical_assistance.annual_cap"), r.param("payment.rounding_unit")
+    tekun_rate = r.param("medical_assistance.rate_tekun")
+    tests: list[Test] = []
+    lines: list[AmountLine] = []
+    texts: list[str] = []
+    if tekun_n:
+        text = _(
+            "%(k)d 名特困人员本人自付费用 %(v)s 元，按 %(p)s%% 救助 %(a)s 元（不再作为低保家庭刚性支出扣减）"
+        ) % {
+            "k": tekun_n,
+            "v": yuan(tekun_costs),
+            "p": yuan(tekun_rate.value * 100),
+            "a": yuan(tekun_costs * tekun_rate.value),
         }
-        return ProgrammeDecision(
-            "medical_assistance",
-            True,
-            amount,
-            tests[0].text + "；" + text + "。",
-            tests,
-            [_line("medical_assistance.claim", amount, text, source, cap, r.param("payment.rounding_unit"))],
+        tests.append(
+            r.test(
+                "medical_assistance.category",
+                True,
+                _("特困人员，救助比例 %(p)s%%") % {"p": yuan(tekun_rate.value * 100)},
+                value=tekun_rate.value,
+                source=tekun_rate,
+            )
         )
+        if tekun_costs > 0:
+            lines.append(_line("medical_assistance.tekun", tekun_costs * tekun_rate.value, text, tekun_rate))
+            texts.append(_bare(lines[-1]))
+    if rate > 0 and r.hh("assessed_size") > 0:
+        if r.hh("dibao_eligible"):
+            path, cat = "medical_assistance.rate_dibao", _("低保家庭")
+        else:
+            path, cat = "medical_assistance.rate_low_income", _("低保边缘家庭")
+        source = r.param(path)
+        deductible = r.hh("medical_assistance_deductible")
+        tests += [
+            r.test(
+                "medical_assistance.category",
+                True,
+                _("属于%(c)s，救助比例 %(p)s%%") % {"c": cat, "p": yuan(rate * 100)},
+                value=rate,
+                source=source,
+            ),
+            r.test(
+                "medical_assistance.expenses",
+                household_costs > deductible,
+                _("近12个月医保报销后自付费用（特困人员本人的除外）%(v)s 元，起付标准 %(t)s 元")
+                % {"v": yuan(household_costs), "t": yuan(deductible)},
+                value=household_costs,
+                threshold=deductible,
+                source=r.param("medical_assistance.deductible_low_income") if deductible else None,
+            ),
+        ]
+        part = max(household_costs - deductible, 0) * rate
+        if part > 0:
+            text = _("按（%(v)s − %(d)s）× %(p)s%% 救助 %(a)s 元") % {
+                "v": yuan(household_costs),
+                "d": yuan(deductible),
+                "p": yuan(rate * 100),
+                "a": yuan(part),
+            }
+            lines.append(_line("medical_assistance.household", part, text, source))
+            texts.append(_bare(lines[-1]))
+    elif rate > 0 and household_costs > 0:  # every member present is 特困: the unattributed costs are theirs
+        part = household_costs * rate
+        lines.append(
+            _line(
+                "medical_assistance.household",
+                part,
+                _("其他自付费用 %(v)s 元按特困人员比例救助 %(a)s 元")
+                % {"v": yuan(household_costs), "a": yuan(part)},
+                tekun_rate,
+            )
+        )
+        texts.append(_bare(lines[-1]))
+    amount = yuan_decimal(r.hh("medical_assistance_amount"))
+    if amount:
+        lines.append(
+            _line(
+                "medical_assistance.total",
+                amount,
+                _("合计救助 %(a)s 元（年度限额 %(cap)s 元，计发舍入按规定）")
+                % {"a": yuan(amount), "cap": yuan(cap.value)},
+                cap,
+                unit,
+            )
+        )
+        summary = "；".join([tests[0].text, *texts]) + _("；合计 %(a)s 元。") % {"a": yuan(amount)}
+        return ProgrammeDecision("medical_assistance", True, amount, summary, tests, lines)
     return ProgrammeDecision(
         "medical_assistance", True, yuan_decimal(0), tests[0].text + _("；暂无可救助的自付医疗费用。"), tests
     )

@@ -30,6 +30,7 @@ PERSON_COLUMNS: dict[str, str] = {
     "serious_illness": "bool",
     "has_capable_supporter": "bool",
     **{kind: "float64" for kind in INCOME_KINDS},
+    "own_medical_expenses_12m": "float64",
 }
 
 #: Household input columns and their dtypes.
@@ -75,6 +76,7 @@ class MemberFacts:
     property_income: float = 0.0
     transfer_income: float = 0.0
     other_income: float = 0.0
+    own_medical_expenses_12m: float = 0.0
     person_id: int | None = None
     name: str = ""
 
@@ -260,4 +262,5 @@ def _member_row(m: MemberFacts) -> dict:
         "serious_illness": bool(m.serious_illness),
         "has_capable_supporter": bool(m.has_capable_supporter),
         **{kind: _money(getattr(m, kind)) for kind in INCOME_KINDS},
+        "own_medical_expenses_12m": _money(m.own_medical_expenses_12m),
     }

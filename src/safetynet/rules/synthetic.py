@@ -71,6 +71,9 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
         "property_income": np.where(rng.random(n_p) < 0.08, np.round(rng.lognormal(5, 1, size=n_p), 2), 0.0),
         "transfer_income": pension,
         "other_income": np.zeros(n_p),
+        "own_medical_expenses_12m": np.where(
+            rng.random(n_p) < 0.08, np.round(rng.lognormal(8, 1, size=n_p), 2), 0.0
+        ),
     }
     recipient = rng.random(n_h) < 0.05
     hh = {
@@ -131,6 +134,7 @@ def household_facts_at(population: Population, index: int) -> HouseholdFacts:
             serious_illness=bool(p["serious_illness"][j]),
             has_capable_supporter=bool(p["has_capable_supporter"][j]),
             **{kind: float(p[kind][j]) for kind in INCOME_KINDS},
+            own_medical_expenses_12m=float(p["own_medical_expenses_12m"][j]),
         )
         for j in rows
     )

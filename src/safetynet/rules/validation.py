@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from safetynet.rules.facts import Population
 
 #: Money facts (yuan): must be finite; all but business income (a loss is possible) not negative.
-PERSON_MONEY = ("wage_income", "business_income", "property_income", "transfer_income", "other_income")
+PERSON_MONEY = (
+    "wage_income",
+    "business_income",
+    "property_income",
+    "transfer_income",
+    "other_income",
+    "own_medical_expenses_12m",
+)
 MAY_BE_NEGATIVE = frozenset({"business_income"})
 HOUSEHOLD_MONEY = ("deposits", "medical_expenses_12m", "education_expenses_12m", "dibao_current_amount")
 HOUSEHOLD_COUNTS = ("vehicles", "dwellings", "business_registrations", "gradual_exit_months_used")

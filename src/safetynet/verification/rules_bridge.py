@@ -64,10 +64,13 @@ def household_facts(
     for m in members:
         income: dict[str, float] = defaultdict(float)
         grade = m.person.disability_grade or 0
+        medical = 0.0
         for f in facts.get(m.person_id, []):
             field = _INCOME_FIELD.get(f["category"]) if f["kind"] == "income" else None
             if field and f["amount"] is not None:
                 income[field] += f["amount"]
+            if f["category"] == "medical_out_of_pocket" and f["amount"] is not None:
+                medical += f["amount"] * 12  # the fact is the monthly share of the 12 months' costs
             if f["category"] == "transfers" and f["detail"].get("programme") == "dibao":
                 dibao_now += f["amount"] or 0.0
             if f["category"] == "disability" and f["detail"].get("disability_grade"):
@@ -86,6 +89,7 @@ def household_facts(
                 serious_illness="serious" in conditions,
                 person_id=m.person_id,
                 name=m.person.name,
+                own_medical_expenses_12m=round(medical, 2),
                 **{k: round(v, 2) for k, v in income.items()},
             )
         )
@@ -98,7 +102,7 @@ def household_facts(
         vehicles=int(totals.get("vehicles_count") or 0),
         dwellings=int(totals.get("real_estate_count") or 0),
         business_registrations=int(totals.get("business_count") or 0),
-        medical_expenses_12m=round(float(totals.get("deduction_medical") or 0) * 12, 2),
+        medical_expenses_12m=0.0,  # every stay is a member's own (own_medical_expenses_12m)
         education_expenses_12m=round(float(totals.get("deduction_education") or 0) * 12, 2),
         dibao_current_amount=round(dibao_now, 2),
         household_id=household.pk,
@@ -182,7 +186,9 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
     households["vehicles"] = total("vehicles_count").astype(np.int32)
     households["dwellings"] = total("real_estate_count").astype(np.int32)
     households["business_registrations"] = total("business_count").astype(np.int32)
-    households["medical_expenses_12m"] = np.round(total("deduction_medical") * 12, 2)
+    medical = category == "medical_out_of_pocket"
+    persons["own_medical_expenses_12m"] = np.round(
+        np.bincount(fact_person[medical], weights=amount[medical] * 12, minlength=n_p), 2)
     households["education_expenses_12m"] = np.round(total("deduction_education") * 12, 2)
     households["dibao_current_amount"] = np.round(np.bincount(
         person_household[fact_person[dibao_fact]], weights=amount[dibao_fact], minlength=n_h), 2)

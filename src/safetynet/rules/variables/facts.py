@@ -79,6 +79,7 @@ VARIABLES = [
     _var("property_income", Person, float, "财产净收入（元/月）"),
     _var("transfer_income", Person, float, "转移净收入（养老金、赡养费等，元/月）"),
     _var("other_income", Person, float, "其他应计收入（元/月）"),
+    _var("own_medical_expenses_12m", Person, float, "本人近12个月医保报销后自付医疗费用（元）"),
     # household
     _var("county_code", Household, int, "所在县（区）6 位区划代码"),
     _var("rural", Household, bool, "农村家庭（适用农村标准）"),
@@ -86,7 +87,9 @@ VARIABLES = [
     _var("vehicles", Household, int, "非生活必需机动车辆（辆）"),
     _var("dwellings", Household, int, "住房（套）"),
     _var("business_registrations", Household, int, "成员担任法定代表人或股东的经营主体（个）"),
-    _var("medical_expenses_12m", Household, float, "近12个月医保报销后自付医疗费用（元）"),
+    _var(
+        "medical_expenses_12m", Household, float, "近12个月医保报销后自付医疗费用中未分摊到成员的部分（元）"
+    ),
     _var("education_expenses_12m", Household, float, "近12个月教育支出（元）"),
     _var("dibao_current_amount", Household, float, "上月领取的低保金（元/月，非低保户为 0）"),
     _var("gradual_exit_months_used", Household, int, "已享受渐退的月数"),

@@ -91,15 +91,22 @@ class rigid_expenditure(Float64Variable):
     entity = Household
     definition_period = DateUnit.MONTH
     label = "刚性支出扣减（元/月）"
+    documentation = (
+        "Medical costs of the 低保 household only: the unattributed ones and the assessed members' own. "
+        "A 特困 member's own costs are paid by 医疗救助 at the 特困 rate and the member is not in the "
+        "低保 household, so they are not deducted here as well (counted once)."
+    )
 
     def formula(household, period, parameters):
         p = parameters(period)
         county = household("county_code", period)
-        return household("medical_expenses_12m", period) / 12 * regional(
-            p, "income.medical_deduction_share", county
-        ) + household("education_expenses_12m", period) / 12 * regional(
-            p, "income.education_deduction_share", county
+        members = household.members
+        medical = household("medical_expenses_12m", period) + household.sum(
+            members("own_medical_expenses_12m", period) * members("assessed", period)
         )
+        return medical / 12 * regional(p, "income.medical_deduction_share", county) + household(
+            "education_expenses_12m", period
+        ) / 12 * regional(p, "income.education_deduction_share", county)
 
 
 class income_per_head(Float64Variable):
