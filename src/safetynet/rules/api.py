@@ -9,7 +9,7 @@ from typing import Any
 from ninja import Router, Schema
 
 from safetynet.core.permissions import Action, require
-from safetynet.rules.facts import HouseholdFacts, MemberFacts
+from safetynet.rules.facts import HouseholdFacts, MemberFacts, SupporterFacts
 from safetynet.rules.parameter_admin import (
     parameter_change_approve,
     parameter_change_propose,
@@ -21,6 +21,14 @@ from safetynet.rules.services import decide_household
 router = Router()
 
 
+class SupporterIn(Schema):
+    relation: str
+    household_income: float
+    household_size: int = 1
+    lives_with: bool = False
+    name: str = ""
+
+
 class MemberIn(Schema):
     birth_date: dt.date
     relationship: str = "other"
@@ -30,7 +38,10 @@ class MemberIn(Schema):
     labour_capacity: str = "full"
     self_care: str = "full"
     serious_illness: bool = False
-    has_capable_supporter: bool = True
+    has_capable_supporter: bool = False
+    supporters: list[SupporterIn] = []
+    own_medical_expenses_12m: float = 0
+    died_on: dt.date | None = None
     wage_income: float = 0
     business_income: float = 0
     property_income: float = 0
@@ -100,7 +111,10 @@ def decide(request, payload: HouseholdIn):
     require(request.user, Action.RULES_DECIDE)
     data = payload.dict()
     on = data.pop("on")
-    members = tuple(MemberFacts(**m) for m in data.pop("members"))
+    members = tuple(
+        MemberFacts(**{**m, "supporters": tuple(SupporterFacts(**s) for s in m.get("supporters", []))})
+        for m in data.pop("members")
+    )
     facts = HouseholdFacts(members=members, **data)
     return decide_household(household=facts, on=on).as_dict()
 

@@ -381,7 +381,13 @@ def _addon_lines(r: _Reader, std: float) -> list[AmountLine]:
 
 def _tekun(r: _Reader) -> ProgrammeDecision:
     present = r.pp("present")
-    no_labour, supporter = r.pp("no_labour_capacity"), r.pp("has_capable_supporter")
+    no_labour, supporter = r.pp("no_labour_capacity"), r.pp("supported_capably")
+    found, capable_n, expected = (
+        r.pp("has_capable_supporter"),
+        r.pp("capable_supporters"),
+        r.pp("support_expected"),
+    )
+    capable_multiple = r.param("supporters.capable_income_multiple")
     income, basic, care = r.pp("countable_income"), r.pp("tekun_basic_standard"), r.pp("tekun_care_standard")
     eligible, amounts, ages = r.pp("tekun_eligible"), r.pp("tekun_amount"), r.pp("age")
     self_care = r.pp("self_care")
@@ -413,9 +419,10 @@ def _tekun(r: _Reader) -> ProgrammeDecision:
                 r.test(
                     "tekun.no_supporter",
                     not supporter[i],
-                    _("无有赡养、抚养、扶养能力的法定义务人")
-                    if not supporter[i]
-                    else _("有具备赡养、抚养、扶养能力的法定义务人"),
+                    _supporter_text(r, i, found[i], capable_n[i], expected[i], capable_multiple),
+                    value=capable_n[i],
+                    threshold=capable_multiple.value,
+                    source=capable_multiple,
                     member=i,
                 ),
                 r.test(
@@ -482,6 +489,34 @@ _CARE_PATHS = {
     "partial": "tekun.support.care_partial",
     "full": "tekun.support.care_full_self_care",
 }
+
+
+def _supporter_text(r: _Reader, i: int, found: bool, capable: int, expected: float, multiple) -> str:
+    listed = len(r.facts.members[i].supporters)
+    line = yuan(multiple.value * r.hh("dibao_standard"))
+    if capable:
+        text = _(
+            "%(n)d 名法定义务人中 %(c)d 名家庭月人均收入达到 %(l)s 元（低保标准的 %(m)s 倍），有赡养、抚养、扶养能力"
+        ) % {
+            "n": listed,
+            "c": capable,
+            "l": line,
+            "m": yuan(multiple.value),
+        }
+        if expected > 0:
+            text += _("，应计赡养费每月 %(e)s 元") % {"e": yuan(expected)}
+        return text
+    if found:
+        return _("经认定有具备赡养、抚养、扶养能力的法定义务人")
+    if listed:
+        return _(
+            "%(n)d 名法定义务人家庭月人均收入均低于 %(l)s 元（低保标准的 %(m)s 倍），无赡养、抚养、扶养能力"
+        ) % {
+            "n": listed,
+            "l": line,
+            "m": yuan(multiple.value),
+        }
+    return _("无法定赡养、抚养、扶养义务人")
 
 
 def _enum_name(enum, value) -> str:

@@ -15,6 +15,8 @@ from safetynet.rules.errors import InvalidFacts
 from safetynet.rules.regional import county_of
 from safetynet.rules.validation import validate_facts
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare, TemporaryCase
+from safetynet.rules.variables.supporters import MAX_SUPPORTERS
+from safetynet.rules.variables.supporters import SLOTS as SUPPORTER_SLOTS
 
 INCOME_KINDS = ("wage_income", "business_income", "property_income", "transfer_income", "other_income")
 
@@ -31,6 +33,11 @@ PERSON_COLUMNS: dict[str, str] = {
     "has_capable_supporter": "bool",
     **{kind: "float64" for kind in INCOME_KINDS},
     "own_medical_expenses_12m": "float64",
+    **{
+        f"supporter{k}_{what}": dtype
+        for k in SUPPORTER_SLOTS
+        for what, dtype in (("income", "float64"), ("household_size", "int32"), ("lives_with", "bool"))
+    },
 }
 
 #: Household input columns and their dtypes.
@@ -56,6 +63,19 @@ ALWAYS = dt.date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
+class SupporterFacts:
+    """A 法定赡养、抚养、扶养义务人 of a member: a child, spouse, parent… with the monthly income and
+    the size of their own household (the member's household when ``lives_with``)."""
+
+    relation: str
+    household_income: float
+    household_size: int = 1
+    lives_with: bool = False
+    name: str = ""
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
 class MemberFacts:
     """One member as of the decision. Incomes are monthly, in yuan; ``disability_grade`` 0 is none.
     A member counts for a month when present on its 1st: the join date defaults to the birth date
@@ -70,7 +90,9 @@ class MemberFacts:
     labour_capacity: str = "full"
     self_care: str = "full"
     serious_illness: bool = False
-    has_capable_supporter: bool = True
+    #: an officer's finding of an able supporter beyond ``supporters`` (e.g. one with large assets)
+    has_capable_supporter: bool = False
+    supporters: tuple[SupporterFacts, ...] = ()
     wage_income: float = 0.0
     business_income: float = 0.0
     property_income: float = 0.0
@@ -263,4 +285,19 @@ def _member_row(m: MemberFacts) -> dict:
         "has_capable_supporter": bool(m.has_capable_supporter),
         **{kind: _money(getattr(m, kind)) for kind in INCOME_KINDS},
         "own_medical_expenses_12m": _money(m.own_medical_expenses_12m),
+        **_supporter_columns(m.supporters),
     }
+
+
+def _supporter_columns(supporters) -> dict:
+    """Up to :data:`MAX_SUPPORTERS` supporters into their slots; more, or a malformed one, is marked
+    for the validator (size −1)."""
+    out = {}
+    supporters = tuple(supporters or ())
+    too_many = len(supporters) > MAX_SUPPORTERS
+    for k in SUPPORTER_SLOTS:
+        s = supporters[k - 1] if k <= len(supporters) else None
+        out[f"supporter{k}_income"] = _money(s.household_income) if s else 0.0
+        out[f"supporter{k}_household_size"] = -1 if too_many else (_count(s.household_size) if s else 0)
+        out[f"supporter{k}_lives_with"] = bool(s.lives_with) if s else False
+    return out

@@ -14,9 +14,11 @@ from safetynet.rules.facts import (
     INCOME_KINDS,
     NEVER,
     PERSON_COLUMNS,
+    SUPPORTER_SLOTS,
     HouseholdFacts,
     MemberFacts,
     Population,
+    SupporterFacts,
 )
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare, TemporaryCase
 
@@ -63,7 +65,8 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
         "labour_capacity": labour,
         "self_care": np.where(grade == 1, 2, np.where(age >= 80, 1, 0)).astype(np.int16),
         "serious_illness": rng.random(n_p) < 0.03,
-        "has_capable_supporter": rng.random(n_p) < 0.93,
+        "has_capable_supporter": rng.random(n_p) < 0.05,
+        **_supporters(rng, n_p),
         "wage_income": wage,
         "business_income": np.where(
             rng.random(n_p) < 0.05, np.round(rng.lognormal(7, 0.8, size=n_p), 2), 0.0
@@ -104,6 +107,18 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
     return population
 
 
+def _supporters(rng, n_p: int) -> dict[str, np.ndarray]:
+    """0 to 3 supporters living elsewhere, each with a household of 1–5 and its monthly income."""
+    count = rng.choice([0, 1, 2, 3], size=n_p, p=[0.3, 0.35, 0.25, 0.1])
+    out = {}
+    for k in SUPPORTER_SLOTS:
+        has = count >= k
+        out[f"supporter{k}_household_size"] = np.where(has, rng.integers(1, 6, size=n_p), 0).astype(np.int32)
+        out[f"supporter{k}_income"] = np.where(has, np.round(rng.lognormal(8.3, 0.8, size=n_p), 2), 0.0)
+        out[f"supporter{k}_lives_with"] = np.zeros(n_p, dtype=bool)
+    return out
+
+
 def household_facts_at(population: Population, index: int) -> HouseholdFacts:
     """Household ``index`` of a population as :class:`HouseholdFacts` (for one-household checks)."""
     h, p = population.households, population.persons
@@ -133,6 +148,16 @@ def household_facts_at(population: Population, index: int) -> HouseholdFacts:
             self_care=care[p["self_care"][j]].name,
             serious_illness=bool(p["serious_illness"][j]),
             has_capable_supporter=bool(p["has_capable_supporter"][j]),
+            supporters=tuple(
+                SupporterFacts(
+                    relation="child",
+                    household_income=float(p[f"supporter{k}_income"][j]),
+                    household_size=int(p[f"supporter{k}_household_size"][j]),
+                    lives_with=bool(p[f"supporter{k}_lives_with"][j]),
+                )
+                for k in SUPPORTER_SLOTS
+                if p[f"supporter{k}_household_size"][j] > 0
+            ),
             **{kind: float(p[kind][j]) for kind in INCOME_KINDS},
             own_medical_expenses_12m=float(p["own_medical_expenses_12m"][j]),
         )

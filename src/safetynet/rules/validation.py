@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from safetynet.rules.entities import ROLE_KEYS
 from safetynet.rules.errors import InvalidFacts
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare, TemporaryCase
+from safetynet.rules.variables.supporters import MAX_SUPPORTERS
+from safetynet.rules.variables.supporters import SLOTS as SUPPORTER_SLOTS
 
 if TYPE_CHECKING:
     from safetynet.rules.facts import Population
@@ -118,6 +120,14 @@ def fact_problems(population: Population) -> list[FactProblem]:
     if "died_on" in p:
         died = p["died_on"]
         person_rows(~np.isnat(died) & ~np.isnat(birth) & (died < birth), "died_on", _("死亡日期早于出生日期"))
+    bad_size = np.zeros(population.person_count, dtype=bool)
+    bad_income = np.zeros(population.person_count, dtype=bool)
+    for k in SUPPORTER_SLOTS:
+        income = p[f"supporter{k}_income"]
+        bad_size |= p[f"supporter{k}_household_size"] < 0
+        bad_income |= ~np.isfinite(income) | (income < 0)
+    person_rows(bad_size, "supporters", _("义务人超过 %(n)d 名或其家庭人数无效") % {"n": MAX_SUPPORTERS})
+    person_rows(bad_income, "supporters", _("义务人家庭收入缺失、无效或为负数"))
     grade = p["disability_grade"]
     person_rows((grade < 0) | (grade > 4), "disability_grade", _("残疾等级应为 0（无）至 4"))
     for name in ("labour_capacity", "self_care"):

@@ -19,7 +19,7 @@ def mixed() -> HouseholdFacts:
             adult(45, other_income=600, own_medical_expenses_12m=1200, name="儿子"),
             adult(
                 80,
-                relationship="parent",
+                relationship="sibling",  # no duty of support between them here: she is 特困
                 has_capable_supporter=False,
                 own_medical_expenses_12m=6000,
                 name="母亲",

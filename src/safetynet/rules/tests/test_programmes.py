@@ -106,7 +106,9 @@ def test_member_who_joins_mid_month_counts_from_next_month():
 def test_standard_that_changes_mid_year_applies_from_its_month():
     # given a rural elderly person in 东区 with a supporter (so not 特困), pension 300
     household = HouseholdFacts(
-        region_code=EAST, rural=True, members=(adult(65, transfer_income=300, name="赵大爷"),)
+        region_code=EAST,
+        rural=True,
+        members=(adult(65, transfer_income=300, has_capable_supporter=True, name="赵大爷"),),
     )
     # when June (rural 700) and July (rural 730)
     june, july = decide(household, on=dt.date(2025, 6, 30)), decide(household, on=dt.date(2025, 7, 1))
@@ -169,14 +171,15 @@ def test_tekun_single_elderly_excludes_dibao():
 
 
 def test_tekun_member_leaves_dibao_unit_and_loses_living_subsidy_but_keeps_care_subsidy():
-    # given a working mother and a son with grade-1 disability, no capable supporter
+    # given a working woman and her brother with grade-1 disability, who has no supporter (a
+    # sibling has no duty to support here; a co-resident able parent or child would)
     household = HouseholdFacts(
         region_code=EAST,
         members=(
             adult(50, wage_income=1000, name="周红"),
             adult(
                 30,
-                relationship="child",
+                relationship="sibling",
                 disability_grade=1,
                 labour_capacity="none",
                 self_care="none",
@@ -197,8 +200,13 @@ def test_tekun_member_leaves_dibao_unit_and_loses_living_subsidy_but_keeps_care_
 
 
 def test_tekun_refused_with_capable_supporter_or_income():
-    supported = decide(HouseholdFacts(region_code=NORTH, members=(adult(70, transfer_income=200),)))
+    supported = decide(
+        HouseholdFacts(
+            region_code=NORTH, members=(adult(70, transfer_income=200, has_capable_supporter=True),)
+        )
+    )
     assert not supported.programmes["tekun"].eligible
+    assert "经认定有具备赡养、抚养、扶养能力的法定义务人" in supported.programmes["tekun"].summary
     rich = decide(
         HouseholdFacts(
             region_code=NORTH, members=(adult(70, transfer_income=1170, has_capable_supporter=False),)

@@ -9,6 +9,7 @@ from safetynet.rules.variables import (
     low_income_margin,
     medical_assistance,
     people,
+    supporters,
     tekun,
     temporary_assistance,
 )
@@ -16,6 +17,7 @@ from safetynet.rules.variables import (
 _MODULES = (
     facts,
     people,
+    supporters,
     income,
     assets,
     tekun,

@@ -73,7 +73,7 @@ VARIABLES = [
     ),
     _var("self_care", Person, Enum, "生活自理能力", possible_values=SelfCare, default_value=SelfCare.full),
     _var("serious_illness", Person, bool, "患重特大疾病"),
-    _var("has_capable_supporter", Person, bool, "有具备赡养、抚养、扶养能力的法定义务人", default_value=True),
+    _var("has_capable_supporter", Person, bool, "经认定有具备能力的法定义务人（未列入义务人事实的）"),
     _var("wage_income", Person, float, "工资性收入（元/月）"),
     _var("business_income", Person, float, "经营净收入（元/月）"),
     _var("property_income", Person, float, "财产净收入（元/月）"),

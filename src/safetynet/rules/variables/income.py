@@ -38,6 +38,7 @@ class countable_income(Float64Variable):
             + person("property_income", period)
             + person("transfer_income", period)
             + person("other_income", period)
+            + person("support_expected", period)
         )
         return total * person("present", period)
 

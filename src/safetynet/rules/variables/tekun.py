@@ -71,7 +71,7 @@ class tekun_eligible(Variable):
         return (
             person("present", period)
             & person("no_labour_capacity", period)
-            & ~person("has_capable_supporter", period)
+            & ~person("supported_capably", period)
             & person("tekun_income_pass", period)
             & person.household("assets_pass", period)
         )
