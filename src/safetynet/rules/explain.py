@@ -411,6 +411,7 @@ def _tekun(r: _Reader) -> ProgrammeDecision:
                 )
                 % {"name": name, "age": ages[i]},
                 value=ages[i],
+                source=r.param("categories.elderly_age"),
                 member=i,
             ),
         ]
@@ -443,6 +444,7 @@ def _tekun(r: _Reader) -> ProgrammeDecision:
                     "tekun.assets",
                     assets_ok,
                     _("家庭财产符合规定") if assets_ok else _("家庭财产不符合规定"),
+                    source=r.param("assets.deposit_months"),
                     member=i,
                 ),
             ]
@@ -598,10 +600,11 @@ def _temporary(r: _Reader) -> ProgrammeDecision:
                     if poor
                     else _("家庭月人均收入 %(v)s 元，不低于低保边缘收入线 %(t)s 元")
                 )
-                % {"v": yuan(iph), "t": yuan(line)}
+                % {"v": yuan_compared(iph, line), "t": yuan(line)}
             ),
             value=iph,
             threshold=line,
+            source=r.param("low_income_margin.multiple"),
         ),
     ]
     amount = yuan_decimal(r.hh("temporary_assistance_amount"))

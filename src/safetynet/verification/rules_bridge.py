@@ -167,7 +167,9 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
     persons["self_care"] = np.where(members.column("needs_care").to_numpy(zero_copy_only=False),
                                     enum_code(SelfCare, "none", "self_care"), enum_code(SelfCare, "full", "self_care"))
     persons["serious_illness"] = members.column("serious_illness").to_numpy(zero_copy_only=False)
-    persons["has_capable_supporter"][:] = True  # assessed in a case; the registry alone assumes one
+    # No officer's finding of an able supporter in the registry: supporters living together are found
+    # by the rules from family roles; those living elsewhere are facts the registry does not hold yet.
+    persons["has_capable_supporter"][:] = False
 
     dibao_fact = (category == "transfers") & (fact_detail(facts, "programme").fill_null("").to_numpy(
         zero_copy_only=False) == "dibao")
