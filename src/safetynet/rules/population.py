@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from safetynet.core.errors import NotFound
+from safetynet.rules.errors import NoPopulationSource
 from safetynet.rules.facts import Population
 
 #: ``on`` → (population of households with a member on the 1st of ``on``'s month, the sources
@@ -30,5 +30,5 @@ def population_source_register(source: PopulationSource) -> None:
 
 def population_at(on: dt.date) -> tuple[Population, list[str]]:
     if not _sources:
-        raise NotFound(_("没有可用的人口数据来源，无法测算"), code="rules.no_population_source")
+        raise NoPopulationSource(_("没有可用的人口数据来源，无法测算"))
     return _sources[-1](on)

@@ -18,9 +18,9 @@ from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
 
 from safetynet.audit.services import audit_record
-from safetynet.core.errors import NotFound
 from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Level
+from safetynet.rules.errors import EmptyRegistry
 from safetynet.rules.facts import Population
 from safetynet.rules.money import to_fen
 from safetynet.rules.population import population_at
@@ -335,7 +335,7 @@ def simulate_registry(
     else:
         missing = list(missing_sources or [])
     if population.household_count == 0:
-        raise NotFound(gettext("登记库中没有家庭，无法测算（先生成示范数据）"), code="rules.empty_registry")
+        raise EmptyRegistry(gettext("登记库中没有家庭，无法测算（先生成示范数据）"))
     names = county_names()
     baseline, reformed = simulate_results(spec=spec, on=on, population=population)
     report = simulation_report(
