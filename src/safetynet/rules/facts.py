@@ -184,13 +184,13 @@ class Population:
                 person_household.append(index)
                 role = RELATIONSHIP_ROLE.get(member.relationship)
                 person_role.append(ROLE_KEYS.index(role) if role else -1)
-                person_ids.append(member.person_id if isinstance(member.person_id, int) else -1)
+                person_ids.append(_id(member.person_id, -1))
                 mrow = _member_row(member)
                 for col in PERSON_COLUMNS:
                     persons[col].append(mrow[col])
         population = cls(
             household_ids=np.array(
-                [f.household_id if f.household_id is not None else i for i, f in enumerate(facts)],
+                [_id(f.household_id, i) for i, f in enumerate(facts)],
                 dtype=np.int64,
             ),
             households={c: np.array(v, dtype=HOUSEHOLD_COLUMNS[c]) for c, v in households.items()},
@@ -231,14 +231,19 @@ def _money(value) -> float:
 
 
 def _count(value) -> int:
-    """A count or grade; anything that is not a whole number becomes −1 (refused)."""
+    """A count or grade; anything that is not a whole number (or does not fit 32 bits) becomes −1
+    (refused)."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and 0 <= value < 2**31:
+        return value
     return -1
+
+
+def _id(value, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 else default
 
 
 def _day(value, default: dt.date | None = None) -> np.datetime64:

@@ -36,6 +36,8 @@ HOUSEHOLD_MONEY = ("deposits", "medical_expenses_12m", "education_expenses_12m",
 HOUSEHOLD_COUNTS = ("vehicles", "dwellings", "business_registrations", "gradual_exit_months_used")
 PERSON_DATES = ("birth_date", "joined_on", "left_on", "died_on")
 
+#: No household's money reaches this (yuan); beyond it a figure is a data error, not a fortune.
+MAX_AMOUNT = 1e12
 EARLIEST = np.datetime64("1880-01-01")
 LATEST = np.datetime64("2999-12-31")
 
@@ -91,6 +93,7 @@ def fact_problems(population: Population) -> list[FactProblem]:
         values = h[name]
         household_rows(~np.isfinite(values), name, _("金额缺失或不是有效数值"))
         household_rows(np.isfinite(values) & (values < 0), name, _("金额不能为负数"))
+        household_rows(np.isfinite(values) & (values > MAX_AMOUNT), name, _("金额超出合理范围"))
     for name in HOUSEHOLD_COUNTS:
         household_rows(h[name] < 0, name, _("不能为负数"))
     household_rows(
@@ -109,6 +112,7 @@ def fact_problems(population: Population) -> list[FactProblem]:
         person_rows(~np.isfinite(values), name, _("金额缺失或不是有效数值"))
         if name not in MAY_BE_NEGATIVE:
             person_rows(np.isfinite(values) & (values < 0), name, _("金额不能为负数"))
+        person_rows(np.isfinite(values) & (np.abs(values) > MAX_AMOUNT), name, _("金额超出合理范围"))
     for name in PERSON_DATES:
         if name not in p:
             continue
@@ -125,7 +129,7 @@ def fact_problems(population: Population) -> list[FactProblem]:
     for k in SUPPORTER_SLOTS:
         income = p[f"supporter{k}_income"]
         bad_size |= p[f"supporter{k}_household_size"] < 0
-        bad_income |= ~np.isfinite(income) | (income < 0)
+        bad_income |= ~np.isfinite(income) | (income < 0) | (income > MAX_AMOUNT)
     person_rows(bad_size, "supporters", _("义务人超过 %(n)d 名或其家庭人数无效") % {"n": MAX_SUPPORTERS})
     person_rows(bad_income, "supporters", _("义务人家庭收入缺失、无效或为负数"))
     grade = p["disability_grade"]

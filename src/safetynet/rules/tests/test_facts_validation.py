@@ -232,3 +232,10 @@ def test_invalid_facts_are_refused_by_both_paths(facts, bad, which):
         bulk(population)
     strip = [(p["household"], p["field"]) for p in one.value.details["problems"]]
     assert strip == [(p["household"], p["field"]) for p in many.value.details["problems"]] == [(9, field)]
+
+
+def test_numbers_that_do_not_fit_are_refused_not_crashed_on():
+    huge = dataclasses.replace(household(), vehicles=2**40, deposits=1e300, household_id=2**70)
+    with pytest.raises(InvalidFacts) as refused:
+        single(huge)
+    assert {p["field"] for p in refused.value.details["problems"]} == {"vehicles", "deposits"}
