@@ -547,3 +547,4 @@ def source_ingest_folder(*, folder: Path | str, actor=None, progress: bool = Fal
     for source_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         for path in sorted(p for p in source_dir.iterdir() if p.suffix.lower() in FORMATS):
             results.append(source_ingest(source_name=source_dir.name, path=path, actor=actor, progress=progress))
+    return results
