@@ -234,3 +234,25 @@ def test_a_directory_an_unreadable_file_and_a_wrong_encoding_each_get_their_own_
     with pytest.raises(FileRefused) as err:
         source_ingest(source_name="tax_wages", path=_write(tmp_path, "gbk.csv", HEADER + _row(name="王五"), encoding="gb18030"))
     assert err.value.code == "source.encoding"
+
+
+@pytest.mark.django_db
+def test_the_batch_page_shows_a_held_batch_and_a_steward_decides_there(lake, tmp_path, tree, client):
+    source_ingest(source_name="unemployment", path=_unemployment(tmp_path, "good.parquet"))
+    as_int = {"reported_on": pa.array([20261031] * 30, pa.int64())}
+    held = source_ingest(source_name="unemployment", path=_unemployment(tmp_path, "bad.parquet", **as_int)).batch
+    # a supervisor sees why it is held but has no buttons
+    client.force_login(make_user(Role.SUPERVISOR, tree.city))
+    page = client.get(f"/sources/batches/{held.batch_id}/").content.decode()
+    assert "本批次已暂扣" in page and "没有一行通过校验" in page and "确认生效" not in page
+    assert held.batch_id in client.get("/sources/").content.decode()
+    # a steward rejects it on the page
+    client.force_login(make_user(Role.VERIFICATION_CENTRE, tree.city))
+    assert "确认生效" in client.get(f"/sources/batches/{held.batch_id}/").content.decode()
+    response = client.post(f"/sources/batches/{held.batch_id}/decision/", {"decision": "reject", "note": "重新导出"})
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == BatchStatus.REJECTED and held.decision_note == "重新导出"
+    # a second decision on the page is answered in words, not a crash
+    again = client.post(f"/sources/batches/{held.batch_id}/decision/", {"decision": "confirm", "note": "x"}, follow=True)
+    assert again.status_code == 200 and "不在暂扣状态" in again.content.decode()

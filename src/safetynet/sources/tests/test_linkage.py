@@ -120,6 +120,16 @@ def test_a_clerk_confirms_a_review_and_the_decision_is_audited(lake, tmp_path, r
     event = AuditEvent.objects.get(action="source.link_review.confirmed")
     assert event.actor_id == clerk.pk and event.target_id == str(review.pk)
     assert event.data["person_id"] == chosen.pk and event.data["proposed_person_id"] == review.candidate_id
+    # and the row landed into its batch under the confirmed person, in a new file beside the old one
+    old_path = batch.lake_path
+    batch.refresh_from_db()
+    assert (batch.accepted, batch.quarantined, batch.received) == (1, 0, 1)
+    assert batch.lake_path != old_path and (lake / old_path).is_file()
+    assert pq.read_table(lake / old_path).num_rows == 0
+    landed = pq.read_table(lake / batch.lake_path).to_pylist()
+    assert [(r["_row"], r["id_number"], r["_linked_from"]) for r in landed] == [(1, chosen.id_number, "4401")]
+    assert QuarantinedRow.objects.get(batch=batch, row_number=1).relanded_at is not None
+    assert event.data["relanded_to"] == batch.lake_path
     # and a second decision is refused
     with pytest.raises(LinkReviewAlreadyDecided) as err:
         link_review_decide(review_id=review.pk, actor=clerk, person_id=None, note="")
