@@ -267,16 +267,17 @@ def load_csv(con: duckdb.DuckDBPyConnection, source: Source, path: Path, scanned
         f"{_ident(c.name)}" if c.name in parsed_cols else f"NULL::VARCHAR AS {_ident(c.name)}" for c in source.columns
     )
     extras = [c for c in parsed_cols if c.strip() not in declared and c.strip()]
-    con.execute(
-        "CREATE TABLE numbered AS SELECT n.row_no AS _row, p.* FROM "
+    numbered = (
         "(SELECT *, row_number() OVER () AS _i FROM parsed) p "
         "JOIN (SELECT row_no, row_number() OVER (ORDER BY row_no) AS _i FROM ok_numbers) n USING (_i)"
     )
+    con.execute(f"CREATE TABLE raw AS SELECT n.row_no AS _row, {select} FROM {numbered}")
+    if extras:
+        extra_select = "".join(f", {_ident(c)} AS {_ident(c.strip())}" for c in extras)
+        con.execute(f"CREATE TABLE raw_extra AS SELECT n.row_no AS _row{extra_select} FROM {numbered}")
+    else:
+        con.execute("CREATE TABLE raw_extra (_row BIGINT)")
     con.execute("DROP TABLE parsed")
-    con.execute(f"CREATE TABLE raw AS SELECT _row, {select} FROM numbered")
-    extra_select = "".join(f", {_ident(c)} AS {_ident(c.strip())}" for c in extras)
-    con.execute(f"CREATE TABLE raw_extra AS SELECT _row{extra_select} FROM numbered")
-    con.execute("DROP TABLE numbered")
     out = []
     for row, kinds, line in rejects:
         physical = row + 1
