@@ -46,6 +46,9 @@ class SourceBatch(TimeStampedModel):
     #: Columns the file had beyond the catalogue's, kept beside the batch (``extra_path``).
     extra_columns = models.JSONField(_("多出的列"), default=list, blank=True)
     extra_path = models.CharField(_("多出列的存放路径"), max_length=500, blank=True)
+    #: The record-linkage model (Splink JSON) trained for and used by this batch, so a link can be
+    #: reproduced and its match weights shown; null when no row needed linking.
+    linkage_model = models.JSONField(_("匹配模型"), null=True, blank=True)
     duplicates = models.PositiveIntegerField(_("重复行"), default=0)
     conflicts = models.PositiveIntegerField(_("冲突行"), default=0)
     #: When the batch became readable (at ingestion, or when a held batch was confirmed).

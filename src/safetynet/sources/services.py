@@ -212,7 +212,7 @@ def source_ingest(
             "count(*) FILTER (_reasons[1] LIKE 'duplicate%'), count(*) FILTER (_reasons[1] LIKE 'conflict|%') "
             "FROM checked"
         ).fetchone()
-        links = _link_key_faulty_rows(con, source)
+        links, link_model = _link_key_faulty_rows(con, source)
         n_linked = con.execute("SELECT count(*) FROM accepted_links").fetchone()[0]
         received = n_ok + n_bad + len(structural)
         if received == 0:
@@ -300,6 +300,7 @@ def source_ingest(
                 duplicates=n_dup,
                 conflicts=n_conflict,
                 extra_columns=extra_columns,
+                linkage_model=link_model,
                 extra_path=str(extra_final.relative_to(settings.LAKE_DIR)) if extra_final else "",
                 status=BatchStatus.HELD if held_because else BatchStatus.LANDED,
                 hold_reasons=held_because,
@@ -415,10 +416,12 @@ def _quarantine_row(row: int, reasons: list[str], raw_json: str, link: dict | No
     return QuarantinedRow(row_number=row, reason_code=code, reason=reason, raw=json.loads(raw_json))
 
 
-def _link_key_faulty_rows(con: duckdb.DuckDBPyConnection, source: Source) -> dict[int, dict]:
-    """Link the rows whose only fault is the person key; leaves table ``accepted_links`` in
-    ``con`` and returns every linked-or-reviewed row's result by row number."""
+def _link_key_faulty_rows(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[int, dict], dict | None]:
+    """Link the rows whose only fault is the person key with a model trained for the source on
+    the batch's rows; leaves table ``accepted_links`` in ``con`` and returns every linked-or-reviewed
+    row's result by row number, and the model used (None when no row needed linking)."""
     rows = pa.Table.from_pylist([], schema=linkage.RESULT_SCHEMA)
+    model = None
     if source.column(source.person_key).type == "id_number":
         con.execute(
             "CREATE TABLE link_candidates AS "
@@ -427,7 +430,12 @@ def _link_key_faulty_rows(con: duckdb.DuckDBPyConnection, source: Source) -> dic
         )
         faulty = con.sql("SELECT * FROM link_candidates").to_arrow_table()
         if faulty.num_rows:
-            rows = linkage.link_rows(faulty)
+            training = con.sql(
+                linkage.candidates_sql(source, "checked") + " WHERE len(_reasons) = _key_faults "
+                f"USING SAMPLE {linkage.TRAINING_SAMPLE} ROWS (reservoir, {linkage.SEED})"
+            ).to_arrow_table()
+            model = linkage.train_model(training, cache_key=source.name)
+            rows = linkage.link_rows(faulty, model=model)
     threshold = linkage.link_threshold()
     results = {}
     for r in rows.to_pylist():
@@ -443,7 +451,7 @@ def _link_key_faulty_rows(con: duckdb.DuckDBPyConnection, source: Source) -> dic
     )
     con.register("accepted_links_arrow", accepted)
     con.execute("CREATE TABLE accepted_links AS SELECT * FROM accepted_links_arrow")
-    return results
+    return results, model
 
 
 def _link_review_reason(link: dict) -> str:
