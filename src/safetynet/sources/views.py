@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from safetynet.core.masking import mask_id_number
 from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can
-from safetynet.sources import selectors
+from safetynet.sources import linkage, selectors
 from safetynet.sources.catalogue import source_get
 from safetynet.sources.errors import BatchNotHeld
 from safetynet.sources.models import QuarantinedRow
@@ -52,6 +52,23 @@ def batch_detail(request, batch_id: str):
             "page": rows,
             "reason": reason or "",
             "may_decide": can(request.user, Action.SOURCES_BATCH_DECIDE),
+        },
+    )
+
+
+@page_view
+def batch_linkage_model(request, batch_id: str):
+    """The record-linkage model this batch used: each level's m, u and match weight."""
+    batch = selectors.batch_get_for_user(user=request.user, batch_id=batch_id)
+    model = batch.linkage_model or {}
+    return render(
+        request,
+        "sources/linkage_model.html",
+        {
+            "batch": batch,
+            "levels": linkage.match_weights(model),
+            "training": model.get("safetynet_training", {}),
+            "prior": model.get("probability_two_random_records_match"),
         },
     )
 

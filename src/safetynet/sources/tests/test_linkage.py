@@ -193,3 +193,27 @@ def test_the_registry_is_read_once_while_it_is_unchanged(tree):
     added.name = "李思"
     added.save(update_fields=["name", "updated_at"])
     assert "李思" in linkage.registry_persons().column("name").to_pylist()
+
+
+@pytest.mark.django_db
+def test_the_model_a_batch_used_is_saved_with_it_and_its_weights_are_shown(lake, tmp_path, registry, tree, client):
+    zhang = registry["zhang"]
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row(_one_digit_off(zhang.id_number, 16), "张三"), encoding="utf-8")
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    # the model is stored with the batch, with how it was estimated
+    assert batch.linkage_model["safetynet_training"]["persons"] == 15
+    assert "stated priors" in batch.linkage_model["safetynet_training"]["m"]  # a 1-row batch is too few to train
+    levels = linkage.match_weights(batch.linkage_model)
+    names = {(lv["comparison"], lv["level"]) for lv in levels}
+    assert ("birth_digits", "day and month swapped") in names and ("name", "same pinyin (homophone)") in names
+    exact_name = next(lv for lv in levels if lv["comparison"] == "name" and lv["tf"] == "surname")
+    assert exact_name["weight"] > 0
+    # and a reader sees the weights on a page
+    client.force_login(make_user(Role.SUPERVISOR, tree.city))
+    page = client.get(f"/sources/batches/{batch.batch_id}/linkage-model/").content.decode()
+    assert "day and month swapped" in page and "匹配权重" in page
+
+
+def test_pinyin_makes_homophone_names_equal():
+    assert linkage.pinyin_of(["张伟", "张玮", "章伟", None]) == ["zhangwei", "zhangwei", "zhangwei", None]
