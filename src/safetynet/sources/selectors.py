@@ -23,6 +23,12 @@ class SourceOverview:
     latest: SourceBatch | None
 
 
+def catalogue_sources() -> dict[str, Source]:
+    """The source catalogue (declared once, in ``catalogue.yaml``), for other apps (the demo writes
+    its extracts from it)."""
+    return catalogue()
+
+
 def source_overview_for_user(*, user) -> list[SourceOverview]:
     require(user, Action.SOURCES_READ)
     counts = dict(SourceBatch.objects.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
