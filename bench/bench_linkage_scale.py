@@ -117,6 +117,8 @@ def build(persons: int, rows: int, seed: int):
             "name": pa.array(names_),
             "name_pinyin": pa.array([None] * len(ids_), pa.string()),
             "surname": pa.array([x[:1] for x in names_]),
+            "given_name": pa.array([x[1:] or None for x in names_]),
+            "given_pinyin": pa.array([None] * len(ids_), pa.string()),
             "birth_digits": pa.array([i[6:14] if i[6:14].isdigit() else None for i in ids_]),
             "sex": pa.array(list(cols["sex"]), pa.string()),
             "hukou_region_code": pa.array(list(cols["hukou_region_code"]), pa.string()),
@@ -158,9 +160,9 @@ def baseline_model(rows: pa.Table, persons: pa.Table) -> dict:
         log_level=logging.ERROR,
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=SEED)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_number"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name", "birth_digits"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name", "sex"))
+    # as the documentation's examples do: EM on a name rule and on a date-of-birth rule
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_digits"))
     return linker.misc.save_model_to_json()
 
 

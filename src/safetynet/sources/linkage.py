@@ -45,12 +45,14 @@ import random
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db.models import Count, Max
 from pypinyin import Style, lazy_pinyin
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
+from splink.internals.exceptions import EMTrainingException
 
 from safetynet.registry.models import Person
 
@@ -64,7 +66,7 @@ SEED = 20261031
 
 #: The fields both sides carry. ``unique_id`` is the row number (candidates) or person id.
 LINK_FIELDS = (
-    "id_number", "id_rest", "name", "name_pinyin", "surname", "birth_digits", "sex", "hukou_region_code", "residence_region_code",
+    "id_number", "id_rest", "name", "name_pinyin", "surname", "given_name", "given_pinyin", "birth_digits", "sex", "hukou_region_code", "residence_region_code",
 )
 CANDIDATE_SCHEMA = pa.schema(
     [pa.field("unique_id", pa.int64(), nullable=False), *(pa.field(f, pa.string()) for f in LINK_FIELDS)]
@@ -88,7 +90,8 @@ def candidates_sql(source, table: str) -> str:
     declared = {field: f'NULLIF(trim("{column}"), \'\')' for field, column in source.link_columns.items()}
     return f"""SELECT _row AS unique_id, {key} AS id_number, substr({key}, 1, 6) || substr({key}, 15) AS id_rest,
         trim(name) AS name, NULL::VARCHAR AS name_pinyin,
-        substr(trim(name), 1, 1) AS surname,
+        substr(trim(name), 1, 1) AS surname, NULLIF(substr(trim(name), 2), '') AS given_name,
+        NULL::VARCHAR AS given_pinyin,
         CASE WHEN regexp_full_match(substr({key}, 7, 8), '[0-9]{{8}}') THEN substr({key}, 7, 8) END AS birth_digits,
         {declared.get("sex", "NULL")}::VARCHAR AS sex,
         {declared.get("hukou_region_code", "NULL")}::VARCHAR AS hukou_region_code,
@@ -114,6 +117,10 @@ def registry_persons() -> pa.Table:
 
 
 def _registry_read() -> pa.Table:
+    return with_pinyin(_registry_columns())
+
+
+def _registry_columns() -> pa.Table:
     rows = Person.objects.values_list(
         "id", "id_number", "name", "birth_date", "sex", "hukou_region__code", "residence_region__code"
     )
@@ -124,8 +131,10 @@ def _registry_read() -> pa.Table:
             "id_number": pa.array(cols[1], pa.string()),
             "id_rest": pa.array([i[:6] + i[14:] for i in cols[1]], pa.string()),
             "name": pa.array(cols[2], pa.string()),
-            "name_pinyin": pa.array(pinyin_of(cols[2]), pa.string()),
+            "name_pinyin": pa.array([None] * len(cols[0]), pa.string()),
             "surname": pa.array([n[:1] if n else None for n in cols[2]], pa.string()),
+            "given_name": pa.array([n[1:] or None if n else None for n in cols[2]], pa.string()),
+            "given_pinyin": pa.array([None] * len(cols[0]), pa.string()),
             "birth_digits": pa.array([d.strftime("%Y%m%d") for d in cols[3]], pa.string()),
             "sex": pa.array(cols[4], pa.string()),
             "hukou_region_code": pa.array(cols[5], pa.string()),
@@ -135,30 +144,39 @@ def _registry_read() -> pa.Table:
     )
 
 
-_pinyin_cache: dict[str, str] = {}
+_pinyin_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _syllables(name: str) -> tuple[str, ...]:
+    value = _pinyin_cache.get(name)
+    if value is None:
+        value = tuple(lazy_pinyin(name, style=Style.NORMAL, errors="default"))
+        if len(_pinyin_cache) < 2_000_000:
+            _pinyin_cache[name] = value
+    return value
 
 
 def pinyin_of(names) -> list[str | None]:
     """Each name's pinyin without tones (张三 → zhangsan), so homophone typos (张珊) compare equal.
     Computed once per distinct name (a city has far fewer names than persons)."""
-    out = []
-    for name in names:
-        if not name:
-            out.append(None)
-            continue
-        value = _pinyin_cache.get(name)
-        if value is None:
-            value = "".join(lazy_pinyin(name, style=Style.NORMAL, errors="default"))
-            if len(_pinyin_cache) < 2_000_000:
-                _pinyin_cache[name] = value
-        out.append(value)
-    return out
+    return ["".join(_syllables(n)) if n else None for n in names]
 
 
 def with_pinyin(table: pa.Table) -> pa.Table:
-    """``table`` with ``name_pinyin`` filled from ``name``."""
-    i = table.schema.get_field_index("name_pinyin")
-    return table.set_column(i, "name_pinyin", pa.array(pinyin_of(table.column("name").to_pylist()), pa.string()))
+    """``table`` with the columns derived from ``id_number`` and ``name`` filled: ``id_rest`` (the
+    ID without its birth date), ``surname``, ``given_name`` and their pinyin."""
+    ids = table.column("id_number")
+    names = table.column("name")
+    id_rest = pc.binary_join_element_wise(pc.utf8_slice_codeunits(ids, 0, 6), pc.utf8_slice_codeunits(ids, 14), "")
+    table = table.set_column(table.schema.get_field_index("id_rest"), "id_rest", id_rest)
+    table = table.set_column(table.schema.get_field_index("surname"), "surname", pc.utf8_slice_codeunits(names, 0, 1))
+    given = pc.if_else(pc.greater(pc.utf8_length(names), 1), pc.utf8_slice_codeunits(names, 1), pa.scalar(None, pa.string()))
+    table = table.set_column(table.schema.get_field_index("given_name"), "given_name", given)
+    syllables = [_syllables(n) if n else None for n in table.column("name").to_pylist()]
+    full = pa.array(["".join(s) if s else None for s in syllables], pa.string())
+    given = pa.array(["".join(s[1:]) or None if s else None for s in syllables], pa.string())
+    table = table.set_column(table.schema.get_field_index("name_pinyin"), "name_pinyin", full)
+    return table.set_column(table.schema.get_field_index("given_pinyin"), "given_pinyin", given)
 
 
 def _level(level, m: float, u: float):
@@ -187,12 +205,13 @@ def _two_keystrokes_off(column: str) -> cll.CustomLevel:
     )
 
 
-def _name_one_character_off() -> cll.CustomLevel:
+def _name_one_character_off(column: str = "name") -> cll.CustomLevel:
     # DuckDB's levenshtein counts UTF-8 bytes, so a one-character change in a Chinese name scores
     # 1 to 3; compare characters instead (substr is character-based). Names are 2–4 characters.
-    diffs = " + ".join(f"CAST(substr(name_l, {i}, 1) <> substr(name_r, {i}, 1) AS INTEGER)" for i in range(1, 5))
+    c = column
+    diffs = " + ".join(f"CAST(substr({c}_l, {i}, 1) <> substr({c}_r, {i}, 1) AS INTEGER)" for i in range(1, 5))
     return cll.CustomLevel(
-        f"length(name_l) = length(name_r) AND substr(name_l, 5) = substr(name_r, 5) AND ({diffs}) = 1",
+        f"length({c}_l) = length({c}_r) AND substr({c}_l, 5) = substr({c}_r, 5) AND ({diffs}) = 1",
         label_for_charts="one character substituted",
     )
 
@@ -231,7 +250,12 @@ def _birth_year_off_by_one() -> cll.CustomLevel:
 def _comparisons() -> list[cl.CustomComparison]:
     """The levels, each with a stated prior m and u. Training (:func:`train_model`) re-estimates u
     by random sampling and m by expectation–maximisation; a level the training data never shows
-    keeps its prior."""
+    keeps its prior.
+
+    The keying-fault levels of the ID number and birth date keep their stated m (``fix_m``): the
+    rows linked are exactly those whose ID failed validation, while the rows EM learns from nearly
+    all carry a right one, so EM would learn m ≈ 0.001 for "one digit off" — the rate of faults in
+    all rows — and score the very fault that brought a row here as no evidence at all."""
     return [
         # The ID number without its birth date (region, sequence, check digit): the birth date is
         # compared on its own below, so one wrong digit is not counted twice.
@@ -241,23 +265,30 @@ def _comparisons() -> list[cl.CustomComparison]:
                 cll.NullLevel("id_rest"),
                 _level(cll.ExactMatchLevel("id_rest"), 0.97, 1e-5),
                 # One substituted or two transposed digits: the usual keying fault.
-                _level(_one_keystroke_off("id_rest"), 0.02, 1e-4),
-                _level(_two_keystrokes_off("id_rest"), 0.005, 1e-3),
+                _level(_one_keystroke_off("id_rest"), 0.02, 1e-4).configure(fix_m_probability=True),
+                _level(_two_keystrokes_off("id_rest"), 0.005, 1e-3).configure(fix_m_probability=True),
                 _level(cll.ElseLevel(), 0.005, 0.999),
             ],
         ),
+        # The surname, weighted by how common it is (王, 李, 张 say less than 欧阳): Splink's
+        # term-frequency adjustment on the surname column.
         cl.CustomComparison(
-            output_column_name="name",
+            output_column_name="surname",
             comparison_levels=[
-                cll.NullLevel("name"),
-                # Agreement on a common surname (王, 李, 张) says less: adjusted by the surname's frequency.
-                _level(cll.ExactMatchLevel("name"), 0.93, 1e-3).configure(
-                    tf_adjustment_column="surname", disable_tf_exact_match_detection=True
-                ),
-                _level(cll.ExactMatchLevel("name_pinyin"), 0.03, 2e-3).configure(label_for_charts="same pinyin (homophone)"),
-                _level(_name_one_character_off(), 0.02, 5e-3),
-                _level(cll.JaroWinklerLevel("name_pinyin", 0.88), 0.01, 0.02),
-                _level(cll.ElseLevel(), 0.01, 0.97),
+                cll.NullLevel("surname"),
+                _level(cll.ExactMatchLevel("surname", term_frequency_adjustments=True), 0.98, 0.02),
+                _level(cll.ElseLevel(), 0.02, 0.98),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="given_name",
+            comparison_levels=[
+                cll.NullLevel("given_name"),
+                _level(cll.ExactMatchLevel("given_name"), 0.93, 2e-3),
+                _level(cll.ExactMatchLevel("given_pinyin"), 0.03, 2e-3).configure(label_for_charts="same pinyin (homophone)"),
+                _level(_name_one_character_off("given_name"), 0.02, 2e-2),
+                _level(cll.JaroWinklerLevel("given_pinyin", 0.88), 0.01, 0.03),
+                _level(cll.ElseLevel(), 0.01, 0.95),
             ],
         ),
         cl.CustomComparison(
@@ -265,9 +296,9 @@ def _comparisons() -> list[cl.CustomComparison]:
             comparison_levels=[
                 cll.NullLevel("birth_digits"),
                 _level(cll.ExactMatchLevel("birth_digits"), 0.95, 4e-5),
-                _level(_one_keystroke_off("birth_digits"), 0.03, 5e-4),
-                _level(_birth_swapped(), 0.01, 4e-5),
-                _level(_birth_year_off_by_one(), 0.005, 1e-4),
+                _level(_one_keystroke_off("birth_digits"), 0.03, 5e-4).configure(fix_m_probability=True),
+                _level(_birth_swapped(), 0.01, 4e-5).configure(fix_m_probability=True),
+                _level(_birth_year_off_by_one(), 0.005, 1e-4).configure(fix_m_probability=True),
                 _level(cll.ElseLevel(), 0.005, 0.999),
             ],
         ),
@@ -336,7 +367,7 @@ def _estimated_u(persons: pa.Table) -> dict:
 EM_BLOCKING = [
     block_on("id_number"),  # name, sex, regions
     block_on("name", "birth_digits"),  # the ID number's other digits, sex, regions
-    block_on("id_rest", "sex"),  # name, birth date
+    block_on("id_rest", "surname"),  # given name, birth date
 ]
 #: Fewer rows than this (or persons) and EM is not run: the stated m priors stand.
 MIN_TRAINING_ROWS = 1_000
@@ -369,15 +400,21 @@ def train_model(rows: pa.Table, persons: pa.Table | None = None, *, cache_key: s
             model,
             log_level=logging.ERROR,
         )
+        used = []
         for rule in EM_BLOCKING:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, fix_probability_two_random_records_match=True, estimate_without_term_frequencies=True
-            )
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, fix_probability_two_random_records_match=True, estimate_without_term_frequencies=True
+                )
+            except EMTrainingException:  # no pair in this sample agrees on the rule: the others still train
+                continue
+            used.append(rule.get_blocking_rule("duckdb").blocking_rule_sql)
+        trained = bool(used)
         model = linker.misc.save_model_to_json()
     model["safetynet_training"] = {
         "u": "random sampling of registry pairs",
         "m": "expectation-maximisation" if trained else "stated priors (too few rows to train)",
-        "em_blocking": [r.get_blocking_rule("duckdb").blocking_rule_sql for r in EM_BLOCKING] if trained else [],
+        "em_blocking": used if trained else [],
         "training_rows": rows.num_rows,
         "persons": persons.num_rows,
         "seed": SEED,

@@ -206,9 +206,9 @@ def test_the_model_a_batch_used_is_saved_with_it_and_its_weights_are_shown(lake,
     assert "stated priors" in batch.linkage_model["safetynet_training"]["m"]  # a 1-row batch is too few to train
     levels = linkage.match_weights(batch.linkage_model)
     names = {(lv["comparison"], lv["level"]) for lv in levels}
-    assert ("birth_digits", "day and month swapped") in names and ("name", "same pinyin (homophone)") in names
-    exact_name = next(lv for lv in levels if lv["comparison"] == "name" and lv["tf"] == "surname")
-    assert exact_name["weight"] > 0
+    assert ("birth_digits", "day and month swapped") in names and ("given_name", "same pinyin (homophone)") in names
+    surname = next(lv for lv in levels if lv["comparison"] == "surname" and lv["tf"] == "surname")
+    assert surname["weight"] > 0
     # and a reader sees the weights on a page
     client.force_login(make_user(Role.SUPERVISOR, tree.city))
     page = client.get(f"/sources/batches/{batch.batch_id}/linkage-model/").content.decode()
