@@ -11,7 +11,10 @@ Builds the demo city (``demo_generate``), ingests every raw extract under
 * recall    = planted ID typos that landed under the true ID / all planted ID typos;
 * where the other planted typos went (clerical review, or landed unlinked because the typo
   happened to keep a valid check digit, which validation cannot see);
-* throughput: rows linked per second of ``link_rows`` (u estimation included once).
+* throughput: rows linked per second of ``link_rows`` (u estimation included once);
+* the same candidate rows through a plain trained Splink baseline (``bench_linkage_scale``'s
+  ``baseline_model``: Splink's comparison library, u by random sampling, m by EM), trained per
+  source on that source's rows: precision, recall of detectable typos and F1 side by side.
 
 The model is never fitted to the ground truth: the truth is read only after every batch landed.
 Prints a compact table and writes JSON to ``bench/results/``.
@@ -28,6 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -36,6 +42,7 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--home", help="SAFETYNET_HOME (default: a fresh temporary directory)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the plain Splink baseline")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safetynet.settings")
@@ -65,9 +72,9 @@ def main() -> int:
     timing = {"calls": 0, "rows": 0, "seconds": 0.0}
     real_link_rows = linkage.link_rows
 
-    def timed_link_rows(candidates, persons=None):
+    def timed_link_rows(candidates, persons=None, model=None):
         t0 = time.perf_counter()
-        out = real_link_rows(candidates, persons)
+        out = real_link_rows(candidates, persons, model=model)
         timing["calls"] += 1
         timing["rows"] += candidates.num_rows
         timing["seconds"] += time.perf_counter() - t0
@@ -75,13 +82,14 @@ def main() -> int:
 
     linkage.link_rows = timed_link_rows
 
-    batches, refused = {}, {}
+    batches, refused, files = {}, {}, {}
     t = time.perf_counter()
     for source_dir in sorted((lake / "incoming").iterdir()):
         if source_dir.name not in catalogue():
             refused[source_dir.name] = "not in the catalogue"
             continue
         for path in sorted(source_dir.glob("*.parquet")):
+            files[source_dir.name] = path
             try:
                 batches[source_dir.name] = source_ingest(source_name=source_dir.name, path=path).batch
             except FileRefused as exc:
@@ -105,6 +113,7 @@ def main() -> int:
         for q in QuarantinedRow.objects.select_related("batch").filter(batch__in=list(batches.values()))
     }
 
+    candidate_keys = set(landed_linked) | {k for k, code in quarantined.items() if code == "link.review"}
     outcome = {"linked_right": 0, "linked_wrong": 0, "review": 0, "landed_unlinked": 0, "quarantined_other": 0}
     truth_keys = set()
     for p in id_typos:
@@ -122,6 +131,17 @@ def main() -> int:
     n_links = len(landed_linked)
     detectable = len(id_typos) - outcome["landed_unlinked"]
     probs = sorted(v[1] for v in landed_linked.values())
+    precision = outcome["linked_right"] / n_links if n_links else 0.0
+    recall_detectable = outcome["linked_right"] / detectable if detectable else 0.0
+    truth_id = {(p["source"], p["source_row"]): p["id_number"] for p in id_typos}
+    by_error: dict[str, list[int]] = {}
+    for p in id_typos:
+        key = (p["source"], p["source_row"])
+        error = json.loads(p["detail"]).get("error", "?")
+        by_error.setdefault(error, [0, 0])
+        by_error[error][0] += 1
+        by_error[error][1] += key in landed_linked and landed_linked[key][0] == p["id_number"]
+    baseline = None if args.no_baseline else _baseline(files, batches, candidate_keys, truth_id, detectable)
     result = {
         "bench": "bench_linkage",
         "database": connection.vendor,
@@ -136,7 +156,10 @@ def main() -> int:
         "outcome": outcome,
         "links_total": n_links,
         "links_not_planted": links_not_planted,
-        "precision": outcome["linked_right"] / n_links if n_links else None,
+        "precision": precision,
+        "f1_detectable": 2 * precision * recall_detectable / (precision + recall_detectable) if precision else 0.0,
+        "linked_by_error": {k: f"{v[1]}/{v[0]}" for k, v in by_error.items()},
+        "baseline": baseline,
         "recall": outcome["linked_right"] / len(id_typos) if id_typos else None,
         "recall_of_detectable": outcome["linked_right"] / detectable if detectable else None,
         "min_accepted_probability": probs[0] if probs else None,
@@ -157,6 +180,54 @@ def main() -> int:
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(f"written {out}")
     return 0
+
+
+def _baseline(files, batches, candidate_keys, truth_id, detectable) -> dict:
+    """The same candidate rows linked by a plain trained Splink model (bench_linkage_scale's
+    :func:`baseline_model`, trained per source on that source's rows like ours)."""
+    import duckdb
+    from bench_linkage_scale import baseline_model
+
+    from safetynet.sources import linkage
+    from safetynet.sources.catalogue import catalogue
+
+    persons = linkage.registry_persons()
+    right = wrong = review = 0
+    seconds = 0.0
+    for name, path in files.items():
+        keys = {row for (source, row) in candidate_keys if source == name}
+        if not keys or name not in batches:
+            continue
+        source = catalogue()[name]
+        con = duckdb.connect()
+        cols = ", ".join(f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' for c in source.columns)
+        con.execute(f"CREATE TABLE t AS SELECT file_row_number + 1 AS _row, {cols} FROM read_parquet(?, file_row_number = true)",
+                    [str(path)])
+        rows = con.sql(linkage.candidates_sql(source, "t")).to_arrow_table()
+        rows = linkage.with_pinyin(rows)
+        faulty = rows.filter(pa.compute.is_in(rows.column("unique_id"), pa.array([k + 1 for k in keys], pa.int64())))
+        t = time.perf_counter()
+        sample = rows if rows.num_rows <= linkage.TRAINING_SAMPLE else rows.slice(0, linkage.TRAINING_SAMPLE)
+        model = baseline_model(sample, persons)
+        result = linkage.link_rows(faulty, persons, model=model)
+        seconds += time.perf_counter() - t
+        for r in result.to_pylist():
+            if linkage.accepted(r, linkage.link_threshold()):
+                if truth_id.get((name, r["unique_id"] - 1)) == r["person_id_number"]:
+                    right += 1
+                else:
+                    wrong += 1
+            else:
+                review += 1
+    links = right + wrong
+    precision = right / links if links else 0.0
+    recall = right / detectable if detectable else 0.0
+    return {
+        "linked_right": right, "linked_wrong": wrong, "review": review, "precision": precision,
+        "recall_of_detectable": recall,
+        "f1_detectable": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "seconds": round(seconds, 1),
+    }
 
 
 if __name__ == "__main__":

@@ -15,6 +15,12 @@ BASE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("SAFETYNET_HOME", "var")).resolve()
 LAKE_DIR = HOME / "lake"
 MEDIA_ROOT = HOME / "uploads"
+# Uploads stream to a temporary file on disk (never held in memory), capped as they arrive.
+FILE_UPLOAD_HANDLERS = [
+    "safetynet.sources.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+SAFETYNET_UPLOAD_MAX_BYTES = int(os.environ.get("SAFETYNET_UPLOAD_MAX_BYTES", str(1 << 30)))
 
 SECRET_KEY = os.environ.get("SAFETYNET_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 DEBUG = os.environ.get("SAFETYNET_DEBUG", "0") == "1"

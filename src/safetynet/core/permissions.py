@@ -65,6 +65,8 @@ class Action(StrEnum):
     SOURCES_LINK_REVIEW = "sources.link_review"
     # accounts
     USERS_MANAGE = "users.manage"
+    # sources (数据汇聚): a data steward decides on a held batch
+    SOURCES_BATCH_DECIDE = "sources.batch_decide"
 
 
 class Data(StrEnum):
@@ -128,6 +130,8 @@ ACTIONS: dict[Action, Grant] = {
     Action.SOURCES_SUBMIT: _g(_("报送数据批次"), DATA_PROVIDER, ADMIN),
     Action.SOURCES_LINK_REVIEW: _g(_("人工复核记录匹配"), CENTRE, ADMIN),
     Action.USERS_MANAGE: _g(_("管理账号"), ADMIN),
+    # sources
+    Action.SOURCES_BATCH_DECIDE: _g(_("确认或拒收暂扣的数据批次"), CENTRE, ADMIN),
 }
 
 #: Who may see each kind of personal data in full. Everyone else who may open the record sees

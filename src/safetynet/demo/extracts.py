@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+from pypinyin import lazy_pinyin
 
 from safetynet.demo import names
 from safetynet.demo.population import REF, REFERENCE_DATE, Population, check_characters, digits_of
@@ -484,6 +485,8 @@ def build_extracts(*, pop: Population, rng: np.random.Generator) -> Extracts:
     cols = {name: builder.columns() for name, builder in b.items()}
     typo_rate = {"name": 0.004, "id": 0.003}
     chars = np.array(names.MALE_GIVEN + names.FEMALE_GIVEN)
+    # The kinds of fault added later draw from their own stream, so every earlier draw is unchanged.
+    typo_rng = rng.spawn(1)[0]
     for name in TYPO_SOURCES:
         c = cols[name]
         free = np.flatnonzero(c["_planted"] < 0)
@@ -498,11 +501,14 @@ def build_extracts(*, pop: Population, rng: np.random.Generator) -> Extracts:
             new_char = str(chars[rng.integers(0, chars.size)])
             if new_char == true[pos]:
                 new_char = str(chars[(np.flatnonzero(chars == new_char)[0] + 1) % chars.size])
+            # A clerk keying from speech writes a homophone; from a scan, a look-alike character.
+            kind = ("random", "homophone", "lookalike")[int(typo_rng.integers(0, 3))]
+            kind, new_char = _typo_character(true, pos, kind, new_char, typo_rng)
             typo = true[:pos] + new_char + true[pos + 1 :]
             c["name"][r] = typo
             c["_planted"][r] = planter.add(
                 kind="name_typo", household=hh_no[hh[c["_person"][r]]], id_number=str(c["id_number"][r]), source=name,
-                reported_name=typo, true_name=true,
+                reported_name=typo, true_name=true, error=kind,
             )
         if id_rows.size:
             true_ids = c["id_number"][id_rows].copy()
@@ -517,6 +523,17 @@ def build_extracts(*, pop: Population, rng: np.random.Generator) -> Extracts:
                 else:
                     transpose[j] = False
                     row[p] = (row[p] + 1 + int(rng.integers(0, 9))) % 10
+            # A quarter of the faults are a birth date keyed day-first (MMDD → DDMM) where it reads as a date.
+            swapped = np.zeros(id_rows.size, bool)
+            for j in range(id_rows.size):
+                row = d[j]
+                mm, dd = row[10] * 10 + row[11], row[12] * 10 + row[13]
+                if typo_rng.random() < 0.25 and 1 <= dd <= 12 and mm != dd:
+                    true_row = digits_of(true_ids[j : j + 1])[0]
+                    row[:] = true_row
+                    row[10], row[11], row[12], row[13] = true_row[12], true_row[13], true_row[10], true_row[11]
+                    swapped[j] = True
+                    transpose[j] = False
             chk = check_characters(d)
             keep = np.empty((id_rows.size, 18), np.uint8)
             keep[:, :17] = d + ord("0")
@@ -525,9 +542,18 @@ def build_extracts(*, pop: Population, rng: np.random.Generator) -> Extracts:
             typos = keep.view("S18").ravel().astype("U18")
             for j, r in enumerate(id_rows.tolist()):
                 c["id_number"][r] = typos[j]
+                detail = {}
+                if typo_rng.random() < 0.1:  # the name mistyped too, by sound
+                    true = str(c["name"][r])
+                    pos = len(true) - 1
+                    kind, new_char = _typo_character(true, pos, "homophone", true[pos], typo_rng)
+                    if kind == "homophone":
+                        c["name"][r] = true[:pos] + new_char
+                        detail = {"reported_name": str(c["name"][r]), "true_name": true}
+                error = "birth_date_swapped" if swapped[j] else "transposition" if transpose[j] else "substitution"
                 c["_planted"][r] = planter.add(
                     kind="id_typo", household=hh_no[hh[c["_person"][r]]], id_number=str(true_ids[j]), source=name,
-                    reported_id_number=str(typos[j]), error="transposition" if transpose[j] else "substitution",
+                    reported_id_number=str(typos[j]), error=error, **detail,
                 )
 
     for name, c in cols.items():
@@ -614,6 +640,38 @@ def _add_staff(builder: _Builder, pop: Population, rows: np.ndarray, rng: np.ran
         region_code=pop.city.community_codes[pop.hh_community[pop.p_household[rows]]],
         since=REF - _days(rng, n, 100, 3000), planted=planted,
     )
+
+
+#: Characters often read for one another from a scan or handwriting (形近字). No maintained
+#: machine-readable table was found, so the demo plants from this short list of well-known pairs.
+LOOKALIKE = {
+    "王": "玉", "玉": "王", "李": "季", "季": "李", "刘": "浏", "陈": "阵", "杨": "扬", "扬": "杨", "明": "朋",
+    "朋": "明", "兰": "兴", "未": "末", "末": "未", "己": "已", "已": "己", "土": "士", "士": "土", "日": "曰",
+    "天": "夭", "人": "入", "大": "太", "太": "大", "东": "车", "洁": "沽", "辉": "挥", "晨": "晟", "军": "车",
+    "宁": "宇", "宇": "宁", "林": "材", "海": "梅", "梅": "海", "云": "去", "娟": "涓", "丽": "骊", "文": "交",
+}
+_HOMOPHONES: dict[str, list[str]] = {}
+
+
+def _homophones() -> dict[str, list[str]]:
+    """Given-name characters grouped by their toneless pinyin (伟/玮/卫…)."""
+    if not _HOMOPHONES:
+        pool = sorted(set(names.MALE_GIVEN + names.FEMALE_GIVEN + tuple("玮卫薇维炜蔚方坊纳闽靖婧莉立丽力蔷垒君阳扬涌雁洁捷涓娟韬鸣铭桦萍屏")))
+        for ch in pool:
+            _HOMOPHONES.setdefault(lazy_pinyin(ch)[0], []).append(ch)
+    return _HOMOPHONES
+
+
+def _typo_character(true: str, pos: int, kind: str, fallback: str, rng: np.random.Generator) -> tuple[str, str]:
+    """A wrong character for ``true[pos]`` of the given kind, or ``("random", fallback)`` if there is none."""
+    ch = true[pos]
+    if kind == "homophone":
+        options = [o for o in _homophones().get(lazy_pinyin(ch)[0], []) if o != ch]
+        if options:
+            return kind, options[int(rng.integers(0, len(options)))]
+    elif kind == "lookalike" and ch in LOOKALIKE:
+        return kind, LOOKALIKE[ch]
+    return "random", fallback
 
 
 def _to_table(source, cols: dict[str, np.ndarray]) -> pa.Table:

@@ -122,6 +122,8 @@ def demo_generate(
 
         t = time.perf_counter()
         for name, table in extracts.tables.items():
+            if table.num_rows == 0:  # a catalogued source the city leaves no rows in: no file (ingestion refuses empty ones)
+                continue
             store.write_parquet(table, lake / "incoming" / name / f"{BATCH}.parquet")
         truth = lake / "ground_truth"
         store.write_parquet(extracts.planted, truth / "planted.parquet")

@@ -7,6 +7,9 @@ In force at date ``on`` (the platform's definition):
   extract dated after ``on``, is still the truth *at* ``on``);
 * an **events** source (deaths, hospital stays): every batch with ``as_of <= on``.
 
+Only landed batches count: a held batch (it failed the supersession check, or accepted nothing)
+or a rejected one is never read, and never replaced anything.
+
 Every table keeps the lake's ``_batch`` and ``_row`` and gains ``_as_of`` (the batch's date), so a
 derived value can cite the batch and row it came from. A source with no batch in force reads as
 an empty table of the declared schema.
@@ -32,7 +35,7 @@ from django.conf import settings
 
 from safetynet.engine.backend import connect, engine_lock
 from safetynet.sources.catalogue import Source, catalogue
-from safetynet.sources.models import SourceBatch
+from safetynet.sources.models import BatchStatus, SourceBatch
 
 ARROW_TYPES = {
     "id_number": pa.string(),
@@ -57,7 +60,7 @@ def batches_in_force(*, on: dt.date, sources: tuple[str, ...] | None = None) -> 
     """For each source (all catalogue sources when ``sources`` is None), its batches in force at ``on``."""
     names = tuple(catalogue()) if sources is None else tuple(sources)
     rows = (
-        SourceBatch.objects.filter(source__in=names, as_of__lte=on)
+        SourceBatch.objects.filter(source__in=names, as_of__lte=on, status=BatchStatus.LANDED)
         .values_list("pk", "source", "batch_id", "as_of", "lake_path", "superseded_by__as_of")
         .order_by("source", "as_of", "pk")
     )
@@ -124,16 +127,17 @@ def materialise(con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch,
 
 
 def id_numbers_changed(*, landed_after: dt.datetime | None, on: dt.date) -> tuple[set[str], list[str]]:
-    """The ID numbers whose facts may differ because of the batches landed after ``landed_after``
+    """The ID numbers whose facts may differ because of the batches landed (``landed_at``: at
+    ingestion, or when a held batch was confirmed) after ``landed_after``
     (with ``as_of <= on``), and those batches' ids.
 
     An events batch changes the facts of everyone in it. A snapshot batch changes the facts of
     the people whose rows differ from the batch it superseded (rows in one and not the other,
     compared on the declared columns), including people who dropped out of the new extract."""
 
-    landed = SourceBatch.objects.filter(as_of__lte=on).order_by("created_at", "pk")
+    landed = SourceBatch.objects.filter(as_of__lte=on, status=BatchStatus.LANDED).order_by("landed_at", "pk")
     if landed_after is not None:
-        landed = landed.filter(created_at__gt=landed_after)
+        landed = landed.filter(landed_at__gt=landed_after)
     lake = Path(settings.LAKE_DIR)
     ids: set[str] = set()
     with engine_lock():

@@ -29,6 +29,18 @@ class Column:
     max: float | None = None
     values: tuple[str, ...] = ()
     max_length: int | None = None
+    #: A date column whose values may lie after the batch date (expiry, expected release).
+    future: bool = False
+
+
+@dataclass(frozen=True)
+class Supersession:
+    """How far a full extract may differ from the one it replaces before it is held (暂扣)."""
+
+    min_accepted_ratio: float = 0.5
+    max_quarantined_share: float = 0.2
+    min_persons_ratio: float = 0.5
+    max_distribution_shift: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,11 @@ class Source:
     columns: tuple[Column, ...]
     facts: tuple[Fact, ...] = field(default=())
     link_columns: dict[str, str] = field(default_factory=dict)
+    #: The columns that name one fact (two rows with equal keys and other values conflict).
+    natural_key: tuple[str, ...] = ()
+    max_line_bytes: int = 1 << 20
+    future_tolerance_days: int = 0
+    supersession: Supersession = field(default_factory=Supersession)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -69,7 +86,7 @@ class Source:
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 
 
-def _parse(name: str, spec: dict) -> Source:
+def _parse(name: str, spec: dict, defaults: dict) -> Source:
     columns = []
     for cname, cspec in spec["columns"].items():
         ctype = cspec["type"]
@@ -85,6 +102,7 @@ def _parse(name: str, spec: dict) -> Source:
                 max=cspec.get("max"),
                 values=tuple(str(v) for v in cspec.get("values", ())),
                 max_length=cspec.get("max_length"),
+                future=bool(cspec.get("future", False)),
             )
         )
     facts = tuple(Fact(**f) for f in spec.get("facts", ()))
@@ -100,9 +118,14 @@ def _parse(name: str, spec: dict) -> Source:
         columns=tuple(columns),
         facts=facts,
         link_columns=dict(spec.get("link_columns", {})),
+        natural_key=tuple(spec.get("natural_key", (spec.get("person_key", "id_number"),))),
+        max_line_bytes=int(spec.get("max_line_bytes", defaults.get("max_line_bytes", 1 << 20))),
+        future_tolerance_days=int(spec.get("future_tolerance_days", defaults.get("future_tolerance_days", 0))),
+        supersession=Supersession(**{**defaults.get("supersession", {}), **spec.get("supersession", {})}),
     )
     names = {c.name for c in columns}
-    for needed in [source.person_key, source.as_of_column, *(f.column for f in facts), *source.link_columns.values()]:
+    needed_columns = [source.person_key, source.as_of_column, *(f.column for f in facts), *source.link_columns.values()]
+    for needed in [*needed_columns, *source.natural_key]:
         if needed not in names:
             raise ValueError(f"source {name}: {needed} is not a declared column")
     return source
@@ -112,7 +135,8 @@ def _parse(name: str, spec: dict) -> Source:
 def catalogue() -> dict[str, Source]:
     with CATALOGUE_FILE.open(encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
-    return {name: _parse(name, spec) for name, spec in raw["sources"].items()}
+    defaults = raw.get("defaults", {})
+    return {name: _parse(name, spec, defaults) for name, spec in raw["sources"].items()}
 
 
 def source_get(name: str) -> Source:

@@ -1,4 +1,6 @@
-from safetynet.core.errors import Conflict, NotFound, ValidationFailed
+from enum import StrEnum
+
+from safetynet.core.errors import Conflict, NotFound, SafetyNetError, ValidationFailed
 
 
 class UnknownSource(NotFound):
@@ -17,3 +19,21 @@ class LinkReviewNotFound(NotFound):
 
 class LinkReviewAlreadyDecided(Conflict):
     code = "source.link_review.decided"
+
+
+class ErrorCode(StrEnum):
+    BATCH_NOT_HELD = "source.batch.not_held"
+    FILE_TOO_LARGE = "source.too_large"
+
+
+class BatchNotHeld(Conflict):
+    """A confirm or reject on a batch that is not waiting for one."""
+
+    code = ErrorCode.BATCH_NOT_HELD
+
+
+class FileTooLarge(SafetyNetError):
+    """A pushed file over the size cap (HTTP 413); nothing of it is kept."""
+
+    code = ErrorCode.FILE_TOO_LARGE
+    status = 413

@@ -40,14 +40,19 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
+import random
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db.models import Count, Max
+from pypinyin import Style, lazy_pinyin
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
+from splink.internals.exceptions import EMTrainingException
 
 from safetynet.registry.models import Person
 
@@ -60,7 +65,9 @@ U_SAMPLE_PAIRS = 1_000_000
 SEED = 20261031
 
 #: The fields both sides carry. ``unique_id`` is the row number (candidates) or person id.
-LINK_FIELDS = ("id_number", "name", "birth_digits", "sex", "hukou_region_code", "residence_region_code")
+LINK_FIELDS = (
+    "id_number", "id_rest", "name", "name_pinyin", "surname", "given_name", "given_pinyin", "birth_digits", "sex", "hukou_region_code", "residence_region_code",
+)
 CANDIDATE_SCHEMA = pa.schema(
     [pa.field("unique_id", pa.int64(), nullable=False), *(pa.field(f, pa.string()) for f in LINK_FIELDS)]
 )
@@ -81,7 +88,10 @@ def candidates_sql(source, table: str) -> str:
     rows; the caller filters it to the rows whose only fault is the person key."""
     key = f'upper(trim("{source.person_key}"))'
     declared = {field: f'NULLIF(trim("{column}"), \'\')' for field, column in source.link_columns.items()}
-    return f"""SELECT _row AS unique_id, {key} AS id_number, trim(name) AS name,
+    return f"""SELECT _row AS unique_id, {key} AS id_number, substr({key}, 1, 6) || substr({key}, 15) AS id_rest,
+        trim(name) AS name, NULL::VARCHAR AS name_pinyin,
+        substr(trim(name), 1, 1) AS surname, NULLIF(substr(trim(name), 2), '') AS given_name,
+        NULL::VARCHAR AS given_pinyin,
         CASE WHEN regexp_full_match(substr({key}, 7, 8), '[0-9]{{8}}') THEN substr({key}, 7, 8) END AS birth_digits,
         {declared.get("sex", "NULL")}::VARCHAR AS sex,
         {declared.get("hukou_region_code", "NULL")}::VARCHAR AS hukou_region_code,
@@ -107,6 +117,10 @@ def registry_persons() -> pa.Table:
 
 
 def _registry_read() -> pa.Table:
+    return with_pinyin(_registry_columns())
+
+
+def _registry_columns() -> pa.Table:
     rows = Person.objects.values_list(
         "id", "id_number", "name", "birth_date", "sex", "hukou_region__code", "residence_region__code"
     )
@@ -115,7 +129,12 @@ def _registry_read() -> pa.Table:
         {
             "unique_id": pa.array(cols[0], pa.int64()),
             "id_number": pa.array(cols[1], pa.string()),
+            "id_rest": pa.array([i[:6] + i[14:] for i in cols[1]], pa.string()),
             "name": pa.array(cols[2], pa.string()),
+            "name_pinyin": pa.array([None] * len(cols[0]), pa.string()),
+            "surname": pa.array([n[:1] if n else None for n in cols[2]], pa.string()),
+            "given_name": pa.array([n[1:] or None if n else None for n in cols[2]], pa.string()),
+            "given_pinyin": pa.array([None] * len(cols[0]), pa.string()),
             "birth_digits": pa.array([d.strftime("%Y%m%d") for d in cols[3]], pa.string()),
             "sex": pa.array(cols[4], pa.string()),
             "hukou_region_code": pa.array(cols[5], pa.string()),
@@ -123,6 +142,41 @@ def _registry_read() -> pa.Table:
         },
         schema=CANDIDATE_SCHEMA,
     )
+
+
+_pinyin_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _syllables(name: str) -> tuple[str, ...]:
+    value = _pinyin_cache.get(name)
+    if value is None:
+        value = tuple(lazy_pinyin(name, style=Style.NORMAL, errors="default"))
+        if len(_pinyin_cache) < 2_000_000:
+            _pinyin_cache[name] = value
+    return value
+
+
+def pinyin_of(names) -> list[str | None]:
+    """Each name's pinyin without tones (张三 → zhangsan), so homophone typos (张珊) compare equal.
+    Computed once per distinct name (a city has far fewer names than persons)."""
+    return ["".join(_syllables(n)) if n else None for n in names]
+
+
+def with_pinyin(table: pa.Table) -> pa.Table:
+    """``table`` with the columns derived from ``id_number`` and ``name`` filled: ``id_rest`` (the
+    ID without its birth date), ``surname``, ``given_name`` and their pinyin."""
+    ids = table.column("id_number")
+    names = table.column("name")
+    id_rest = pc.binary_join_element_wise(pc.utf8_slice_codeunits(ids, 0, 6), pc.utf8_slice_codeunits(ids, 14), "")
+    table = table.set_column(table.schema.get_field_index("id_rest"), "id_rest", id_rest)
+    table = table.set_column(table.schema.get_field_index("surname"), "surname", pc.utf8_slice_codeunits(names, 0, 1))
+    given = pc.if_else(pc.greater(pc.utf8_length(names), 1), pc.utf8_slice_codeunits(names, 1), pa.scalar(None, pa.string()))
+    table = table.set_column(table.schema.get_field_index("given_name"), "given_name", given)
+    syllables = [_syllables(n) if n else None for n in table.column("name").to_pylist()]
+    full = pa.array(["".join(s) if s else None for s in syllables], pa.string())
+    given = pa.array(["".join(s[1:]) or None if s else None for s in syllables], pa.string())
+    table = table.set_column(table.schema.get_field_index("name_pinyin"), "name_pinyin", full)
+    return table.set_column(table.schema.get_field_index("given_pinyin"), "given_pinyin", given)
 
 
 def _level(level, m: float, u: float):
@@ -151,12 +205,13 @@ def _two_keystrokes_off(column: str) -> cll.CustomLevel:
     )
 
 
-def _name_one_character_off() -> cll.CustomLevel:
+def _name_one_character_off(column: str = "name") -> cll.CustomLevel:
     # DuckDB's levenshtein counts UTF-8 bytes, so a one-character change in a Chinese name scores
     # 1 to 3; compare characters instead (substr is character-based). Names are 2–4 characters.
-    diffs = " + ".join(f"CAST(substr(name_l, {i}, 1) <> substr(name_r, {i}, 1) AS INTEGER)" for i in range(1, 5))
+    c = column
+    diffs = " + ".join(f"CAST(substr({c}_l, {i}, 1) <> substr({c}_r, {i}, 1) AS INTEGER)" for i in range(1, 5))
     return cll.CustomLevel(
-        f"length(name_l) = length(name_r) AND substr(name_l, 5) = substr(name_r, 5) AND ({diffs}) = 1",
+        f"length({c}_l) = length({c}_r) AND substr({c}_l, 5) = substr({c}_r, 5) AND ({diffs}) = 1",
         label_for_charts="one character substituted",
     )
 
@@ -174,26 +229,77 @@ def _region(column: str) -> cl.CustomComparison:
     )
 
 
+def _birth_swapped() -> cll.CustomLevel:
+    # YYYYMMDD: day and month keyed the wrong way round (19800517 → 19801705).
+    return cll.CustomLevel(
+        "substr(birth_digits_l, 1, 4) = substr(birth_digits_r, 1, 4) "
+        "AND substr(birth_digits_l, 5, 2) = substr(birth_digits_r, 7, 2) "
+        "AND substr(birth_digits_l, 7, 2) = substr(birth_digits_r, 5, 2)",
+        label_for_charts="day and month swapped",
+    )
+
+
+def _birth_year_off_by_one() -> cll.CustomLevel:
+    return cll.CustomLevel(
+        "substr(birth_digits_l, 5, 4) = substr(birth_digits_r, 5, 4) AND "
+        "abs(TRY_CAST(substr(birth_digits_l, 1, 4) AS INTEGER) - TRY_CAST(substr(birth_digits_r, 1, 4) AS INTEGER)) = 1",
+        label_for_charts="year off by one",
+    )
+
+
 def _comparisons() -> list[cl.CustomComparison]:
-    """The levels with their m (assumed) and u (prior, re-estimated by sampling) probabilities."""
+    """The levels, each with a stated prior m and u. Training (:func:`train_model`) re-estimates u
+    by random sampling and m by expectation–maximisation; a level the training data never shows
+    keeps its prior.
+
+    The keying-fault levels of the ID number and birth date keep their stated m (``fix_m``): the
+    rows linked are exactly those whose ID failed validation, while the rows EM learns from nearly
+    all carry a right one, so EM would learn m ≈ 0.001 for "one digit off" — the rate of faults in
+    all rows — and score the very fault that brought a row here as no evidence at all."""
     return [
+        # The ID number without its birth date (region, sequence, check digit): the birth date is
+        # compared on its own below, so one wrong digit is not counted twice.
         cl.CustomComparison(
-            output_column_name="id_number",
+            output_column_name="id_rest",
             comparison_levels=[
-                cll.NullLevel("id_number"),
-                # One substituted or two transposed digits: the planted and the usual keying fault.
-                _level(_one_keystroke_off("id_number"), 0.88, 1e-7),
-                _level(_two_keystrokes_off("id_number"), 0.06, 1e-5),
-                _level(cll.ElseLevel(), 0.06, 1.0),
+                cll.NullLevel("id_rest"),
+                _level(cll.ExactMatchLevel("id_rest"), 0.97, 1e-5),
+                # One substituted or two transposed digits: the usual keying fault.
+                _level(_one_keystroke_off("id_rest"), 0.02, 1e-4).configure(fix_m_probability=True),
+                _level(_two_keystrokes_off("id_rest"), 0.005, 1e-3).configure(fix_m_probability=True),
+                _level(cll.ElseLevel(), 0.005, 0.999),
+            ],
+        ),
+        # The surname, weighted by how common it is (王, 李, 张 say less than 欧阳): Splink's
+        # term-frequency adjustment on the surname column.
+        cl.CustomComparison(
+            output_column_name="surname",
+            comparison_levels=[
+                cll.NullLevel("surname"),
+                _level(cll.ExactMatchLevel("surname", term_frequency_adjustments=True), 0.98, 0.02),
+                _level(cll.ElseLevel(), 0.02, 0.98),
             ],
         ),
         cl.CustomComparison(
-            output_column_name="name",
+            output_column_name="given_name",
             comparison_levels=[
-                cll.NullLevel("name"),
-                _level(cll.ExactMatchLevel("name"), 0.93, 1e-3),
-                _level(_name_one_character_off(), 0.05, 5e-3),
-                _level(cll.ElseLevel(), 0.02, 0.99),
+                cll.NullLevel("given_name"),
+                _level(cll.ExactMatchLevel("given_name"), 0.93, 2e-3),
+                _level(cll.ExactMatchLevel("given_pinyin"), 0.03, 2e-3).configure(label_for_charts="same pinyin (homophone)"),
+                _level(_name_one_character_off("given_name"), 0.02, 2e-2),
+                _level(cll.JaroWinklerLevel("given_pinyin", 0.88), 0.01, 0.03),
+                _level(cll.ElseLevel(), 0.01, 0.95),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="birth_digits",
+            comparison_levels=[
+                cll.NullLevel("birth_digits"),
+                _level(cll.ExactMatchLevel("birth_digits"), 0.95, 4e-5),
+                _level(_one_keystroke_off("birth_digits"), 0.03, 5e-4).configure(fix_m_probability=True),
+                _level(_birth_swapped(), 0.01, 4e-5).configure(fix_m_probability=True),
+                _level(_birth_year_off_by_one(), 0.005, 1e-4).configure(fix_m_probability=True),
+                _level(cll.ElseLevel(), 0.005, 0.999),
             ],
         ),
         cl.CustomComparison(
@@ -211,6 +317,7 @@ def _comparisons() -> list[cl.CustomComparison]:
 
 _BLOCKING = [
     block_on("name"),
+    block_on("name_pinyin", "substr(id_number, 1, 6)"),
     block_on("birth_digits"),
     # One wrong digit leaves the first or the last nine intact; a transposition across
     # digits 9–10 leaves the rest intact.
@@ -255,9 +362,99 @@ def _estimated_u(persons: pa.Table) -> dict:
     return copy.deepcopy(model)
 
 
-def link_rows(candidates: pa.Table, persons: pa.Table | None = None) -> pa.Table:
+#: Blocking rules for expectation–maximisation: each leaves the other comparisons free to be
+#: estimated, and together they estimate every comparison at least once.
+EM_BLOCKING = [
+    block_on("id_number"),  # name, sex, regions
+    block_on("name", "birth_digits"),  # the ID number's other digits, sex, regions
+    block_on("id_rest", "surname"),  # given name, birth date
+]
+#: Fewer rows than this (or persons) and EM is not run: the stated m priors stand.
+MIN_TRAINING_ROWS = 1_000
+TRAINING_SAMPLE = 30_000
+_trained_cache: dict[tuple, dict] = {}
+
+
+def train_model(rows: pa.Table, persons: pa.Table | None = None, *, cache_key: str | None = None) -> dict:
+    """A model trained for one source (Splink's JSON, with ``safetynet_training`` saying how).
+
+    ``rows`` are the source's rows (:data:`CANDIDATE_SCHEMA`; most carry a right ID number, which
+    is what lets EM see what agreement looks like for the same person). u comes from random pairs
+    of registry persons (:func:`_estimated_u`), m from EM over :data:`EM_BLOCKING` on a sample of
+    the rows linked to the registry. The prior probability stays ``1 / persons``. With
+    ``cache_key`` (the source's name) a model is reused while the registry is unchanged."""
+    persons = registry_persons() if persons is None else persons.select(CANDIDATE_SCHEMA.names).cast(CANDIDATE_SCHEMA)
+    key = (cache_key, persons.num_rows, id(persons) if cache_key is None else _registry_fingerprint(persons))
+    if cache_key is not None and key in _trained_cache:
+        return copy.deepcopy(_trained_cache[key])
+    model = _estimated_u(persons)
+    rows = rows.select(CANDIDATE_SCHEMA.names).cast(CANDIDATE_SCHEMA)
+    if rows.num_rows > TRAINING_SAMPLE:
+        rows = rows.take(sorted(random.Random(SEED).sample(range(rows.num_rows), TRAINING_SAMPLE)))
+    trained = rows.num_rows >= MIN_TRAINING_ROWS and persons.num_rows >= MIN_TRAINING_ROWS
+    if trained:
+        rows = with_pinyin(rows)
+        db = DuckDBAPI(duckdb.connect())
+        linker = Linker(
+            [db.register(rows, dataset_display_name="rows"), db.register(persons, dataset_display_name="registry")],
+            model,
+            log_level=logging.ERROR,
+        )
+        used = []
+        for rule in EM_BLOCKING:
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, fix_probability_two_random_records_match=True, estimate_without_term_frequencies=True
+                )
+            except EMTrainingException:  # no pair in this sample agrees on the rule: the others still train
+                continue
+            used.append(rule.get_blocking_rule("duckdb").blocking_rule_sql)
+        trained = bool(used)
+        model = linker.misc.save_model_to_json()
+    model["safetynet_training"] = {
+        "u": "random sampling of registry pairs",
+        "m": "expectation-maximisation" if trained else "stated priors (too few rows to train)",
+        "em_blocking": used if trained else [],
+        "training_rows": rows.num_rows,
+        "persons": persons.num_rows,
+        "seed": SEED,
+    }
+    if cache_key is not None:
+        _trained_cache.clear() if len(_trained_cache) > 32 else None
+        _trained_cache[key] = model
+    return copy.deepcopy(model)
+
+
+def _registry_fingerprint(persons: pa.Table) -> int:
+    return hash(tuple(persons.column("id_number").to_pylist()[:: max(1, persons.num_rows // 1000)]))
+
+
+def match_weights(model: dict) -> list[dict]:
+    """Each comparison level's m, u and match weight (log2 m/u) from a saved model, for a page."""
+    out = []
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else None
+            out.append(
+                {
+                    "comparison": comparison.get("output_column_name"),
+                    "level": level.get("label_for_charts") or level.get("sql_condition"),
+                    "m": m,
+                    "u": u,
+                    "weight": weight,
+                    "tf": level.get("tf_adjustment_column"),
+                }
+            )
+    return out
+
+
+def link_rows(candidates: pa.Table, persons: pa.Table | None = None, model: dict | None = None) -> pa.Table:
     """Score ``candidates`` (:data:`CANDIDATE_SCHEMA`, ``unique_id`` = row number) against the
-    registry (``persons``, default :func:`registry_persons`).
+    registry (``persons``, default :func:`registry_persons`) with ``model`` (default: the stated
+    priors with u re-estimated; ingestion passes the source's :func:`train_model`).
 
     Returns one row per candidate (:data:`RESULT_SCHEMA`): the most likely person (null when no
     person shares a blocking key), its match probability and the runner-up's probability.
@@ -271,7 +468,11 @@ def link_rows(candidates: pa.Table, persons: pa.Table | None = None) -> pa.Table
             "SELECT unique_id, NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::DOUBLE, NULL::DOUBLE FROM candidates_arrow"
         ).to_arrow_table().rename_columns(RESULT_SCHEMA.names).cast(RESULT_SCHEMA)
 
-    model = _estimated_u(persons)
+    candidates = with_pinyin(candidates)
+    con.register("candidates_arrow", candidates)
+    model = copy.deepcopy(model) if model is not None else _estimated_u(persons)
+    model["link_type"] = "link_only"
+    model.pop("safetynet_training", None)
     db = DuckDBAPI(con)
     linker = Linker(
         [db.register(candidates, dataset_display_name="candidates"), db.register(persons, dataset_display_name="registry")],

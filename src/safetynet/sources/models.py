@@ -4,11 +4,21 @@ from django.utils.translation import gettext_lazy as _
 from safetynet.core.models import TimeStampedModel
 
 
+class BatchStatus(models.TextChoices):
+    LANDED = "landed", _("已入库")
+    HELD = "held", _("暂扣待确认")
+    REJECTED = "rejected", _("已拒收")
+
+
 class SourceBatch(TimeStampedModel):
     """One file a department sent (数据批次), landed as immutable Parquet in the lake.
 
     Counts reconcile: ``received == accepted + quarantined``. A newer batch of a snapshot source
     supersedes the one before it; the older batch's file is never rewritten.
+
+    A batch that fails the supersession check (or accepts no row) is ``held``: its rows are in the
+    lake but no reader sees them, and it replaces nothing, until a data steward confirms it
+    (it lands then) or rejects it. ``duplicates`` and ``conflicts`` are among ``quarantined``.
     """
 
     batch_id = models.CharField(_("批次号"), max_length=64, unique=True)
@@ -28,6 +38,26 @@ class SourceBatch(TimeStampedModel):
         "accounts.User", verbose_name=_("提交人"), on_delete=models.PROTECT, null=True, blank=True
     )
     seconds = models.FloatField(_("耗时(秒)"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.LANDED, db_index=True
+    )
+    #: Why the batch is held: ``[{"code", "message"}]`` (empty for a batch that landed at once).
+    hold_reasons = models.JSONField(_("暂扣原因"), default=list, blank=True)
+    #: Columns the file had beyond the catalogue's, kept beside the batch (``extra_path``).
+    extra_columns = models.JSONField(_("多出的列"), default=list, blank=True)
+    extra_path = models.CharField(_("多出列的存放路径"), max_length=500, blank=True)
+    #: The record-linkage model (Splink JSON) trained for and used by this batch, so a link can be
+    #: reproduced and its match weights shown; null when no row needed linking.
+    linkage_model = models.JSONField(_("匹配模型"), null=True, blank=True)
+    duplicates = models.PositiveIntegerField(_("重复行"), default=0)
+    conflicts = models.PositiveIntegerField(_("冲突行"), default=0)
+    #: When the batch became readable (at ingestion, or when a held batch was confirmed).
+    landed_at = models.DateTimeField(_("生效时间"), null=True, blank=True, db_index=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("确认人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decision_note = models.TextField(_("确认意见"), blank=True)
 
     class Meta:
         ordering = ["-as_of", "-created_at"]
@@ -36,6 +66,10 @@ class SourceBatch(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(received=models.F("accepted") + models.F("quarantined")),
                 name="batch_counts_reconcile",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(superseded_by__isnull=True, landed_at__isnull=True),
+                name="held_batch_neither_landed_nor_superseded",
             ),
         ]
         indexes = [models.Index(fields=["source", "as_of"], name="batch_source_asof")]
@@ -52,6 +86,8 @@ class QuarantinedRow(models.Model):
     reason_code = models.CharField(_("原因代码"), max_length=64, db_index=True)
     reason = models.TextField(_("原因"))
     raw = models.JSONField(_("原始内容"), default=dict)
+    #: Set when a clerk's confirmed link landed the row into its batch (the row stays here as history).
+    relanded_at = models.DateTimeField(_("补录入库时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["batch_id", "row_number"]

@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 from safetynet.core.errors import NotFound
 from safetynet.core.permissions import Action, require
 from safetynet.sources.catalogue import Source, catalogue
-from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow, SourceBatch
+from safetynet.sources.models import BatchStatus, LinkReview, LinkReviewStatus, QuarantinedRow, SourceBatch
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,18 @@ class SourceOverview:
     latest: SourceBatch | None
 
 
+def catalogue_sources() -> dict[str, Source]:
+    """The source catalogue (declared once, in ``catalogue.yaml``), for other apps (the demo writes
+    its extracts from it)."""
+    return catalogue()
+
+
 def source_overview_for_user(*, user) -> list[SourceOverview]:
     require(user, Action.SOURCES_READ)
     counts = dict(SourceBatch.objects.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
     latest: dict[str, SourceBatch] = {}
-    for batch in SourceBatch.objects.filter(superseded_by__isnull=True).order_by("source", "-as_of", "-created_at"):
+    in_force = SourceBatch.objects.filter(superseded_by__isnull=True, status=BatchStatus.LANDED)
+    for batch in in_force.order_by("source", "-as_of", "-created_at"):
         latest.setdefault(batch.source, batch)
     return [SourceOverview(s, counts.get(name, 0), latest.get(name)) for name, s in catalogue().items()]
 
@@ -53,6 +60,12 @@ def quarantine_summary(*, batch: SourceBatch) -> list[dict]:
         .annotate(n=Count("id"))
         .order_by("-n", "reason_code")
     )
+
+
+def batches_held_for_user(*, user) -> QuerySet[SourceBatch]:
+    """Held batches waiting for a data steward (暂扣待确认), oldest first."""
+    require(user, Action.SOURCES_READ)
+    return SourceBatch.objects.filter(status=BatchStatus.HELD).order_by("created_at")
 
 
 def quarantine_rows(*, batch: SourceBatch, reason_code: str | None = None) -> QuerySet[QuarantinedRow]:

@@ -6,6 +6,8 @@ are Chinese and name the column and the offending value, so a department can fix
 
 from __future__ import annotations
 
+import datetime as dt
+
 from safetynet.sources.catalogue import Column, Source
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -27,19 +29,36 @@ def _reason(code: str, message_sql: str) -> str:
     return f"{_q(code + '|')} || {message_sql}"
 
 
-def _id_number_check(v: str, col: Column) -> str:
+def _id_number_check(v: str, col: Column, batch_date: dt.date | None) -> str:
     weighted = " + ".join(f"CAST(substr({v}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS))
     label = _label(col)
     return f"""CASE
         WHEN length({v}) <> 18 THEN {_reason('id.length', _q(label + '应为18位，实际为') + f" || length({v}) || " + _q('位：') + f' || {v}')}
         WHEN NOT regexp_full_match({v}, '[0-9]{{17}}[0-9X]') THEN {_reason('id.format', _q(label + '格式错误：') + f' || {v}')}
         WHEN try_strptime(substr({v}, 7, 8), '%Y%m%d') IS NULL THEN {_reason('id.birth_date', _q(label + '中的出生日期不存在：') + f' || {v}')}
+        {_birth_after(v, label, batch_date)}
         WHEN substr('10X98765432', (({weighted}) % 11) + 1, 1) <> substr({v}, 18, 1)
             THEN {_reason('id.checksum', _q(label + '校验位错误：') + f' || {v}')}
     END"""
 
 
-def _column_checks(col: Column) -> list[str]:
+def _birth_after(v: str, label: str, batch_date: dt.date | None) -> str:
+    if batch_date is None:
+        return ""
+    message = _q(label + f"中的出生日期晚于批次日期{batch_date.isoformat()}：") + f" || {v}"
+    return f"WHEN CAST(try_strptime(substr({v}, 7, 8), '%Y%m%d') AS DATE) > DATE '{batch_date.isoformat()}' THEN {_reason('id.birth_future', message)}"
+
+
+def _future_date(v: str, col: Column, batch_date: dt.date | None, tolerance_days: int) -> str:
+    if batch_date is None or col.future:
+        return ""
+    limit = batch_date + dt.timedelta(days=tolerance_days)
+    allowed = f"（允许晚{tolerance_days}天）" if tolerance_days else ""
+    message = _q(_label(col) + f"晚于批次日期{batch_date.isoformat()}{allowed}：") + f" || {v}"
+    return f"WHEN TRY_CAST({v} AS DATE) > DATE '{limit.isoformat()}' THEN {_reason('date.future', message)}"
+
+
+def _column_checks(col: Column, batch_date: dt.date | None = None, tolerance_days: int = 0) -> list[str]:
     raw = _ident(col.name)
     v = f"upper(trim({raw}))" if col.type == "id_number" else f"trim({raw})"
     present = f"NULLIF({v}, '') IS NOT NULL"
@@ -49,11 +68,12 @@ def _column_checks(col: Column) -> list[str]:
         checks.append(f"CASE WHEN NOT ({present}) THEN {_reason('missing', _q('缺少必填字段' + label))} END")
     typed: str | None = None
     if col.type == "id_number":
-        typed = _id_number_check(v, col)
+        typed = _id_number_check(v, col, batch_date)
     elif col.type == "date":
         typed = (
             f"CASE WHEN TRY_CAST({v} AS DATE) IS NULL OR NOT regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') "
-            f"THEN {_reason('date', _q(label + '不是有效日期(YYYY-MM-DD)：') + f' || {v}')} END"
+            f"THEN {_reason('date', _q(label + '不是有效日期(YYYY-MM-DD)：') + f' || {v}')} "
+            f"{_future_date(v, col, batch_date, tolerance_days)} END"
         )
     elif col.type in ("decimal", "integer"):
         sql_type = "DECIMAL(18,2)" if col.type == "decimal" else "BIGINT"
@@ -89,14 +109,25 @@ def _column_checks(col: Column) -> list[str]:
     return checks
 
 
-def reasons_sql(source: Source, *, only: str | None = None) -> str:
+def reasons_sql(source: Source, *, only: str | None = None, batch_date: dt.date | None = None) -> str:
     """A list expression of the row's reasons (empty when the row is valid); ``only`` limits the
-    checks to one column (ingestion uses it to find rows whose only fault is the person key)."""
-    checks = [c for col in source.columns if only in (None, col.name) for c in _column_checks(col)]
+    checks to one column (ingestion uses it to find rows whose only fault is the person key).
+
+    With ``batch_date``, a birth date (in an ID number) after it, and any other date after it by
+    more than the source's ``future_tolerance_days`` (columns declared ``future`` aside), is a fault."""
+    tolerance = source.future_tolerance_days
+    checks = [
+        c for col in source.columns if only in (None, col.name) for c in _column_checks(col, batch_date, tolerance)
+    ]
     return f"list_filter([{', '.join(checks)}]::VARCHAR[], lambda x: x IS NOT NULL)"
 
 
 def typed_sql(col: Column) -> str:
+    """The expression that turns a validated text column into its landed type, named as the column."""
+    return f"{typed_expr(col)} AS {_ident(col.name)}"
+
+
+def typed_expr(col: Column) -> str:
     """The expression that turns a validated text column into its landed type."""
     raw = _ident(col.name)
     v = f"NULLIF(trim({raw}), '')"
@@ -113,4 +144,4 @@ def typed_sql(col: Column) -> str:
             expr = f"lower({v}) IN ('true','1','是')"
         case _:
             expr = v
-    return f"{expr} AS {raw}"
+    return expr

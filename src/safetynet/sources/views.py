@@ -5,15 +5,24 @@ from django.views.decorators.http import require_POST
 
 from safetynet.core.masking import mask_id_number
 from safetynet.core.pages import page_view
-from safetynet.sources import selectors
+from safetynet.core.permissions import Action, can
+from safetynet.sources import linkage, selectors
 from safetynet.sources.catalogue import source_get
+from safetynet.sources.errors import BatchNotHeld
 from safetynet.sources.models import QuarantinedRow
-from safetynet.sources.services import link_review_decide
+from safetynet.sources.services import batch_confirm, batch_reject, link_review_decide
 
 
 @page_view
 def source_list(request):
-    return render(request, "sources/list.html", {"rows": selectors.source_overview_for_user(user=request.user)})
+    return render(
+        request,
+        "sources/list.html",
+        {
+            "rows": selectors.source_overview_for_user(user=request.user),
+            "held": selectors.batches_held_for_user(user=request.user),
+        },
+    )
 
 
 @page_view
@@ -42,8 +51,41 @@ def batch_detail(request, batch_id: str):
             "summary": selectors.quarantine_summary(batch=batch),
             "page": rows,
             "reason": reason or "",
+            "may_decide": can(request.user, Action.SOURCES_BATCH_DECIDE),
         },
     )
+
+
+@page_view
+def batch_linkage_model(request, batch_id: str):
+    """The record-linkage model this batch used: each level's m, u and match weight."""
+    batch = selectors.batch_get_for_user(user=request.user, batch_id=batch_id)
+    model = batch.linkage_model or {}
+    return render(
+        request,
+        "sources/linkage_model.html",
+        {
+            "batch": batch,
+            "levels": linkage.match_weights(model),
+            "training": model.get("safetynet_training", {}),
+            "prior": model.get("probability_two_random_records_match"),
+        },
+    )
+
+
+@require_POST
+@page_view
+def batch_decision(request, batch_id: str):
+    """A data steward confirms or rejects a held batch (thin: the service checks and audits)."""
+    note = request.POST.get("note", "").strip()
+    decide = batch_confirm if request.POST.get("decision") == "confirm" else batch_reject
+    try:
+        batch = decide(batch_id=batch_id, actor=request.user, note=note)
+    except BatchNotHeld as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"批次 {batch.batch_id}：{batch.get_status_display()}")
+    return redirect("sources:batch", batch_id=batch_id)
 
 
 @page_view

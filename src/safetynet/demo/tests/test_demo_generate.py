@@ -5,6 +5,7 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
+from pypinyin import lazy_pinyin
 
 from safetynet.audit.models import AuditEvent
 from safetynet.demo.errors import InvalidDemoOptions, RegistryNotEmpty
@@ -129,11 +130,20 @@ def test_planted_anomalies_are_in_the_sources_as_the_ground_truth_says(lake):
             reported = row["id_number"]
             assert reported == detail["reported_id_number"] != p["id_number"]
             assert check_character(reported[:17]) != reported[17]
-            assert sum(a != b for a, b in zip(reported, p["id_number"], strict=True)) in (1, 2)
+            differ = [i for i, (a, b) in enumerate(zip(reported, p["id_number"], strict=True)) if a != b]
+            if detail["error"] == "birth_date_swapped":  # MMDD keyed as DDMM
+                true = p["id_number"]
+                assert reported[10:14] == true[12:14] + true[10:12] and set(differ) <= {10, 11, 12, 13}
+            else:
+                assert len(differ) in (1, 2)
+            if "reported_name" in detail:  # the name mistyped too, by a homophone
+                assert row["name"] == detail["reported_name"] != detail["true_name"]
         elif p["kind"] == "name_typo":
             true = Person.objects.get(id_number=p["id_number"]).name
             assert row["name"] == detail["reported_name"] and true == detail["true_name"]
             assert len(row["name"]) == len(true) and sum(a != b for a, b in zip(row["name"], true, strict=True)) == 1
+            if detail["error"] == "homophone":
+                assert lazy_pinyin(row["name"]) == lazy_pinyin(true)
         elif p["kind"] == "unreported_death":
             person = Person.objects.get(id_number=p["id_number"])
             assert person.death_date is None

@@ -50,3 +50,48 @@ def test_refusals_are_typed(tree, lake):
     unknown = _push(client, provider_token, "w.csv", HEADER, source="nope")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "source.unknown")
     assert SourceBatch.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_push_over_the_size_cap_gets_413_in_the_error_format_and_lands_nothing(tree, lake, settings):
+    settings.SAFETYNET_UPLOAD_MAX_BYTES = 2_000
+    token = api_token_issue(actor=None, user=make_user(Role.DATA_PROVIDER, tree.city), label="t").plaintext
+    response = _push(Client(), token, "big.csv", HEADER + _row() * 40)
+    assert response.status_code == 413
+    body = response.json()
+    assert body["code"] == "source.too_large" and body["details"]["max_bytes"] == 2_000 and "上限" in body["message"]
+    assert SourceBatch.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_held_push_answers_202_and_a_steward_confirms_it_over_the_api(tree, lake, tmp_path):
+    import datetime as dt
+
+    from safetynet.registry.idnumber import make_resident_id
+
+    provider = api_token_issue(actor=None, user=make_user(Role.DATA_PROVIDER, tree.city), label="p").plaintext
+    steward = api_token_issue(actor=None, user=make_user(Role.VERIFICATION_CENTRE, tree.city), label="s").plaintext
+    client = Client()
+    ids = [make_resident_id("990101", dt.date(1970, 1, 1 + i), 20 + i, "M") for i in range(10)]
+    full = HEADER + "".join(_row(id_number=i) for i in ids)
+    assert _push(client, provider, "w1.csv", full).status_code == 201
+    # a month later only two of ten persons arrive
+    small = HEADER + "".join(_row(id_number=i, reported="2026-11-20", period="2026-11") for i in ids[:2])
+    held = _push(client, provider, "w2.csv", small)
+    assert held.status_code == 202 and held.json()["status"] == "held"
+    batch_id = held.json()["batch_id"]
+    denied = client.post(
+        f"/api/v1/sources/batches/{batch_id}/confirm", {"note": "x"}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {provider}",
+    )
+    assert denied.status_code == 403
+    ok = client.post(
+        f"/api/v1/sources/batches/{batch_id}/confirm", {"note": "部门确认"}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {steward}",
+    )
+    assert ok.status_code == 200 and ok.json()["status"] == "landed"
+    again = client.post(
+        f"/api/v1/sources/batches/{batch_id}/reject", {"note": ""}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {steward}",
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "source.batch.not_held")

@@ -120,6 +120,16 @@ def test_a_clerk_confirms_a_review_and_the_decision_is_audited(lake, tmp_path, r
     event = AuditEvent.objects.get(action="source.link_review.confirmed")
     assert event.actor_id == clerk.pk and event.target_id == str(review.pk)
     assert event.data["person_id"] == chosen.pk and event.data["proposed_person_id"] == review.candidate_id
+    # and the row landed into its batch under the confirmed person, in a new file beside the old one
+    old_path = batch.lake_path
+    batch.refresh_from_db()
+    assert (batch.accepted, batch.quarantined, batch.received) == (1, 0, 1)
+    assert batch.lake_path != old_path and (lake / old_path).is_file()
+    assert pq.read_table(lake / old_path).num_rows == 0
+    landed = pq.read_table(lake / batch.lake_path).to_pylist()
+    assert [(r["_row"], r["id_number"], r["_linked_from"]) for r in landed] == [(1, chosen.id_number, "4401")]
+    assert QuarantinedRow.objects.get(batch=batch, row_number=1).relanded_at is not None
+    assert event.data["relanded_to"] == batch.lake_path
     # and a second decision is refused
     with pytest.raises(LinkReviewAlreadyDecided) as err:
         link_review_decide(review_id=review.pk, actor=clerk, person_id=None, note="")
@@ -183,3 +193,27 @@ def test_the_registry_is_read_once_while_it_is_unchanged(tree):
     added.name = "李思"
     added.save(update_fields=["name", "updated_at"])
     assert "李思" in linkage.registry_persons().column("name").to_pylist()
+
+
+@pytest.mark.django_db
+def test_the_model_a_batch_used_is_saved_with_it_and_its_weights_are_shown(lake, tmp_path, registry, tree, client):
+    zhang = registry["zhang"]
+    path = tmp_path / "wages.csv"
+    path.write_text(HEADER + _row(_one_digit_off(zhang.id_number, 16), "张三"), encoding="utf-8")
+    batch = source_ingest(source_name="tax_wages", path=path).batch
+    # the model is stored with the batch, with how it was estimated
+    assert batch.linkage_model["safetynet_training"]["persons"] == 15
+    assert "stated priors" in batch.linkage_model["safetynet_training"]["m"]  # a 1-row batch is too few to train
+    levels = linkage.match_weights(batch.linkage_model)
+    names = {(lv["comparison"], lv["level"]) for lv in levels}
+    assert ("birth_digits", "day and month swapped") in names and ("given_name", "same pinyin (homophone)") in names
+    surname = next(lv for lv in levels if lv["comparison"] == "surname" and lv["tf"] == "surname")
+    assert surname["weight"] > 0
+    # and a reader sees the weights on a page
+    client.force_login(make_user(Role.SUPERVISOR, tree.city))
+    page = client.get(f"/sources/batches/{batch.batch_id}/linkage-model/").content.decode()
+    assert "day and month swapped" in page and "匹配权重" in page
+
+
+def test_pinyin_makes_homophone_names_equal():
+    assert linkage.pinyin_of(["张伟", "张玮", "章伟", None]) == ["zhangwei", "zhangwei", "zhangwei", None]

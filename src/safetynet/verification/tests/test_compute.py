@@ -67,7 +67,7 @@ def land_family(tmp_path: Path) -> None:
     ])
     land(tmp_path, "hukou_deaths", "id_number,name,sex,death_date,death_place,hukou_region_code,reported_on", [
         f"{GRANDMA},奶奶,F,2026-12-01,示范医院,990101001001,2026-12-02",  # after the verification date
-    ])
+    ], as_of=dt.date(2026, 12, 2))  # a delivery dated that day (no batch may hold dates after its own)
     land(tmp_path, "prison", "id_number,name,prison_name,admitted_on,expected_release_on,released_on,reported_on", [
         f"{CHILD},孩子,示范监狱,2025-05-01,2028-05-01,,2026-10-31",
         f"{SPOUSE},配偶,示范监狱,2020-01-01,2021-01-01,2021-01-01,2026-10-31",  # released long ago
@@ -156,7 +156,7 @@ def test_snapshot_supersession_is_respected_at_each_date(lake, tmp_path):
     header = "id_number,name,property_count,total_area_m2,assessed_value,reported_on"
     june = land(tmp_path, "real_estate", header, [f"{HEAD},户主,2,150.00,900000.00,2026-06-30"]).batch
     october = land(tmp_path, "real_estate", header, [f"{HEAD},户主,1,90.00,600000.00,2026-10-31"]).batch
-    land(tmp_path, "real_estate", header, [f"{HEAD},户主,3,200.00,1000000.00,2026-12-31"])
+    land(tmp_path, "real_estate", header, [f"{HEAD},户主,3,200.00,1000000.00,2026-12-31"], as_of=dt.date(2026, 12, 31))
     june.refresh_from_db()
     assert june.superseded_by_id is not None
     # when verified at dates in force for each
