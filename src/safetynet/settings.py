@@ -118,6 +118,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 
+# The audit chain (audit.keys, audit.checkpoints): HMAC keys and signed checkpoints live outside
+# the database. SAFETYNET_AUDIT_KEYS may carry the key ring itself (JSON, from a secret store).
+SAFETYNET_AUDIT_DIR = Path(os.environ.get("SAFETYNET_AUDIT_DIR", HOME / "audit"))
+SAFETYNET_AUDIT_KEY_FILE = Path(os.environ.get("SAFETYNET_AUDIT_KEY_FILE", HOME / "keys" / "audit.json"))
+SAFETYNET_AUDIT_KEYS = os.environ.get("SAFETYNET_AUDIT_KEYS") or None
+SAFETYNET_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SAFETYNET_AUDIT_CHECKPOINT_EVERY", "1000"))
+SAFETYNET_AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("SAFETYNET_AUDIT_CHECKPOINT_SECONDS", "600"))
+
 # Record linkage (Splink): a source row with a bad ID is accepted under the registry person only
 # at or above this match probability; below it goes to the clerical review queue.
 SAFETYNET_LINK_THRESHOLD = float(os.environ.get("SAFETYNET_LINK_THRESHOLD", "0.95"))
