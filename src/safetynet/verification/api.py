@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from safetynet.verification import selectors, services
@@ -112,14 +112,18 @@ def report_list(request, household_id: int | None = None):
     return selectors.report_list_for_user(user=request.user, household_id=household_id)
 
 
-@router.get("/reports/{report_id}", response=ReportOut, summary="核对报告（每项事实注明来源、批次与行）")
-def report_detail(request, report_id: int):
-    return selectors.report_get_for_user(user=request.user, report_id=report_id)
+@router.get(
+    "/reports/{report_id}",
+    response=ReportOut,
+    summary="核对报告（每项事实注明来源、批次与行；证件号码脱敏，说明事由可查看完整号码，查阅留痕）",
+)
+def report_detail(request, report_id: int, purpose: str = Query("", max_length=200)):
+    return selectors.report_read_for_user(user=request.user, report_id=report_id, channel="api", purpose=purpose)
 
 
-@router.get("/reports/{report_id}/pdf", summary="核对报告PDF", response={200: None})
-def report_detail_pdf(request, report_id: int):
-    report = selectors.report_get_for_user(user=request.user, report_id=report_id)
+@router.get("/reports/{report_id}/pdf", summary="核对报告PDF（查阅留痕）", response={200: None})
+def report_detail_pdf(request, report_id: int, purpose: str = Query("", max_length=200)):
+    report = selectors.report_read_for_user(user=request.user, report_id=report_id, channel="pdf", purpose=purpose)
     response = HttpResponse(report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="verification-report-{report.pk}.pdf"'
     return response
