@@ -1,6 +1,6 @@
 """The REST API under /api/v1/: one NinjaAPI, a router per app, typed errors mapped to 4xx.
 
-Two ways in: the browser session (``django_auth``, CSRF-checked) and ``Authorization: Bearer``
+Two ways in: the browser session (``accounts.api.session_auth``, CSRF-checked) and ``Authorization: Bearer``
 tokens for machine clients (``accounts.api.ApiTokenAuth``). Every refusal, whether raised by a
 service (a :class:`SafetyNetError`), by input validation or by authentication, answers with the
 same body: ``{"code": ..., "message": ..., "details": {...}}``.
@@ -12,9 +12,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import django_auth
 
-from safetynet.accounts.api import bearer_auth
+from safetynet.accounts.api import bearer_auth, session_auth
 from safetynet.accounts.api import router as accounts_router
 from safetynet.cases.api import router as cases_router
 from safetynet.core.errors import SafetyNetError
@@ -71,7 +70,7 @@ api = SafetyNetAPI(
     title="SafetyNet API",
     version="1",
     description="精准社会救助平台接口。所有员工接口只返回调用者所属区划及其下级的数据。",
-    auth=[bearer_auth, django_auth],
+    auth=[bearer_auth, session_auth],
     urls_namespace="api-v1",
     docs_url="/docs",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
 from safetynet.accounts.services import api_token_authenticate
 
@@ -24,6 +24,28 @@ class ApiTokenAuth(HttpBearer):
 
 
 bearer_auth = ApiTokenAuth()
+
+
+class SignedInSession(SessionAuth):
+    """The browser session, CSRF-checked, for callers who are signed in.
+
+    ninja's own session auth checks CSRF before it knows who is calling, so a request with a
+    wrong, expired or missing bearer token got 403 "CSRF check Failed". Here a caller who
+    presented a bearer token, or who has no session, is simply not authenticated by this
+    method, and the API answers 401 in its error format; a signed-in browser still needs its
+    CSRF token for every write.
+    """
+
+    def __call__(self, request: HttpRequest):
+        if "HTTP_AUTHORIZATION" in request.META:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+session_auth = SignedInSession()
 
 
 class MeOut(Schema):

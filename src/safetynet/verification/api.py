@@ -2,8 +2,9 @@ import datetime as dt
 
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from safetynet.core.pagination import BoundedLimitOffset, ObjectId
 from safetynet.verification import selectors, services
 from safetynet.verification.pdf import report_pdf
 
@@ -94,8 +95,8 @@ def authorisation_create(request, payload: AuthorisationIn):
 
 
 @router.get("/authorisations", response=list[AuthorisationOut], summary="授权书列表（仅本辖区）")
-@paginate(LimitOffsetPagination)
-def authorisation_list(request, household_id: int | None = None):
+@paginate(BoundedLimitOffset)
+def authorisation_list(request, household_id: ObjectId | None = None):
     return selectors.authorisation_list_for_user(user=request.user, household_id=household_id).prefetch_related(
         "persons"
     )
@@ -107,8 +108,8 @@ def report_create(request, household_id: int, payload: RunIn):
 
 
 @router.get("/reports", response=list[ReportSummaryOut], summary="核对报告列表（仅本辖区）")
-@paginate(LimitOffsetPagination)
-def report_list(request, household_id: int | None = None):
+@paginate(BoundedLimitOffset)
+def report_list(request, household_id: ObjectId | None = None):
     return selectors.report_list_for_user(user=request.user, household_id=household_id)
 
 
@@ -135,7 +136,7 @@ def cross_region_create(request, payload: CrossRegionIn):
 
 
 @router.get("/cross-region", response=list[CrossRegionOut], summary="跨区域协查（发出与收到）")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def cross_region_list(request, incoming: bool | None = None):
     return selectors.cross_region_list_for_user(user=request.user, incoming=incoming)
 
