@@ -8,6 +8,7 @@ same body: ``{"code": ..., "message": ..., "details": {...}}``.
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -111,6 +112,18 @@ def _unauthenticated(request, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, f"http.{exc.status_code}", str(exc))
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request, exc: OverflowError):
+    # A number beyond what the database compares (a schema without bounds): the caller's error.
+    return _error(request, 422, "invalid", _("参数超出允许范围"))
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc: DataError):
+    # The database refused a value (out of range, malformed) that validation let through.
+    return _error(request, 422, "invalid", _("参数超出允许范围"))
 
 
 @api.exception_handler(Http404)

@@ -43,6 +43,7 @@ from safetynet.cases.models import (
 from safetynet.cases.outbox import outbox_enqueue
 from safetynet.cases.programmes import CHANNEL_FILERS, PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
+from safetynet.core.inputs import require_date_in_range
 from safetynet.core.masking import mask_id_number, mask_name
 from safetynet.core.permissions import Action, can
 from safetynet.core.roles import SELF_SERVICE_ROLES, Role
@@ -519,6 +520,7 @@ def mandate_record(
         raise InvalidApplication(_("未找到委托人，或不在您的管辖范围内"), code="case.grantor_unknown")
     if valid_until < timezone.localdate():
         raise MandateInvalid(_("委托有效期已过"))
+    require_date_in_range(valid_until, field="valid_until")
     unknown = set(programmes or []) - set(Programme.values)
     if unknown:
         raise InvalidApplication(_("未知的救助项目：%(p)s") % {"p": ", ".join(sorted(unknown))},

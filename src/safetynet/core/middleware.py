@@ -42,6 +42,15 @@ def _too_large(request) -> HttpResponse:
     )
 
 
+def _form_forbidden(data) -> list[tuple[str, str]]:
+    found = []
+    for key, values in data.lists():
+        found += find_forbidden(key, key)
+        for value in values:
+            found += find_forbidden(value, key)
+    return found
+
+
 class InputLimitsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,8 +70,7 @@ class InputLimitsMiddleware:
         if limit and not is_upload and length > limit:
             return _too_large(request)
         found: list[tuple[str, str]] = []
-        for key, values in request.GET.lists():
-            found += find_forbidden({key: values})
+        found += _form_forbidden(request.GET)
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             try:
                 if content_type.startswith("application/json") and length:
@@ -72,8 +80,7 @@ class InputLimitsMiddleware:
                         payload = None  # the API's own parser answers malformed JSON
                     found += find_forbidden(payload)
                 elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-                    for key, values in request.POST.lists():
-                        found += find_forbidden({key: values})
+                    found += _form_forbidden(request.POST)
                     for upload in request.FILES.values():
                         bad = forbidden_character(upload.name or "")
                         if bad:
@@ -81,15 +88,17 @@ class InputLimitsMiddleware:
             except RequestDataTooBig:
                 return _too_large(request)
         if found:
-            field, char = found[0]
-            return _refuse(
-                request,
-                422 if request.path.startswith(API_PREFIX) else 400,
-                "invalid.characters",
-                _("输入含有不允许的控制字符或文字方向控制符（%(char)s，字段 %(field)s）")
-                % {"char": char, "field": field},
-                {"field": field, "character": char},
-            )
+            # The API's validation body (api._validation_error's shape), one entry per field.
+            message = _("输入含有不允许的控制字符或文字方向控制符（%(char)s，字段 %(field)s）") % {
+                "char": found[0][1],
+                "field": found[0][0],
+            }
+            errors = [
+                {"field": f, "message": _("不允许的字符 %(c)s") % {"c": c}, "type": "forbidden_character"}
+                for f, c in dict(found).items()
+            ]
+            api = request.path.startswith(API_PREFIX)
+            return _refuse(request, 422 if api else 400, "invalid", message, {"errors": errors})
         return None
 
     def process_exception(self, request, exception):

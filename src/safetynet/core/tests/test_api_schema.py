@@ -110,7 +110,7 @@ def test_posting_a_mandate_reaches_the_mandate_endpoint(db):
     grantor = make_person(tree.east_community)
     client = Client()
     client.force_login(make_user(Role.STREET_OFFICER, tree.east_street))
-    body = {"grantor_id": grantor.pk, "proxy_name": "李四", "relationship": "子女", "valid_until": "2099-01-01"}
+    body = {"grantor_id": grantor.pk, "proxy_name": "李四", "relationship": "子女", "valid_until": "2030-01-01"}
     # when a mandate is posted
     response = client.post("/api/v1/cases/mandates", body, content_type="application/json")
     # then it is recorded (not answered 405 by the GET-only ``/cases/{case_id}``)
