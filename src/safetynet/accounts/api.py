@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from safetynet.accounts.services import api_token_authenticate
 
@@ -26,8 +27,9 @@ class ApiTokenAuth(HttpBearer):
 bearer_auth = ApiTokenAuth()
 
 
-class SignedInSession(SessionAuth):
-    """The browser session, CSRF-checked, for callers who are signed in.
+class SessionAuth(NinjaSessionAuth):
+    """The browser session, CSRF-checked, for callers who are signed in (the OpenAPI scheme
+    keeps ninja's name, ``SessionAuth``).
 
     ninja's own session auth checks CSRF before it knows who is calling, so a request with a
     wrong, expired or missing bearer token got 403 "CSRF check Failed". Here a caller who
@@ -45,7 +47,7 @@ class SignedInSession(SessionAuth):
         return super().__call__(request)
 
 
-session_auth = SignedInSession()
+session_auth = SessionAuth()
 
 
 class MeOut(Schema):
