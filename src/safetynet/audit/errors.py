@@ -23,3 +23,8 @@ class CheckpointError(SafetyNetError):
 
 class PurposeRequired(ValidationFailed):
     code = ErrorCode.PURPOSE_REQUIRED
+
+
+class BackupError(SafetyNetError):
+    code = "backup.invalid"
+    status = 400
