@@ -168,7 +168,7 @@ def main() -> None:
             SAFETYNET_LOAD_HOUSEHOLDS=",".join(map(str, households)),
             SAFETYNET_LOAD_REPORTS=",".join(map(str, reports)),
             # The clients verify the server against the certificate made above.
-            REQUESTS_CA_BUNDLE=str(cert),
+            SAFETYNET_LOAD_CA=str(cert),
         )
         locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
