@@ -8,8 +8,19 @@ from __future__ import annotations
 
 import time
 
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
 REFRESH_SECONDS = 300
 KEY = "_safetynet_seen"
+
+
+@receiver(user_logged_in)
+def _mark_seen_at_login(sender, request, user, **kwargs):
+    # Signing in saves the session anyway: note the time then, so the first pages do not
+    # write it again.
+    if request is not None and hasattr(request, "session"):
+        request.session[KEY] = int(time.time())
 
 
 class IdleSessionMiddleware:
