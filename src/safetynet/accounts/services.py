@@ -191,7 +191,7 @@ def login_unlock(*, actor: Any | None, username: str = "", ip_address: str = "")
     """Lift a sign-in lock-out (the account's, the address's, or both); returns how many
     attempt records were cleared. Audited: an unlock is a decision someone answers for."""
     if actor is not None:
-        require_role(actor, {Role.ADMIN}, action="login.unlock")
+        require(actor, Action.USERS_MANAGE)
     username, ip_address = (username or "").strip(), (ip_address or "").strip()
     if not username and not ip_address:
         raise InvalidAccount(_("须指定用户名或地址"), code="login.unlock_target")
