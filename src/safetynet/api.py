@@ -1,6 +1,6 @@
 """The REST API under /api/v1/: one NinjaAPI, a router per app, typed errors mapped to 4xx.
 
-Two ways in: the browser session (``django_auth``, CSRF-checked) and ``Authorization: Bearer``
+Two ways in: the browser session (``accounts.api.session_auth``, CSRF-checked) and ``Authorization: Bearer``
 tokens for machine clients (``accounts.api.ApiTokenAuth``). Every refusal, whether raised by a
 service (a :class:`SafetyNetError`), by input validation or by authentication, answers with the
 same body: ``{"code": ..., "message": ..., "details": {...}}``.
@@ -8,13 +8,13 @@ same body: ``{"code": ..., "message": ..., "details": {...}}``.
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import django_auth
 
-from safetynet.accounts.api import bearer_auth
+from safetynet.accounts.api import bearer_auth, session_auth
 from safetynet.accounts.api import router as accounts_router
 from safetynet.cases.api import router as cases_router
 from safetynet.core.errors import SafetyNetError
@@ -71,7 +71,7 @@ api = SafetyNetAPI(
     title="SafetyNet API",
     version="1",
     description="精准社会救助平台接口。所有员工接口只返回调用者所属区划及其下级的数据。",
-    auth=[bearer_auth, django_auth],
+    auth=[bearer_auth, session_auth],
     urls_namespace="api-v1",
     docs_url="/docs",
 )
@@ -112,6 +112,18 @@ def _unauthenticated(request, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, f"http.{exc.status_code}", str(exc))
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request, exc: OverflowError):
+    # A number beyond what the database compares (a schema without bounds): the caller's error.
+    return _error(request, 422, "invalid", _("参数超出允许范围"))
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc: DataError):
+    # The database refused a value (out of range, malformed) that validation let through.
+    return _error(request, 422, "invalid", _("参数超出允许范围"))
 
 
 @api.exception_handler(Http404)

@@ -16,7 +16,18 @@ def main(argv: list[str] | None = None) -> None:
         argv[1] = argv[1].replace("-", "_")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    finally:
+        _checkpoint_after_batch()
+
+
+def _checkpoint_after_batch() -> None:
+    """Every batch run through this command ends with a signed checkpoint of the audit chain
+    (written only when the run added entries)."""
+    from safetynet.audit.services import audit_checkpoint_if_written
+
+    audit_checkpoint_if_written()
 
 
 if __name__ == "__main__":

@@ -3,12 +3,17 @@
 Everything the platform writes lives under ``SAFETYNET_HOME`` (default ``./var``): the SQLite
 database, the lake of Parquet batches and uploaded files. ``DATABASE_URL`` switches the
 operational store to PostgreSQL.
+
+``SAFETYNET_PROFILE=production`` (what ``scripts/serve`` runs under gunicorn) refuses to start
+without ``SAFETYNET_SECRET_KEY``, never runs with DEBUG, and sends cookies only over HTTPS with
+HSTS. The default profile, ``development``, is the demo's.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -22,8 +27,24 @@ FILE_UPLOAD_HANDLERS = [
 ]
 SAFETYNET_UPLOAD_MAX_BYTES = int(os.environ.get("SAFETYNET_UPLOAD_MAX_BYTES", str(1 << 30)))
 
-SECRET_KEY = os.environ.get("SAFETYNET_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = os.environ.get("SAFETYNET_DEBUG", "0") == "1"
+PROFILE = os.environ.get("SAFETYNET_PROFILE", "development")
+if PROFILE not in ("development", "production"):
+    raise ImproperlyConfigured(f"SAFETYNET_PROFILE must be development or production, not {PROFILE!r}")
+PRODUCTION = PROFILE == "production"
+
+if PRODUCTION:
+    SECRET_KEY = os.environ.get("SAFETYNET_SECRET_KEY", "")
+    if len(SECRET_KEY) < 32 or "insecure" in SECRET_KEY:
+        raise ImproperlyConfigured(
+            "生产环境必须设置 SAFETYNET_SECRET_KEY（至少 32 个字符的随机串）。"
+            " SAFETYNET_SECRET_KEY must be set to a random string of at least 32 characters in production."
+        )
+    if os.environ.get("SAFETYNET_DEBUG", "0") == "1":
+        raise ImproperlyConfigured("SAFETYNET_DEBUG=1 is refused under SAFETYNET_PROFILE=production")
+    DEBUG = False
+else:
+    SECRET_KEY = os.environ.get("SAFETYNET_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+    DEBUG = os.environ.get("SAFETYNET_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("SAFETYNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -55,7 +76,10 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "safetynet.core.middleware.InputLimitsMiddleware",
+    "safetynet.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "safetynet.accounts.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers locked-out logins.
@@ -109,20 +133,39 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "safetynet.accounts.passwords.BreachedPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    "safetynet.accounts.backends.AddressThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling (django-axes): five failures for one username from one address lock it for 15 minutes.
+# Login throttling (django-axes): five failures for one username, from whatever addresses, lock
+# it for 15 minutes; one address failing for SAFETYNET_LOGIN_ADDRESS_FAILURE_LIMIT attempts across
+# any usernames (credential stuffing) is locked as well (accounts.backends). An admin unlocks
+# with ``safetynet unlock-login``.
 AXES_FAILURE_LIMIT = int(os.environ.get("SAFETYNET_LOGIN_FAILURE_LIMIT", "5"))
+SAFETYNET_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("SAFETYNET_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that a lock by username alone lets an attacker rotate addresses; the address half
+# is accounts.backends.AddressThrottleBackend (a lock per address across usernames).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
+
+# The audit chain (audit.keys, audit.checkpoints): HMAC keys and signed checkpoints live outside
+# the database. SAFETYNET_AUDIT_KEYS may carry the key ring itself (JSON, from a secret store).
+SAFETYNET_AUDIT_DIR = Path(os.environ.get("SAFETYNET_AUDIT_DIR", HOME / "audit"))
+SAFETYNET_AUDIT_KEY_FILE = Path(os.environ.get("SAFETYNET_AUDIT_KEY_FILE", HOME / "keys" / "audit.json"))
+SAFETYNET_AUDIT_KEYS = os.environ.get("SAFETYNET_AUDIT_KEYS") or None
+SAFETYNET_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SAFETYNET_AUDIT_CHECKPOINT_EVERY", "1000"))
+SAFETYNET_AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("SAFETYNET_AUDIT_CHECKPOINT_SECONDS", "600"))
 
 # Record linkage (Splink): a source row with a bad ID is accepted under the registry person only
 # at or above this match probability; below it goes to the clerical review queue.
@@ -146,7 +189,47 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A session ends after a working day without use (accounts.middleware.IdleSessionMiddleware
+# slides the expiry forward as the officer works) and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SAFETYNET_SESSION_IDLE_SECONDS", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# API tokens expire (accounts.services.api_token_issue) unless issued with another date.
+SAFETYNET_API_TOKEN_DAYS = int(os.environ.get("SAFETYNET_API_TOKEN_DAYS", "90"))
+# A JSON or form body larger than this is answered 413 (uploaded files have their own limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SAFETYNET_MAX_BODY_BYTES", str(2_621_440)))
+
+# Scripts run only from this origin or with the request's nonce (core.middleware); styles may be
+# inline (style attributes cannot carry a nonce); nothing is framed or loaded from elsewhere.
+SAFETYNET_CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_HSTS_SECONDS = int(os.environ.get("SAFETYNET_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = os.environ.get("SAFETYNET_SSL_REDIRECT", "1") == "1"
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (scripts/serve says how).
+    if os.environ.get("SAFETYNET_BEHIND_PROXY", "0") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SAFETYNET_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+    # collectstatic into STATIC_ROOT, compressed; whitenoise serves them.
+    WHITENOISE_USE_FINDERS = False
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
 
 LOGGING = {
     "version": 1,

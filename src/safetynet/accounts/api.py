@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from safetynet.accounts.services import api_token_authenticate
 
@@ -24,6 +25,29 @@ class ApiTokenAuth(HttpBearer):
 
 
 bearer_auth = ApiTokenAuth()
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser session, CSRF-checked, for callers who are signed in (the OpenAPI scheme
+    keeps ninja's name, ``SessionAuth``).
+
+    ninja's own session auth checks CSRF before it knows who is calling, so a request with a
+    wrong, expired or missing bearer token got 403 "CSRF check Failed". Here a caller who
+    presented a bearer token, or who has no session, is simply not authenticated by this
+    method, and the API answers 401 in its error format; a signed-in browser still needs its
+    CSRF token for every write.
+    """
+
+    def __call__(self, request: HttpRequest):
+        if "HTTP_AUTHORIZATION" in request.META:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+session_auth = SessionAuth()
 
 
 class MeOut(Schema):

@@ -17,3 +17,11 @@ def user_get_by_username(*, username: str) -> User:
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "id")
+
+
+def api_token_get_by_prefix(*, prefix: str) -> ApiToken:
+    """For operators' commands: the live token a prefix names (prefixes are shown in lists)."""
+    token = ApiToken.objects.select_related("user__region").filter(prefix=prefix, revoked_at__isnull=True).first()
+    if token is None:
+        raise AccountNotFound(_("没有该前缀的有效令牌：%(p)s") % {"p": prefix}, prefix=prefix)
+    return token

@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -135,8 +137,14 @@ def api_token_issue(
         raise InvalidAccount(_("须说明令牌用途"), code="api_token.label_required")
     if not user.is_active:
         raise InvalidAccount(_("账户已停用，不能签发令牌"), code="account.inactive", username=user.username)
-    if expires_at is not None and expires_at <= timezone.now():
+    now = timezone.now()
+    if expires_at is None:
+        # Every token expires: a leaked one stops working on its own.
+        expires_at = now + dt.timedelta(days=settings.SAFETYNET_API_TOKEN_DAYS)
+    if expires_at <= now:
         raise InvalidAccount(_("过期时间须在将来"), code="api_token.expiry")
+    if expires_at > now + dt.timedelta(days=366):
+        raise InvalidAccount(_("令牌有效期不能超过一年"), code="api_token.expiry")
     _check_actor_may_manage(actor, user.region, action="api_token.issue")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -150,9 +158,57 @@ def api_token_issue(
         actor=actor,
         action="api_token.issue",
         target=token,
-        data={"user_id": user.pk, "username": user.username, "label": token.label, "prefix": token.prefix},
+        data={
+            "user_id": user.pk,
+            "username": user.username,
+            "label": token.label,
+            "prefix": token.prefix,
+            "expires_at": expires_at.isoformat(),
+        },
     )
     return IssuedToken(token, plaintext)
+
+
+@transaction.atomic
+def api_token_rotate(*, actor: Any | None, token: ApiToken) -> IssuedToken:
+    """A fresh token with the same owner and label replaces ``token``, which is revoked in the
+    same transaction: the client swaps one for the other."""
+    token = ApiToken.objects.select_for_update().select_related("user__region").get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise InvalidAccount(_("令牌已吊销，不能轮换"), code="api_token.revoked", prefix=token.prefix)
+    issued = api_token_issue(actor=actor, user=token.user, label=token.label)
+    api_token_revoke(actor=actor, token=token)
+    audit_record(
+        actor=actor,
+        action="api_token.rotate",
+        target=issued.token,
+        data={"old_prefix": token.prefix, "new_prefix": issued.token.prefix},
+    )
+    return issued
+
+
+def login_unlock(*, actor: Any | None, username: str = "", ip_address: str = "") -> int:
+    """Lift a sign-in lock-out (the account's, the address's, or both); returns how many
+    attempt records were cleared. Audited: an unlock is a decision someone answers for."""
+    if actor is not None:
+        require(actor, Action.USERS_MANAGE)
+    username, ip_address = (username or "").strip(), (ip_address or "").strip()
+    if not username and not ip_address:
+        raise InvalidAccount(_("须指定用户名或地址"), code="login.unlock_target")
+    with transaction.atomic():
+        cleared = 0
+        if username:
+            cleared += axes_reset(username=username)
+        if ip_address:
+            cleared += axes_reset(ip=ip_address)
+        audit_record(
+            actor=actor,
+            action="login.unlock",
+            target_type="accounts.user",
+            target_id=username,
+            data={"username": username, "ip_address": ip_address, "cleared": cleared},
+        )
+    return cleared
 
 
 @transaction.atomic

@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """One entry of the append-only, hash-chained audit log (审计日志).
 
-    ``hash`` covers every other field and the previous entry's hash, so an entry changed or
-    removed behind the application's back breaks the chain at that point.
+    ``hash`` is an HMAC (under the key named by ``key_id``, kept outside the database) of every
+    other field and the previous entry's hash, so an entry changed or removed behind the
+    application's back breaks the chain at that point. Database triggers refuse UPDATE and
+    DELETE on this table (``audit.triggers``).
     """
 
     seq = models.BigIntegerField(_("序号"), primary_key=True)
@@ -20,6 +22,7 @@ class AuditEvent(models.Model):
     purpose = models.CharField(_("事由"), max_length=200, blank=True)
     data = models.JSONField(_("内容"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
+    key_id = models.CharField(_("密钥编号"), max_length=16, default="")
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
@@ -42,7 +45,8 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """A single row holding the chain's tip; locking it serialises writers on every backend."""
+    """A single row holding the chain's tip; locking it serialises writers on every backend.
+    Triggers refuse deleting it or moving it backwards."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)

@@ -24,6 +24,12 @@ def applicant_filter(user: Any) -> Q:
     return Q(applicant_id=user.person_id) | Q(applicant_id__in=mandated)
 
 
+def case_not_found_message() -> str:
+    """One answer for a case that does not exist and one outside the caller's reach, so a
+    refusal never tells them apart."""
+    return _("未找到该救助案件，或不在您的管辖范围内")
+
+
 def cases_visible_to(user: Any, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     qs = Case.objects.all() if queryset is None else queryset
     if user is not None and user.is_authenticated and user.role == Role.PROXY:
@@ -41,7 +47,7 @@ def case_lock(*, case_id: int) -> Case:
     write to a case goes through here, so concurrent moves on one case run one after another."""
     case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
     if case is None:
-        raise CaseNotFound(_("未找到该救助案件"), case_id=case_id)
+        raise CaseNotFound(case_not_found_message(), case_id=case_id)
     return case
 
 
@@ -55,9 +61,9 @@ def assert_actor_on_case(*, case: Case, actor: Any | None) -> None:
     if actor.role in STAFF_ROLES:
         if actor.region_id is not None and case.region.path.startswith(actor.region.path):
             return
-        raise CaseNotFound(_("未找到该救助案件，或不在您的管辖范围内"), case_id=case.pk)
+        raise CaseNotFound(case_not_found_message(), case_id=case.pk)
     if actor.role in SELF_SERVICE_ROLES:
         if Case.objects.filter(pk=case.pk).filter(applicant_filter(actor)).exists():
             return
-        raise CaseNotFound(_("未找到该救助案件"), case_id=case.pk)
+        raise CaseNotFound(case_not_found_message(), case_id=case.pk)
     raise NotAllowed(_("当前角色不能办理救助案件"), role=actor.role)

@@ -43,6 +43,7 @@ from safetynet.cases.models import (
 from safetynet.cases.outbox import outbox_enqueue
 from safetynet.cases.programmes import CHANNEL_FILERS, PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
+from safetynet.core.inputs import require_date_in_range
 from safetynet.core.masking import mask_id_number, mask_name
 from safetynet.core.permissions import Action, can
 from safetynet.core.roles import SELF_SERVICE_ROLES, Role
@@ -69,7 +70,10 @@ def _check_filer(*, channel: str, actor, household: Household, applicant: Person
         )
     if actor is not None and actor.role not in SELF_SERVICE_ROLES:
         if not household.region.path.startswith(actor.region.path):
-            raise NotAllowed(_("该家庭不在您的管辖范围内"), household_id=household.pk)
+            # The same answer as for a household that does not exist (see case_apply).
+            raise InvalidApplication(
+                _("未找到该家庭，或不在您的管辖范围内"), code="case.household_unknown", household_id=household.pk
+            )
     if channel == Channel.ONLINE and actor.person_id != applicant.pk:
         raise NotAllowed(_("网上申请只能由申请人本人提交；代他人申请请使用代办渠道"))
     if channel == Channel.PROXY:
@@ -114,7 +118,9 @@ def case_submit(
             return Submitted(existing, created=False)
     household = Household.objects.select_related("region").filter(pk=household_id).first()
     if household is None:
-        raise InvalidApplication(_("未找到该家庭"), code="case.household_unknown", household_id=household_id)
+        raise InvalidApplication(
+            _("未找到该家庭，或不在您的管辖范围内"), code="case.household_unknown", household_id=household_id
+        )
     applicant = Person.objects.filter(pk=applicant_id).first()
     if applicant is None or not Membership.objects.filter(
         household=household, person=applicant, left_on__isnull=True
@@ -379,10 +385,14 @@ def case_resolve_objection(*, objection_id: int, actor, resolution: str) -> Obje
     if not can(actor, Action.CASE_RESOLVE_OBJECTION):
         raise NotAllowed(_("只有街道经办人或县级审批人可以处理异议"))
     objection = Objection.objects.select_related("notice").filter(pk=objection_id).first()
+    missing = CaseNotFound(_("未找到该异议，或不在您的管辖范围内"), objection_id=objection_id)
     if objection is None:
-        raise CaseNotFound(_("未找到该异议"), objection_id=objection_id)
+        raise missing
     case = case_lock(case_id=objection.notice.case_id)
-    assert_actor_on_case(case=case, actor=actor)
+    try:
+        assert_actor_on_case(case=case, actor=actor)
+    except CaseNotFound:
+        raise missing from None
     if len((resolution or "").strip()) < 2:
         raise ReasonRequired(_("请填写异议核实结论"))
     objection.resolution, objection.resolved_by, objection.resolved_at = resolution, actor, timezone.now()
@@ -519,6 +529,7 @@ def mandate_record(
         raise InvalidApplication(_("未找到委托人，或不在您的管辖范围内"), code="case.grantor_unknown")
     if valid_until < timezone.localdate():
         raise MandateInvalid(_("委托有效期已过"))
+    require_date_in_range(valid_until, field="valid_until")
     unknown = set(programmes or []) - set(Programme.values)
     if unknown:
         raise InvalidApplication(_("未知的救助项目：%(p)s") % {"p": ", ".join(sorted(unknown))},

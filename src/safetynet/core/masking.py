@@ -4,7 +4,10 @@ Full ID and phone numbers are shown only when a viewer states a purpose, and tha
 audited (see ``registry.selectors.person_full_record``). Everywhere else these are used.
 """
 
+from __future__ import annotations
+
 import re
+from typing import Any
 
 
 def mask_id_number(id_number: str) -> str:
@@ -57,3 +60,33 @@ def redact_data(value):
     if isinstance(value, int | float):
         return FIGURE_MASK
     return redact_figures(str(value))
+
+
+#: A mainland resident ID (18 characters, the last a digit or X) standing alone in text.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
+#: A mainland mobile number standing alone in text.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID_KEYS = frozenset({"id_number", "idnumber", "id_no", "身份证号码", "身份证号"})
+_PHONE_KEYS = frozenset({"phone", "mobile", "手机号", "电话"})
+
+
+def mask_identifiers(value: Any) -> Any:
+    """A copy of a JSON-like value with every ID and mobile number masked: fields named for
+    them, and numbers of their shape inside any other text (a fact's cited source row, say)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            key = str(k).lower()
+            if isinstance(v, str) and key in _ID_KEYS:
+                out[k] = mask_id_number(v)
+            elif isinstance(v, str) and key in _PHONE_KEYS:
+                out[k] = mask_phone(v)
+            else:
+                out[k] = mask_identifiers(v)
+        return out
+    if isinstance(value, list | tuple):
+        return [mask_identifiers(v) for v in value]
+    if isinstance(value, str):
+        value = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), value)
+        return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), value)
+    return value

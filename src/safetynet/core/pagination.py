@@ -6,11 +6,19 @@ cannot hold (a 500 found by schemathesis); a limit in the millions would read a 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10**9
+#: The largest key a database integer column holds (SQLite and PostgreSQL bigint): a filter on
+#: a larger number fails in the driver (``OverflowError``) instead of matching nothing.
+MAX_ID = 2**63 - 1
+
+#: A record id taken from a query or path: positive and within what the database can compare.
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class BoundedLimitOffset(LimitOffsetPagination):
@@ -22,4 +30,4 @@ class BoundedLimitOffset(LimitOffsetPagination):
         super().__init__(max_limit=MAX_LIMIT, **kwargs)
 
 
-__all__ = ["MAX_LIMIT", "MAX_OFFSET", "BoundedLimitOffset"]
+__all__ = ["MAX_ID", "MAX_LIMIT", "MAX_OFFSET", "BoundedLimitOffset", "ObjectId"]

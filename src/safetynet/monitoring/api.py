@@ -3,8 +3,9 @@
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from safetynet.core.pagination import BoundedLimitOffset
 from safetynet.monitoring import selectors, services
 
 router = Router()
@@ -49,7 +50,7 @@ class OpenCaseIn(Schema):
 
 
 @router.get("/alerts", response=list[AlertOut], summary="预警列表（仅本辖区）")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def alert_list(request, level: str | None = None, status: str | None = None):
     return selectors.alert_list_for_user(user=request.user, level=level, status=status)
 

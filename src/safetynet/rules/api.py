@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Router, Schema
+from ninja.pagination import paginate
 
+from safetynet.core.pagination import BoundedLimitOffset
 from safetynet.core.permissions import Action, require
 from safetynet.rules.facts import HouseholdFacts, MemberFacts, SupporterFacts
 from safetynet.rules.parameter_admin import (
@@ -126,8 +128,9 @@ def parameters(request, on: dt.date | None = None):
 
 
 @router.get("/parameter-changes", response=list[ParameterChangeOut], summary="参数调整（本区划及下级）")
+@paginate(BoundedLimitOffset)
 def change_list(request, status: str | None = None):
-    return list(parameter_change_list_for_user(user=request.user, status=status))
+    return parameter_change_list_for_user(user=request.user, status=status)
 
 
 @router.post("/parameter-changes", response={201: ParameterChangeOut}, summary="提出参数调整")

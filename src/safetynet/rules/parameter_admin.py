@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
+from safetynet.core.inputs import require_date_in_range
 from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Level, Region
 from safetynet.rules.errors import (
@@ -67,6 +68,7 @@ def parameter_change_propose(
             _("生效日期不能早于今天：已发放的待遇不因参数调整而改变"),
             effective_from=effective_from.isoformat(),
         )
+    require_date_in_range(effective_from, field="effective_from", years_ahead=5)
     if not reference.strip():
         raise InvalidParameterChange(_("请填写依据文件及条款"), field="reference")
     change = ParameterChange.objects.create(

@@ -1,9 +1,10 @@
 import datetime as dt
 
 from django.http import HttpResponse
-from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
 
+from safetynet.core.pagination import BoundedLimitOffset, ObjectId
 from safetynet.verification import selectors, services
 from safetynet.verification.pdf import report_pdf
 
@@ -94,8 +95,8 @@ def authorisation_create(request, payload: AuthorisationIn):
 
 
 @router.get("/authorisations", response=list[AuthorisationOut], summary="授权书列表（仅本辖区）")
-@paginate(LimitOffsetPagination)
-def authorisation_list(request, household_id: int | None = None):
+@paginate(BoundedLimitOffset)
+def authorisation_list(request, household_id: ObjectId | None = None):
     return selectors.authorisation_list_for_user(user=request.user, household_id=household_id).prefetch_related(
         "persons"
     )
@@ -107,19 +108,23 @@ def report_create(request, household_id: int, payload: RunIn):
 
 
 @router.get("/reports", response=list[ReportSummaryOut], summary="核对报告列表（仅本辖区）")
-@paginate(LimitOffsetPagination)
-def report_list(request, household_id: int | None = None):
+@paginate(BoundedLimitOffset)
+def report_list(request, household_id: ObjectId | None = None):
     return selectors.report_list_for_user(user=request.user, household_id=household_id)
 
 
-@router.get("/reports/{report_id}", response=ReportOut, summary="核对报告（每项事实注明来源、批次与行）")
-def report_detail(request, report_id: int):
-    return selectors.report_get_for_user(user=request.user, report_id=report_id)
+@router.get(
+    "/reports/{report_id}",
+    response=ReportOut,
+    summary="核对报告（每项事实注明来源、批次与行；证件号码脱敏，说明事由可查看完整号码，查阅留痕）",
+)
+def report_detail(request, report_id: int, purpose: str = Query("", max_length=200)):
+    return selectors.report_read_for_user(user=request.user, report_id=report_id, channel="api", purpose=purpose)
 
 
-@router.get("/reports/{report_id}/pdf", summary="核对报告PDF", response={200: None})
-def report_detail_pdf(request, report_id: int):
-    report = selectors.report_get_for_user(user=request.user, report_id=report_id)
+@router.get("/reports/{report_id}/pdf", summary="核对报告PDF（查阅留痕）", response={200: None})
+def report_detail_pdf(request, report_id: int, purpose: str = Query("", max_length=200)):
+    report = selectors.report_read_for_user(user=request.user, report_id=report_id, channel="pdf", purpose=purpose)
     response = HttpResponse(report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="verification-report-{report.pk}.pdf"'
     return response
@@ -131,7 +136,7 @@ def cross_region_create(request, payload: CrossRegionIn):
 
 
 @router.get("/cross-region", response=list[CrossRegionOut], summary="跨区域协查（发出与收到）")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def cross_region_list(request, incoming: bool | None = None):
     return selectors.cross_region_list_for_user(user=request.user, incoming=incoming)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from safetynet.audit.services import audit_record
 from safetynet.core.access import get_scoped, scope
+from safetynet.core.errors import ValidationFailed
+from safetynet.core.masking import mask_identifiers
 from safetynet.core.permissions import Action, require
 from safetynet.regions.models import subtree_q
 from safetynet.verification.errors import CrossRegionRequestNotFound, ReportNotFound
@@ -40,6 +44,38 @@ def report_get_for_user(*, user, report_id: int) -> VerificationReport:
     require(user, Action.VERIFICATION_REPORT_READ)
     qs = scope(VerificationReport.objects.select_related("household__region", "requested_by"), user=user)
     return get_scoped(qs, user=user, error=ReportNotFound, pk=report_id)
+
+
+#: Where a report was read: the page, its PDF or the API.
+REPORT_CHANNELS = frozenset({"page", "pdf", "api"})
+
+
+def report_read_for_user(*, user, report_id: int, channel: str, purpose: str = "") -> VerificationReport:
+    """A report for reading, and the reading recorded in the audit log (查阅留痕): a report
+    holds a family's balances, wages and property.
+
+    ID and phone numbers inside the facts are masked unless the reader states a purpose, which
+    needs the right to see full identities and is kept with the audit entry. The returned
+    report's ``result`` is the masked copy in that case; it is never saved."""
+    if channel not in REPORT_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    report = report_get_for_user(user=user, report_id=report_id)
+    purpose = (purpose or "").strip()
+    full = bool(purpose)
+    if full:
+        require(user, Action.PERSON_VIEW_FULL)
+        if len(purpose) < 2:
+            raise ValidationFailed(_("查看完整身份信息须说明事由"), code="audit.purpose_required")
+    audit_record(
+        actor=user,
+        action="verification_report.read",
+        target=report,
+        purpose=purpose or report.purpose,
+        data={"channel": channel, "full": full, "household_id": report.household_id},
+    )
+    if not full:
+        report.result = mask_identifiers(report.result)
+    return report
 
 
 def cross_region_list_for_user(*, user, incoming: bool | None = None) -> QuerySet[CrossRegionRequest]:

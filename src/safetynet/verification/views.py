@@ -54,7 +54,9 @@ def run(request, household_id: int):
 
 @page_view
 def report(request, report_id: int):
-    r = selectors.report_get_for_user(user=request.user, report_id=report_id)
+    r = selectors.report_read_for_user(
+        user=request.user, report_id=report_id, channel="page", purpose=request.GET.get("purpose", "")[:200]
+    )
     return render(
         request,
         "verification/report.html",
@@ -64,7 +66,9 @@ def report(request, report_id: int):
 
 @page_view
 def report_download(request, report_id: int):
-    r = selectors.report_get_for_user(user=request.user, report_id=report_id)
+    r = selectors.report_read_for_user(
+        user=request.user, report_id=report_id, channel="pdf", purpose=request.GET.get("purpose", "")[:200]
+    )
     response = HttpResponse(report_pdf(r), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="verification-report-{r.pk}.pdf"'
     return response
