@@ -65,6 +65,10 @@ class Action(StrEnum):
     SOURCES_LINK_REVIEW = "sources.link_review"
     # accounts
     USERS_MANAGE = "users.manage"
+    # portal (公众服务：接诉即办)
+    COMPLAINT_HANDLE = "portal.complaint_handle"
+    COMPLAINT_STATISTICS = "portal.complaint_statistics"
+    COMPLAINT_REPORTER_VIEW = "portal.complaint_reporter_view"
 
 
 class Data(StrEnum):
@@ -128,6 +132,10 @@ ACTIONS: dict[Action, Grant] = {
     Action.SOURCES_SUBMIT: _g(_("报送数据批次"), DATA_PROVIDER, ADMIN),
     Action.SOURCES_LINK_REVIEW: _g(_("人工复核记录匹配"), CENTRE, ADMIN),
     Action.USERS_MANAGE: _g(_("管理账号"), ADMIN),
+    # portal (公众服务：接诉即办)
+    Action.COMPLAINT_HANDLE: _g(_("办理投诉举报"), STREET, COUNTY, SUPERVISOR),
+    Action.COMPLAINT_STATISTICS: _g(_("投诉举报统计"), SUPERVISOR, COUNTY, ADMIN),
+    Action.COMPLAINT_REPORTER_VIEW: _g(_("查看投诉举报人身份"), SUPERVISOR),
 }
 
 #: Who may see each kind of personal data in full. Everyone else who may open the record sees
