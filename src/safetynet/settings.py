@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "safetynet.rules",
     "safetynet.cases",
     "safetynet.monitoring",
+    "safetynet.portal",
     "safetynet.demo",
     "safetynet.web",
 ]
