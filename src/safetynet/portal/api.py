@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Literal
 
 from django.utils import timezone
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from pydantic import Field
 
 from safetynet.portal.models import Category, ComplaintStatus, Outcome
@@ -272,11 +273,11 @@ def complaint_create(request, payload: Form[ComplaintIn], attachment: File[Uploa
         reporter_phone=payload.reporter_phone,
         attachment=attachment,
     )
-    return 201, {
+    return Status(201, {
         "number": complaint.number,
         "due_at": complaint.due_at,
         "handling_region": complaint.handling_region.name,
-    }
+    })
 
 
 @router.get("/complaints/{number}", response=TrackingOut, summary="凭受理编号查询进度和结果")
@@ -307,7 +308,7 @@ class AggregatesOut(Schema):
 
 
 @router.get("/transparency/aggregates", response=AggregatesOut, summary="救助对象统计（小单元格抑制）")
-def aggregates(request, month: str | None = None, months: int = Field(1, ge=1, le=MAX_MONTHS)):
+def aggregates(request, month: str | None = Query(None, max_length=7), months: int = Query(1, ge=1, le=MAX_MONTHS)):
     throttle(request, "transparency")
     last = parse_month(month)
     chosen = months_available(today=last, count=months)
@@ -353,7 +354,7 @@ class QueueItemOut(Schema):
 
 
 @staff_router.get("/complaints", response=list[QueueItemOut], summary="投诉举报办理队列")
-def staff_queue(request, status: ComplaintStatus | None = None, limit: int = Field(50, ge=1, le=200)):
+def staff_queue(request, status: ComplaintStatus | None = None, limit: int = Query(50, ge=1, le=200)):
     qs = complaint_queue_for_user(user=request.user, status=status)
     return [
         {

@@ -11,7 +11,11 @@ from safetynet.cases.calendar import add_working_days
 from safetynet.core.errors import PermissionDenied
 from safetynet.portal.errors import ErrorCode, InvalidAttachment, InvalidComplaint
 from safetynet.portal.models import Complaint, ComplaintStatus
-from safetynet.portal.selectors import complaint_queue_for_user, complaint_statistics_for_user, complaint_track
+from safetynet.portal.selectors import (
+    complaint_queue_for_user,
+    complaint_statistics_for_user,
+    complaint_track,
+)
 from safetynet.portal.services import (
     complaint_answer,
     complaint_escalate_overdue,
