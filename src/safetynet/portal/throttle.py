@@ -30,9 +30,15 @@ def rate_for(group: str) -> str:
     return getattr(settings, "SAFETYNET_PUBLIC_RATES", {}).get(group, RATES[group])
 
 
+def client_key(group: str, request) -> str:
+    """The client a request is counted against: its remote address (all clients without one —
+    only in-process callers — share one counter)."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
 def throttle(request, group: str) -> None:
     """Count this request against ``group`` for its client; raise :class:`RateLimited` past the limit."""
-    if is_ratelimited(request, group=f"portal.{group}", key="ip", rate=rate_for(group), method=ALL, increment=True):
+    if is_ratelimited(request, group=f"portal.{group}", key=client_key, rate=rate_for(group), method=ALL, increment=True):
         raise RateLimited(
             _("请求过于频繁，请稍等一分钟再试。"), group=group, limit=rate_for(group)
         )
