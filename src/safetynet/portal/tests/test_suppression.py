@@ -2,13 +2,19 @@
 no published cell is in (0, k), and for every withheld cell a linear programme over the published
 sums (HiGHS through SciPy) finds more than one feasible value."""
 
+import datetime as dt
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from safetynet.cases.selectors import RollRow
+from safetynet.portal.transparency.selectors import tables_from_rows
 from safetynet.portal.transparency.suppression import augmented, publish, suppress
+from safetynet.rules.decision import PROGRAMMES
 
 
 def _value_range(table, hidden, cell):
@@ -82,3 +88,48 @@ def test_a_single_small_cell_takes_three_more_with_it():
 @pytest.mark.parametrize("k", [1])
 def test_k_of_one_withholds_nothing(k):
     assert suppress([[1, 2], [3, 0]], k) == set()
+
+
+# --- the whole published pipeline: random roll rows over random regions and months ----------
+
+COUNTIES = [(f"9901{i:02d}000000", f"区{i}") for i in range(1, 9)]
+
+
+@st.composite
+def rolls(draw):
+    counties = draw(st.lists(st.sampled_from(COUNTIES), min_size=1, max_size=6, unique=True))
+    months = sorted(draw(st.lists(st.sampled_from([dt.date(2025, m, 1) for m in range(1, 13)]),
+                                  min_size=1, max_size=3, unique=True)))
+    rows = []
+    for n in range(draw(st.integers(0, 120))):
+        start = draw(st.sampled_from([dt.date(2024, 12, 15)] + months))
+        ended = draw(st.one_of(st.none(), st.sampled_from(months)))
+        rows.append(RollRow(
+            case_id=n, programme=draw(st.sampled_from(PROGRAMMES)), county_code=draw(st.sampled_from(counties))[0],
+            started_on=start, ended_on=ended if ended is None or ended >= start else None,
+            persons=draw(st.integers(1, 6)), amount_monthly=Decimal(draw(st.integers(100, 3000))),
+        ))
+    return counties, months, rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(roll=rolls(), k=st.integers(3, 10))
+def test_published_aggregates_never_show_a_small_cell_nor_let_one_be_derived(roll, k):
+    counties, months, rows = roll
+    for table in tables_from_rows(rows=rows, counties=counties, months=months, k=k):
+        # the households measure decides; persons and amounts are withheld in the same cells
+        for measure in (table.households, table.persons, table.amount):
+            assert [[v is None for v in r] for r in measure] == [[v is None for v in r] for r in table.households]
+        for row in table.households:
+            assert all(v is None or v == 0 or v >= k for v in row)
+        # rebuild the true counts from the rows and check every withheld cell is undetermined
+        truth = [[0] * len(PROGRAMMES) for _ in counties]
+        end = dt.date(table.month.year + table.month.month // 12, table.month.month % 12 + 1, 1)
+        for r in rows:
+            if r.started_on < end and (r.ended_on is None or r.ended_on >= table.month):
+                truth[[c for c, _n in counties].index(r.county_code)][PROGRAMMES.index(r.programme)] += 1
+        hidden = {(i, j) for i, row in enumerate(table.households) for j, v in enumerate(row) if v is None}
+        assert publish(truth, hidden) == table.households
+        for cell in hidden:
+            low, high = _value_range(truth, hidden, cell)
+            assert high - low > 1e-6

@@ -111,10 +111,15 @@ def _with_totals_decimal(table: list[list[Decimal]]) -> list[list[Decimal]]:
 
 def aggregate_tables(*, months: list[dt.date], k: int | None = None) -> list[AggregateTable]:
     """One suppressed table per month, from one read of the roll."""
-    k = threshold() if k is None else k
-    counties = county_list()
-    county_index = {c.code: i for i, c in enumerate(counties)}
+    counties = [(c.code, c.name) for c in county_list()]
     rows = roll_rows_public(until=add_months(max(months), 1)) if months else []
+    return tables_from_rows(rows=rows, counties=counties, months=months, k=threshold() if k is None else k)
+
+
+def tables_from_rows(*, rows, counties: list[tuple[str, str]], months: list[dt.date], k: int) -> list[AggregateTable]:
+    """The published tables for ``rows`` (:class:`~safetynet.cases.selectors.RollRow`-like) over
+    the given counties ``[(code, name)]`` and months: counted, suppressed, with totals."""
+    county_index = {code: i for i, (code, _name) in enumerate(counties)}
     out = []
     for month in months:
         households, persons, amount = _cells(month, rows, county_index)
@@ -126,8 +131,8 @@ def aggregate_tables(*, months: list[dt.date], k: int | None = None) -> list[Agg
             AggregateTable(
                 month=month,
                 k=k,
-                row_codes=[c.code for c in counties] + ["total"],
-                row_names=[c.name for c in counties] + [_("合计")],
+                row_codes=[code for code, _name in counties] + ["total"],
+                row_names=[name for _code, name in counties] + [_("合计")],
                 col_codes=list(PROGRAMMES) + ["total"],
                 col_names=[str(PROGRAMME_NAMES[p]) for p in PROGRAMMES] + [_("合计")],
                 households=publish(households, hidden),
