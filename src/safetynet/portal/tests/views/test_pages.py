@@ -81,3 +81,12 @@ def test_open_data_csv_and_json_carry_the_dictionary_fields(tree):
     assert csv_text.splitlines()[0] == "month,region_code,region_name,programme,programme_name,households,persons,amount_yuan,suppressed"
     body = Client().get(reverse("portal:open_data_json")).json()
     assert body["licence"]["name"] and body["rows"] and len(body["rows"]) == 12 * 3 * 7
+
+
+def test_the_public_pages_speak_english_when_asked(tree):
+    c = Client()
+    c.cookies["django_language"] = "en"
+    page = c.get(reverse("portal:self_check")).content.decode()
+    assert "Self-check: what help could you get" in page
+    answer = c.get(reverse("portal:policy"), {"q": "怎么办理护照"}).content.decode()
+    assert "We could not find an article that answers this" in answer
