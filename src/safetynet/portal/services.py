@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
-from safetynet.cases.calendar import deadline_after_working_days
+from safetynet.core.calendar import deadline_after_working_days
 from safetynet.core.masking import mask_phone
 from safetynet.core.permissions import Action, require
 from safetynet.portal.attachments import attachment_store

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.cases.calendar import add_months
 from safetynet.cases.selectors import NoticeRow, public_notices_current, roll_rows_public
+from safetynet.core.calendar import add_months
 from safetynet.portal.errors import InvalidTransparencyQuery
 from safetynet.portal.selectors import county_list
 from safetynet.portal.selfcheck import PROGRAMME_NAMES

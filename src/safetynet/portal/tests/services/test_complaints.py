@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from safetynet.audit.models import AuditEvent
-from safetynet.cases.calendar import add_working_days
+from safetynet.core.calendar import add_working_days
 from safetynet.core.errors import PermissionDenied
 from safetynet.portal.errors import ErrorCode, InvalidAttachment, InvalidComplaint
 from safetynet.portal.models import Complaint, ComplaintStatus
