@@ -17,6 +17,8 @@ from safetynet.portal.errors import RateLimited
 
 #: Requests per minute per client, by group. Overridable as ``SAFETYNET_PUBLIC_RATES``.
 RATES: dict[str, str] = {
+    # every public page, on top of its own group below
+    "pages": "120/m",
     "selfcheck": "30/m",
     "policy": "30/m",
     "complaint_file": "5/m",

@@ -62,6 +62,7 @@ def public_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
+            throttle(request, "pages")
             return view(request, *args, **kwargs)
         except RateLimited as e:
             return _error(request, e, _("请求过于频繁"), 429)

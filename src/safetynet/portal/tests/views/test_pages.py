@@ -90,3 +90,11 @@ def test_the_public_pages_speak_english_when_asked(tree):
     assert "Self-check: what help could you get" in page
     answer = c.get(reverse("portal:policy"), {"q": "怎么办理护照"}).content.decode()
     assert "We could not find an article that answers this" in answer
+
+
+def test_every_public_page_counts_against_the_page_limit(tree, settings):
+    settings.SAFETYNET_PUBLIC_RATES = {"pages": "3/m"}
+    c = Client()
+    statuses = [c.get(reverse(name)).status_code for name in
+                ("portal:home", "portal:open_data", "portal:self_check", "portal:policy")]
+    assert statuses == [200, 200, 200, 429]
