@@ -186,9 +186,22 @@ def transparency(request):
     return render(
         request,
         "portal/transparency.html",
-        {"table": current, "rows": list(zip(current.row_names, current.households, current.persons, current.amount, strict=True)),
+        {"table": current, "measures": _measures(current),
          "series_json": json.dumps(series, ensure_ascii=False), "months": months, "month": month},
     )
+
+
+def _measures(table) -> list[dict]:
+    label = f"{table.month.year}年{table.month.month}月"
+    return [
+        {"code": code, "title": title % {"m": label}, "caption": caption,
+         "rows": list(zip(table.row_names, values, strict=True))}
+        for code, title, caption, values in (
+            ("households", _("%(m)s享受救助户数"), _("户"), table.households),
+            ("persons", _("%(m)s享受救助人数"), _("人"), table.persons),
+            ("amount", _("%(m)s发放金额"), _("元"), table.amount),
+        )
+    ]
 
 
 @public_page
