@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -332,10 +332,6 @@ def household_of_applicant(*, user):
 # For the public side (portal: transparency, 公示): reads without a user, returning no identity
 # beyond what a public notice already shows masked.
 
-#: Steps in which a household receives its benefit (counted in the public aggregates).
-RECEIVING_STATUSES = frozenset({Status.ACTIVE, Status.PERIODIC_REVIEW, Status.GRADUAL_EXIT})
-
-
 @dataclass(frozen=True)
 class RollRow:
     """One case that received benefit at some time: when it started and ended, where, how much."""
@@ -352,8 +348,6 @@ class RollRow:
 def roll_rows_public(*, until: dt.date) -> list[RollRow]:
     """Every case that entered 享受救助 on or before ``until``, with its start (first move into
     ACTIVE) and end (first move into EXITED, if any), its county and its household's current size."""
-    from django.db.models import Count, Min
-
     rows = (
         Case.objects.filter(transitions__to_status=Status.ACTIVE)
         .annotate(
