@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -257,6 +259,19 @@ def complaint_reporter_reveal(*, complaint_id: int, actor, purpose: str) -> dict
         "phone": complaint.reporter_phone,
         "phone_masked": mask_phone(complaint.reporter_phone) if complaint.reporter_phone else "",
     }
+
+
+@transaction.atomic
+def complaint_attachment_open(*, complaint_id: int, actor) -> tuple[Path, str]:
+    """The stored attachment's path and type, for an officer who handles the complaint; audited."""
+    require(actor, Action.COMPLAINT_HANDLE)
+    complaint = _lock(complaint_id)
+    _in_scope(complaint, actor)
+    if not complaint.attachment_path:
+        raise ComplaintNotFound(_("该投诉举报没有附件"), complaint_id=complaint_id)
+    audit_record(actor=actor, action="portal.complaint_attachment_open", target=complaint,
+                 data={"sha256": complaint.attachment_sha256})
+    return Path(settings.MEDIA_ROOT) / complaint.attachment_path, complaint.attachment_type
 
 
 @transaction.atomic

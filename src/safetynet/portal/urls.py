@@ -19,4 +19,5 @@ urlpatterns = [
     path("staff/complaints/", views.queue, name="queue"),
     path("staff/complaints/statistics/", views.statistics, name="statistics"),
     path("staff/complaints/<int:complaint_id>/", views.complaint_detail, name="complaint"),
+    path("staff/complaints/<int:complaint_id>/attachment/", views.attachment, name="attachment"),
 ]

@@ -8,7 +8,7 @@ import json
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from safetynet.portal.selectors import (
 from safetynet.portal.selfcheck import SelfCheckAnswers, selfcheck_evaluate
 from safetynet.portal.services import (
     complaint_answer,
+    complaint_attachment_open,
     complaint_file,
     complaint_reporter_reveal,
     complaint_start,
@@ -299,6 +300,12 @@ def complaint_detail(request, complaint_id: int):
             "now": timezone.now(),
         },
     )
+
+
+@staff_page
+def attachment(request, complaint_id: int):
+    path, content_type = complaint_attachment_open(complaint_id=complaint_id, actor=request.user)
+    return FileResponse(path.open("rb"), content_type=content_type)
 
 
 @staff_page

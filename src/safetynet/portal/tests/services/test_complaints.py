@@ -18,6 +18,7 @@ from safetynet.portal.selectors import (
 )
 from safetynet.portal.services import (
     complaint_answer,
+    complaint_attachment_open,
     complaint_escalate_overdue,
     complaint_file,
     complaint_reporter_reveal,
@@ -165,3 +166,13 @@ def test_statistics_count_open_overdue_and_answered_in_the_supervisors_subtree(t
     assert city.total == 3
     with pytest.raises(PermissionDenied):
         complaint_statistics_for_user(user=staff.street)
+
+
+def test_the_attachment_opens_for_the_handling_officer_only_and_is_audited(tree, staff):
+    c = _file(tree, attachment=io.BytesIO(PNG))
+    path, content_type = complaint_attachment_open(complaint_id=c.pk, actor=staff.street)
+    assert path.read_bytes() == PNG and content_type == "image/png"
+    assert AuditEvent.objects.filter(action="portal.complaint_attachment_open", actor_id=staff.street.pk).exists()
+    with pytest.raises(Exception) as e:
+        complaint_attachment_open(complaint_id=c.pk, actor=staff.west_street)
+    assert e.value.code == ErrorCode.COMPLAINT_NOT_FOUND
