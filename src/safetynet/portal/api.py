@@ -332,10 +332,15 @@ class NoticeOut(Schema):
     ends_at: dt.datetime
 
 
-@router.get("/notices", response=list[NoticeOut], summary="正在公示的名单（已脱敏）")
+class NoticesOut(Schema):
+    date: dt.date
+    items: list[NoticeOut]
+
+
+@router.get("/notices", response=NoticesOut, summary="正在公示的名单（已脱敏）")
 def notices(request):
     throttle(request, "transparency")
-    return [n.__dict__ for n in notices_current()]
+    return {"date": timezone.localdate(), "items": [n.__dict__ for n in notices_current()]}
 
 
 # --- staff: the complaint queue (login required) ---------------------------------------------
@@ -395,7 +400,28 @@ def staff_answer(request, complaint_id: int, payload: AnswerIn):
     return {"number": c.number, "status": c.status, "outcome": c.outcome}
 
 
-@staff_router.get("/complaints-statistics", response=dict, summary="投诉举报统计")
+class RegionCountOut(Schema):
+    region: str
+    label: str
+    total: int
+    open: int
+    overdue: int
+
+
+class StatisticsOut(Schema):
+    total: int
+    open: int
+    overdue: int
+    answered: int
+    answered_late: int
+    escalated: int
+    mean_days_to_answer: float | None
+    by_category: list[dict]
+    by_outcome: list[dict]
+    items: list[RegionCountOut] = Field(description="按承办区划")
+
+
+@staff_router.get("/complaints-statistics", response=StatisticsOut, summary="投诉举报统计（按承办区划等）")
 def staff_statistics(request):
     stats = complaint_statistics_for_user(user=request.user)
-    return stats.__dict__
+    return {**stats.__dict__, "items": stats.by_region}

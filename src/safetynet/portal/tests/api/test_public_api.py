@@ -93,3 +93,13 @@ def test_the_staff_endpoints_need_a_login_and_the_public_ones_are_in_the_schema(
                  "/transparency/aggregates", "/notices", "/windows/{region_code}"):
         assert f"/api/v1/public{path}" in paths
     assert "security" not in paths["/api/v1/public/self-check"]["post"]
+
+
+def test_a_signed_in_officer_is_counted_on_their_own_at_a_higher_rate(tree, staff, settings):
+    settings.SAFETYNET_PUBLIC_RATES = {"policy": "1/m"}
+    anonymous = Client()
+    officer = Client()
+    officer.force_login(staff.street)
+    ask = {"path": f"{P}/policy/answers", "data": {"question": "低保标准"}, "content_type": "application/json"}
+    assert [anonymous.post(**ask).status_code for _ in range(2)] == [200, 429]
+    assert [officer.post(**ask).status_code for _ in range(11)] == [200] * 10 + [429]
