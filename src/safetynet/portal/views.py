@@ -7,7 +7,6 @@ import csv
 import json
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
+from safetynet.core.errors import SafetyNetError
+from safetynet.core.pages import error_page, page_view
 from safetynet.core.permissions import Action, can
-from safetynet.portal.errors import RateLimited
 from safetynet.portal.forms import (
     AnswerForm,
     ComplaintForm,
@@ -58,27 +57,18 @@ from safetynet.portal.transparency.selectors import (
 
 
 def public_page(view):
-    """A typed refusal becomes a page in plain words: 429 for too many requests, 404, 403, 400."""
+    """No sign-in; every request counts against the page limit; a typed refusal becomes a page in
+    plain words with its own status (429 for too many requests)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             throttle(request, "pages")
             return view(request, *args, **kwargs)
-        except RateLimited as e:
-            return _error(request, e, _("请求过于频繁"), 429)
-        except NotFound as e:
-            return _error(request, e, _("未找到"), 404)
-        except PermissionDenied as e:
-            return _error(request, e, _("无权访问"), 403)
         except SafetyNetError as e:
-            return _error(request, e, _("输入有误"), e.status if 400 <= e.status < 500 else 400)
+            return error_page(request, e)
 
     return wrapper
-
-
-def _error(request, error: SafetyNetError, title: str, status: int):
-    return render(request, "portal/error.html", {"title": title, "message": error.message}, status=status)
 
 
 @public_page
@@ -149,8 +139,6 @@ def complaint_new(request):
                     actor=request.user if request.user.is_authenticated else None,
                 )
             except SafetyNetError as e:
-                if isinstance(e, RateLimited):
-                    raise
                 field = e.details.get("field")
                 form.add_error(field if field in form.fields else None, e.message)
             else:
@@ -247,11 +235,7 @@ def open_data_json(request):
 # --- staff: complaints ------------------------------------------------------------------------
 
 
-def staff_page(view):
-    return login_required(public_page(view))
-
-
-@staff_page
+@page_view
 def queue(request):
     status = request.GET.get("status") or None
     if status not in (None, *ComplaintStatus.values):
@@ -265,7 +249,7 @@ def queue(request):
     )
 
 
-@staff_page
+@page_view
 @require_http_methods(["GET", "POST"])
 def complaint_detail(request, complaint_id: int):
     reporter = None
@@ -302,13 +286,13 @@ def complaint_detail(request, complaint_id: int):
     )
 
 
-@staff_page
+@page_view
 def attachment(request, complaint_id: int):
     path, content_type = complaint_attachment_open(complaint_id=complaint_id, actor=request.user)
     return FileResponse(path.open("rb"), content_type=content_type)
 
 
-@staff_page
+@page_view
 def statistics(request):
     return render(request, "portal/statistics.html", {"s": complaint_statistics_for_user(user=request.user)})
 
