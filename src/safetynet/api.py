@@ -19,6 +19,8 @@ from safetynet.accounts.api import router as accounts_router
 from safetynet.cases.api import router as cases_router
 from safetynet.core.errors import SafetyNetError
 from safetynet.monitoring.api import router as monitoring_router
+from safetynet.portal.api import router as portal_router
+from safetynet.portal.api import staff_router as portal_staff_router
 from safetynet.regions.api import router as regions_router
 from safetynet.registry.api import router as registry_router
 from safetynet.rules.api import router as rules_router
@@ -33,6 +35,7 @@ ERROR_STATUSES = {
     "404": "不存在，或不在调用者的管辖范围内",
     "409": "与现有记录冲突",
     "422": "参数校验失败",
+    "429": "请求过于频繁（公众接口按客户端限流）",
 }
 ERROR_SCHEMA = {
     "title": "Error",
@@ -141,6 +144,8 @@ def _register_routers() -> None:
     api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
     api.add_router("/verification", verification_router, tags=["verification"])
     api.add_router("/sources", sources_router, tags=["sources"])
+    api.add_router("/public/staff", portal_staff_router, tags=["public-staff"])
+    api.add_router("/public", portal_router, tags=["public"])
 
 
 _register_routers()

@@ -10,5 +10,6 @@ urlpatterns = [
     path("verification/", include("safetynet.verification.urls")),
     path("rules/", include("safetynet.rules.urls")),
     path("monitoring/", include("safetynet.monitoring.urls")),
+    path("public/", include("safetynet.portal.urls")),
     path("", include("safetynet.web.urls")),
 ]

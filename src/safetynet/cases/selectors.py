@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -326,3 +326,86 @@ def household_of_applicant(*, user):
     """The household a citizen currently belongs to, for 网上申请; ``None`` if not registered."""
 
     return household_list_for_user(user=user).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# For the public side (portal: transparency, 公示): reads without a user, returning no identity
+# beyond what a public notice already shows masked.
+
+@dataclass(frozen=True)
+class RollRow:
+    """One case that received benefit at some time: when it started and ended, where, how much."""
+
+    case_id: int
+    programme: str
+    county_code: str
+    started_on: dt.date
+    ended_on: dt.date | None
+    persons: int
+    amount_monthly: object  # Decimal or None
+
+
+def roll_rows_public(*, until: dt.date) -> list[RollRow]:
+    """Every case that entered 享受救助 on or before ``until``, with its start (first move into
+    ACTIVE) and end (first move into EXITED, if any), its county and its household's current size."""
+    rows = (
+        Case.objects.filter(transitions__to_status=Status.ACTIVE)
+        .annotate(
+            started=Min("transitions__at", filter=Q(transitions__to_status=Status.ACTIVE)),
+            ended=Min("transitions__at", filter=Q(transitions__to_status=Status.EXITED)),
+            persons=Count(
+                "household__memberships", filter=Q(household__memberships__left_on__isnull=True), distinct=True
+            ),
+        )
+        .values_list("pk", "programme", "region__code", "started", "ended", "persons", "amount_monthly")
+    )
+    out = []
+    for pk, programme, code, started, ended, persons, amount in rows:
+        start = timezone.localdate(started)
+        if start > until:
+            continue
+        out.append(
+            RollRow(
+                case_id=pk,
+                programme=programme,
+                county_code=code[:6] + "000000",
+                started_on=start,
+                ended_on=timezone.localdate(ended) if ended else None,
+                persons=persons,
+                amount_monthly=amount,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    masked_name: str
+    masked_id_number: str
+    programme: str
+    region_name: str
+    text: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def public_notices_current(*, limit: int = 500) -> list[NoticeRow]:
+    """The notices running now, everywhere: names and ID numbers as masked when published."""
+    now = timezone.now()
+    qs = (
+        PublicNotice.objects.filter(starts_at__lte=now, ends_at__gt=now)
+        .select_related("case__region")
+        .order_by("case__region__code", "ends_at", "id")[:limit]
+    )
+    return [
+        NoticeRow(
+            masked_name=n.masked_name,
+            masked_id_number=n.masked_id_number,
+            programme=n.case.get_programme_display(),
+            region_name=n.case.region.name,
+            text=n.text,
+            starts_at=n.starts_at,
+            ends_at=n.ends_at,
+        )
+        for n in qs
+    ]

@@ -67,6 +67,10 @@ class Action(StrEnum):
     USERS_MANAGE = "users.manage"
     # sources (数据汇聚): a data steward decides on a held batch
     SOURCES_BATCH_DECIDE = "sources.batch_decide"
+    # portal (公众服务：接诉即办)
+    COMPLAINT_HANDLE = "portal.complaint_handle"
+    COMPLAINT_STATISTICS = "portal.complaint_statistics"
+    COMPLAINT_REPORTER_VIEW = "portal.complaint_reporter_view"
 
 
 class Data(StrEnum):
@@ -132,6 +136,10 @@ ACTIONS: dict[Action, Grant] = {
     Action.USERS_MANAGE: _g(_("管理账号"), ADMIN),
     # sources
     Action.SOURCES_BATCH_DECIDE: _g(_("确认或拒收暂扣的数据批次"), CENTRE, ADMIN),
+    # portal (公众服务：接诉即办)
+    Action.COMPLAINT_HANDLE: _g(_("办理投诉举报"), STREET, COUNTY, SUPERVISOR),
+    Action.COMPLAINT_STATISTICS: _g(_("投诉举报统计"), SUPERVISOR, COUNTY, ADMIN),
+    Action.COMPLAINT_REPORTER_VIEW: _g(_("查看投诉举报人身份"), SUPERVISOR),
 }
 
 #: Who may see each kind of personal data in full. Everyone else who may open the record sees

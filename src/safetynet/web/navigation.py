@@ -60,6 +60,10 @@ PERSONS = Link("web:persons", _("人员查询"),
 MY_HOUSEHOLD = Link("web:households", _("我的家庭"), _("查看本人家庭的登记成员。"), Action.REGISTRY_BROWSE,
                     audience="self")
 
+# portal (公众服务：接诉即办)
+COMPLAINTS = Link("portal:queue", _("投诉举报"), _("群众投诉和违规举报，按答复期限排序；超期的由上一级督办。"),
+                  Action.COMPLAINT_HANDLE)
+
 #: Every page of the shell, in the order the home page lists them.
 LINKS: tuple[Link, ...] = (
     CASE_QUEUE, MY_CASES, CASE_APPLY, CASE_PROXY, CASE_BREACHES,
@@ -67,6 +71,7 @@ LINKS: tuple[Link, ...] = (
     SIMULATION, PARAMETERS, PARAMETER_CHANGES,
     SOURCES, LINK_REVIEWS,
     REGIONS, HOUSEHOLDS, PERSONS, MY_HOUSEHOLD,
+    COMPLAINTS,
 )
 
 #: The work each role will do here once its module ships; shown as plain text, not as data.

@@ -88,6 +88,11 @@ def _probes(world) -> dict[Action, tuple]:
         Action.SOURCES_SUBMIT: ("upload", "post", "/api/v1/sources/unemployment/batches", None),
         Action.SOURCES_LINK_REVIEW: ("page", "get", "/sources/link-reviews/", None),
         Action.USERS_MANAGE: ("service", None, None, None),
+        # portal (公众服务：接诉即办)
+        Action.COMPLAINT_HANDLE: ("api", "get", "/api/v1/public/staff/complaints", None),
+        Action.COMPLAINT_STATISTICS: ("api", "get", "/api/v1/public/staff/complaints-statistics", None),
+        Action.COMPLAINT_REPORTER_VIEW: ("page", "post", f"/public/staff/complaints/{NOWHERE}/",
+                                         {"action": "reveal", "purpose": "联系举报人核实"}),
     }
 
 
