@@ -14,7 +14,7 @@ from safetynet.core.testing import make_household
 MISSING = 987654321
 
 WRITES = [
-    ("/transitions", {"to": "accepted", "reason": "受理"}),
+    ("/actions", {"action": "accept", "note": "受理"}),
     ("/visits", {"visited_on": "2026-11-01", "findings": {"住房": "自有"}, "notes": ""}),
     ("/notice", {}),
     ("/objections", {"content": "该户有车辆", "raised_by": "邻居"}),
