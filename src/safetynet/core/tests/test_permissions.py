@@ -87,6 +87,8 @@ def _probes(world) -> dict[Action, tuple]:
         Action.SOURCES_READ: ("api", "get", "/api/v1/sources", None),
         Action.SOURCES_SUBMIT: ("upload", "post", "/api/v1/sources/unemployment/batches", None),
         Action.SOURCES_LINK_REVIEW: ("page", "get", "/sources/link-reviews/", None),
+        Action.SOURCES_BATCH_DECIDE: ("api", "post", "/api/v1/sources/batches/no-such-batch/reject",
+                                      {"note": "抽样核对不一致"}),
         Action.USERS_MANAGE: ("service", None, None, None),
         # portal (公众服务：接诉即办)
         Action.COMPLAINT_HANDLE: ("api", "get", "/api/v1/public/staff/complaints", None),
