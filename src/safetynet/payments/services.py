@@ -415,3 +415,24 @@ def line_hold_failed(*, line_id: int, actor, note: str) -> PaymentResult:
     result.save(update_fields=["resolution", "resolution_note", "resolved_by", "resolved_at"])
     audit_record(actor=actor, action="payments.line_hold_failed", target=result.line, data={"note": note})
     return result
+
+
+def payroll_run(*, month: dt.date, actor, programmes: list[str] | None = None) -> list[PaymentRoll]:
+    """The month's regular rolls for every county in the actor's region that has cases of a
+    programme ever approved (each roll its own transaction; an existing roll is returned as is)."""
+    require(actor, Action.PAYROLL_PREPARE)
+    wanted = programmes or [p for p in Programme.values if p != Programme.TEMPORARY_ASSISTANCE]
+    counties = scope(Region.objects.filter(level=Level.COUNTY), user=actor).order_by("code")
+    if actor.region is not None and actor.region.level == Level.COUNTY:
+        counties = Region.objects.filter(pk=actor.region_id)
+    rolls = []
+    for county in counties:
+        in_county = Region.objects.filter(subtree_q(county.path)).values("pk")
+        present = set(
+            Case.objects.filter(region__in=in_county, programme__in=wanted,
+                                pk__in=CaseTransition.objects.filter(to_status__in=PAYABLE).values("case_id"))
+            .values_list("programme", flat=True).distinct()
+        )
+        for programme in sorted(present):
+            rolls.append(roll_generate(month=month, programme=programme, region_id=county.pk, actor=actor))
+    return rolls
