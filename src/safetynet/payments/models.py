@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from safetynet.core.masking import mask_id_number
 from safetynet.core.models import TimeStampedModel
 
 
@@ -183,6 +182,9 @@ class PaymentLine(models.Model):
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_line_amount_positive"),
         ]
 
+    def __str__(self) -> str:
+        return self.reference
+
     @property
     def held(self) -> bool:
         return bool(self.hold_reason)
@@ -191,9 +193,6 @@ class PaymentLine(models.Model):
     def reference(self) -> str:
         """The line's reference in bank files and returns."""
         return f"L{self.pk:015d}"
-
-    def __str__(self) -> str:
-        return self.reference
 
 
 class BankFileFormat(models.TextChoices):
@@ -280,3 +279,6 @@ class PaymentResult(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(outcome="failed") | Q(resolution=""), name="result_resolution_only_failed"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.outcome}"

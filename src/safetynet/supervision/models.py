@@ -174,6 +174,9 @@ class RecoveryOrder(TimeStampedModel):
                                    name="recovery_repaid_within_amount"),
         ]
 
+    def __str__(self) -> str:
+        return self.number
+
     @property
     def number(self) -> str:
         return f"ZH{self.pk:08d}"
@@ -199,3 +202,6 @@ class RecoveryInstalment(models.Model):
         ordering = ["order_id", "paid_on", "id"]
         verbose_name = _("还款记录")
         constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="instalment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.paid_on} {self.amount_fen}"

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from safetynet.core.errors import PermissionDenied
 from safetynet.payments import bankfiles, selectors, services
@@ -18,8 +19,6 @@ from safetynet.payments.models import (
     Resolution,
     RollStatus,
 )
-from django.utils import timezone
-
 from safetynet.payments.tests.conftest import active_case, at, month
 from safetynet.sources.services import source_ingest
 
