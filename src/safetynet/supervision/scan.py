@@ -99,8 +99,8 @@ def findings_expression(
     current = history.filter(history.current)
     members = current.join(paid_households, "household_number").select(
         "id_number", "household_number", "as_of", "source", "batch", "row")
-    cash = cash.select("id_number", "household_number", "as_of", "source", "batch", "row").union(members,
-                                                                                               distinct=True)
+    listed = cash.select("id_number", "household_number", "as_of", "source", "batch", "row")
+    cash = listed.union(members.anti_join(listed, ["id_number", "household_number"]), distinct=True)
     parts = []
 
     # 发放: deceased (the death registry's records, then the registry's own death dates)

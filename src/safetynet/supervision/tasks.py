@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
@@ -90,7 +91,10 @@ def engine_findings(*, on: dt.date, inputs: dict[str, pa.Table], backend: str | 
     cat = catalogue()
     with engine_lock():
         con = connect(backend)
-        with arrow_tables(con, **inputs) as t:
+        # Spark cannot infer a schema from an empty Arrow table: those go in as typed memtables.
+        full = {k: v for k, v in inputs.items() if v.num_rows}
+        with arrow_tables(con, **full) as t:
+            t = {**{k: ibis.memtable(v) for k, v in inputs.items() if not v.num_rows}, **t}
             lake = {name: source_table(con, cat[name], batches[name]) for name in LAKE_SOURCES}
             roll = scan.benefits_roll(lake["benefits"]).union(t["roll"])
             expr = scan.findings_expression(
