@@ -41,3 +41,7 @@ class MakerCheckerViolation(PermissionDenied):
 
 class ReturnFileInvalid(ValidationFailed):
     code = ErrorCode.RETURN_FILE_INVALID
+
+
+class BankFileNotFound(NotFound):
+    code = ErrorCode.BANK_FILE_NOT_FOUND

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, require
-from safetynet.payments.errors import ErrorCode, PaymentNotFound
+from safetynet.payments.errors import BankFileNotFound, PaymentNotFound
 from safetynet.payments.models import (
     BankAccount,
     BankFile,
@@ -31,7 +31,7 @@ def roll_list_for_user(*, user, month=None) -> QuerySet[PaymentRoll]:
 
 def roll_get_for_user(*, user, roll_id: int) -> PaymentRoll:
     require(user, Action.PAYROLL_READ)
-    return get_scoped(PaymentRoll.objects.select_related("region", "made_by", "approved_by"), user=user,
+    return get_scoped(scope(PaymentRoll.objects.select_related("region", "made_by", "approved_by"), user=user), user=user,
                       error=PaymentNotFound, pk=roll_id)
 
 
@@ -42,8 +42,8 @@ def roll_lines(*, roll: PaymentRoll, held_only: bool = False) -> QuerySet[Paymen
 
 def bank_file_get_for_user(*, user, bank_file_id: int) -> BankFile:
     require(user, Action.PAYROLL_READ)
-    return get_scoped(BankFile.objects.select_related("roll"), user=user, error=PaymentNotFound,
-                      code=ErrorCode.BANK_FILE_NOT_FOUND, pk=bank_file_id)
+    return get_scoped(scope(BankFile.objects.select_related("roll"), user=user), user=user, error=BankFileNotFound,
+                       pk=bank_file_id)
 
 
 def accounts_for_household(*, user, household_id: int) -> QuerySet[BankAccount]:

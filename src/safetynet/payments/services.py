@@ -70,7 +70,7 @@ def bank_account_record(*, household_id: int, holder_id: int, bank: str, account
                         opened_on: dt.date | None = None, reason: str = "") -> BankAccount:
     """Register the household's account; an open one is closed first (a correction keeps history)."""
     require(actor, Action.BANK_ACCOUNT_MANAGE)
-    household = get_scoped(Household.objects.all(), user=actor, pk=household_id)
+    household = get_scoped(scope(Household.objects.all(), user=actor), user=actor, pk=household_id)
     number = re.sub(r"\s+", "", account_number or "")
     if bank not in Bank.values:
         raise InvalidPaymentInput(_("未知的开户银行：%(b)s") % {"b": bank}, code=ErrorCode.INVALID_ACCOUNT, bank=bank)
@@ -98,7 +98,7 @@ def bank_account_record(*, household_id: int, holder_id: int, bank: str, account
 # --- generating a roll ----------------------------------------------------------------------------
 
 def _county(region_id: int, actor) -> Region:
-    region = get_scoped(Region.objects.all(), user=actor, pk=region_id)
+    region = get_scoped(scope(Region.objects.all(), user=actor), user=actor, pk=region_id)
     if region.level != Level.COUNTY:
         raise InvalidPaymentInput(_("发放名册按区县生成，请选择区县：%(n)s") % {"n": region.name},
                                   code=ErrorCode.INVALID_REGION, region=region.code)
@@ -208,7 +208,7 @@ def roll_totals(roll: PaymentRoll) -> dict:
 # --- the roll's road: release holds, submit, approve -----------------------------------------------
 
 def _roll_lock(roll_id: int, actor) -> PaymentRoll:
-    roll = get_scoped(PaymentRoll.objects.select_for_update(), user=actor, error=PaymentNotFound, pk=roll_id)
+    roll = get_scoped(scope(PaymentRoll.objects.select_for_update(of=("self",)), user=actor), user=actor, error=PaymentNotFound, pk=roll_id)
     return roll
 
 
@@ -315,7 +315,7 @@ def roll_export(*, roll_id: int, actor, file_format: str = BankFileFormat.DELIMI
 def return_import(*, bank_file_id: int, content: bytes, actor) -> ReturnFile:
     """Match every record of the bank's return to the file's lines: all or nothing."""
     require(actor, Action.PAYROLL_PREPARE)
-    bank_file = get_scoped(BankFile.objects.select_related("roll"), user=actor, error=PaymentNotFound,
+    bank_file = get_scoped(scope(BankFile.objects.select_related("roll"), user=actor), user=actor, error=PaymentNotFound,
                            pk=bank_file_id)
     roll = _roll_lock(bank_file.roll_id, actor)
     digest = hashlib.sha256(content).hexdigest()

@@ -32,3 +32,7 @@ class SupervisionConflict(Conflict):
 
 class FourEyesViolation(PermissionDenied):
     code = ErrorCode.SAME_PROPOSER_APPROVER
+
+
+class RecoveryNotFound(NotFound):
+    code = ErrorCode.RECOVERY_NOT_FOUND

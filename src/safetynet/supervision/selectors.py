@@ -13,7 +13,7 @@ from safetynet.cases.models import Case, CaseTransition
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, can, require
 from safetynet.regions.models import Level, Region
-from safetynet.supervision.errors import ErrorCode, SupervisionNotFound
+from safetynet.supervision.errors import RecoveryNotFound, SupervisionNotFound
 from safetynet.supervision.models import Anomaly, AnomalyStatus, Kind, RecoveryOrder, View
 
 
@@ -32,8 +32,7 @@ def anomaly_list_for_user(*, user, view: str | None = None, kind: str | None = N
 
 def anomaly_get_for_user(*, user, anomaly_id: int) -> Anomaly:
     require(user, Action.SUPERVISION_WORKBENCH)
-    return get_scoped(
-        Anomaly.objects.select_related("region", "household", "person", "assigned_to", "closed_by", "run"),
+    return get_scoped(scope(Anomaly.objects.select_related("region", "household", "person", "assigned_to", "closed_by", "run"), user=user),
         user=user, error=SupervisionNotFound, pk=anomaly_id)
 
 
@@ -114,5 +113,5 @@ def recovery_list_for_user(*, user) -> QuerySet[RecoveryOrder]:
 
 def recovery_get_for_user(*, user, order_id: int) -> RecoveryOrder:
     require(user, Action.RECOVERY_MANAGE)
-    return get_scoped(RecoveryOrder.objects.select_related("household", "person", "anomaly", "ordered_by"),
-                      user=user, error=SupervisionNotFound, code=ErrorCode.RECOVERY_NOT_FOUND, pk=order_id)
+    return get_scoped(scope(RecoveryOrder.objects.select_related("household", "person", "anomaly", "ordered_by"), user=user),
+                      user=user, error=RecoveryNotFound, pk=order_id)

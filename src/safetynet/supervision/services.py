@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
-from safetynet.core.access import get_scoped
+from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, can, require
 from safetynet.core.roles import Role
 from safetynet.payments.models import Outcome, PaymentLine
@@ -24,6 +24,7 @@ from safetynet.registry.models import Household
 from safetynet.supervision.errors import (
     ErrorCode,
     FourEyesViolation,
+    RecoveryNotFound,
     SupervisionConflict,
     SupervisionInvalid,
     SupervisionNotFound,
@@ -69,7 +70,7 @@ def anomaly_assignee_cache_clear() -> None:
 
 
 def _anomaly_lock(anomaly_id: int, actor) -> Anomaly:
-    return get_scoped(Anomaly.objects.select_for_update(), user=actor, error=SupervisionNotFound, pk=anomaly_id)
+    return get_scoped(scope(Anomaly.objects.select_for_update(of=("self",)), user=actor), user=actor, error=SupervisionNotFound, pk=anomaly_id)
 
 
 @transaction.atomic
@@ -151,7 +152,7 @@ def recovery_order_create(*, household_id: int, event: str, event_date: dt.date,
                           legacy: list[dict] | None = None) -> RecoveryOrder:
     """An overpayment order from the event's date to the stop, computed from what was paid."""
     require(actor, Action.RECOVERY_MANAGE)
-    household = get_scoped(Household.objects.all(), user=actor, pk=household_id)
+    household = get_scoped(scope(Household.objects.all(), user=actor), user=actor, pk=household_id)
     if event not in RecoveryEvent.values:
         raise SupervisionInvalid(_("未知的追回事由：%(e)s") % {"e": event}, code=ErrorCode.RECOVERY_INVALID)
     if stop_date < event_date:
@@ -178,8 +179,8 @@ def recovery_order_create(*, household_id: int, event: str, event_date: dt.date,
 
 
 def _order_lock(order_id: int, actor) -> RecoveryOrder:
-    return get_scoped(RecoveryOrder.objects.select_for_update(), user=actor, error=SupervisionNotFound,
-                      code=ErrorCode.RECOVERY_NOT_FOUND, pk=order_id)
+    return get_scoped(scope(RecoveryOrder.objects.select_for_update(of=("self",)), user=actor), user=actor, error=RecoveryNotFound,
+                       pk=order_id)
 
 
 @transaction.atomic

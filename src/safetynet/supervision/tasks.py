@@ -30,7 +30,7 @@ from safetynet.registry.models import Household, Membership, Person
 from safetynet.sources.catalogue import catalogue
 from safetynet.supervision import scan
 from safetynet.supervision.models import VIEW_OF, Anomaly, AnomalyOutcome, AnomalyStatus, Kind, ScanRun
-from safetynet.supervision.services import anomaly_assignee
+from safetynet.supervision.services import anomaly_assignee, anomaly_assignee_cache_clear
 
 LAKE_SOURCES = ("benefits", "hukou_deaths", "prison", "public_payroll", "staff")
 #: Working time each view gives the officer to close a finding (calendar days).
@@ -164,6 +164,7 @@ def supervise_run(*, on: dt.date, actor=None, backend: str | None = None) -> dic
 
 @transaction.atomic
 def anomalies_upsert(*, grouped: dict[tuple[str, str], list[dict]], on: dt.date, backend: str, actor) -> dict:
+    anomaly_assignee_cache_clear()  # accounts may have changed since the last scan
     run = ScanRun.objects.create(on=on, backend=backend, started_by=actor)
     fingerprints = {f"{kind}:{subject}": (kind, subject) for kind, subject in grouped}
     open_by_fp = {a.fingerprint: a for a in Anomaly.objects.filter(status=AnomalyStatus.OPEN,
