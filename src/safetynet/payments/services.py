@@ -362,7 +362,7 @@ def return_import(*, bank_file_id: int, content: bytes, actor) -> ReturnFile:
 
 
 def _failed_result(line_id: int, actor) -> PaymentResult:
-    result = PaymentResult.objects.select_for_update().select_related("line__roll").filter(line_id=line_id).first()
+    result = PaymentResult.objects.select_for_update().select_related("line__roll").filter(line__pk=line_id).first()
     if result is None or not scope(PaymentRoll.objects.filter(pk=result.line.roll_id), user=actor).exists():
         raise PaymentNotFound(_("未找到该发放明细的结果"), code=ErrorCode.LINE_NOT_FOUND, line_id=line_id)
     if result.outcome != Outcome.FAILED or result.resolution:

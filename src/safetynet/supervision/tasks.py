@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from safetynet.audit.services import audit_record
 from safetynet.cases.models import Case, Status
+from safetynet.core.permissions import Action, require
 from safetynet.engine.backend import arrow_tables, backend_name, connect, engine_lock
 from safetynet.engine.lake import batches_in_force, source_table
 from safetynet.payments.models import FINAL_STATUSES, BankAccount, PaymentLine
@@ -142,6 +143,12 @@ def _coverage_findings() -> list[dict]:
                         "source": "monitoring", "batch": latest.name, "row": i, "date": None,
                         "detail": f"income_ratio={ratio}"})
     return out
+
+
+def supervise_run_for_user(*, user, on: dt.date) -> dict:
+    """A scan started from the workbench by someone the permission table allows."""
+    require(user, Action.SUPERVISION_SCAN)
+    return supervise_run(on=on, actor=user)
 
 
 def supervise_run(*, on: dt.date, actor=None, backend: str | None = None) -> dict:

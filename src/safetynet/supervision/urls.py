@@ -6,6 +6,7 @@ app_name = "supervision"
 
 urlpatterns = [
     path("", views.workbench, name="workbench"),
+    path("scan/", views.scan, name="scan"),
     path("anomalies/<int:anomaly_id>/", views.anomaly_detail, name="anomaly"),
     path("anomalies/<int:anomaly_id>/close/", views.anomaly_close, name="close"),
     path("anomalies/<int:anomaly_id>/assign/", views.anomaly_assign, name="assign"),

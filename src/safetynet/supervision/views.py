@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.permissions import Action, can
-from safetynet.supervision import selectors, services
+from safetynet.supervision import selectors, services, tasks
 from safetynet.supervision.errors import SupervisionInvalid
 from safetynet.supervision.models import AnomalyOutcome, AnomalyStatus, Kind, RecoveryEvent, View
 from safetynet.web.views import page_view
@@ -84,7 +84,21 @@ def workbench(request):
         "stages": data["stages"] if view == View.PROCESS else [],
         "officers": selectors.breaches_by_officer_for_user(user=request.user) if view == View.PROCESS else [],
         "can_recover": can(request.user, Action.RECOVERY_MANAGE),
+        "can_scan": can(request.user, Action.SUPERVISION_SCAN),
     })
+
+
+@page_view
+@require_POST
+def scan(request):
+    result = {}
+
+    def act():
+        result.update(tasks.supervise_run_for_user(user=request.user, on=timezone.localdate()))
+    response = _post(request, reverse("supervision:workbench"), act, _("筛查完成"))
+    if result:
+        messages.info(request, _("本次筛查发现线索 %(n)d 条，新开 %(o)d 条") % {"n": result["findings"], "o": result["opened"]})
+    return response
 
 
 @page_view

@@ -50,6 +50,10 @@ class World:
 
 @pytest.fixture
 def world(tree, lake, tmp_path) -> World:
+    return build_world(tree, tmp_path)
+
+
+def build_world(tree, tmp_path) -> World:
     """Eight households in 东区 with one planted anomaly each (and controls that must stay quiet)."""
     c = tree.east_community
     h = {k: make_household(c, members=2) for k in ("dead", "prison", "payroll", "dup_a", "dup_b", "kin_from",
