@@ -1,5 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from safetynet.core.errors import SafetyNetError
 from safetynet.demo.cases import demo_cases_seed
@@ -61,8 +62,6 @@ class Command(BaseCommand):
         for r in paid.rolls:
             self.stdout.write(f"  名册 roll {r['roll']} {r['programme']}: {r['lines']} 笔，暂缓 {r['held']}，"
                               f"失败 {r['failed']}，合计 {r['total_fen'] / 100:,.2f} 元")
-        from django.utils import timezone
-
         result = supervise_run(on=timezone.localdate())
         self.stdout.write(f"监督筛查 supervision: 线索 {result['findings']} 条 {result['by_kind']}")
         evaluation = evaluate(result["found"])
