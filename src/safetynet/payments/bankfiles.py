@@ -29,19 +29,17 @@ import zlib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from safetynet.payments.errors import ErrorCode, ReturnFileInvalid
 
-FIXED_DETAIL = (("seq", 8, "n"), ("ref", 16, "a"), ("account", 32, "a"), ("name", 40, "a"), ("amount", 15, "n"),
-                ("programme", 24, "a"), ("period", 6, "a"))
-
 #: Failure reasons a bank may return, in plain Chinese.
 FAILURE_REASONS = {
-    "E01": _("账户已销户"),
-    "E02": _("户名与账号不符"),
-    "E03": _("账户冻结或止付"),
-    "E04": _("账号不存在"),
-    "E99": _("其他原因"),
+    "E01": gettext_lazy("账户已销户"),
+    "E02": gettext_lazy("户名与账号不符"),
+    "E03": gettext_lazy("账户冻结或止付"),
+    "E04": gettext_lazy("账号不存在"),
+    "E99": gettext_lazy("其他原因"),
 }
 
 
@@ -81,18 +79,32 @@ def render_delimited(*, roll_number: str, bank: str, month: dt.date, details: li
     return (head + "".join(records) + f"T|{len(details)}|{total}|{digest}\n").encode("utf-8")
 
 
+def _text(value: str, width: int) -> str:
+    """``value`` cut to ``width`` GB18030 bytes on a character boundary and space-padded to it."""
+    size = len(value.encode("gb18030"))
+    while size > width:
+        value = value[:-1]
+        size = len(value.encode("gb18030"))
+    return value + " " * (width - size)
+
+
 def render_fixed(*, roll_number: str, bank: str, month: dt.date, details: list[Detail], created: dt.date) -> bytes:
     total = sum(d.amount_fen for d in details)
-    body = bytearray()
-    for i, d in enumerate(details, 1):
-        values = {"seq": i, "ref": d.ref, "account": d.account, "name": d.name, "amount": d.amount_fen,
-                  "programme": d.programme, "period": f"{d.period:%Y%m}"}
-        body += b"D" + b"".join(_field(values[k], w, t) for k, w, t in FIXED_DETAIL) + b"\r\n"
+    for d in details:
+        if d.amount_fen >= 10**15 or len(d.ref) > 16 or len(d.account) > 32:
+            raise ValueError(f"detail {d.ref} does not fit the fixed-width layout")
+    # One string per record, encoded once: ASCII fields by width, the name by its GB18030 bytes.
+    text = "".join(
+        f"D{i:08d}{d.ref:<16}{d.account:<32}{_text(d.name, 40)}{d.amount_fen:015d}{d.programme[:24]:<24}"
+        f"{d.period:%Y%m}\r\n"
+        for i, d in enumerate(details, 1)
+    )
+    body = text.encode("gb18030")
     head = (b"H" + _field(roll_number, 16, "a") + _field(bank, 8, "a") + _field(f"{month:%Y%m}", 6, "a")
             + _field(len(details), 8, "n") + _field(total, 15, "n") + _field(f"{created:%Y%m%d}", 8, "a") + b"\r\n")
-    crc = f"{zlib.crc32(bytes(body)) & 0xFFFFFFFF:08X}".encode("ascii")
+    crc = f"{zlib.crc32(body) & 0xFFFFFFFF:08X}".encode("ascii")
     tail = b"T" + _field(len(details), 8, "n") + _field(total, 15, "n") + crc + b"\r\n"
-    return head + bytes(body) + tail
+    return head + body + tail
 
 
 def parse_fixed(content: bytes) -> tuple[list[dict], int, int]:
@@ -104,15 +116,16 @@ def parse_fixed(content: bytes) -> tuple[list[dict], int, int]:
         raise ValueError("not a fixed-width bank file")
     details = []
     for raw in lines[1:-1]:
-        pos, row = 1, {}
-        for key, width, kind in FIXED_DETAIL:
-            chunk = raw[pos:pos + width]
-            row[key] = int(chunk) if kind == "n" else chunk.decode("gb18030").rstrip(" ")
-            pos += width
-        details.append(row)
+        details.append({
+            "seq": int(raw[1:9]), "ref": raw[9:25].decode("ascii").rstrip(" "),
+            "account": raw[25:57].decode("ascii").rstrip(" "), "name": raw[57:97].decode("gb18030").rstrip(" "),
+            "amount": int(raw[97:112]), "programme": raw[112:136].decode("ascii").rstrip(" "),
+            "period": raw[136:142].decode("ascii"),
+        })
     tail = lines[-1]
     count, total, crc = int(tail[1:9]), int(tail[9:24]), tail[24:32].decode("ascii")
-    body = b"".join(raw + b"\r\n" for raw in lines[1:-1])
+    body_len = len(content) - len(lines[0]) - 2 - len(tail) - 2
+    body = content[len(lines[0]) + 2: len(lines[0]) + 2 + body_len]
     if count != len(details) or total != sum(d["amount"] for d in details):
         raise ValueError("trailer count or total does not match the details")
     if crc != f"{zlib.crc32(body) & 0xFFFFFFFF:08X}":

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,11 +45,13 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def add_months(month: dt.date, n: int) -> dt.date:
     y, m = divmod(month.year * 12 + month.month - 1 + n, 12)
     return dt.date(y, m + 1, 1)
 
 
+@functools.lru_cache(maxsize=4096)
 def month_end(month: dt.date) -> dt.datetime:
     """The last instant of ``month`` (UTC)."""
     nxt = add_months(month, 1)
@@ -66,17 +69,19 @@ class Timeline:
     amount_fen: list[int | None] = field(default_factory=list)
     seq: list[int] = field(default_factory=list)
 
+    approved: dt.date | None = None
+
     def add(self, *, at: dt.datetime, status: str, amount_fen: int | None, seq: int) -> None:
+        if self.approved is None and status in PAYABLE:
+            self.approved = dt.date(at.year, at.month, 1)
         self.at.append(at)
         self.status.append(status)
         self.amount_fen.append(amount_fen)
         self.seq.append(seq)
 
     def approved_month(self) -> dt.date | None:
-        for at, status in zip(self.at, self.status, strict=True):
-            if status in PAYABLE:
-                return month_start(at.date())
-        return None
+        """The month of the first approval (the first move into a payable status)."""
+        return self.approved
 
     def state_at(self, when: dt.datetime) -> tuple[str, int, int]:
         """(status, amount in force in fen, seq of the decision that set the amount) at ``when``."""
@@ -133,15 +138,16 @@ def owed_for_month(
     if first_roll_month is not None and first_roll_month > earliest:
         earliest = first_roll_month
     for tl in timelines:
+        if tl.approved is None:
+            continue
         fen, seq = tl.entitlement(month, as_at=as_at)
         if fen > 0:
             lines.append(Owed(tl.case_id, "regular", month, fen, seq))
         elif covered.get((tl.case_id, previous), 0) > 0:
             stopped.append(tl.case_id)
-        approved = tl.approved_month()
-        if approved is None or first_roll_month is None:
+        if first_roll_month is None:
             continue
-        period = max(approved, earliest)
+        period = max(tl.approved, earliest)
         while period < month:
             owed, seq = tl.entitlement(period, as_at=as_at)
             paid = covered.get((tl.case_id, period), 0)
