@@ -80,11 +80,6 @@ def anomaly_close(request, anomaly_id: int, payload: CloseIn):
                                   actor=request.user)
 
 
-@router.get("/dashboard", response=dict, summary="五项监管看板")
-def dashboard(request):
-    return selectors.workbench_for_user(user=request.user)
-
-
 @router.post("/anomalies/{anomaly_id}/recovery-orders", response={201: RecoveryOut}, summary="下达追回单")
 def recovery_create(request, anomaly_id: int, payload: RecoveryIn):
     a = selectors.anomaly_get_for_user(user=request.user, anomaly_id=anomaly_id)
