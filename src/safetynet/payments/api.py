@@ -5,8 +5,9 @@ import base64
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from safetynet.core.pagination import BoundedLimitOffset
 from safetynet.payments import selectors, services
 
 router = Router()
@@ -97,7 +98,7 @@ class LineOut(Schema):
 
 
 @router.get("/rolls", response=list[RollOut], summary="发放名册（仅本辖区）")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def roll_list(request):
     return selectors.roll_list_for_user(user=request.user)
 
@@ -114,7 +115,7 @@ def roll_reconciliation(request, roll_id: int):
 
 
 @router.get("/rolls/{roll_id}/lines", response=list[LineOut], summary="发放明细")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def roll_lines(request, roll_id: int):
     return selectors.roll_lines(roll=selectors.roll_get_for_user(user=request.user, roll_id=roll_id))
 

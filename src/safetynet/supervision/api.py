@@ -3,8 +3,9 @@
 import datetime as dt
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from safetynet.core.pagination import BoundedLimitOffset
 from safetynet.supervision import selectors, services
 
 router = Router()
@@ -64,7 +65,7 @@ class InstalmentIn(Schema):
 
 
 @router.get("/anomalies", response=list[AnomalyOut], summary="异常线索（仅本辖区）")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def anomaly_list(request, view: str | None = None, kind: str | None = None, status: str | None = "open"):
     return selectors.anomaly_list_for_user(user=request.user, view=view, kind=kind, status=status or None)
 
