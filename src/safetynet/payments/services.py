@@ -24,6 +24,7 @@ from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, require
 from safetynet.payments import bankfiles, checks
 from safetynet.payments.errors import (
+    BankFileNotFound,
     ErrorCode,
     InvalidPaymentInput,
     MakerCheckerViolation,
@@ -436,3 +437,15 @@ def payroll_run(*, month: dt.date, actor, programmes: list[str] | None = None) -
         for programme in sorted(present):
             rolls.append(roll_generate(month=month, programme=programme, region_id=county.pk, actor=actor))
     return rolls
+
+
+@transaction.atomic
+def bank_file_read(*, bank_file_id: int, actor) -> BankFile:
+    """The bank file's bytes hold full account numbers: only preparers fetch it, and every fetch
+    is audited."""
+    require(actor, Action.PAYROLL_PREPARE)
+    bank_file = get_scoped(scope(BankFile.objects.select_related("roll"), user=actor), user=actor,
+                           error=BankFileNotFound, pk=bank_file_id)
+    audit_record(actor=actor, action="payments.bank_file_read", target=bank_file,
+                 purpose="银行代发", data={"filename": bank_file.filename, "sha256": bank_file.sha256})
+    return bank_file

@@ -108,7 +108,7 @@ def line_action(request, roll_id: int, line_id: int):
 
 @page_view
 def bank_file_download(request, bank_file_id: int):
-    f = selectors.bank_file_get_for_user(user=request.user, bank_file_id=bank_file_id)
+    f = services.bank_file_read(bank_file_id=bank_file_id, actor=request.user)
     ctype = "text/plain; charset=gb18030" if f.format == BankFileFormat.FIXED else "text/csv; charset=utf-8"
     response = HttpResponse(bytes(f.content), content_type=ctype)
     response["Content-Disposition"] = f'attachment; filename="{f.filename}"'

@@ -4,6 +4,7 @@ import json
 from django.test import Client
 from django.utils import timezone
 
+from safetynet.audit.models import AuditEvent
 from safetynet.core.testing import Role, make_user
 from safetynet.payments import bankfiles
 from safetynet.payments.models import PaymentLine, RollStatus
@@ -41,6 +42,8 @@ def test_finance_pages_walk_a_roll_and_mask_accounts(tree, staff, finance, lake,
     f = line.roll.bank_files.get()
     download = maker.get(f"/payments/files/{f.pk}/")
     assert download.status_code == 200 and bankfiles.parse_fixed(download.content)[2] == 50000
+    assert AuditEvent.objects.filter(action="payments.bank_file_read", actor=finance.maker.username).count() == 1
+    assert _client(staff.supervisor).get(f"/payments/files/{f.pk}/").status_code == 403
     # a street officer may not open finance pages
     assert _client(staff.street).get(roll_url).status_code == 403
 
