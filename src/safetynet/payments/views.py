@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from safetynet.cases.models import Programme
 from safetynet.core.access import scope
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can
 from safetynet.payments import selectors, services
 from safetynet.payments.errors import InvalidPaymentInput
 from safetynet.payments.models import BankFileFormat, Outcome, RollStatus
 from safetynet.regions.models import Level, Region
-from safetynet.web.views import page_view
 
 
 def _post(request, target: str, action, ok: str):

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number
+from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can
 from safetynet.supervision import selectors, services, tasks
 from safetynet.supervision.errors import SupervisionInvalid
 from safetynet.supervision.models import AnomalyOutcome, AnomalyStatus, Kind, RecoveryEvent, View
-from safetynet.web.views import page_view
 
 PAYMENT_KINDS = (Kind.PAID_DECEASED, Kind.PAID_IMPRISONED, Kind.PAID_PUBLIC_PAYROLL, Kind.DUPLICATE_BENEFIT)
 EVENT_OF = {Kind.PAID_DECEASED: RecoveryEvent.DEATH, Kind.PAID_IMPRISONED: RecoveryEvent.IMPRISONMENT,
