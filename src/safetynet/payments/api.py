@@ -156,3 +156,26 @@ def return_import(request, bank_file_id: int, payload: ReturnIn):
 @router.post("/lines/{line_id}/reissue", response=LineOut, summary="失败明细更正后重发")
 def line_reissue(request, line_id: int, payload: LineNoteIn):
     return services.line_reissue(line_id=line_id, note=payload.note, actor=request.user)
+
+
+class AccountIn(Schema):
+    holder_id: int
+    bank: str
+    account_number: str
+    reason: str = ""
+
+
+class AccountOut(Schema):
+    id: int
+    household_id: int
+    holder_id: int
+    bank: str
+    masked: str
+    opened_on: dt.date
+
+
+@router.post("/households/{household_id}/accounts", response={201: AccountOut}, summary="登记或更正收款账户（账号只返回脱敏值）")
+def account_record(request, household_id: int, payload: AccountIn):
+    return 201, services.bank_account_record(household_id=household_id, holder_id=payload.holder_id, bank=payload.bank,
+                                             account_number=payload.account_number, reason=payload.reason,
+                                             actor=request.user)

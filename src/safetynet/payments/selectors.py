@@ -93,3 +93,9 @@ def roll_reconciliation(*, roll: PaymentRoll) -> dict:
         "reissued_equal_reissue_lines": reissued_fen == reissue_lines_fen,
     }
     return {**figures, "checks": checks, "balanced": all(checks.values())}
+
+
+def line_get_for_user(*, user, line_id: int) -> PaymentLine:
+    require(user, Action.PAYROLL_READ)
+    rolls = scope(PaymentRoll.objects.all(), user=user).values("pk")
+    return get_scoped(PaymentLine.objects.filter(roll__in=rolls), user=user, error=PaymentNotFound, pk=line_id)

@@ -84,7 +84,7 @@ def bank_account_record(*, household_id: int, holder_id: int, bank: str, account
     previous = BankAccount.objects.select_for_update().filter(household=household, closed_at__isnull=True).first()
     if previous is not None:
         previous.closed_at = now
-        previous.closed_reason = reason or _("更正收款账户")
+        previous.closed_reason = (reason or _("更正收款账户"))[:200]
         previous.save(update_fields=["closed_at", "closed_reason", "updated_at"])
     account = BankAccount.objects.create(
         household=household, holder=holder, bank=bank, account_number=number,
@@ -234,7 +234,7 @@ def line_release(*, line_id: int, actor, note: str) -> PaymentLine:
     if not line.hold_reason or line.hold_reason == HoldReason.NO_ACCOUNT:
         raise PaymentConflict(_("该明细未暂缓，或因无收款账户暂缓（请先登记账户）"), code=ErrorCode.LINE_IMMUTABLE)
     before = line.hold_reason
-    line.hold_reason, line.released_by, line.released_note = "", actor, note.strip()
+    line.hold_reason, line.released_by, line.released_note = "", actor, note.strip()[:300]
     line.save(update_fields=["hold_reason", "released_by", "released_note"])
     audit_record(actor=actor, action="payments.line_release", target=line, data={"was": before, "note": note})
     return line
@@ -396,7 +396,7 @@ def line_reissue(*, line_id: int, actor, note: str = "") -> PaymentLine:
         account=account, kind=LineKind.REISSUE, period=failed.period, amount_fen=failed.amount_fen,
         basis={**failed.basis, "reissue_of": failed.reference}, reissue_of=failed,
     )
-    result.resolution, result.resolution_note = Resolution.REISSUED, note
+    result.resolution, result.resolution_note = Resolution.REISSUED, note[:300]
     result.resolved_by, result.resolved_at = actor, timezone.now()
     result.save(update_fields=["resolution", "resolution_note", "resolved_by", "resolved_at"])
     audit_record(actor=actor, action="payments.line_reissue", target=line,
@@ -411,7 +411,7 @@ def line_hold_failed(*, line_id: int, actor, note: str) -> PaymentResult:
     if not note.strip():
         raise InvalidPaymentInput(_("暂缓发放须说明原因"), code=ErrorCode.LINE_NOT_FAILED)
     result = _failed_result(line_id, actor)
-    result.resolution, result.resolution_note = Resolution.HELD, note.strip()
+    result.resolution, result.resolution_note = Resolution.HELD, note.strip()[:300]
     result.resolved_by, result.resolved_at = actor, timezone.now()
     result.save(update_fields=["resolution", "resolution_note", "resolved_by", "resolved_at"])
     audit_record(actor=actor, action="payments.line_hold_failed", target=result.line, data={"note": note})

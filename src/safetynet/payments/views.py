@@ -18,7 +18,7 @@ from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can
 from safetynet.payments import selectors, services
 from safetynet.payments.errors import InvalidPaymentInput
-from safetynet.payments.models import BankFileFormat, Outcome, RollStatus
+from safetynet.payments.models import Bank, BankFileFormat, Outcome, RollStatus
 from safetynet.regions.models import Level, Region
 
 
@@ -68,7 +68,7 @@ def roll_detail(request, roll_id: int):
         "held": list(lines.exclude(hold_reason="")[:200]),
         "failed": list(lines.filter(result__outcome=Outcome.FAILED)[:200]),
         "lines": list(lines[:100]), "files": list(roll.bank_files.all()),
-        "formats": BankFileFormat.choices, "status": RollStatus,
+        "formats": BankFileFormat.choices, "status": RollStatus, "banks": Bank.choices,
         "can_prepare": can(request.user, Action.PAYROLL_PREPARE),
         "can_approve": can(request.user, Action.PAYROLL_APPROVE) and roll.made_by_id != request.user.pk,
     })
@@ -100,8 +100,15 @@ def line_action(request, roll_id: int, line_id: int):
         return _post(request, target, lambda: services.line_release(line_id=line_id, note=note, actor=request.user),
                      _("已解除暂缓"))
     if step == "reissue":
-        return _post(request, target, lambda: services.line_reissue(line_id=line_id, note=note, actor=request.user),
-                     _("已列入补充名册重新发放"))
+        def reissue():
+            if request.POST.get("account_number"):
+                line = selectors.line_get_for_user(user=request.user, line_id=line_id)
+                services.bank_account_record(household_id=line.household_id, holder_id=line.payee_id,
+                                             bank=request.POST.get("bank", ""),
+                                             account_number=request.POST.get("account_number", ""),
+                                             actor=request.user, reason=note or _("发放失败后更正账户"))
+            services.line_reissue(line_id=line_id, note=note, actor=request.user)
+        return _post(request, target, reissue, _("已更正账户并列入补充名册重新发放"))
     return _post(request, target, lambda: services.line_hold_failed(line_id=line_id, note=note, actor=request.user),
                  _("已暂缓发放"))
 

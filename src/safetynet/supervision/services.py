@@ -194,7 +194,7 @@ def recovery_instalment_record(*, order_id: int, amount_fen: int, paid_on: dt.da
         raise SupervisionInvalid(_("还款金额须大于 0 且不超过未还金额 %(o)s 元") % {"o": f"{order.outstanding_fen / 100:.2f}"},
                                  code=ErrorCode.RECOVERY_INVALID)
     instalment = RecoveryInstalment.objects.create(order=order, amount_fen=amount_fen, paid_on=paid_on,
-                                                   note=note, recorded_by=actor)
+                                                   note=note[:200], recorded_by=actor)
     order.repaid_fen = order.instalments.aggregate(s=Sum("amount_fen"))["s"]
     order.status = RecoveryStatus.REPAID if order.repaid_fen == order.amount_fen else RecoveryStatus.REPAYING
     order.save(update_fields=["repaid_fen", "status", "updated_at"])

@@ -73,3 +73,30 @@ def test_api_generate_approve_export_and_return(tree, staff, finance, lake):
     # another county's approver sees nothing
     west = _client(make_user(Role.COUNTY_APPROVER, tree.west))
     assert west.get(f"/api/v1/payments/rolls/{roll_id}").status_code == 404
+
+
+def test_a_failed_line_is_corrected_and_reissued_from_the_roll_page(tree, staff, finance, lake):
+    active_case(tree, staff, account="6222020000001234")
+    maker, checker = _client(finance.maker), _client(finance.checker)
+    roll_url = maker.post("/payments/generate/", {"month": _month(), "programme": "dibao",
+                                                  "region": tree.east.pk})["Location"]
+    maker.post(roll_url + "step/", {"step": "submit"})
+    checker.post(roll_url + "step/", {"step": "approve"})
+    maker.post(roll_url + "step/", {"step": "export", "format": "delimited"})
+    line = PaymentLine.objects.get()
+    f = line.roll.bank_files.get()
+    content = bankfiles.render_return(bank_file_name=f.filename, results=[(line.reference, False, "E01", "")],
+                                      amounts={line.reference: 50000})
+    maker.post(f"/payments/files/{f.pk}/return/", {"file": _upload(content)})
+    assert "账户已销户" in maker.get(roll_url).content.decode()
+    maker.post(f"{roll_url}lines/{line.pk}/", {"step": "reissue", "bank": "ABC", "account_number": "6228480000005678",
+                                               "note": "已更换农行卡"})
+    reissue = PaymentLine.objects.get(reissue_of=line)
+    assert (reissue.account.masked, reissue.amount_fen, reissue.roll.sequence) == ("6228 **** **** 5678", 50000, 2)
+    assert "各项合计一致" in maker.get(roll_url).content.decode()
+
+
+def _upload(content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("return.txt", content, content_type="text/plain")
