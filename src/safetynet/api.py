@@ -19,12 +19,14 @@ from safetynet.accounts.api import router as accounts_router
 from safetynet.cases.api import router as cases_router
 from safetynet.core.errors import SafetyNetError
 from safetynet.monitoring.api import router as monitoring_router
+from safetynet.payments.api import router as payments_router
 from safetynet.portal.api import router as portal_router
 from safetynet.portal.api import staff_router as portal_staff_router
 from safetynet.regions.api import router as regions_router
 from safetynet.registry.api import router as registry_router
 from safetynet.rules.api import router as rules_router
 from safetynet.sources.api import router as sources_router
+from safetynet.supervision.api import router as supervision_router
 from safetynet.verification.api import router as verification_router
 
 #: The statuses an operation may refuse with, each carrying an :data:`ERROR_SCHEMA` body.
@@ -146,6 +148,8 @@ def _register_routers() -> None:
     api.add_router("/sources", sources_router, tags=["sources"])
     api.add_router("/public/staff", portal_staff_router, tags=["public-staff"])
     api.add_router("/public", portal_router, tags=["public"])
+    api.add_router("/payments", payments_router, tags=["payments"])
+    api.add_router("/supervision", supervision_router, tags=["supervision"])
 
 
 _register_routers()

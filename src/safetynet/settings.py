@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "safetynet.rules",
     "safetynet.cases",
     "safetynet.monitoring",
+    "safetynet.payments",
+    "safetynet.supervision",
     "safetynet.portal",
     "safetynet.demo",
     "safetynet.web",

@@ -11,5 +11,7 @@ urlpatterns = [
     path("rules/", include("safetynet.rules.urls")),
     path("monitoring/", include("safetynet.monitoring.urls")),
     path("public/", include("safetynet.portal.urls")),
+    path("payments/", include("safetynet.payments.urls")),
+    path("supervision/", include("safetynet.supervision.urls")),
     path("", include("safetynet.web.urls")),
 ]

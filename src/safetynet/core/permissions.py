@@ -71,6 +71,17 @@ class Action(StrEnum):
     COMPLAINT_HANDLE = "portal.complaint_handle"
     COMPLAINT_STATISTICS = "portal.complaint_statistics"
     COMPLAINT_REPORTER_VIEW = "portal.complaint_reporter_view"
+    # payments (资金发放)
+    PAYROLL_READ = "payments.read"
+    PAYROLL_PREPARE = "payments.prepare"
+    PAYROLL_APPROVE = "payments.approve"
+    BANK_ACCOUNT_MANAGE = "payments.bank_account"
+    # supervision (监督检查)
+    SUPERVISION_WORKBENCH = "supervision.workbench"
+    SUPERVISION_SCAN = "supervision.scan"
+    ANOMALY_HANDLE = "supervision.anomaly_handle"
+    RECOVERY_MANAGE = "supervision.recovery"
+    RECOVERY_WRITE_OFF_APPROVE = "supervision.write_off_approve"
 
 
 class Data(StrEnum):
@@ -140,6 +151,18 @@ ACTIONS: dict[Action, Grant] = {
     Action.COMPLAINT_HANDLE: _g(_("办理投诉举报"), STREET, COUNTY, SUPERVISOR),
     Action.COMPLAINT_STATISTICS: _g(_("投诉举报统计"), SUPERVISOR, COUNTY, ADMIN),
     Action.COMPLAINT_REPORTER_VIEW: _g(_("查看投诉举报人身份"), SUPERVISOR),
+    # payments (资金发放): the county's finance officer works as the county approver or admin role;
+    # maker and checker of a roll must be two different people (checked by the service).
+    Action.PAYROLL_READ: _g(_("查看发放名册"), COUNTY, SUPERVISOR, ADMIN),
+    Action.PAYROLL_PREPARE: _g(_("生成发放名册、导出银行文件、导入回盘"), COUNTY, ADMIN),
+    Action.PAYROLL_APPROVE: _g(_("复核批准发放名册"), COUNTY, ADMIN),
+    Action.BANK_ACCOUNT_MANAGE: _g(_("登记和更正收款账户"), STREET, COUNTY, ADMIN),
+    # supervision (监督检查)
+    Action.SUPERVISION_WORKBENCH: _g(_("监督工作台"), SUPERVISOR, COUNTY, ADMIN),
+    Action.SUPERVISION_SCAN: _g(_("运行监督筛查"), SUPERVISOR, ADMIN),
+    Action.ANOMALY_HANDLE: _g(_("核查和办结异常线索"), SUPERVISOR, COUNTY, ADMIN),
+    Action.RECOVERY_MANAGE: _g(_("下达追回、记录还款"), SUPERVISOR, COUNTY, ADMIN),
+    Action.RECOVERY_WRITE_OFF_APPROVE: _g(_("批准核销追回款"), COUNTY, ADMIN),
 }
 
 #: Who may see each kind of personal data in full. Everyone else who may open the record sees

@@ -64,6 +64,15 @@ MY_HOUSEHOLD = Link("web:households", _("我的家庭"), _("查看本人家庭�
 COMPLAINTS = Link("portal:queue", _("投诉举报"), _("群众投诉和违规举报，按答复期限排序；超期的由上一级督办。"),
                   Action.COMPLAINT_HANDLE)
 
+# payments and supervision (资金发放与监督)
+ROLLS = Link("payments:rolls", _("发放名册"), _("月度发放名册：生成、复核批准、银行代发文件、回盘对账、失败重发。"),
+             Action.PAYROLL_READ)
+SUPERVISION = Link("supervision:workbench", _("监督工作台"),
+                   _("五项监管：办理流程、复核、资金发放、应保尽保应退尽退、政策叠加的异常线索，逐条核查办结。"),
+                   Action.SUPERVISION_WORKBENCH)
+RECOVERIES = Link("supervision:recoveries", _("追回单"), _("多发救助金的追回、分期还款和核销。"),
+                  Action.RECOVERY_MANAGE)
+
 #: Every page of the shell, in the order the home page lists them.
 LINKS: tuple[Link, ...] = (
     CASE_QUEUE, MY_CASES, CASE_APPLY, CASE_PROXY, CASE_BREACHES,
@@ -72,6 +81,7 @@ LINKS: tuple[Link, ...] = (
     SOURCES, LINK_REVIEWS,
     REGIONS, HOUSEHOLDS, PERSONS, MY_HOUSEHOLD,
     COMPLAINTS,
+    ROLLS, SUPERVISION, RECOVERIES,
 )
 
 #: The work each role will do here once its module ships; shown as plain text, not as data.

@@ -111,6 +111,42 @@ def _west_alert(w: World):
     return alert
 
 
+def _west_roll(w: World):
+    """A west roll with one line (made on first use: payments owns no part of World)."""
+    from safetynet.payments.models import PaymentLine, PaymentRoll
+
+    maker = make_user(Role.COUNTY_APPROVER, w.tree.west)
+    roll, created = PaymentRoll.objects.get_or_create(
+        month=dt.date(2026, 11, 1), programme="dibao", region=w.tree.west, sequence=1, defaults={"made_by": maker})
+    if created:
+        PaymentLine.objects.create(roll=roll, case=w.breach, household=w.breach.household, payee=w.breach.applicant,
+                                   kind="regular", period=roll.month, amount_fen=50000)
+    return roll
+
+
+def _west_anomaly(w: World):
+    from safetynet.supervision.models import Anomaly, ScanRun
+
+    anomaly = Anomaly.objects.filter(household=w.west_household).first()
+    if anomaly is None:
+        anomaly = Anomaly.objects.create(
+            kind="paid_deceased", view="payment", fingerprint=f"paid_deceased:{w.west_person.id_number}",
+            region=w.west_household.region, household=w.west_household, person=w.west_person, summary="死亡后仍在发放名册上",
+            run=ScanRun.objects.create(on=dt.date(2026, 11, 1), backend="duckdb"), due_on=dt.date(2026, 12, 1))
+    return anomaly
+
+
+def _west_recovery(w: World):
+    from safetynet.supervision.models import RecoveryOrder
+
+    order = RecoveryOrder.objects.filter(household=w.west_household).first()
+    if order is None:
+        order = RecoveryOrder.objects.create(
+            household=w.west_household, event="death", event_date=dt.date(2026, 8, 1), stop_date=dt.date(2026, 11, 30),
+            amount_fen=150000, instalment_fen=150000, ordered_by=make_user(Role.SUPERVISOR, w.tree.west))
+    return order
+
+
 ROUTES: dict[str, Route] = {
     "/me": Route("self"),
     "/regions": Route(
@@ -247,6 +283,41 @@ ROUTES: dict[str, Route] = {
         key=lambda row: row["region"],
         west_keys=lambda w, role: {w.tree.west.code},
         roles=roles_for(Action.COMPLAINT_STATISTICS),
+    ),
+    # Payments: rolls are placed in their county; lines and reconciliation are read through the roll.
+    "/payments/rolls": Route(
+        "list",
+        url=lambda w: (_west_roll(w), f"{PREFIX}/payments/rolls?limit=100")[1],
+        key=lambda row: row["id"],
+        west_keys=lambda w, role: {_west_roll(w).pk},
+        roles=roles_for(Action.PAYROLL_READ),
+    ),
+    "/payments/rolls/{roll_id}": Route(
+        "detail", url=lambda w: f"{PREFIX}/payments/rolls/{_west_roll(w).pk}", roles=roles_for(Action.PAYROLL_READ)
+    ),
+    "/payments/rolls/{roll_id}/lines": Route(
+        "detail", url=lambda w: f"{PREFIX}/payments/rolls/{_west_roll(w).pk}/lines",
+        roles=roles_for(Action.PAYROLL_READ),
+    ),
+    "/payments/rolls/{roll_id}/reconciliation": Route(
+        "detail", url=lambda w: f"{PREFIX}/payments/rolls/{_west_roll(w).pk}/reconciliation",
+        roles=roles_for(Action.PAYROLL_READ),
+    ),
+    # Supervision: findings and recovery orders are placed in the household's region.
+    "/supervision/anomalies": Route(
+        "list",
+        url=lambda w: (_west_anomaly(w), f"{PREFIX}/supervision/anomalies?limit=100")[1],
+        key=lambda row: row["id"],
+        west_keys=lambda w, role: {_west_anomaly(w).pk},
+        roles=roles_for(Action.SUPERVISION_WORKBENCH),
+    ),
+    "/supervision/anomalies/{anomaly_id}": Route(
+        "detail", url=lambda w: f"{PREFIX}/supervision/anomalies/{_west_anomaly(w).pk}",
+        roles=roles_for(Action.SUPERVISION_WORKBENCH),
+    ),
+    "/supervision/recovery-orders/{order_id}": Route(
+        "detail", url=lambda w: f"{PREFIX}/supervision/recovery-orders/{_west_recovery(w).pk}",
+        roles=roles_for(Action.RECOVERY_MANAGE),
     ),
 }
 

@@ -1,13 +1,17 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from safetynet.core.errors import SafetyNetError
 from safetynet.demo.cases import demo_cases_seed
+from safetynet.demo.payments import demo_payments_seed
 from safetynet.demo.population import REFERENCE_DATE
 from safetynet.demo.services import DEMO_PASSWORD, demo_accounts_ensure, demo_city_present
 from safetynet.monitoring.models import MonitorRun
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.sources.services import source_ingest_folder
+from safetynet.supervision.evaluation import evaluate
+from safetynet.supervision.tasks import supervise_run
 from safetynet.verification.bulk import verification_bulk_run
 
 
@@ -36,6 +40,7 @@ class Command(BaseCommand):
             "示范案件已存在，跳过。demo cases present; skipped" if seeded.skipped else
             f"示范案件 demo cases: 新建 {seeded.created} 件，其中超期 {seeded.overdue} 件 {seeded.by_status}"
         )
+        self._payments(seed)
         call_command("audit", "verify", stdout=self.stdout)
         width = max(len(a.username) for a in accounts)
         self.stdout.write("")
@@ -45,6 +50,23 @@ class Command(BaseCommand):
         self.stdout.write("")
         if not no_serve:
             call_command("runserver", "127.0.0.1:8000", use_reloader=False)
+
+    def _payments(self, seed: int) -> None:
+        """Bank accounts, the payment plantings, this month's roll down the whole road, then the
+        supervision scan measured against the planted truth."""
+        paid = demo_payments_seed(seed=seed)
+        if paid.skipped:
+            self.stdout.write("示范发放已存在，跳过。demo payments present; skipped")
+            return
+        self.stdout.write(f"收款账户 bank accounts: {paid.accounts}，植入 planted {paid.planted}")
+        for r in paid.rolls:
+            self.stdout.write(f"  名册 roll {r['roll']} {r['programme']}: {r['lines']} 笔，暂缓 {r['held']}，"
+                              f"失败 {r['failed']}，合计 {r['total_fen'] / 100:,.2f} 元")
+        result = supervise_run(on=timezone.localdate())
+        self.stdout.write(f"监督筛查 supervision: 线索 {result['findings']} 条 {result['by_kind']}")
+        evaluation = evaluate(result["found"])
+        for kind, e in evaluation.get("kinds", {}).items():
+            self.stdout.write(f"  {kind:<22} 召回 recall {e['recall']}  精确 precision {e['precision']}")
 
     def _batch_steps(self) -> None:
         """The platform's batch jobs over the demo city, as of the date its extracts were cut:

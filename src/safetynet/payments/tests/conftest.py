@@ -1,0 +1,65 @@
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.utils import timezone
+
+from safetynet.accounts.models import User
+from safetynet.cases.models import CaseTransition
+from safetynet.cases.tests.conftest import Staff, drive_to_active, submit
+from safetynet.core.testing import Role, make_household, make_user
+from safetynet.payments import services
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Finance:
+    maker: User
+    checker: User
+
+
+@pytest.fixture
+def staff(tree) -> Staff:
+    return Staff(
+        worker=make_user(Role.COMMUNITY_WORKER, tree.east_community),
+        street=make_user(Role.STREET_OFFICER, tree.east_street),
+        county=make_user(Role.COUNTY_APPROVER, tree.east),
+        centre=make_user(Role.VERIFICATION_CENTRE, tree.east),
+        supervisor=make_user(Role.SUPERVISOR, tree.east),
+        west_street=make_user(Role.STREET_OFFICER, tree.west_street),
+    )
+
+
+@pytest.fixture
+def finance(tree, staff) -> Finance:
+    return Finance(maker=staff.county, checker=make_user(Role.COUNTY_APPROVER, tree.east))
+
+
+def active_case(tree, staff, *, approved_at: dt.datetime | None = None, account: str | None = "6222020000000001",
+                bank: str = "ICBC", region=None):
+    """An active 低保 case at 500.00 a month, approved at ``approved_at`` (the clock moved back)."""
+    household = make_household(region or tree.east_community)
+    case = drive_to_active(submit(household, staff.worker), staff)
+    if approved_at is not None:
+        CaseTransition.objects.filter(case=case).update(at=approved_at)
+    if account:
+        head = household.memberships.order_by("id").first().person
+        services.bank_account_record(household_id=household.pk, holder_id=head.pk, bank=bank,
+                                     account_number=account, actor=staff.county)
+    return case
+
+
+def month(y: int, m: int) -> dt.date:
+    return dt.date(y, m, 1)
+
+
+def at(y: int, m: int, d: int) -> dt.datetime:
+    return dt.datetime(y, m, d, 10, tzinfo=dt.UTC)
+
+
+def now():
+    return timezone.now()
