@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "safetynet.rules",
     "safetynet.cases",
     "safetynet.monitoring",
+    "safetynet.resources",
     "safetynet.portal",
     "safetynet.demo",
     "safetynet.web",
