@@ -5,7 +5,7 @@ import pytest
 
 from safetynet.audit.models import AuditEvent
 from safetynet.resources import services
-from safetynet.resources.errors import ErrorCode, IllegalTransition, NotProviderStaff, ReasonRequired
+from safetynet.resources.errors import ErrorCode, IllegalTransition, ReasonRequired, ReferralNotFound
 from safetynet.resources.models import Need, NeedStatus, Package, PackageStatus, Referral, ReferralStatus
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_referral_walk_closes_the_met_need(family, people, catalogue):
     assert care.provider == catalogue.charity and care.status == ReferralStatus.SENT
     assert care.accept_due > package.accepted_at
     # the provider of another organisation cannot touch the department's referral
-    with pytest.raises(NotProviderStaff):
+    with pytest.raises(ReferralNotFound):
         services.referral_accept(referral_id=referrals["grant"].pk, actor=people.provider)
     # the charity accepts (twice: idempotent), delivers, and records the need met
     services.referral_accept(referral_id=care.pk, actor=people.provider)
