@@ -228,6 +228,6 @@ def explain(p: Plan, h: int) -> dict:
         else:
             code, text = "need_already_met", _("相关需求已由选中的资源满足（%(m)s）") % {
                 "m": "、".join(f"{labels[c]} {int(share[CATEGORIES.index(c)] * 100)}%" for c in needed)}
-        out[res.code] = {"resource_id": res.pk, "chosen": bool(assign[h, r]), "code": code, "reason": text,
+        out[res.code] = {"resource_id": res.pk, "name": res.name, "chosen": bool(assign[h, r]), "code": code, "reason": text,
                          "needs": needed}
     return out

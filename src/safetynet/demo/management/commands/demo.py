@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from safetynet.core.errors import SafetyNetError
 from safetynet.demo.cases import demo_cases_seed
 from safetynet.demo.population import REFERENCE_DATE
+from safetynet.demo.resources import demo_resources_seed
 from safetynet.demo.services import DEMO_PASSWORD, demo_accounts_ensure, demo_city_present
 from safetynet.monitoring.models import MonitorRun
 from safetynet.monitoring.tasks import monitor_run
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             "示范案件已存在，跳过。demo cases present; skipped" if seeded.skipped else
             f"示范案件 demo cases: 新建 {seeded.created} 件，其中超期 {seeded.overdue} 件 {seeded.by_status}"
         )
+        self._resources(seed)
         call_command("audit", "verify", stdout=self.stdout)
         width = max(len(a.username) for a in accounts)
         self.stdout.write("")
@@ -45,6 +47,15 @@ class Command(BaseCommand):
         self.stdout.write("")
         if not no_serve:
             call_command("runserver", "127.0.0.1:8000", use_reloader=False)
+
+    def _resources(self, seed: int) -> None:
+        """The resource catalogue (融救联助) and every household's needs profile."""
+        result = demo_resources_seed(seed=seed, on=REFERENCE_DATE)
+        if result.skipped:
+            self.stdout.write("救助资源目录已存在，跳过。resource catalogue present; skipped")
+            return
+        self.stdout.write(f"救助资源目录 resource catalogue: {result.departments} 个部门、{result.organisations} 家社会组织、"
+                          f"{result.resources} 项资源；需求画像 needs {result.needs}")
 
     def _batch_steps(self) -> None:
         """The platform's batch jobs over the demo city, as of the date its extracts were cut:
