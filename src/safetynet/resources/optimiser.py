@@ -648,6 +648,8 @@ def solve_by_types(problem: Problem, *, time_limit: float = 50.0, rel_gap: float
     t0 = time.perf_counter()
     H, R = problem.households, problem.resources
     cand = problem.candidates()
+    if not cand.any():
+        return Solution(np.zeros((H, R), dtype=bool), 0.0, 0.0, 0.0, "types-mip", time.perf_counter() - t0)
     first, type_of, counts = _types(problem, cand, small)
     tsev = problem.severity[first]
     tp, trr = np.nonzero(cand[first])
@@ -753,6 +755,8 @@ def type_bound(problem: Problem, *, time_limit: float = 50.0) -> tuple[float, np
     """A proven upper bound: the LP relaxation of the programme aggregated by type (every
     resource, capacity, budget, stacking and fairness), which no assignment can beat."""
     cand = problem.candidates()
+    if not cand.any():
+        return 0.0, np.zeros(problem.resources)
     first, _type_of, counts = _types(problem, cand)
     tsev = problem.severity[first]
     tp, trr = np.nonzero(cand[first])
