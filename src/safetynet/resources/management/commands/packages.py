@@ -35,7 +35,7 @@ class Command(BaseCommand):
             return
         summary = {"on": day.isoformat(), "region": region, **result.summary(), **timings}
         if json:
-            self.stdout.write(_dumps({**summary, "resources": result.resource_rows()}))
+            self.stdout.write(_dumps({**summary, "resource_rows": result.resource_rows()}))
             return
         s = summary
         self.stdout.write(f"家庭 households {s['households']} · 资源 resources {s['resources']} · {s['on']}")
