@@ -689,9 +689,6 @@ def solve_by_types(problem: Problem, *, time_limit: float = 50.0, rel_gap: float
     _repair_fairness(problem, assign, left)
     met = need_met(problem, assign)
     method = "types-mip"
-    greedy = solve_greedy(problem)
-    if greedy.need_met > met and not len(unfair(problem, greedy.assign)):
-        assign, met, method = greedy.assign, greedy.need_met, "types-mip-greedy"
     bound = max(bound, met)
     gap = 0.0 if bound <= 0 else (bound - met) / bound
     return Solution(assign, met, bound, gap, method, time.perf_counter() - t0, status=status)
@@ -811,34 +808,37 @@ def solve_by_prices(problem: Problem, *, time_limit: float = 50.0) -> Solution:
             best = (assign, met)
     assign, met = best
     method = "types-lp-prices"
-    greedy = solve_greedy(problem)
-    if greedy.need_met > met and not len(unfair(problem, greedy.assign)):
-        assign, met, method = greedy.assign, greedy.need_met, "types-lp-greedy"
     bound = max(bound, met)
     gap = 0.0 if bound <= 0 else (bound - met) / bound
     return Solution(assign, met, bound, gap, method, time.perf_counter() - t0, status="feasible")
 
 
-def solve(problem: Problem, *, time_limit: float = 50.0) -> Solution:
+def solve(problem: Problem, *, time_limit: float = 50.0, greedy: Solution | None = None) -> Solution:
     """Exact for small problems. For large ones, dual prices from the type-aggregated LP; then,
     if the batch has few household types and time is left, the type MIP too, keeping the better
-    assignment and the tighter of the two proven bounds."""
-    if int(problem.candidates().sum()) <= EXACT_LIMIT:
-        return solve_exact(problem, time_limit=time_limit)
+    assignment and the tighter of the two proven bounds. Never worse than the greedy baseline:
+    when that is fair and meets more, it is the answer (and the method says so)."""
     t0 = time.perf_counter()
-    best = solve_by_prices(problem, time_limit=time_limit)
-    left = time_limit - (time.perf_counter() - t0)
-    types = len(_types(problem, problem.candidates(), SMALL_TYPE)[0])
-    if types <= TYPES_MIP_LIMIT and left > 5:
-        try:
-            other = solve_by_types(problem, time_limit=left)
-        except RuntimeError:
-            other = None
-        if other is not None:
-            bound = min(best.bound, other.bound)
-            if other.need_met > best.need_met:
-                best = other
-            best.bound = max(bound, best.need_met)
-            best.gap = 0.0 if best.bound <= 0 else (best.bound - best.need_met) / best.bound
+    if int(problem.candidates().sum()) <= EXACT_LIMIT:
+        best = solve_exact(problem, time_limit=time_limit)
+    else:
+        best = solve_by_prices(problem, time_limit=time_limit)
+        left = time_limit - (time.perf_counter() - t0)
+        types = len(_types(problem, problem.candidates(), SMALL_TYPE)[0])
+        if types <= TYPES_MIP_LIMIT and left > 5:
+            try:
+                other = solve_by_types(problem, time_limit=left)
+            except RuntimeError:
+                other = None
+            if other is not None:
+                bound = min(best.bound, other.bound)
+                if other.need_met > best.need_met:
+                    best = other
+                best.bound = max(bound, best.need_met)
+    greedy = greedy if greedy is not None else solve_greedy(problem)
+    if greedy.need_met > best.need_met and not len(unfair(problem, greedy.assign)):
+        best = Solution(greedy.assign.copy(), greedy.need_met, max(best.bound, greedy.need_met), 0.0,
+                        f"{best.method}+greedy", 0.0, status=best.status)
+    best.gap = 0.0 if best.bound <= 0 else max(0.0, (best.bound - best.need_met) / best.bound)
     best.seconds = time.perf_counter() - t0
     return best

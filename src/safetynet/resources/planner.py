@@ -181,8 +181,8 @@ def plan(*, household_ids: np.ndarray, region_codes, region_paths: list[str], va
         exclusive=catalogue.exclusive,
         requires=catalogue.requires,
     )
-    solution = optimiser.solve(problem, time_limit=time_limit)
     greedy = optimiser.solve_greedy(problem)
+    solution = optimiser.solve(problem, time_limit=time_limit, greedy=greedy)
     return Plan(household_ids, catalogue, problem, conditions_ok, area_ok, values, solution, greedy)
 
 

@@ -126,7 +126,8 @@ def problems(draw, max_h=4, max_r=4, max_c=3):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_no_solution_ever_breaks_a_constraint(p):
-    for solution in (o.solve_exact(p), o.solve_greedy(p), o.solve_by_types(p), o.solve_by_prices(p)):
+    greedy = o.solve_greedy(p)
+    for solution in (o.solve_exact(p), greedy, o.solve_by_types(p), o.solve_by_prices(p), o.solve(p)):
         assert o.violations(p, solution.assign) == [], solution.method
         used = solution.assign.sum(axis=0)
         assert (used <= p.capacity).all()
@@ -135,6 +136,8 @@ def test_no_solution_ever_breaks_a_constraint(p):
         if solution.method != "greedy":
             assert len(o.unfair(p, solution.assign)) == 0, solution.method
             assert solution.bound >= solution.need_met - 1e-6
+    if not len(o.unfair(p, greedy.assign)):
+        assert o.solve_by_prices(p).need_met >= 0 and o.solve(p, greedy=greedy).need_met >= greedy.need_met - 1e-6
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
