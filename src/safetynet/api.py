@@ -136,7 +136,6 @@ def _not_found(request, exc: Http404):
 
 
 def _register_routers() -> None:
-
     api.add_router("/", accounts_router, tags=["accounts"])
     api.add_router("/regions", regions_router, tags=["regions"])
     api.add_router("/", registry_router, tags=["registry"])
