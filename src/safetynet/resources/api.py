@@ -267,6 +267,14 @@ def referral_outcome(request, referral_id: int, payload: OutcomeIn):
                                             note=payload.note)
 
 
-@router.get("/dashboard", response=dict, summary="救助资源看板：各区县各类未满足需求、转介进度")
+class DistrictNeedOut(Schema):
+    district: str
+    name: str
+    weighted_unmet: dict[str, float]
+
+
+@router.get("/dashboard", response=list[DistrictNeedOut], summary="救助资源看板：各区县各类未满足需求（按严重程度加权）")
 def dashboard(request):
-    return selectors.dashboard_for_user(user=request.user)
+    data = selectors.dashboard_for_user(user=request.user)
+    return [{"district": code, "name": row["name"], "weighted_unmet": row["categories"]}
+            for code, row in data["by_district"].items()]

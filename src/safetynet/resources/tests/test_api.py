@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from safetynet.resources import services
 from safetynet.resources.models import Referral
 
 pytestmark = pytest.mark.django_db
@@ -49,4 +50,6 @@ def test_catalogue_and_refusals(family, people, catalogue):
     assert r.status_code == 400 and r.json()["code"] == "resources.invalid_condition"
     assert c.get(f"/api/v1/resources/households/{family.pk}/needs").status_code == 403
     assert client_for(people.west_street).post(f"/api/v1/resources/households/{family.pk}/package").status_code == 404
-    assert client_for(people.county).get("/api/v1/resources/dashboard").status_code == 200
+    services.needs_refresh(household_id=family.pk, actor=people.street)
+    rows = client_for(people.county).get("/api/v1/resources/dashboard").json()
+    assert [r["district"] for r in rows] == ["990101000000"] and rows[0]["weighted_unmet"]["basic_living"] == 27
