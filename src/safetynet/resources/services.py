@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from safetynet.audit.services import audit_record
-from safetynet.core.calendar import deadline_after_working_days
 from safetynet.core.access import get_scoped, scope
+from safetynet.core.calendar import deadline_after_working_days
 from safetynet.core.permissions import Action, require
 from safetynet.regions.models import Region
 from safetynet.registry.errors import HouseholdNotFound
