@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from safetynet.cases.models import ProxyMandate
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, require
-from safetynet.core.roles import Role
+from safetynet.core.roles import SELF_SERVICE_ROLES, Role
 from safetynet.registry.models import Membership
 from safetynet.resources.errors import (
-    NotProviderStaff,
     PackageNotFound,
     ProviderNotFound,
     ReferralNotFound,
@@ -36,7 +35,8 @@ def provider_for_maintenance(*, user, provider_id: int) -> Provider:
     if user.role == Role.PROVIDER:
         provider = providers_of(user).filter(pk=provider_id).first()
         if provider is None:
-            raise NotProviderStaff(_("您不是该资源提供方的经办人员"), provider_id=provider_id)
+            # another provider's entries are answered as not there, like another region's rows
+            raise ProviderNotFound(_("未找到该资源提供方，或您不是其经办人员"), provider_id=provider_id)
         return provider
     return get_scoped(scope(Provider.objects.all(), user=user), user=user, error=ProviderNotFound, pk=provider_id)
 
@@ -72,7 +72,7 @@ def referrals_visible(*, user) -> QuerySet[Referral]:
     base = Referral.objects.select_related("resource__provider", "household__region", "package")
     if user.role == Role.PROVIDER:
         return base.filter(provider__in=providers_of(user))
-    if user.role in (Role.CITIZEN, Role.PROXY):
+    if user.role in SELF_SERVICE_ROLES:
         return base.filter(household_id__in=households_followed(user=user))
     return scope(base, user=user)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can
 from safetynet.resources import access, selectors, services
 from safetynet.resources.eligibility import OPS, VARIABLES, parse_conditions
@@ -26,7 +27,6 @@ from safetynet.resources.models import (
     ResourceKind,
     Severity,
 )
-from safetynet.web.views import page_view
 
 CONDITION_ROWS = 3
 

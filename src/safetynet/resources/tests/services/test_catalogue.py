@@ -6,7 +6,14 @@ import pytest
 from safetynet.core.errors import PermissionDenied
 from safetynet.core.testing import Role, make_user
 from safetynet.resources import services
-from safetynet.resources.errors import ChangeDecided, ErrorCode, InvalidCondition, InvalidResource, OwnChange
+from safetynet.resources.errors import (
+    ChangeDecided,
+    ErrorCode,
+    InvalidCondition,
+    InvalidResource,
+    OwnChange,
+    ProviderNotFound,
+)
 from safetynet.resources.models import ChangeStatus, Resource
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +60,7 @@ def test_department_entry_waits_for_a_second_person(catalogue, people, tree):
 
 
 def test_provider_cannot_maintain_another_providers_entries(catalogue, people):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ProviderNotFound):
         services.resource_propose(provider_id=catalogue.department.pk, actor=people.provider, data=data())
 
 
