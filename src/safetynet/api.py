@@ -24,6 +24,7 @@ from safetynet.portal.api import router as portal_router
 from safetynet.portal.api import staff_router as portal_staff_router
 from safetynet.regions.api import router as regions_router
 from safetynet.registry.api import router as registry_router
+from safetynet.resources.api import router as resources_router
 from safetynet.rules.api import router as rules_router
 from safetynet.sources.api import router as sources_router
 from safetynet.supervision.api import router as supervision_router
@@ -137,7 +138,6 @@ def _not_found(request, exc: Http404):
 
 
 def _register_routers() -> None:
-
     api.add_router("/", accounts_router, tags=["accounts"])
     api.add_router("/regions", regions_router, tags=["regions"])
     api.add_router("/", registry_router, tags=["registry"])
@@ -146,6 +146,7 @@ def _register_routers() -> None:
     api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
     api.add_router("/verification", verification_router, tags=["verification"])
     api.add_router("/sources", sources_router, tags=["sources"])
+    api.add_router("/resources", resources_router, tags=["resources"])
     api.add_router("/public/staff", portal_staff_router, tags=["public-staff"])
     api.add_router("/public", portal_router, tags=["public"])
     api.add_router("/payments", payments_router, tags=["payments"])

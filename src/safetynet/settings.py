@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "safetynet.monitoring",
     "safetynet.payments",
     "safetynet.supervision",
+    "safetynet.resources",
     "safetynet.portal",
     "safetynet.demo",
     "safetynet.web",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("verification/", include("safetynet.verification.urls")),
     path("rules/", include("safetynet.rules.urls")),
     path("monitoring/", include("safetynet.monitoring.urls")),
+    path("resources/", include("safetynet.resources.urls")),
     path("public/", include("safetynet.portal.urls")),
     path("payments/", include("safetynet.payments.urls")),
     path("supervision/", include("safetynet.supervision.urls")),

@@ -82,6 +82,16 @@ class Action(StrEnum):
     ANOMALY_HANDLE = "supervision.anomaly_handle"
     RECOVERY_MANAGE = "supervision.recovery"
     RECOVERY_WRITE_OFF_APPROVE = "supervision.write_off_approve"
+    # resources (融救联助)
+    CATALOGUE_READ = "resources.catalogue_read"
+    CATALOGUE_MAINTAIN = "resources.catalogue_maintain"
+    CATALOGUE_REVIEW = "resources.catalogue_review"
+    NEEDS_READ = "resources.needs_read"
+    NEEDS_RECORD = "resources.needs_record"
+    PACKAGE_PROPOSE = "resources.package_propose"
+    REFERRAL_HANDLE = "resources.referral_handle"
+    REFERRAL_FOLLOW = "resources.referral_follow"
+    RESOURCES_DASHBOARD = "resources.dashboard"
 
 
 class Data(StrEnum):
@@ -163,6 +173,17 @@ ACTIONS: dict[Action, Grant] = {
     Action.ANOMALY_HANDLE: _g(_("核查和办结异常线索"), SUPERVISOR, COUNTY, ADMIN),
     Action.RECOVERY_MANAGE: _g(_("下达追回、记录还款"), SUPERVISOR, COUNTY, ADMIN),
     Action.RECOVERY_WRITE_OFF_APPROVE: _g(_("批准核销追回款"), COUNTY, ADMIN),
+    # resources (融救联助): providers keep their own entries; public departments' entries are
+    # checked by a second person (county approver or admin) before they are offered.
+    Action.CATALOGUE_READ: _g(_("查看救助资源目录"), *ALL_STAFF),
+    Action.CATALOGUE_MAINTAIN: _g(_("维护救助资源目录"), PROVIDER, ADMIN),
+    Action.CATALOGUE_REVIEW: _g(_("复核部门救助资源（双人复核）"), COUNTY, ADMIN),
+    Action.NEEDS_READ: _g(_("查看家庭需求画像"), WORKER, STREET, COUNTY, SUPERVISOR, ADMIN),
+    Action.NEEDS_RECORD: _g(_("登记走访发现的需求"), WORKER, STREET),
+    Action.PACKAGE_PROPOSE: _g(_("生成和确认救助包"), WORKER, STREET, COUNTY),
+    Action.REFERRAL_HANDLE: _g(_("接收、婉拒、提供转介并反馈结果"), PROVIDER),
+    Action.REFERRAL_FOLLOW: _g(_("查看转介进度"), WORKER, STREET, COUNTY, SUPERVISOR, ADMIN, PROVIDER, CITIZEN, PROXY),
+    Action.RESOURCES_DASHBOARD: _g(_("救助资源看板"), COUNTY, SUPERVISOR, ANALYST, ADMIN),
 }
 
 #: Who may see each kind of personal data in full. Everyone else who may open the record sees

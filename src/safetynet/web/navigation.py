@@ -60,6 +60,20 @@ PERSONS = Link("web:persons", _("人员查询"),
 MY_HOUSEHOLD = Link("web:households", _("我的家庭"), _("查看本人家庭的登记成员。"), Action.REGISTRY_BROWSE,
                     audience="self")
 
+# resources (融救联助)
+PACKAGES = Link("resources:queue", _("救助包"), _("辖区内有未满足需求的家庭，需求最急的在前；生成、调整和确认救助包。"),
+                Action.PACKAGE_PROPOSE)
+REFERRAL_WORKBENCH = Link("resources:workbench", _("转介工作台"),
+                          _("转给本单位的转介：接收或婉拒、登记提供、反馈结果；本月剩余名额。"), Action.REFERRAL_HANDLE)
+CATALOGUE = Link("resources:catalogue", _("救助资源目录"), _("各部门和社会组织的救助资源、申领条件和本月剩余名额。"),
+                 Action.CATALOGUE_READ)
+CATALOGUE_REVIEW = Link("resources:changes", _("资源复核"), _("复核部门提交的救助资源新增和修改（双人复核）。"),
+                        Action.CATALOGUE_REVIEW)
+RESOURCES_DASHBOARD = Link("resources:dashboard", _("救助资源看板"),
+                           _("各区县各类未满足需求、转介进度，以及资金用在哪里最见效。"), Action.RESOURCES_DASHBOARD)
+MY_REFERRALS = Link("resources:mine", _("为我安排的帮扶"), _("看看为您安排了哪些帮扶、谁来提供、什么时候到。"),
+                    Action.REFERRAL_FOLLOW, audience="self")
+
 # portal (公众服务：接诉即办)
 COMPLAINTS = Link("portal:queue", _("投诉举报"), _("群众投诉和违规举报，按答复期限排序；超期的由上一级督办。"),
                   Action.COMPLAINT_HANDLE)
@@ -82,6 +96,7 @@ LINKS: tuple[Link, ...] = (
     REGIONS, HOUSEHOLDS, PERSONS, MY_HOUSEHOLD,
     COMPLAINTS,
     ROLLS, SUPERVISION, RECOVERIES,
+    PACKAGES, REFERRAL_WORKBENCH, CATALOGUE, CATALOGUE_REVIEW, RESOURCES_DASHBOARD, MY_REFERRALS,
 )
 
 #: The work each role will do here once its module ships; shown as plain text, not as data.
@@ -107,7 +122,6 @@ def _for_audience(user, link: Link) -> bool:
     if link.audience == "self":
         return own and bool(getattr(user, "person_id", None))
     return not own
-
 
 def links_for(user) -> list[Link]:
     return [link for link in LINKS if can(user, link.action) and _for_audience(user, link)]

@@ -95,6 +95,17 @@ def _probes(world) -> dict[Action, tuple]:
         Action.COMPLAINT_STATISTICS: ("api", "get", "/api/v1/public/staff/complaints-statistics", None),
         Action.COMPLAINT_REPORTER_VIEW: ("page", "post", f"/public/staff/complaints/{NOWHERE}/",
                                          {"action": "reveal", "purpose": "联系举报人核实"}),
+        # resources (融救联助)
+        Action.CATALOGUE_READ: ("api", "get", "/api/v1/resources/catalogue", None),
+        Action.CATALOGUE_MAINTAIN: ("page", "get", f"/resources/providers/{NOWHERE}/new/", None),
+        Action.CATALOGUE_REVIEW: ("api", "get", "/api/v1/resources/changes", None),
+        Action.NEEDS_READ: ("api", "get", f"/api/v1/resources/households/{NOWHERE}/needs", None),
+        Action.NEEDS_RECORD: ("api", "post", f"/api/v1/resources/households/{NOWHERE}/needs",
+                              {"category": "medical", "severity": 2, "explanation": "走访所见"}),
+        Action.PACKAGE_PROPOSE: ("api", "post", f"/api/v1/resources/households/{NOWHERE}/package", None),
+        Action.REFERRAL_HANDLE: ("api", "post", f"/api/v1/resources/referrals/{NOWHERE}/accept", None),
+        Action.REFERRAL_FOLLOW: ("api", "get", "/api/v1/resources/referrals", None),
+        Action.RESOURCES_DASHBOARD: ("api", "get", "/api/v1/resources/dashboard", None),
     }
 
 

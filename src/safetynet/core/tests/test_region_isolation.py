@@ -145,6 +145,30 @@ def _west_recovery(w: World):
             household=w.west_household, event="death", event_date=dt.date(2026, 8, 1), stop_date=dt.date(2026, 11, 30),
             amount_fen=150000, instalment_fen=150000, ordered_by=make_user(Role.SUPERVISOR, w.tree.west))
     return order
+RESOURCE_READERS = roles_for(Action.NEEDS_READ)
+REFERRAL_FOLLOWERS = roles_for(Action.REFERRAL_FOLLOW) & STAFF_ROLES
+
+
+def _west_resources(w: World):
+    """A west provider with a resource, a pending change, and a package with a referral for the
+    west household (made on first use); the west county's provider accounts are its staff."""
+    from safetynet.accounts.models import User
+    from safetynet.resources.models import Need, Package, Provider, Referral, Resource, ResourceChange
+
+    provider, _ = Provider.objects.get_or_create(code="west-org", defaults={
+        "name": "西区助残服务社", "kind": "department", "region": w.tree.west})
+    provider.staff.add(*User.objects.filter(role=Role.PROVIDER, region=w.tree.west))
+    resource, _ = Resource.objects.get_or_create(code="west-care", defaults={
+        "provider": provider, "name": "居家照护", "kind": "care", "capacity": 5, "service_area": w.tree.west,
+        "meets": {"disability_care": 100}})
+    change, _ = ResourceChange.objects.get_or_create(provider=provider, data={"code": "west-new"})
+    package, _ = Package.objects.get_or_create(household=w.west_household, period=dt.date(2026, 11, 1), defaults={
+        "need_met": 1, "greedy_need_met": 1, "need_total": 1, "bound": 1, "gap": 0, "method": "exact", "seconds": 0})
+    referral, _ = Referral.objects.get_or_create(package=package, resource=resource, defaults={
+        "household": w.west_household, "provider": provider, "period": package.period, "accept_due": timezone.now()})
+    Need.objects.get_or_create(household=w.west_household, category="disability_care", source="visit", defaults={
+        "severity": 3, "explanation": "卧床"})
+    return provider, resource, change, package, referral
 
 
 ROUTES: dict[str, Route] = {
@@ -318,6 +342,42 @@ ROUTES: dict[str, Route] = {
     "/supervision/recovery-orders/{order_id}": Route(
         "detail", url=lambda w: f"{PREFIX}/supervision/recovery-orders/{_west_recovery(w).pk}",
         roles=roles_for(Action.RECOVERY_MANAGE),
+    ),
+    # Resources (融救联助): the catalogue is the city's; the rest is scoped by household or provider.
+    "/resources/catalogue": Route(
+        "public", url=lambda w: (_west_resources(w), f"{PREFIX}/resources/catalogue")[1],
+        roles=roles_for(Action.CATALOGUE_READ),
+    ),
+    "/resources/changes": Route(
+        "list",
+        url=lambda w: (_west_resources(w), f"{PREFIX}/resources/changes")[1],
+        key=lambda row: row["id"],
+        west_keys=lambda w, role: {_west_resources(w)[2].pk},
+        roles=roles_for(Action.CATALOGUE_REVIEW),
+    ),
+    "/resources/households/{household_id}/needs": Route(
+        "detail", url=lambda w: f"{PREFIX}/resources/households/{w.west_household.pk}/needs", roles=RESOURCE_READERS
+    ),
+    "/resources/households/{household_id}/package": Route(
+        "detail", url=lambda w: (_west_resources(w), f"{PREFIX}/resources/households/{w.west_household.pk}/package")[1],
+        roles=RESOURCE_READERS,
+    ),
+    "/resources/referrals": Route(
+        "list",
+        url=lambda w: (_west_resources(w), f"{PREFIX}/resources/referrals?limit=100")[1],
+        key=lambda row: row["id"],
+        west_keys=lambda w, role: {_west_resources(w)[4].pk},
+        roles=REFERRAL_FOLLOWERS,
+    ),
+    "/resources/referrals/{referral_id}": Route(
+        "detail", url=lambda w: f"{PREFIX}/resources/referrals/{_west_resources(w)[4].pk}", roles=REFERRAL_FOLLOWERS
+    ),
+    "/resources/dashboard": Route(
+        "list",
+        url=lambda w: (_west_resources(w), f"{PREFIX}/resources/dashboard")[1],
+        key=lambda row: row["district"],
+        west_keys=lambda w, role: {w.tree.west.code},
+        roles=roles_for(Action.RESOURCES_DASHBOARD),
     ),
 }
 

@@ -6,6 +6,7 @@ from safetynet.core.errors import SafetyNetError
 from safetynet.demo.cases import demo_cases_seed
 from safetynet.demo.payments import demo_payments_seed
 from safetynet.demo.population import REFERENCE_DATE
+from safetynet.demo.resources import demo_resources_seed
 from safetynet.demo.services import DEMO_PASSWORD, demo_accounts_ensure, demo_city_present
 from safetynet.monitoring.models import MonitorRun
 from safetynet.monitoring.tasks import monitor_run
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             f"示范案件 demo cases: 新建 {seeded.created} 件，其中超期 {seeded.overdue} 件 {seeded.by_status}"
         )
         self._payments(seed)
+        self._resources(seed)
         call_command("audit", "verify", stdout=self.stdout)
         width = max(len(a.username) for a in accounts)
         self.stdout.write("")
@@ -68,11 +70,19 @@ class Command(BaseCommand):
         for kind, e in evaluation.get("kinds", {}).items():
             self.stdout.write(f"  {kind:<22} 召回 recall {e['recall']}  精确 precision {e['precision']}")
 
+    def _resources(self, seed: int) -> None:
+        """The resource catalogue (融救联助) and every household's needs profile."""
+        result = demo_resources_seed(seed=seed, on=REFERENCE_DATE)
+        if result.skipped:
+            self.stdout.write("救助资源目录已存在，跳过。resource catalogue present; skipped")
+            return
+        self.stdout.write(f"救助资源目录 resource catalogue: {result.departments} 个部门、{result.organisations} 家社会组织、"
+                          f"{result.resources} 项资源；需求画像 needs {result.needs}")
+
     def _batch_steps(self) -> None:
         """The platform's batch jobs over the demo city, as of the date its extracts were cut:
         land the departments' extracts, verify the whole roll, then monitor and raise alerts."""
         from django.conf import settings
-
 
         incoming = settings.LAKE_DIR / "incoming"
         if not incoming.is_dir():
