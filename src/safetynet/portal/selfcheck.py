@@ -160,7 +160,7 @@ def _check(answers: SelfCheckAnswers) -> None:
         raise bad(_("请选择突发困难的类别"), "hardship")
 
 
-def _member_facts(m: MemberAnswer, index: int, on: dt.date) -> MemberFacts:
+def _member_facts(m: MemberAnswer, index: int, on: dt.date, supporter: bool) -> MemberFacts:
     # Born on 1 January of the year that makes them ``age`` on the first of this month.
     birth = dt.date(on.year - m.age, 1, 1)
     if m.disability_grade in (1, 2):
@@ -176,6 +176,8 @@ def _member_facts(m: MemberAnswer, index: int, on: dt.date) -> MemberFacts:
         labour_capacity=labour,
         self_care=self_care,
         serious_illness=m.serious_illness,
+        # The person's own word that an able supporter lives elsewhere (the rules' finding of one).
+        has_capable_supporter=supporter,
         **{kind: float(m.incomes.get(kind, 0)) for kind in INCOME_LABELS},
     )
 
@@ -183,11 +185,9 @@ def _member_facts(m: MemberAnswer, index: int, on: dt.date) -> MemberFacts:
 def selfcheck_evaluate(*, answers: SelfCheckAnswers, on: dt.date) -> SelfCheckResult:
     """Decide the answers as a household of the region chosen, for the month containing ``on``."""
     _check(answers)
-    members = tuple(_member_facts(m, i, on) for i, m in enumerate(answers.members))
-    if not answers.has_capable_supporter:
-        members = tuple(
-            MemberFacts(**{**m.__dict__, "has_capable_supporter": False}) for m in members
-        )
+    members = tuple(
+        _member_facts(m, i, on, answers.has_capable_supporter) for i, m in enumerate(answers.members)
+    )
     facts = HouseholdFacts(
         region_code=answers.region_code,
         members=members,

@@ -96,3 +96,14 @@ def test_rough_amounts_round_half_up_to_ten_yuan():
     assert rough(994.99) == Decimal(990)
     assert rough(995) == Decimal(1000)
     assert rough(0) == Decimal(0)
+
+
+@pytest.mark.django_db
+def test_a_lone_old_man_without_income_hears_of_tekun_only_when_no_one_can_support_him():
+    def tekun(supporter: bool):
+        answers = SelfCheckAnswers(region_code=EAST, rural=False, members=(MemberAnswer(age=75),),
+                                   has_capable_supporter=supporter)
+        return _by_programme(selfcheck_evaluate(answers=answers, on=ON))["tekun"]
+
+    assert tekun(False).eligible
+    assert not tekun(True).eligible
