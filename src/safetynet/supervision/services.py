@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
 from safetynet.core.access import get_scoped, scope
-from safetynet.core.permissions import Action, can, require
+from safetynet.core.permissions import Action, can, require, roles_for
 from safetynet.core.roles import Role
 from safetynet.payments.models import Outcome, PaymentLine
 from safetynet.payments.payroll import month_start
@@ -46,6 +46,10 @@ FIRST_ROLE = {View.PAYMENT: Role.SUPERVISOR, View.OVERLAP: Role.SUPERVISOR, View
               View.REVIEW: Role.COUNTY_APPROVER, View.COVERAGE: Role.COUNTY_APPROVER}
 
 
+#: After the view's first role, the other roles that handle findings are tried in the vocabulary's order.
+HANDLER_ORDER = list(Role.values)
+
+
 @lru_cache(maxsize=4096)
 def _assignee_id(path: str, view: str) -> int | None:
     paths = ["/".join(path.split("/")[: i + 1]) + "/" for i in range(path.count("/"))][::-1]
@@ -53,7 +57,9 @@ def _assignee_id(path: str, view: str) -> int | None:
     candidates = list(User.objects.filter(is_active=True, region__path__in=paths)
                       .values_list("pk", "role", "region__path").order_by("pk"))
     order = {p: i for i, p in enumerate(paths)}
-    for role in (FIRST_ROLE[View(view)], Role.SUPERVISOR, Role.COUNTY_APPROVER, Role.ADMIN):
+    # The view's first role, then every other role the permission table lets handle findings.
+    handlers = roles_for(Action.ANOMALY_HANDLE)
+    for role in [FIRST_ROLE[View(view)], *sorted(handlers - {FIRST_ROLE[View(view)]}, key=HANDLER_ORDER.index)]:
         found = sorted((order[rp], pk) for pk, r, rp in candidates if r == role)
         if found:
             return found[0][1]

@@ -17,6 +17,8 @@ from safetynet.cases.models import Channel, Status
 from safetynet.core.permissions import ACTIONS, Action, roles_for
 from safetynet.core.roles import SELF_SERVICE_ROLES, Role
 from safetynet.core.testing import make_household, make_user
+from safetynet.supervision.services import recovery_write_off_decide
+from safetynet.supervision.tasks import supervise_run_for_user
 from safetynet.web import navigation
 
 SRC = Path(__file__).resolve().parents[2]
@@ -89,7 +91,25 @@ def _probes(world) -> dict[Action, tuple]:
         Action.SOURCES_LINK_REVIEW: ("page", "get", "/sources/link-reviews/", None),
         Action.SOURCES_BATCH_DECIDE: ("api", "post", "/api/v1/sources/batches/no-such-batch/reject",
                                       {"note": "抽样核对不一致"}),
-        Action.USERS_MANAGE: ("service", None, None, None),
+        Action.USERS_MANAGE: ("call", None, lambda user: user_create(
+            actor=user, username=f"probe-{user.role}", password="Probe-pass-2026!", role=Role.ANALYST,
+            region=world["tree"].east), None),
+        # payments (资金发放)
+        Action.PAYROLL_READ: ("api", "get", "/api/v1/payments/rolls", None),
+        Action.PAYROLL_PREPARE: ("api", "post", f"/api/v1/payments/rolls/{NOWHERE}/submit", {}),
+        Action.PAYROLL_APPROVE: ("api", "post", f"/api/v1/payments/rolls/{NOWHERE}/approve", {}),
+        Action.BANK_ACCOUNT_MANAGE: ("api", "post", f"/api/v1/payments/households/{NOWHERE}/accounts",
+                                     {"holder_id": NOWHERE, "bank": "工商银行", "account_number": "6222020200001234567"}),
+        # supervision (监督检查)
+        Action.SUPERVISION_WORKBENCH: ("api", "get", "/api/v1/supervision/anomalies", None),
+        Action.SUPERVISION_SCAN: ("call", None, lambda user: supervise_run_for_user(user=user, on=timezone.localdate()),
+                                  None),
+        Action.ANOMALY_HANDLE: ("api", "post", f"/api/v1/supervision/anomalies/{NOWHERE}/close",
+                                {"outcome": "confirmed", "note": "经核实"}),
+        Action.RECOVERY_MANAGE: ("api", "post", f"/api/v1/supervision/recovery-orders/{NOWHERE}/instalments",
+                                 {"amount_fen": 100, "paid_on": today}),
+        Action.RECOVERY_WRITE_OFF_APPROVE: ("call", None, lambda user: recovery_write_off_decide(
+            order_id=NOWHERE, approve=True, actor=user, note="无力偿还"), None),
         # portal (公众服务：接诉即办)
         Action.COMPLAINT_HANDLE: ("api", "get", "/api/v1/public/staff/complaints", None),
         Action.COMPLAINT_STATISTICS: ("api", "get", "/api/v1/public/staff/complaints-statistics", None),
@@ -155,10 +175,9 @@ def test_every_entry_of_the_table_holds_for_every_role(world):
         client = Client()
         client.force_login(user)
         for action, (kind, method, url, body) in probes.items():
-            if kind == "service":
+            if kind == "call":
                 try:
-                    user_create(actor=user, username=f"probe-{role}", password="Probe-pass-2026!", role=Role.ANALYST,
-                                region=world["tree"].east)
+                    url(user)
                     refused = False
                 except Exception as e:  # the typed refusal, or a validation answer past it
                     refused = getattr(e, "code", "") == "forbidden"
