@@ -59,8 +59,9 @@ def _assignee_id(path: str, view: str) -> int | None:
     order = {p: i for i, p in enumerate(paths)}
     # The view's first role, then every other role the permission table lets handle findings.
     handlers = roles_for(Action.ANOMALY_HANDLE)
-    for role in [FIRST_ROLE[View(view)], *sorted(handlers - {FIRST_ROLE[View(view)]}, key=HANDLER_ORDER.index)]:
-        found = sorted((order[rp], pk) for pk, r, rp in candidates if r == role)
+    first = FIRST_ROLE[View(view)]
+    for wanted in [first, *sorted(handlers - {first}, key=HANDLER_ORDER.index)]:
+        found = sorted((order[rp], pk) for pk, r, rp in candidates if r == wanted)
         if found:
             return found[0][1]
     return None
