@@ -87,6 +87,7 @@ def _probes(world) -> dict[Action, tuple]:
         Action.SOURCES_READ: ("api", "get", "/api/v1/sources", None),
         Action.SOURCES_SUBMIT: ("upload", "post", "/api/v1/sources/unemployment/batches", None),
         Action.SOURCES_LINK_REVIEW: ("page", "get", "/sources/link-reviews/", None),
+        Action.SOURCES_BATCH_DECIDE: ("api", "post", "/api/v1/sources/batches/nowhere/confirm", {"note": "探测"}),
         Action.USERS_MANAGE: ("service", None, None, None),
     }
 
