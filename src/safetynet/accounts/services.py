@@ -173,7 +173,7 @@ def api_token_issue(
 def api_token_rotate(*, actor: Any | None, token: ApiToken) -> IssuedToken:
     """A fresh token with the same owner and label replaces ``token``, which is revoked in the
     same transaction: the client swaps one for the other."""
-    token = ApiToken.objects.select_for_update().select_related("user__region").get(pk=token.pk)
+    token = ApiToken.objects.select_for_update(of=("self",)).select_related("user__region").get(pk=token.pk)
     if token.revoked_at is not None:
         raise InvalidAccount(_("令牌已吊销，不能轮换"), code="api_token.revoked", prefix=token.prefix)
     issued = api_token_issue(actor=actor, user=token.user, label=token.label)
