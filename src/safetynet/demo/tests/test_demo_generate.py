@@ -108,7 +108,9 @@ def test_sources_are_written_with_the_catalogued_columns(lake):
     for name, source in SOURCES.items():
         table = _source(lake, name)
         assert table.schema.equals(source.schema()), name
-        assert set(table.column("reported_on").to_pylist()) == {REFERENCE_DATE}
+        # A city this small may have no rural household, hence no land contracts.
+        expected = {REFERENCE_DATE} if table.num_rows or name != "land_contract" else set()
+        assert set(table.column("reported_on").to_pylist()) == expected
 
 
 @pytest.mark.django_db
