@@ -71,6 +71,9 @@ class Action(StrEnum):
     COMPLAINT_HANDLE = "portal.complaint_handle"
     COMPLAINT_STATISTICS = "portal.complaint_statistics"
     COMPLAINT_REPORTER_VIEW = "portal.complaint_reporter_view"
+    # monitoring: learning from visits (dispatch capacity, the risk model)
+    VISIT_CAPACITY_SET = "monitoring.capacity_set"
+    RISK_MODEL_TRAIN = "monitoring.model_train"
 
 
 class Data(StrEnum):
@@ -140,6 +143,9 @@ ACTIONS: dict[Action, Grant] = {
     Action.COMPLAINT_HANDLE: _g(_("办理投诉举报"), STREET, COUNTY, SUPERVISOR),
     Action.COMPLAINT_STATISTICS: _g(_("投诉举报统计"), SUPERVISOR, COUNTY, ADMIN),
     Action.COMPLAINT_REPORTER_VIEW: _g(_("查看投诉举报人身份"), SUPERVISOR),
+    # monitoring: learning from visits
+    Action.VISIT_CAPACITY_SET: _g(_("设置社区走访能力"), STREET, COUNTY, ADMIN),
+    Action.RISK_MODEL_TRAIN: _g(_("训练和启用预警排序模型"), ADMIN),
 }
 
 #: Who may see each kind of personal data in full. Everyone else who may open the record sees

@@ -22,8 +22,8 @@ import pyarrow as pa
 from pypinyin import lazy_pinyin
 
 from safetynet.demo import names
-from safetynet.demo.proxies import proxy_rows
 from safetynet.demo.population import REF, REFERENCE_DATE, Population, check_characters, digits_of
+from safetynet.demo.proxies import proxy_rows
 from safetynet.demo.sources import PLANTED_SCHEMA, SOURCES, TYPO_SOURCES
 
 URBAN_STANDARD = 900.0

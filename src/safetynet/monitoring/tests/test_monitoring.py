@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +15,7 @@ from safetynet.monitoring import services
 from safetynet.monitoring.errors import AlertNotFound
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun
+from safetynet.monitoring.outcomes import VisitOutcomeInput
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.registry.models import Membership
 from safetynet.sources.services import source_ingest
@@ -74,7 +76,9 @@ def test_a_condition_already_open_is_suppressed_and_counted(family, tree):
     # and once closed, the same condition opens a new alert
     alert = Alert.objects.get(household=family, condition="hospital_bill")
     services.alert_close(alert_id=alert.pk, actor=make_user("community_worker", tree.east_community),
-                         outcome=AlertOutcome.FALSE_ALARM, reason="已核实无困难")
+                         outcome=AlertOutcome.FALSE_ALARM, reason="已核实无困难",
+                         visit=VisitOutcomeInput(finding="no_need", reasons=("family_support",),
+                                                 family_support_monthly=Decimal("1500")))
     assert services.alerts_open_bulk(candidates=[candidate], run=run)["opened"] == 1
 
 
@@ -98,9 +102,11 @@ def test_an_alert_closed_as_false_alarm_records_the_outcome(family, tree):
     worker = make_user("community_worker", tree.east_community)
     monitor_run(on=ON)
     alert = Alert.objects.get(household=family, condition="hospital_bill")
-    services.alert_close(alert_id=alert.pk, actor=worker, outcome=AlertOutcome.FALSE_ALARM, reason="已报销")
+    services.alert_close(alert_id=alert.pk, actor=worker, outcome=AlertOutcome.FALSE_ALARM, reason="已报销",
+                         visit=VisitOutcomeInput(finding="no_need", reasons=("assets",), assets_value=Decimal("80000")))
     alert.refresh_from_db()
     assert (alert.status, alert.outcome) == (AlertStatus.CLOSED, AlertOutcome.FALSE_ALARM)
+    assert alert.visit_outcomes.get().finding == "no_need"
 
 
 def test_a_neighbouring_county_can_neither_see_nor_handle_the_alert(family, tree):
