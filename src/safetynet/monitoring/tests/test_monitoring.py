@@ -10,13 +10,15 @@ from django.core.management import call_command
 from django.test import Client
 
 from safetynet.cases.models import Case, Channel
+from safetynet.core.errors import PermissionDenied
 from safetynet.core.testing import make_household, make_user
 from safetynet.monitoring import services
-from safetynet.monitoring.errors import AlertNotFound
+from safetynet.monitoring.errors import AlertNotFound, InvalidCapacity
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun
 from safetynet.monitoring.outcomes import VisitOutcomeInput
 from safetynet.monitoring.tasks import monitor_run
+from safetynet.regions.errors import RegionNotFound
 from safetynet.registry.models import Membership
 from safetynet.sources.services import source_ingest
 
@@ -130,3 +132,35 @@ def test_the_command_prints_its_counts_as_json(family, tree):
     assert counts["households_scored"] == 1
     assert counts["triggers"] == {"hospital_bill": 1}
     assert counts["alerts_opened"] >= 1 and counts["alerts_suppressed"] == 0
+
+
+def test_with_no_capacity_only_the_mandatory_trigger_is_dispatched_and_the_rest_waits(family, tree):
+    # given a community whose worker can make no visit this week
+    admin = make_user("admin", tree.city)
+    services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=0, actor=admin)
+    # when monitoring runs
+    counts = monitor_run(on=ON)["dispatch"]
+    # then the hospital bill (a mandatory trigger) goes out anyway and every other alert waits
+    bill = Alert.objects.get(household=family, condition="hospital_bill")
+    assert bill.mandatory and bill.dispatched_at is not None
+    waiting = Alert.objects.filter(household=family).exclude(condition="hospital_bill")
+    assert all(a.dispatched_at is None for a in waiting)
+    assert counts["dispatched"] == 1 and counts["backlog"] == waiting.count() and counts["model_version"] is None
+    # and the dashboard shows capacity and backlog
+    client = Client()
+    client.force_login(make_user("county_approver", tree.east_community.parent.parent))
+    page = client.get("/monitoring/dashboard/").content.decode()
+    assert "派单与走访能力" in page and "尚无启用的排序模型" in page
+
+
+def test_a_capacity_is_a_whole_number_set_in_the_actors_own_region(family, tree):
+    worker = make_user("community_worker", tree.east_community)
+    admin = make_user("admin", tree.city)
+    with pytest.raises(PermissionDenied):
+        services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=5, actor=worker)
+    with pytest.raises(InvalidCapacity):
+        services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=-1, actor=admin)
+    west = make_user("street_officer", tree.west_community.parent)
+    with pytest.raises(RegionNotFound):
+        services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=5, actor=west)
+    assert services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=7, actor=admin).weekly_visits == 7
