@@ -53,7 +53,7 @@ def _figures(found: int, visits: int, needy: int, households: int) -> dict:
 def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandatory: np.ndarray,
              rules_priority: np.ndarray, community: np.ndarray, groups: dict[str, np.ndarray], features: list[str],
              months: int = MONTHS, capacity_share: float = CAPACITY_SHARE, explore_share: float = EXPLORE_SHARE,
-             seed: int = 0, trainer: Callable = train) -> dict:
+             seed: int = 0, trainer: Callable = train, use_threshold: bool = True) -> dict:
     """Month-by-month figures of both policies (see module doc). Arrays are over all households."""
     rng = np.random.default_rng(seed)
     cohort = cohorts(community, months, rng)
@@ -76,7 +76,8 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
             present, sizes = np.unique(community[in_month], return_counts=True)
             slots = {int(c): int(round(capacity_share * n)) for c, n in zip(present, sizes, strict=True)}
             if policy == "learned" and model is not None:
-                priority, floor, explore = model.predict(x[rows]), model.threshold, explore_share
+                priority, explore = model.predict(x[rows]), explore_share
+                floor = model.threshold if use_threshold else None
             else:
                 priority, floor = rules_priority[rows], None
                 explore = explore_share if policy == "learned" else 0.0
