@@ -8,7 +8,7 @@ from collections import Counter
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,6 +225,32 @@ def weekly_capacity(region_ids: set[int]) -> dict[int, int]:
     return {r: set_.get(r, default) for r in region_ids}
 
 
+_CHUNK = 5000
+
+
+def _dispatch_write(*, pool: list[tuple], sent: np.ndarray, mandatory: np.ndarray, risk_of: dict, reasons: dict,
+                    model) -> None:
+    """Write the run's scores and dispatch in a few set-based statements: ``bulk_update`` writes one
+    CASE per row and took 13 s for 3,000 alerts on SQLite (a million persons' run has ~65,000)."""
+    waiting = Alert.objects.filter(status__in=OPEN_STATUSES, dispatched_at__isnull=True)
+    waiting.update(risk=None, risk_model=model, mandatory=False, risk_reasons=[])
+    scored = [(a[0], risk_of[a[1]]) for a in pool if a[1] in risk_of]
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    with connection.cursor() as cursor:
+        for i in range(0, len(scored), _CHUNK):
+            chunk = scored[i:i + _CHUNK]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(f"WITH v(id, risk) AS (VALUES {values}) UPDATE {table} SET risk = v.risk FROM v "
+                           f"WHERE {table}.id = v.id", [x for pair in chunk for x in pair])
+    must = [pool[i][0] for i in np.flatnonzero(mandatory)]
+    for i in range(0, len(must), _CHUNK):
+        Alert.objects.filter(pk__in=must[i:i + _CHUNK]).update(mandatory=True)
+    now = timezone.now()
+    sent_rows = np.flatnonzero(sent)
+    Alert.objects.bulk_update([Alert(pk=pool[i][0], dispatched_at=now, risk_reasons=reasons.get(pool[i][1], []))
+                               for i in sent_rows], ["dispatched_at", "risk_reasons"], batch_size=200)
+
+
 @transaction.atomic
 def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: list[dict], actor=None) -> dict:
     """派单 under capacity (see ``model.dispatch``): score every open alert of a household this run
@@ -264,14 +290,8 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         sent_households = sorted({pool[i][1] for i in np.flatnonzero(sent) if pool[i][1] in row_of})
         explained = explain(promoted[1], x[[row_of[h] for h in sent_households]]) if sent_households else []
         reasons = dict(zip(sent_households, explained, strict=True))
-    now = timezone.now()
-    updates = []
-    for i, a in enumerate(pool):
-        updates.append(Alert(pk=a[0], risk=risk_of.get(a[1]), risk_model=promoted[0] if promoted else None,
-                             mandatory=bool(mandatory[i]), dispatched_at=now if sent[i] else None,
-                             risk_reasons=reasons.get(a[1], []) if sent[i] else []))
-    Alert.objects.bulk_update(updates, ["risk", "risk_model", "mandatory", "dispatched_at", "risk_reasons"],
-                              batch_size=2000)
+    _dispatch_write(pool=pool, sent=sent, mandatory=mandatory, risk_of=risk_of, reasons=reasons,
+                    model=promoted[0] if promoted else None)
     counts = {
         "model_version": promoted[0].version if promoted else None,
         "capacity_weekly": int(sum(capacity.values())), "dispatched": int(sent.sum()),

@@ -27,15 +27,15 @@ def _value(name: str, value: float) -> str:
 
 
 def contributions(model: TrainedModel, x: np.ndarray) -> np.ndarray:
-    """rows × features: p(x) − p(x with that feature at its usual value)."""
+    """rows × features: p(x) − p(x with that feature at its usual value). Every changed copy is
+    scored in one call (a call per feature cost ~50 ms of overhead each, most of the time)."""
     p = model.predict(x)
     out = np.zeros(x.shape, np.float32)
-    for j in range(x.shape[1]):
-        rows = np.flatnonzero(x[:, j] != model.reference[j])
-        if rows.size:
-            changed = x[rows].copy()
-            changed[:, j] = model.reference[j]
-            out[rows, j] = p[rows] - model.predict(changed)
+    rows, cols = np.nonzero(x != model.reference)
+    if rows.size:
+        changed = x[rows].copy()
+        changed[np.arange(rows.size), cols] = model.reference[cols]
+        out[rows, cols] = p[rows] - model.predict(changed)
     return out
 
 

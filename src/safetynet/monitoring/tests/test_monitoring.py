@@ -1,10 +1,13 @@
 """Monitoring end to end on a hand-built household: indicators, a trigger, alerts, the command."""
 
 import datetime as dt
+import hashlib
 import io
 import json
 from decimal import Decimal
 
+import joblib
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -15,7 +18,9 @@ from safetynet.core.testing import make_household, make_user
 from safetynet.monitoring import services
 from safetynet.monitoring.errors import AlertNotFound, InvalidCapacity
 from safetynet.monitoring.indicators import library
-from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun
+from safetynet.monitoring.model.features import feature_names
+from safetynet.monitoring.model.training import train
+from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun, RiskModel
 from safetynet.monitoring.outcomes import VisitOutcomeInput
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.regions.errors import RegionNotFound
@@ -164,3 +169,26 @@ def test_a_capacity_is_a_whole_number_set_in_the_actors_own_region(family, tree)
     with pytest.raises(RegionNotFound):
         services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=5, actor=west)
     assert services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=7, actor=admin).weekly_visits == 7
+
+
+def test_a_promoted_model_scores_every_open_alert_and_explains_the_dispatched(family, tree, settings):
+    # given a promoted model over the run's features (trained here on made-up outcomes)
+    rng = np.random.default_rng(0)
+    names = feature_names()
+    x = rng.random((400, len(names))).astype(np.float32)
+    y = (x[:, names.index("income_ratio")] < 0.4).astype(np.int8)
+    model = train(x, y, features=names)
+    path = settings.LAKE_DIR / "derived" / "monitoring" / "models" / "v1.joblib"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    RiskModel.objects.create(version=1, outcomes=400, threshold=0.0, artefact="derived/monitoring/models/v1.joblib",
+                             sha256=hashlib.sha256(path.read_bytes()).hexdigest(), promoted=True)
+    # when monitoring runs
+    counts = monitor_run(on=ON)["dispatch"]
+    # then every open alert carries the model's risk, and a dispatched one its reasons in Chinese
+    alerts = list(Alert.objects.filter(household=family))
+    assert counts["model_version"] == 1 and all(a.risk is not None and 0 <= a.risk <= 1 for a in alerts)
+    assert all(a.risk_model_id is not None for a in alerts)
+    sent = [a for a in alerts if a.dispatched_at is not None]
+    assert sent and all(isinstance(a.risk_reasons, list) for a in sent)
+    assert counts["expected_finds"] == pytest.approx(sum(a.risk for a in sent), abs=0.01)
