@@ -177,6 +177,8 @@ class VisitFact(TimeStampedModel):
     as_of = models.DateField(_("截至日期"))
     source = models.CharField(_("来源"), max_length=24, default="home_visit")
 
+    REGION_FIELD = "household__region"
+
     class Meta:
         ordering = ["household_id", "as_of", "id"]
         verbose_name = _("走访事实")

@@ -17,6 +17,7 @@ from safetynet.monitoring.models import (
     RiskModel,
     RunMode,
     VisitCapacity,
+    VisitFact,
 )
 from safetynet.regions.models import Level, Region
 
@@ -135,3 +136,11 @@ def dispatch_summary(*, alerts: QuerySet[Alert], user) -> dict:
         "expected_finds": round(dispatched.aggregate(s=Sum("risk"))["s"] or 0.0, 1),
         "model": RiskModel.objects.filter(promoted=True).order_by("-version").first(),
     }
+
+
+
+def visit_facts_for_household(*, user, household_id: int) -> list[VisitFact]:
+    """What home visits found for a household (facts citing the visit), newest first; only in the
+    user's region."""
+    return list(scope(VisitFact.objects.select_related("outcome"), user=user)
+                .filter(household_id=household_id).order_by("-as_of", "-id"))

@@ -228,6 +228,7 @@ def household_picture(request, household_id: int):
         "rows": _decorate(alerts, timezone.now()),
         "points": points,
         "breakdown": points_breakdown(points) if points else [],
+        "visit_facts": selectors.visit_facts_for_household(user=user, household_id=household.pk),
     })
 
 

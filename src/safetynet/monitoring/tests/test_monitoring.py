@@ -15,7 +15,7 @@ from django.test import Client
 from safetynet.cases.models import Case, Channel
 from safetynet.core.errors import PermissionDenied
 from safetynet.core.testing import make_household, make_user
-from safetynet.monitoring import services
+from safetynet.monitoring import selectors, services
 from safetynet.monitoring.errors import AlertNotFound, InvalidCapacity
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.model.features import feature_names
@@ -192,3 +192,17 @@ def test_a_promoted_model_scores_every_open_alert_and_explains_the_dispatched(fa
     sent = [a for a in alerts if a.dispatched_at is not None]
     assert sent and all(isinstance(a.risk_reasons, list) for a in sent)
     assert counts["expected_finds"] == pytest.approx(sum(a.risk for a in sent), abs=0.01)
+
+
+def test_what_a_visit_found_is_a_fact_of_the_household_seen_only_in_its_region(family, tree):
+    worker = make_user("community_worker", tree.east_community)
+    monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    services.alert_record_visit(alert_id=alert.pk, actor=worker, findings="儿子在外打工每月寄钱", outcome=VisitOutcomeInput(
+        finding="no_need", reasons=("family_support",), family_support_monthly=Decimal("2000")))
+    facts = selectors.visit_facts_for_household(user=worker, household_id=family.pk)
+    assert sorted((f.kind, f.category, f.amount) for f in facts if f.amount) == [
+        ("income", "family_support", Decimal("2000.00"))]
+    assert {f.category for f in facts} == {"visit_no_need", "family_support"}
+    assert selectors.visit_facts_for_household(user=make_user("community_worker", tree.west_community),
+                                               household_id=family.pk) == []
