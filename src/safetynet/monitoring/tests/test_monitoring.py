@@ -206,3 +206,19 @@ def test_what_a_visit_found_is_a_fact_of_the_household_seen_only_in_its_region(f
     assert {f.category for f in facts} == {"visit_no_need", "family_support"}
     assert selectors.visit_facts_for_household(user=make_user("community_worker", tree.west_community),
                                                household_id=family.pk) == []
+
+
+def test_the_api_closes_an_alert_with_a_structured_outcome_and_refuses_one_without(family, tree):
+    worker = make_user("community_worker", tree.east_community)
+    monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    client = Client()
+    client.force_login(worker)
+    url = f"/api/v1/monitoring/alerts/{alert.pk}/close"
+    refused = client.post(url, {"outcome": "not_eligible", "reason": "有房租收入"}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "monitoring.invalid_visit_outcome"
+    closed = client.post(url, {"outcome": "not_eligible", "reason": "有房租收入", "visit": {
+        "finding": "no_need", "reasons": ["hidden_income"], "hidden_income_kind": "rent",
+        "hidden_income_monthly": "1500.00"}}, content_type="application/json")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert alert.visit_outcomes.get().hidden_income_monthly == Decimal("1500.00")
