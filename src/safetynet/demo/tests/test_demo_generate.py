@@ -38,7 +38,11 @@ def _snapshot(lake):
 
 
 def _source(lake, name):
-    return pq.read_table(lake / "incoming" / name / f"{BATCH}.parquet")
+    path = lake / "incoming" / name / f"{BATCH}.parquet"
+    if name == "land_contract" and not path.exists():
+        # A city this small may have no rural household, hence no land contracts to write.
+        return SOURCES[name].schema().empty_table()
+    return pq.read_table(path)
 
 
 @pytest.mark.django_db
