@@ -241,3 +241,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SAFETYNET_LOG_LEVEL", "WARNING")},
 }
+
+# Monitoring: home visits a community can make in a week when no VisitCapacity row says otherwise
+# (about 5% of a 400-household community a month), and the share of them given to exploration.
+MONITORING_WEEKLY_VISITS = int(os.environ.get("SAFETYNET_MONITORING_WEEKLY_VISITS", "5"))
+MONITORING_EXPLORE_SHARE = 0.1

@@ -92,6 +92,9 @@ class Action(StrEnum):
     REFERRAL_HANDLE = "resources.referral_handle"
     REFERRAL_FOLLOW = "resources.referral_follow"
     RESOURCES_DASHBOARD = "resources.dashboard"
+    # monitoring: learning from visits (dispatch capacity, the risk model)
+    VISIT_CAPACITY_SET = "monitoring.capacity_set"
+    RISK_MODEL_TRAIN = "monitoring.model_train"
 
 
 class Data(StrEnum):
@@ -184,6 +187,9 @@ ACTIONS: dict[Action, Grant] = {
     Action.REFERRAL_HANDLE: _g(_("接收、婉拒、提供转介并反馈结果"), PROVIDER),
     Action.REFERRAL_FOLLOW: _g(_("查看转介进度"), WORKER, STREET, COUNTY, SUPERVISOR, ADMIN, PROVIDER, CITIZEN, PROXY),
     Action.RESOURCES_DASHBOARD: _g(_("救助资源看板"), COUNTY, SUPERVISOR, ANALYST, ADMIN),
+    # monitoring: learning from visits
+    Action.VISIT_CAPACITY_SET: _g(_("设置社区走访能力"), STREET, COUNTY, ADMIN),
+    Action.RISK_MODEL_TRAIN: _g(_("训练和启用预警排序模型"), ADMIN),
 }
 
 #: Who may see each kind of personal data in full. Everyone else who may open the record sees

@@ -23,6 +23,7 @@ from pypinyin import lazy_pinyin
 
 from safetynet.demo import names
 from safetynet.demo.population import REF, REFERENCE_DATE, Population, check_characters, digits_of
+from safetynet.demo.proxies import proxy_rows
 from safetynet.demo.sources import PLANTED_SCHEMA, SOURCES, TYPO_SOURCES
 
 URBAN_STANDARD = 900.0
@@ -480,6 +481,10 @@ def build_extracts(*, pop: Population, rng: np.random.Generator) -> Extracts:
                 relationship=str(pop.p_relationship[r[0]]), recipient_head=pop.p_id_number[head_of[h]],
             )
             _add_staff(b["staff"], pop, r, rng, planted=i)
+
+    # Observable traces of the income no extract reports (see demo.proxies).
+    for name, (rows, columns) in proxy_rows(pop=pop, living=living, payroll_salary=payroll_salary, rng=rng).items():
+        b[name].add(rows, **columns)
 
     # --- tables, then typos on rows nobody else planted into ---
     cols = {name: builder.columns() for name, builder in b.items()}

@@ -1,12 +1,14 @@
 """REST endpoints for alerts (/api/v1/monitoring). Thin: parse, call one service or selector."""
 
 import datetime as dt
+from decimal import Decimal
 
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from safetynet.core.pagination import BoundedLimitOffset
 from safetynet.monitoring import selectors, services
+from safetynet.monitoring.outcomes import VisitOutcomeInput
 
 router = Router()
 
@@ -28,6 +30,9 @@ class AlertOut(Schema):
     findings: str
     outcome: str
     case_id: int | None
+    risk: float | None
+    risk_reasons: list
+    dispatched_at: dt.datetime | None
     created_at: dt.datetime
 
     @staticmethod
@@ -35,13 +40,34 @@ class AlertOut(Schema):
         return obj.household.region.code
 
 
+class VisitOutcomeIn(Schema):
+    """走访结论: needs_help / no_need / unreachable, the reasons and the figures found (yuan)."""
+
+    finding: str
+    reasons: list[str] = []
+    hidden_income_kind: str = ""
+    hidden_income_monthly: Decimal | None = None
+    family_support_monthly: Decimal | None = None
+    assets_value: Decimal | None = None
+    visited_on: dt.date | None = None
+
+    def to_input(self, note: str = "") -> VisitOutcomeInput:
+        return VisitOutcomeInput(finding=self.finding, reasons=tuple(self.reasons),
+                                 hidden_income_kind=self.hidden_income_kind,
+                                 hidden_income_monthly=self.hidden_income_monthly,
+                                 family_support_monthly=self.family_support_monthly, assets_value=self.assets_value,
+                                 note=note, visited_on=self.visited_on)
+
+
 class VisitIn(Schema):
     findings: str
+    outcome: VisitOutcomeIn | None = None
 
 
 class CloseIn(Schema):
     outcome: str
     reason: str = ""
+    visit: VisitOutcomeIn | None = None
 
 
 class OpenCaseIn(Schema):
@@ -62,12 +88,14 @@ def alert_detail(request, alert_id: int):
 
 @router.post("/alerts/{alert_id}/visit", response=AlertOut, summary="登记走访核查")
 def alert_visit(request, alert_id: int, payload: VisitIn):
-    return services.alert_record_visit(actor=request.user, alert_id=alert_id, findings=payload.findings)
+    return services.alert_record_visit(actor=request.user, alert_id=alert_id, findings=payload.findings,
+                                       outcome=payload.outcome.to_input(payload.findings) if payload.outcome else None)
 
 
 @router.post("/alerts/{alert_id}/close", response=AlertOut, summary="办结预警")
 def alert_close(request, alert_id: int, payload: CloseIn):
-    return services.alert_close(actor=request.user, alert_id=alert_id, outcome=payload.outcome, reason=payload.reason)
+    return services.alert_close(actor=request.user, alert_id=alert_id, outcome=payload.outcome, reason=payload.reason,
+                                visit=payload.visit.to_input(payload.reason) if payload.visit else None)
 
 
 @router.post("/alerts/{alert_id}/open-case", response=AlertOut, summary="转为主动发现救助申请")

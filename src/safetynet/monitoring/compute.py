@@ -30,6 +30,7 @@ from safetynet.engine.backend import arrow_tables, backend_name, connect, engine
 from safetynet.monitoring.expressions import PEOPLE_SCHEMA, indicators_expression
 from safetynet.monitoring.indicators import Library, assign_levels, level_cutoffs, library
 from safetynet.monitoring.measures import AlkireFoster, alkire_foster
+from safetynet.monitoring.proxies import proxy_measures
 from safetynet.registry.tables import MemberRows, household_id_bounds, members_at
 from safetynet.rules.services import decide_population
 from safetynet.verification.compute import (
@@ -229,6 +230,10 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
                         lib=lib, backend=backend)
     assert np.array_equal(table.column("household_id").to_numpy(), np.arange(H))
     measures = {c: table.column(c).to_numpy() for c in table.column_names if c != "household_id" and not c.startswith("d_")}
+    # Beside the indicators, for the risk model: the hidden-income proxies and where the household lives.
+    measures.update(proxy_measures(id_numbers=members.column("id_number"), person_hh=person_hh,
+                                   members=measures["members"], on=on, backend=backend))
+    measures["rural"] = members.column("rural").to_numpy(zero_copy_only=False)[first].astype(float)
     earning = facts.filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
     earned = np.zeros(P, bool)
     earned[people.rows(earning.column("person_id").to_numpy())] = True

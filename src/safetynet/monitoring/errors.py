@@ -11,3 +11,19 @@ class AlertClosed(Conflict):
 
 class InvalidOutcome(ValidationFailed):
     code = "monitoring.invalid_outcome"
+
+
+class NotEnoughOutcomes(ValidationFailed):
+    code = "monitoring.not_enough_outcomes"
+
+
+class ModelNotFound(NotFound):
+    code = "monitoring.model_not_found"
+
+
+class InvalidVisitOutcome(ValidationFailed):
+    code = "monitoring.invalid_visit_outcome"
+
+
+class InvalidCapacity(ValidationFailed):
+    code = "monitoring.invalid_capacity"

@@ -21,10 +21,41 @@ import pyarrow.parquet as pq
 from django.conf import settings
 
 from safetynet.monitoring.compute import MonitoringResult
+from safetynet.monitoring.model.dispatch import LEVEL_RANK, MANDATORY_TRIGGERS, rules_priority
+from safetynet.monitoring.model.features import feature_matrix, feature_names
+from safetynet.monitoring.model.simulation import simulate
+from safetynet.monitoring.model.training import groups_of
 from safetynet.registry.models import Household
 
 
-def evaluate(*, result: MonitoringResult, uncovered: pa.Table, candidates: list[dict]) -> dict:
+def household_groups(result: MonitoringResult) -> dict[str, np.ndarray]:
+    m = result.measures
+    return groups_of(elderly=m["elderly_members"], disabled=m["disabled_members"], serious=m["serious_illness_members"],
+                     rural=m["rural"], district=np.array([c[:6] for c in result.region_codes], dtype=object))
+
+
+def learned_evaluation(*, result: MonitoringResult, candidates: list[dict], needy_unserved: np.ndarray,
+                       months: int | None = None, seed: int = 0) -> dict:
+    """The month-by-month protocol (``model.simulation``) on this run's households."""
+    index = {int(h): i for i, h in enumerate(result.household_ids.tolist())}
+    level = np.zeros(len(index), np.int64)
+    candidate = np.zeros(len(index), bool)
+    mandatory = np.zeros(len(index), bool)
+    for c in candidates:
+        i = index[c["household_id"]]
+        candidate[i] = True
+        level[i] = max(level[i], LEVEL_RANK.get(c["level"], 0))
+        mandatory[i] |= c["condition"] in MANDATORY_TRIGGERS
+    af = result.af.scores if result.af is not None else np.zeros(len(index))
+    community = np.unique(result.region_codes, return_inverse=True)[1]
+    kwargs = {"months": months} if months else {}
+    return simulate(x=feature_matrix(result, rows=np.arange(len(index)), candidates=candidates), needy=needy_unserved,
+                    candidate=candidate, mandatory=mandatory, rules_priority=rules_priority(level_rank=level, af_score=af),
+                    community=community, groups=household_groups(result), features=feature_names(), seed=seed,
+                    **kwargs)
+
+
+def evaluate(*, result: MonitoringResult, uncovered: pa.Table, candidates: list[dict], learned: bool = True) -> dict:
     path = Path(settings.LAKE_DIR) / "ground_truth" / "needy_households.parquet"
     if not path.exists():
         return {"available": False, "reason": f"no ground truth at {path}"}
@@ -62,4 +93,6 @@ def evaluate(*, result: MonitoringResult, uncovered: pa.Table, candidates: list[
             "dibao_uncovered_list": round(float((needy & listed).sum() / max(needy.sum(), 1)), 4),
         },
         "truth_households_not_in_registry": int(len(truth["household_number"]) - needy.sum()),
+        **({"learned_ranking": learned_evaluation(result=result, candidates=candidates, needy_unserved=needy_unserved)}
+           if learned and len(everyone) else {}),
     }

@@ -60,6 +60,14 @@ class Alert(TimeStampedModel):
                              blank=True, related_name="alerts")
     run = models.ForeignKey("MonitorRun", verbose_name=_("监测批次"), on_delete=models.PROTECT, null=True,
                             blank=True, related_name="alerts")
+    # Dispatch under capacity: the risk the model gave (expected find per visit), why, and when the
+    # alert went to a worker; an open alert not yet dispatched waits in the ranked backlog.
+    risk = models.FloatField(_("预计发现困难概率"), null=True, blank=True)
+    risk_reasons = models.JSONField(_("排序依据"), default=list, blank=True)
+    risk_model = models.ForeignKey("RiskModel", verbose_name=_("风险模型"), on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="alerts")
+    mandatory = models.BooleanField(_("必派"), default=False)
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
 
     REGION_FIELD = "household__region"
 
@@ -100,3 +108,115 @@ class MonitorRun(TimeStampedModel):
 
     class Meta:
         ordering = ["on", "id"]
+
+
+class VisitFinding(models.TextChoices):
+    NEEDS_HELP = "needs_help", _("确有困难，需要救助")
+    NO_NEED = "no_need", _("经核实无需救助")
+    UNREACHABLE = "unreachable", _("未能见到家庭")
+
+
+class VisitReason(models.TextChoices):
+    HIDDEN_INCOME = "hidden_income", _("有未登记的收入")
+    FAMILY_SUPPORT = "family_support", _("有家人赡养/扶养")
+    ASSETS = "assets", _("有财产")
+    MOVED = "moved", _("已搬离")
+    DECEASED = "deceased", _("已去世")
+    INCOME_LOW = "income_low", _("收入确实低于标准")
+    HIGH_EXPENSES = "high_expenses", _("刚性支出大（医疗、教育等）")
+    NO_LABOUR = "no_labour", _("无劳动能力或需要照护")
+
+
+class HiddenIncomeKind(models.TextChoices):
+    FARMING = "farming", _("种养殖收入")
+    INFORMAL_WORK = "informal_work", _("零工/灵活就业")
+    BUSINESS = "business", _("经营收入")
+    RENT = "rent", _("租金")
+    OTHER = "other", _("其他")
+
+
+class VisitOutcome(TimeStampedModel):
+    """入户走访结论 (structured): what the visit found, the reasons and the figures, one per visit.
+
+    Its figures are also kept as :class:`VisitFact` rows citing this visit, for the household
+    picture and for verification; the risk model learns from ``finding``."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("预警"), on_delete=models.PROTECT, related_name="visit_outcomes")
+    household = models.ForeignKey("registry.Household", verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                  related_name="visit_outcomes")
+    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("走访人"), on_delete=models.PROTECT,
+                                related_name="+")
+    visited_on = models.DateField(_("走访日期"))
+    finding = models.CharField(_("走访结论"), max_length=12, choices=VisitFinding.choices)
+    reasons = models.JSONField(_("原因"), default=list, blank=True)
+    hidden_income_kind = models.CharField(_("未登记收入类型"), max_length=16, choices=HiddenIncomeKind.choices,
+                                          blank=True)
+    hidden_income_monthly = models.DecimalField(_("未登记月收入(元)"), max_digits=12, decimal_places=2, null=True,
+                                                blank=True)
+    family_support_monthly = models.DecimalField(_("家人月资助(元)"), max_digits=12, decimal_places=2, null=True,
+                                                 blank=True)
+    assets_value = models.DecimalField(_("财产价值(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    note = models.TextField(_("情况说明"), blank=True)
+
+    class Meta:
+        ordering = ["visited_on", "id"]
+        verbose_name = _("走访结论")
+        constraints = [models.UniqueConstraint(fields=["alert"], name="visit_outcome_one_per_alert")]
+
+
+class VisitFact(TimeStampedModel):
+    """One figure a visit found (a fact whose source is the visit, not a department)."""
+
+    outcome = models.ForeignKey(VisitOutcome, verbose_name=_("走访结论"), on_delete=models.PROTECT,
+                                related_name="facts")
+    household = models.ForeignKey("registry.Household", verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                  related_name="visit_facts")
+    kind = models.CharField(_("类别"), max_length=12)  # income / asset / flag, as verification's facts
+    category = models.CharField(_("项目"), max_length=32)
+    amount = models.DecimalField(_("金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    as_of = models.DateField(_("截至日期"))
+    source = models.CharField(_("来源"), max_length=24, default="home_visit")
+
+    REGION_FIELD = "household__region"
+
+    class Meta:
+        ordering = ["household_id", "as_of", "id"]
+        verbose_name = _("走访事实")
+
+
+class RiskModel(TimeStampedModel):
+    """One trained risk model: its training period, outcomes, metrics, fairness and artefact."""
+
+    version = models.PositiveIntegerField(_("版本"), unique=True)
+    period_start = models.DateField(_("训练数据起"), null=True, blank=True)
+    period_end = models.DateField(_("训练数据止"), null=True, blank=True)
+    outcomes = models.PositiveIntegerField(_("走访结果数"))
+    threshold = models.FloatField(_("派单阈值"))
+    metrics = models.JSONField(_("指标"), default=dict)
+    fairness = models.JSONField(_("公平性"), default=dict)
+    features = models.JSONField(_("特征"), default=list)
+    artefact = models.CharField(_("模型文件"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    promoted = models.BooleanField(_("已启用"), default=False)
+    promoted_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("风险模型")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class VisitCapacity(TimeStampedModel):
+    """Weekly home-visit capacity of a community (社区每周走访能力); the default is a setting."""
+
+    region = models.OneToOneField("regions.Region", verbose_name=_("社区"), on_delete=models.PROTECT,
+                                  related_name="visit_capacity")
+    weekly_visits = models.PositiveIntegerField(_("每周走访户数"))
+
+    REGION_FIELD = "region"
+
+    class Meta:
+        ordering = ["region_id"]
+        verbose_name = _("走访能力")

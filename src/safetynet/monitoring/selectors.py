@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.conf import settings
+from django.db.models import Count, QuerySet, Sum
 
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, require
 from safetynet.monitoring.errors import AlertNotFound
 from safetynet.monitoring.indicators import library
-from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertStatus, MonitorRun, RunMode
-from safetynet.regions.models import Region
+from safetynet.monitoring.models import (
+    OPEN_STATUSES,
+    Alert,
+    AlertStatus,
+    MonitorRun,
+    RiskModel,
+    RunMode,
+    VisitCapacity,
+    VisitFact,
+)
+from safetynet.regions.models import Level, Region
 
 
 def alert_list_for_user(*, user, level: str | None = None, status: str | None = None) -> QuerySet[Alert]:
@@ -103,4 +113,34 @@ def alert_dashboard_for_user(*, user) -> dict:
         "precision": precision,
         "indicator_precision": indicator_precision,
         "latest_run": MonitorRun.objects.filter(mode=RunMode.FULL).order_by("-on", "-id").first(),
+        "dispatch": dispatch_summary(alerts=alerts, user=user),
     }
+
+
+def dispatch_summary(*, alerts: QuerySet[Alert], user) -> dict:
+    """Capacity, the week's dispatched alerts, the backlog and the finds the model expects, and
+    the model in use (its version, training period, metrics and fairness)."""
+    open_alerts = alerts.filter(status__in=OPEN_STATUSES)
+    dispatched = open_alerts.filter(dispatched_at__isnull=False)
+    communities = Region.objects.filter(level=Level.COMMUNITY)
+    if user.region_id:
+        communities = communities.filter(path__startswith=user.region.path)
+    set_ = dict(VisitCapacity.objects.filter(region__in=communities).values_list("region_id", "weekly_visits"))
+    capacity = sum(set_.get(pk, settings.MONITORING_WEEKLY_VISITS) for pk in communities.values_list("pk", flat=True))
+    return {
+        "capacity_weekly": capacity,
+        "communities": communities.count(),
+        "dispatched": dispatched.count(),
+        "mandatory": dispatched.filter(mandatory=True).count(),
+        "backlog": open_alerts.filter(dispatched_at__isnull=True).count(),
+        "expected_finds": round(dispatched.aggregate(s=Sum("risk"))["s"] or 0.0, 1),
+        "model": RiskModel.objects.filter(promoted=True).order_by("-version").first(),
+    }
+
+
+
+def visit_facts_for_household(*, user, household_id: int) -> list[VisitFact]:
+    """What home visits found for a household (facts citing the visit), newest first; only in the
+    user's region."""
+    return list(scope(VisitFact.objects.select_related("outcome"), user=user)
+                .filter(household_id=household_id).order_by("-as_of", "-id"))

@@ -24,7 +24,7 @@ from safetynet.monitoring.compute import MonitoringResult, monitor_compute
 from safetynet.monitoring.coverage import coverage_lists
 from safetynet.monitoring.evaluation import evaluate as run_evaluation
 from safetynet.monitoring.models import AlertKind, MonitorRun, RunMode
-from safetynet.monitoring.services import alerts_escalate_overdue, alerts_open_bulk
+from safetynet.monitoring.services import alerts_dispatch, alerts_escalate_overdue, alerts_open_bulk
 from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.models import Region
 from safetynet.registry.models import Membership
@@ -95,6 +95,9 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
     candidates = alert_candidates(result, uncovered)
     run = MonitorRun.objects.create(on=on, region_code=region_code or "", mode=mode)
     alerts = alerts_open_bulk(candidates=candidates, run=run, actor=actor)
+    started_dispatch = time.perf_counter()
+    dispatched = alerts_dispatch(run=run, result=result, candidates=candidates, actor=actor)
+    dispatched["seconds"] = round(time.perf_counter() - started_dispatch, 2)
     out_dir = Path(settings.LAKE_DIR) / "derived" / "monitoring" / f"run={run.pk}"
     out_dir.mkdir(parents=True, exist_ok=True)
     pq.write_table(uncovered, out_dir / "dibao_uncovered.parquet")
@@ -109,6 +112,7 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
         "triggers": dict(Counter(t["code"] for t in result.triggers)),
         "alerts_opened": alerts["opened"], "alerts_suppressed": alerts["suppressed"],
         "alerts_by_level": alerts["by_level"], "alerts_by_condition": alerts["by_condition"],
+        "dispatch": dispatched,
         "dibao_uncovered": uncovered.num_rows, "dibao_left_eligibility": left.num_rows,
         "measures": result.summary() if len(result.household_ids) else {},
         "output_dir": str(out_dir),

@@ -20,7 +20,16 @@ from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, Data, can, may_see
 from safetynet.monitoring import selectors, services
 from safetynet.monitoring.indicators import library
-from safetynet.monitoring.models import AlertKind, AlertLevel, AlertOutcome, AlertStatus
+from safetynet.monitoring.models import (
+    AlertKind,
+    AlertLevel,
+    AlertOutcome,
+    AlertStatus,
+    HiddenIncomeKind,
+    VisitFinding,
+    VisitReason,
+)
+from safetynet.monitoring.outcomes import VisitOutcomeInput, parse_amount
 from safetynet.registry.selectors import household_get_for_user
 from safetynet.verification.selectors import report_latest_for_household
 
@@ -98,6 +107,21 @@ def _members(household):
             for m in household.memberships.all() if m.left_on is None]
 
 
+def _visit_outcome_posted(post) -> VisitOutcomeInput:
+    """The structured outcome typed in the visit or close form (validated by the service)."""
+    return VisitOutcomeInput(
+        finding=post.get("finding", ""), reasons=tuple(post.getlist("reasons")),
+        hidden_income_kind=post.get("hidden_income_kind", ""),
+        hidden_income_monthly=parse_amount(post.get("hidden_income_monthly"), label=_("未登记月收入")),
+        family_support_monthly=parse_amount(post.get("family_support_monthly"), label=_("家人月资助")),
+        assets_value=parse_amount(post.get("assets_value"), label=_("财产价值")),
+        note=post.get("findings", "").strip() or post.get("reason", "").strip(),
+    )
+
+
+VISIT_CHOICES = {"findings": VisitFinding.choices, "reasons": VisitReason.choices, "kinds": HiddenIncomeKind.choices}
+
+
 def _alert_page(request, alert_id: int, *, error: str = "", error_form: str = "", posted=None, status=200):
     alert = selectors.alert_get_for_user(user=request.user, alert_id=alert_id)
     household = household_get_for_user(user=request.user, household_id=alert.household_id)
@@ -112,9 +136,12 @@ def _alert_page(request, alert_id: int, *, error: str = "", error_form: str = ""
         "open": alert.status != AlertStatus.CLOSED,
         "can_handle": can(request.user, Action.ALERT_HANDLE),
         "outcomes": CLOSE_OUTCOMES,
+        "visit_choices": VISIT_CHOICES,
+        "visit_outcome": alert.visit_outcomes.first(),
         "error": error,
         "error_form": error_form,
         "posted": posted or {},
+        "posted_reasons": posted.getlist("reasons") if hasattr(posted, "getlist") else [],
     }, status=status)
 
 
@@ -136,7 +163,8 @@ def alert_visit(request, alert_id: int):
     if not findings:
         return _refused(request, alert_id, _("请填写走访核查情况"), "visit")
     try:
-        services.alert_record_visit(alert_id=alert_id, actor=request.user, findings=findings)
+        services.alert_record_visit(alert_id=alert_id, actor=request.user, findings=findings,
+                                    outcome=_visit_outcome_posted(request.POST))
     except SafetyNetError as e:
         return _refused(request, alert_id, e, "visit")
     messages.success(request, _("已登记走访核查"))
@@ -153,7 +181,8 @@ def alert_close(request, alert_id: int):
     if not reason:
         return _refused(request, alert_id, _("请填写办结理由"), "close")
     try:
-        services.alert_close(alert_id=alert_id, actor=request.user, outcome=outcome, reason=reason)
+        visit = _visit_outcome_posted(request.POST) if "finding" in request.POST else None
+        services.alert_close(alert_id=alert_id, actor=request.user, outcome=outcome, reason=reason, visit=visit)
     except SafetyNetError as e:
         return _refused(request, alert_id, e, "close")
     messages.success(request, _("预警已办结"))
@@ -199,6 +228,7 @@ def household_picture(request, household_id: int):
         "rows": _decorate(alerts, timezone.now()),
         "points": points,
         "breakdown": points_breakdown(points) if points else [],
+        "visit_facts": selectors.visit_facts_for_household(user=user, household_id=household.pk),
     })
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from safetynet.cases.models import Case, Channel
 from safetynet.core.testing import PASSWORD, Role, make_household, make_region_tree, make_user
-from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus
+from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, VisitFact
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.monitoring.tests.test_pages import ON, _bill
 
@@ -49,7 +49,10 @@ def test_alert_to_visit_to_active_discovery_case(live_server, new_page, browser_
     assert "请填写走访核查情况" in page.get_by_test_id("visit-error").inner_text()
     # she records the visit
     page.fill("#findings", "家中无收入，住院自付一万二")
-    page.get_by_test_id("visit-form").locator("button[type=submit]").click()
+    visit = page.get_by_test_id("visit-form")
+    visit.get_by_test_id("finding-needs_help").check()
+    visit.get_by_test_id("reason-high_expenses").check()
+    visit.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("alert-status").inner_text() == "已走访"
     assert "住院自付一万二" in page.get_by_test_id("findings").inner_text()
@@ -74,3 +77,36 @@ def test_the_dashboard_draws_its_charts(live_server, new_page, browser_login, sc
     assert page.locator("#chart-condition canvas").count() == 1
     assert fits(page)
     page.screenshot(path="/tmp/monitoring-dashboard-360.png", full_page=True)
+
+
+def test_closing_an_alert_with_a_structured_outcome(live_server, new_page, browser_login, scene):
+    alert = scene
+    page = new_page(width=360, height=800)
+    browser_login(page, "worker", PASSWORD)
+    page.goto(f"{live_server.url}/monitoring/alerts/{alert.pk}/")
+    close = page.get_by_test_id("close-form")
+    # nothing is pre-filled: no conclusion is checked until she chooses one
+    assert close.locator("input[name=finding]:checked").count() == 0
+    assert close.locator("input[name=reasons]:checked").count() == 0
+    # a reason that needs a figure, without the figure, is refused in place and keeps her choices
+    close.locator("#outcome").select_option("not_eligible")
+    close.locator("#reason").fill("女儿每月寄钱")
+    close.get_by_test_id("finding-no_need").check()
+    close.get_by_test_id("reason-family_support").check()
+    close.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "请填写家人月资助" in page.get_by_test_id("close-error").inner_text()
+    close = page.get_by_test_id("close-form")
+    assert close.get_by_test_id("finding-no_need").is_checked()
+    assert close.get_by_test_id("reason-family_support").is_checked()
+    # with the amount, the alert closes and the finding is stored as a fact citing the visit
+    close.get_by_test_id("family-support-monthly").fill("1800")
+    close.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("alert-status").inner_text() == "已办结"
+    assert fits(page)
+    alert.refresh_from_db()
+    outcome = alert.visit_outcomes.get()
+    assert (alert.outcome, outcome.finding, outcome.reasons) == ("not_eligible", "no_need", ["family_support"])
+    fact = VisitFact.objects.get(outcome=outcome, category="family_support")
+    assert (fact.kind, str(fact.amount), fact.source) == ("income", "1800.00", "home_visit")

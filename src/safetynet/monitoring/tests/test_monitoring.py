@@ -1,20 +1,29 @@
 """Monitoring end to end on a hand-built household: indicators, a trigger, alerts, the command."""
 
 import datetime as dt
+import hashlib
 import io
 import json
+from decimal import Decimal
 
+import joblib
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from safetynet.cases.models import Case, Channel
+from safetynet.core.errors import PermissionDenied
 from safetynet.core.testing import make_household, make_user
-from safetynet.monitoring import services
-from safetynet.monitoring.errors import AlertNotFound
+from safetynet.monitoring import selectors, services
+from safetynet.monitoring.errors import AlertNotFound, InvalidCapacity
 from safetynet.monitoring.indicators import library
-from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun
+from safetynet.monitoring.model.features import feature_names
+from safetynet.monitoring.model.training import train
+from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun, RiskModel
+from safetynet.monitoring.outcomes import VisitOutcomeInput
 from safetynet.monitoring.tasks import monitor_run
+from safetynet.regions.errors import RegionNotFound
 from safetynet.registry.models import Membership
 from safetynet.sources.services import source_ingest
 
@@ -74,7 +83,9 @@ def test_a_condition_already_open_is_suppressed_and_counted(family, tree):
     # and once closed, the same condition opens a new alert
     alert = Alert.objects.get(household=family, condition="hospital_bill")
     services.alert_close(alert_id=alert.pk, actor=make_user("community_worker", tree.east_community),
-                         outcome=AlertOutcome.FALSE_ALARM, reason="已核实无困难")
+                         outcome=AlertOutcome.FALSE_ALARM, reason="已核实无困难",
+                         visit=VisitOutcomeInput(finding="no_need", reasons=("family_support",),
+                                                 family_support_monthly=Decimal("1500")))
     assert services.alerts_open_bulk(candidates=[candidate], run=run)["opened"] == 1
 
 
@@ -98,9 +109,11 @@ def test_an_alert_closed_as_false_alarm_records_the_outcome(family, tree):
     worker = make_user("community_worker", tree.east_community)
     monitor_run(on=ON)
     alert = Alert.objects.get(household=family, condition="hospital_bill")
-    services.alert_close(alert_id=alert.pk, actor=worker, outcome=AlertOutcome.FALSE_ALARM, reason="已报销")
+    services.alert_close(alert_id=alert.pk, actor=worker, outcome=AlertOutcome.FALSE_ALARM, reason="已报销",
+                         visit=VisitOutcomeInput(finding="no_need", reasons=("assets",), assets_value=Decimal("80000")))
     alert.refresh_from_db()
     assert (alert.status, alert.outcome) == (AlertStatus.CLOSED, AlertOutcome.FALSE_ALARM)
+    assert alert.visit_outcomes.get().finding == "no_need"
 
 
 def test_a_neighbouring_county_can_neither_see_nor_handle_the_alert(family, tree):
@@ -124,3 +137,88 @@ def test_the_command_prints_its_counts_as_json(family, tree):
     assert counts["households_scored"] == 1
     assert counts["triggers"] == {"hospital_bill": 1}
     assert counts["alerts_opened"] >= 1 and counts["alerts_suppressed"] == 0
+
+
+def test_with_no_capacity_only_the_mandatory_trigger_is_dispatched_and_the_rest_waits(family, tree):
+    # given a community whose worker can make no visit this week
+    admin = make_user("admin", tree.city)
+    services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=0, actor=admin)
+    # when monitoring runs
+    counts = monitor_run(on=ON)["dispatch"]
+    # then the hospital bill (a mandatory trigger) goes out anyway and every other alert waits
+    bill = Alert.objects.get(household=family, condition="hospital_bill")
+    assert bill.mandatory and bill.dispatched_at is not None
+    waiting = Alert.objects.filter(household=family).exclude(condition="hospital_bill")
+    assert all(a.dispatched_at is None for a in waiting)
+    assert counts["dispatched"] == 1 and counts["backlog"] == waiting.count() and counts["model_version"] is None
+    # and the dashboard shows capacity and backlog
+    client = Client()
+    client.force_login(make_user("county_approver", tree.east_community.parent.parent))
+    page = client.get("/monitoring/dashboard/").content.decode()
+    assert "派单与走访能力" in page and "尚无启用的排序模型" in page
+
+
+def test_a_capacity_is_a_whole_number_set_in_the_actors_own_region(family, tree):
+    worker = make_user("community_worker", tree.east_community)
+    admin = make_user("admin", tree.city)
+    with pytest.raises(PermissionDenied):
+        services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=5, actor=worker)
+    with pytest.raises(InvalidCapacity):
+        services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=-1, actor=admin)
+    west = make_user("street_officer", tree.west_community.parent)
+    with pytest.raises(RegionNotFound):
+        services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=5, actor=west)
+    assert services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=7, actor=admin).weekly_visits == 7
+
+
+def test_a_promoted_model_scores_every_open_alert_and_explains_the_dispatched(family, tree, settings):
+    # given a promoted model over the run's features (trained here on made-up outcomes)
+    rng = np.random.default_rng(0)
+    names = feature_names()
+    x = rng.random((400, len(names))).astype(np.float32)
+    y = (x[:, names.index("income_ratio")] < 0.4).astype(np.int8)
+    model = train(x, y, features=names)
+    path = settings.LAKE_DIR / "derived" / "monitoring" / "models" / "v1.joblib"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    RiskModel.objects.create(version=1, outcomes=400, threshold=0.0, artefact="derived/monitoring/models/v1.joblib",
+                             sha256=hashlib.sha256(path.read_bytes()).hexdigest(), promoted=True)
+    # when monitoring runs
+    counts = monitor_run(on=ON)["dispatch"]
+    # then every open alert carries the model's risk, and a dispatched one its reasons in Chinese
+    alerts = list(Alert.objects.filter(household=family))
+    assert counts["model_version"] == 1 and all(a.risk is not None and 0 <= a.risk <= 1 for a in alerts)
+    assert all(a.risk_model_id is not None for a in alerts)
+    sent = [a for a in alerts if a.dispatched_at is not None]
+    assert sent and all(isinstance(a.risk_reasons, list) for a in sent)
+    assert counts["expected_finds"] == pytest.approx(sum(a.risk for a in sent), abs=0.01)
+
+
+def test_what_a_visit_found_is_a_fact_of_the_household_seen_only_in_its_region(family, tree):
+    worker = make_user("community_worker", tree.east_community)
+    monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    services.alert_record_visit(alert_id=alert.pk, actor=worker, findings="儿子在外打工每月寄钱", outcome=VisitOutcomeInput(
+        finding="no_need", reasons=("family_support",), family_support_monthly=Decimal("2000")))
+    facts = selectors.visit_facts_for_household(user=worker, household_id=family.pk)
+    assert sorted((f.kind, f.category, f.amount) for f in facts if f.amount) == [
+        ("income", "family_support", Decimal("2000.00"))]
+    assert {f.category for f in facts} == {"visit_no_need", "family_support"}
+    assert selectors.visit_facts_for_household(user=make_user("community_worker", tree.west_community),
+                                               household_id=family.pk) == []
+
+
+def test_the_api_closes_an_alert_with_a_structured_outcome_and_refuses_one_without(family, tree):
+    worker = make_user("community_worker", tree.east_community)
+    monitor_run(on=ON)
+    alert = Alert.objects.get(household=family, condition="hospital_bill")
+    client = Client()
+    client.force_login(worker)
+    url = f"/api/v1/monitoring/alerts/{alert.pk}/close"
+    refused = client.post(url, {"outcome": "not_eligible", "reason": "有房租收入"}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "monitoring.invalid_visit_outcome"
+    closed = client.post(url, {"outcome": "not_eligible", "reason": "有房租收入", "visit": {
+        "finding": "no_need", "reasons": ["hidden_income"], "hidden_income_kind": "rent",
+        "hidden_income_monthly": "1500.00"}}, content_type="application/json")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert alert.visit_outcomes.get().hidden_income_monthly == Decimal("1500.00")

@@ -2,6 +2,7 @@
 close and one-step active-discovery case, the household picture, and the dashboard's counts."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db.models import Count
@@ -76,7 +77,8 @@ def test_a_visit_without_findings_shows_the_chinese_error_and_changes_nothing(al
 
 def test_a_visit_is_recorded_then_redirects_to_the_alert(alert):
     client = _client(alert.assigned_to)
-    response = client.post(f"/monitoring/alerts/{alert.pk}/visit/", {"findings": "家中无收入，住院欠费"})
+    response = client.post(f"/monitoring/alerts/{alert.pk}/visit/", {"findings": "家中无收入，住院欠费", "finding": "needs_help",
+                                                                   "reasons": ["income_low", "high_expenses"]})
     assert response.status_code == 302 and response["Location"] == f"/monitoring/alerts/{alert.pk}/"
     alert.refresh_from_db()
     assert (alert.status, alert.findings) == (AlertStatus.VISITED, "家中无收入，住院欠费")
@@ -89,10 +91,25 @@ def test_closing_needs_a_reason_then_records_the_outcome(alert):
     assert response.status_code == 400 and "请填写办结理由" in response.content.decode()
     alert.refresh_from_db()
     assert alert.status == AlertStatus.OPEN
+    # a close without the structured outcome is refused, and says what is missing
     response = client.post(f"/monitoring/alerts/{alert.pk}/close/", {"outcome": "false_alarm", "reason": "已报销"})
+    assert response.status_code == 400 and "办结前请登记走访结论" in response.content.decode()
+    # an amount without its reason is refused too
+    response = client.post(f"/monitoring/alerts/{alert.pk}/close/", {
+        "outcome": "false_alarm", "reason": "已报销", "finding": "no_need", "reasons": ["moved"],
+        "assets_value": "5000"})
+    assert response.status_code == 400 and "请同时选择原因" in response.content.decode()
+    response = client.post(f"/monitoring/alerts/{alert.pk}/close/", {
+        "outcome": "false_alarm", "reason": "已报销", "finding": "no_need", "reasons": ["hidden_income"],
+        "hidden_income_kind": "informal_work", "hidden_income_monthly": "2400.50"})
     assert response.status_code == 302
     alert.refresh_from_db()
     assert (alert.status, alert.outcome) == (AlertStatus.CLOSED, AlertOutcome.FALSE_ALARM)
+    outcome = alert.visit_outcomes.get()
+    assert (outcome.finding, outcome.reasons, outcome.hidden_income_kind, str(outcome.hidden_income_monthly)) == (
+        "no_need", ["hidden_income"], "informal_work", "2400.50")
+    assert sorted(outcome.facts.values_list("category", "amount")) == [
+        ("hidden_income_informal_work", Decimal("2400.50")), ("visit_no_need", None)]
     again = client.post(f"/monitoring/alerts/{alert.pk}/visit/", {"findings": "再次走访"})
     assert again.status_code == 409 and "该预警已办结" in again.content.decode()
 
