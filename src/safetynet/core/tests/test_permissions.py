@@ -17,6 +17,8 @@ from safetynet.cases.models import Channel, Status
 from safetynet.core.permissions import ACTIONS, Action, roles_for
 from safetynet.core.roles import SELF_SERVICE_ROLES, Role
 from safetynet.core.testing import make_household, make_user
+from safetynet.monitoring.model.store import risk_model_train
+from safetynet.monitoring.services import visit_capacity_set
 from safetynet.supervision.services import recovery_write_off_decide
 from safetynet.supervision.tasks import supervise_run_for_user
 from safetynet.web import navigation
@@ -94,6 +96,10 @@ def _probes(world) -> dict[Action, tuple]:
         Action.USERS_MANAGE: ("call", None, lambda user: user_create(
             actor=user, username=f"probe-{user.role}", password="Probe-pass-2026!", role=Role.ANALYST,
             region=world["tree"].east), None),
+        # monitoring: learning from visits
+        Action.VISIT_CAPACITY_SET: ("call", None, lambda user: visit_capacity_set(
+            region_id=world["tree"].east_community.pk, weekly_visits=6, actor=user), None),
+        Action.RISK_MODEL_TRAIN: ("call", None, lambda user: risk_model_train(actor=user, promote=False), None),
         # payments (资金发放)
         Action.PAYROLL_READ: ("api", "get", "/api/v1/payments/rolls", None),
         Action.PAYROLL_PREPARE: ("api", "post", f"/api/v1/payments/rolls/{NOWHERE}/submit", {}),
