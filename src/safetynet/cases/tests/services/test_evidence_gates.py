@@ -101,7 +101,7 @@ def _at_notice(household, staff):
 def test_approval_records_the_rules_amount_and_a_changed_amount_needs_a_reason(household, staff):
     case = _at_notice(household, staff)
     end_notice(case)
-    proposed = selectors.case_rules_view(case=case).decision.amount_monthly
+    proposed = selectors.case_rules_view(user=staff.county, case=case).decision.amount_monthly
     # a different amount without a reason is refused, with the field named
     with pytest.raises(ReasonRequired) as refused:
         services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=proposed + 100)
