@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safetynet.cases import services
-from safetynet.cases.access import assert_actor_on_case, case_lock
+from safetynet.cases.access import assert_actor_on_case, case_get_visible, case_lock
 from safetynet.cases.errors import IllegalTransition, InvalidApplication
 from safetynet.cases.models import Case, Status
 
@@ -139,6 +139,11 @@ CaseAction = Annotated[
 
 def case_act(*, case_id: int, actor, action: CaseAction) -> Case:
     """Carry out ``action`` on the case through the service that owns it, in one transaction."""
+    if isinstance(action, Advance) and action.to == S.VERIFICATION:
+        # 发起经济状况核对 runs the household's check before the case moves, outside the case's
+        # lock: a refusal (no authorisation in force) stays on record, and the case where it was.
+        services.case_start_verification(case_id=case_id, actor=actor, version=action.version)
+        return case_get_visible(case_id=case_id, user=actor)
     with transaction.atomic():
         case = case_lock(case_id=case_id)
         assert_actor_on_case(case=case, actor=actor)

@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from safetynet.cases import services
 from safetynet.cases.access import case_get_visible
 from safetynet.cases.actions import action_for_move, case_act
-from safetynet.cases.errors import InvalidApplication
+from safetynet.cases.attachments import attachment_upload
+from safetynet.cases.errors import InvalidApplication, InvalidAttachment
+from safetynet.cases.findings import BY_KEY, EXTRA_LABELS, FINDINGS
 from safetynet.cases.models import Case, Channel, Programme, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.core.errors import SafetyNetError
@@ -80,58 +82,105 @@ def perform_move(*, case_id: int, actor, to: str, version: int, reason: str = ""
     return case_act(case_id=case_id, actor=actor, action=action)
 
 
-HOUSING = (
-    ("简陋", _lazy("简陋")),
-    ("一般", _lazy("一般")),
-    ("较好", _lazy("较好")),
-)
-LABOUR = (
-    ("无", _lazy("无劳动能力")),
-    ("部分", _lazy("部分劳动能力")),
-    ("完全", _lazy("有劳动能力")),
-)
-
-
 class VisitForm(forms.Form):
-    """入户调查: the structured findings (``HomeVisit.findings``) and a free-text account."""
+    """入户调查: starts empty. Every finding is the visitor's explicit choice (``未核实`` when
+    they could not establish it), with the date, who was met, and photos or documents."""
 
-    visited_on = forms.DateField(label=_lazy("调查日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    housing = forms.ChoiceField(label=_lazy("住房状况"), choices=HOUSING)
-    labour = forms.ChoiceField(label=_lazy("家庭成员劳动能力"), choices=LABOUR)
-    assets_seen = forms.CharField(label=_lazy("所见贵重财产（车辆、大额物品等，用顿号分隔；没有可不填）"),
-                                  required=False, max_length=300)
-    matches_declaration = forms.BooleanField(label=_lazy("实际情况与申报一致"), required=False)
+    visited_on = forms.DateField(
+        label=_lazy("调查日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _lazy("请填写调查日期"), "invalid": _lazy("日期格式不对")},
+    )
+    met_name = forms.CharField(label=_lazy("见到的人姓名（可不填）"), required=False, max_length=64)
+    assets_seen = forms.CharField(label=_lazy("见到的贵重财产（选“有”时必填）"), required=False, max_length=300)
+    photo = forms.FileField(
+        label=_lazy("照片或材料（JPG、PNG、PDF，10MB 以内，可不传）"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
     notes = forms.CharField(label=_lazy("情况说明"), required=False, max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 3}))
-    complete = forms.BooleanField(label=_lazy("调查完成，转入审核"), required=False, initial=True)
+    complete = forms.BooleanField(label=_lazy("调查已完成，转入审核"), required=False)
+
+    field_order = ["visited_on", *[f.key for f in FINDINGS], "met_name", "assets_seen", "photo", "notes", "complete"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in FINDINGS:
+            self.fields[f.key] = forms.ChoiceField(
+                label=f.label, choices=f.choices, widget=forms.RadioSelect,
+                error_messages={"required": f.missing, "invalid_choice": f.missing},
+            )
+        self.order_fields(self.field_order)
+
+    def clean_visited_on(self):
+        day = self.cleaned_data["visited_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("调查日期不能晚于今天"))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if data.get("assets") == "有" and not (data.get("assets_seen") or "").strip():
+            self.add_error("assets_seen", _("选择“有”时，请写明见到的贵重财产"))
+        return data
 
     def findings(self) -> dict[str, Any]:
         d = self.cleaned_data
+        out: dict[str, Any] = {f.key: d[f.key] for f in FINDINGS}
         assets = [a.strip() for a in d["assets_seen"].replace(",", "、").replace("，", "、").split("、") if a.strip()]
-        return {"housing": d["housing"], "labour": d["labour"], "assets_seen": assets,
-                "matches_declaration": d["matches_declaration"]}
+        if assets:
+            out["assets_seen"] = assets
+        if d["met_name"].strip():
+            out["met_name"] = d["met_name"].strip()
+        return out
+
+    def show_refusal(self, error: SafetyNetError) -> bool:
+        """Put a service's refusal at the fields it names; ``False`` if it names none."""
+        fields = error.details.get("fields") or {}
+        placed = False
+        for name, message in fields.items():
+            if name in self.fields:
+                self.add_error(name, str(message))
+                placed = True
+        if isinstance(error, InvalidAttachment):
+            self.add_error("photo", error.message)
+            placed = True
+        return placed
 
 
-FINDING_LABELS = {
-    "housing": _lazy("住房状况"),
-    "labour": _lazy("劳动能力"),
-    "assets_seen": _lazy("所见贵重财产"),
-    "matches_declaration": _lazy("与申报一致"),
-}
+def perform_visit(*, case_id: int, actor, form: VisitForm) -> Any:
+    """Store the photo (validated as every case attachment is) and record the visit with it, together."""
+    d = form.cleaned_data
+    findings = form.findings()
+    with transaction.atomic():
+        upload = d.get("photo")
+        if upload:
+            att = attachment_upload(case_id=case_id, actor=actor, stream=upload, original_name=upload.name,
+                                    kind=_("入户调查照片"))
+            findings["attachments"] = [att.pk]
+        return services.case_record_visit(case_id=case_id, actor=actor, visited_on=d["visited_on"],
+                                          findings=findings, notes=d["notes"], complete=d["complete"])
 
 
 def findings_rows(findings: dict[str, Any]) -> list[tuple[str, str]]:
-    """A visit's structured findings as ``(label, value)`` rows in plain words."""
+    """A visit's findings as ``(label, value)`` rows in plain words, in the form's order."""
     rows = []
     for key, value in findings.items():
+        if key == "attachments":
+            continue
         if isinstance(value, bool):
             shown = _("是") if value else _("否")
         elif isinstance(value, list):
             shown = "、".join(str(v) for v in value) or _("无")
         else:
-            shown = str(value)
-        rows.append((str(FINDING_LABELS.get(key, key)), shown))
+            f = BY_KEY.get(key)
+            shown = str(dict(f.choices).get(value, value)) if f else str(value)
+        label = BY_KEY[key].label if key in BY_KEY else EXTRA_LABELS.get(key, OLD_LABELS.get(key, key))
+        rows.append((str(label), shown))
     return rows
+
+
+#: Labels of findings recorded before every finding became a choice.
+OLD_LABELS = {"matches_declaration": _lazy("与申报一致")}
 
 
 class ObjectionForm(forms.Form):
@@ -188,11 +237,32 @@ class ApplyForm(forms.Form):
         label=_lazy("我承诺所填情况属实，并授权民政部门核对我家庭成员的收入和财产情况。"),
         error_messages={"required": _lazy("须同意授权核对，才能提交申请")},
     )
+    materials = forms.FileField(
+        label=_lazy("上传材料（可不传）：如病历、事故证明、收入证明的照片或 PDF，10MB 以内"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
 
 
+def perform_online_application(*, household_id: int, actor, form: ApplyForm) -> services.Submitted:
+    """File the application and keep its material, together: a refused file files nothing. A
+    retried form (same idempotency key) returns the first case and stores nothing again."""
+    d = form.cleaned_data
+    with transaction.atomic():
+        result = services.case_submit(
+            programme=d["programme"], channel=Channel.ONLINE, household_id=household_id,
+            applicant_id=actor.person_id, actor=actor, idempotency_key=d["idempotency_key"],
+            description=d["description"],
+        )
+        if result.created and d.get("materials"):
+            upload = d["materials"]
+            attachment_upload(case_id=result.case.pk, actor=actor, stream=upload, original_name=upload.name,
+                              kind=_("申请材料"))
+        return result
+
+
 class ProxyLookupForm(forms.Form):
-    number = forms.CharField(label=_lazy("户号"), max_length=64)
+    number = forms.CharField(label=_lazy("查找家庭：户号、姓名、身份证号码或手机号"), max_length=64)
 
 
 class ProxyApplyForm(forms.Form):

@@ -24,6 +24,8 @@ S = Status
 CITIZEN, PROXY = Role.CITIZEN.value, Role.PROXY.value
 WORKER, STREET, COUNTY = Role.COMMUNITY_WORKER.value, Role.STREET_OFFICER.value, Role.COUNTY_APPROVER.value
 CENTRE = Role.VERIFICATION_CENTRE.value
+#: The evidence gate (``workflow.GUARDS``): a current verification report for the household.
+REPORT = "report_current"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class ProgrammeConfig:
     #: 先行救助: hours within which emergency aid must be granted, and its cap.
     emergency_hours: int | None = None
     emergency_limit: Decimal | None = None
+    #: Evidence gate: a verification report (核对报告) counts as current for this many days after
+    #: its base date; review and approval need one.
+    report_max_age_days: int = 90
+    #: 先行救助: working days after the aid within which the report must follow (verify after).
+    emergency_report_days: int | None = None
     channels: frozenset[str] = field(default_factory=lambda: frozenset(Channel.values))
 
     def move(self, src: str, dst: str) -> Move | None:
@@ -94,7 +101,8 @@ def _data_decision(*, after: str) -> tuple[Move, ...]:
     return (
         _m(S.VERIFICATION, S.PENDING_CONFIRMATION, {CENTRE, SYSTEM}, reason=True, days=3),
         _m(S.PENDING_CONFIRMATION, S.REFUSED, {STREET, COUNTY}, reason=True, guards=("proposal_is_refusal",)),
-        _m(S.PENDING_CONFIRMATION, after, {STREET, COUNTY}, reason=True, guards=("proposal_is_refusal",), days=10),
+        _m(S.PENDING_CONFIRMATION, after, {STREET, COUNTY}, reason=True, guards=("proposal_is_refusal", REPORT),
+           days=10),
     )
 
 
@@ -137,15 +145,15 @@ def _appeals() -> tuple[Move, ...]:
 
 def _noticed_approval(*, approver: set[str]) -> tuple[Move, ...]:
     return (
-        _m(S.HOME_VISIT, S.REVIEW, {WORKER, STREET}, guards=("visit_recorded",), days=5),
-        _m(S.REVIEW, S.PUBLIC_NOTICE, {STREET}, days=10),
+        _m(S.HOME_VISIT, S.REVIEW, {WORKER, STREET}, guards=("visit_recorded", REPORT), days=5),
+        _m(S.REVIEW, S.PUBLIC_NOTICE, {STREET}, guards=(REPORT,), days=10),
         _m(S.REVIEW, S.REFUSED, {STREET, COUNTY}, reason=True),
         _m(S.PUBLIC_NOTICE, S.REVIEW, {STREET}, reason=True, days=5),  # objection upheld: look again
         _m(
             S.PUBLIC_NOTICE,
             S.APPROVED,
             approver,
-            guards=("notice_period_over", "objections_resolved"),
+            guards=("notice_period_over", "objections_resolved", REPORT),
             days=5,
         ),
         _m(S.PUBLIC_NOTICE, S.REFUSED, approver, reason=True, guards=("notice_period_over",)),
@@ -159,7 +167,7 @@ DIBAO = ProgrammeConfig(
     gradual_exit_months=6,
     moves=(
         *_intake(verify_days=10),
-        _m(S.VERIFICATION, S.HOME_VISIT, {STREET, CENTRE, SYSTEM}, days=10),
+        _m(S.VERIFICATION, S.HOME_VISIT, {STREET, CENTRE, SYSTEM}, guards=(REPORT,), days=10),
         *_data_decision(after=S.HOME_VISIT),
         *_noticed_approval(approver={COUNTY}),
         *_life(gradual_exit=True),
@@ -174,7 +182,7 @@ TEKUN = ProgrammeConfig(
     review_months_other=12,
     moves=(
         *_intake(verify_days=10),
-        _m(S.VERIFICATION, S.HOME_VISIT, {STREET, CENTRE, SYSTEM}, days=10),
+        _m(S.VERIFICATION, S.HOME_VISIT, {STREET, CENTRE, SYSTEM}, guards=(REPORT,), days=10),
         *_data_decision(after=S.HOME_VISIT),
         *_noticed_approval(approver={COUNTY}),
         *_life(gradual_exit=False),
@@ -189,7 +197,7 @@ LOW_INCOME_MARGIN = ProgrammeConfig(
     review_months_other=12,
     moves=(
         *_intake(verify_days=10),
-        _m(S.VERIFICATION, S.HOME_VISIT, {STREET, CENTRE, SYSTEM}, days=10),
+        _m(S.VERIFICATION, S.HOME_VISIT, {STREET, CENTRE, SYSTEM}, guards=(REPORT,), days=10),
         *_data_decision(after=S.HOME_VISIT),
         *_noticed_approval(approver={COUNTY}),
         *_life(gradual_exit=False),
@@ -204,16 +212,17 @@ TEMPORARY_ASSISTANCE = ProgrammeConfig(
     street_approval_limit=Decimal("1000"),
     emergency_hours=24,
     emergency_limit=Decimal("1000"),
+    emergency_report_days=5,
     moves=(
         *_intake(verify_days=5),
         # 先行救助: help first within 24 hours, verify after.
         _m(S.SUBMITTED, S.EMERGENCY_AID, {STREET}, reason=True, guards=("emergency_case", "within_emergency_limit"), days=5),
         _m(S.EMERGENCY_AID, S.VERIFICATION, {STREET, CENTRE, SYSTEM}, days=5),
-        _m(S.VERIFICATION, S.HOME_VISIT, {WORKER, STREET, CENTRE, SYSTEM}, days=5),
-        _m(S.VERIFICATION, S.REVIEW, {STREET, CENTRE, SYSTEM}, days=5),
+        _m(S.VERIFICATION, S.HOME_VISIT, {WORKER, STREET, CENTRE, SYSTEM}, guards=(REPORT,), days=5),
+        _m(S.VERIFICATION, S.REVIEW, {STREET, CENTRE, SYSTEM}, guards=(REPORT,), days=5),
         *_data_decision(after=S.REVIEW),
-        _m(S.HOME_VISIT, S.REVIEW, {WORKER, STREET}, guards=("visit_recorded",), days=3),
-        _m(S.REVIEW, S.APPROVED, {STREET, COUNTY}, guards=("within_street_limit",), days=3),
+        _m(S.HOME_VISIT, S.REVIEW, {WORKER, STREET}, guards=("visit_recorded", REPORT), days=3),
+        _m(S.REVIEW, S.APPROVED, {STREET, COUNTY}, guards=("within_street_limit", REPORT), days=3),
         _m(S.REVIEW, S.REFUSED, {STREET, COUNTY}, reason=True),
         # One-off help: paid, then closed.
         _m(S.APPROVED, S.ACTIVE, {STREET, COUNTY, SYSTEM}, days=5),
@@ -229,9 +238,9 @@ MEDICAL_ASSISTANCE = ProgrammeConfig(
     review_months_other=12,
     moves=(
         *_intake(verify_days=5),
-        _m(S.VERIFICATION, S.REVIEW, {STREET, CENTRE, SYSTEM}, days=5),
+        _m(S.VERIFICATION, S.REVIEW, {STREET, CENTRE, SYSTEM}, guards=(REPORT,), days=5),
         *_data_decision(after=S.REVIEW),
-        _m(S.REVIEW, S.APPROVED, {COUNTY}, days=5),
+        _m(S.REVIEW, S.APPROVED, {COUNTY}, guards=(REPORT,), days=5),
         _m(S.REVIEW, S.REFUSED, {STREET, COUNTY}, reason=True),
         *_life(gradual_exit=False),
         *_appeals(),
@@ -245,10 +254,10 @@ DISABILITY_SUBSIDIES = ProgrammeConfig(
     review_months_other=12,
     moves=(
         *_intake(verify_days=10),
-        _m(S.VERIFICATION, S.HOME_VISIT, {WORKER, STREET, CENTRE, SYSTEM}, days=10),
+        _m(S.VERIFICATION, S.HOME_VISIT, {WORKER, STREET, CENTRE, SYSTEM}, guards=(REPORT,), days=10),
         *_data_decision(after=S.HOME_VISIT),
-        _m(S.HOME_VISIT, S.REVIEW, {WORKER, STREET}, guards=("visit_recorded",), days=5),
-        _m(S.REVIEW, S.APPROVED, {COUNTY}, days=5),
+        _m(S.HOME_VISIT, S.REVIEW, {WORKER, STREET}, guards=("visit_recorded", REPORT), days=5),
+        _m(S.REVIEW, S.APPROVED, {COUNTY}, guards=(REPORT,), days=5),
         _m(S.REVIEW, S.REFUSED, {STREET, COUNTY}, reason=True),
         *_life(gradual_exit=False),
         *_appeals(),
@@ -291,6 +300,10 @@ def config_problems(programmes: dict[str, ProgrammeConfig] = PROGRAMMES) -> list
                     problems.append(f"{code}: {m.src}→{m.dst} must require a reason")
                 if SYSTEM in m.roles and m.src != S.GRADUAL_EXIT:
                     problems.append(f"{code}: {m.src}→{m.dst} may not be made by the system alone")
+            # Going back to review (an appeal, an upheld objection) is looking again, not deciding.
+            backwards = m.src in (S.APPEALED, S.PUBLIC_NOTICE) and m.dst == S.REVIEW
+            if m.dst in (S.REVIEW, S.APPROVED) and not backwards and REPORT not in m.guards:
+                problems.append(f"{code}: {m.src}→{m.dst} needs a current verification report ({REPORT})")
             if m.days is not None and m.hours is not None:
                 problems.append(f"{code}: {m.src}→{m.dst} has both days and hours")
     return problems

@@ -18,13 +18,14 @@ from safetynet.cases.errors import DecisionUnavailable, GuardFailed
 from safetynet.cases.models import CLOSED_STATUSES, Case, CaseTransition, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
+from safetynet.core import calendar
 from safetynet.core.masking import redact_figures
 from safetynet.core.permissions import Action, Data, can, may_see, require
 from safetynet.core.roles import SELF_SERVICE_ROLES
 from safetynet.registry.errors import HouseholdNotFound
 from safetynet.registry.models import Membership
-from safetynet.registry.selectors import household_list_for_user
-from safetynet.verification.selectors import report_list_for_user
+from safetynet.registry.selectors import household_list_for_user, household_match_q
+from safetynet.verification.selectors import report_latest_for_household, report_list_for_user
 
 
 def _role_steps_q(role: str) -> Q:
@@ -259,16 +260,17 @@ def case_rules_view(*, user, case: Case) -> RulesView:
 
 
 def case_verification_reports(*, user, case: Case, limit: int = 3) -> list:
-    """The household's latest verification reports (核对报告) the user may read; empty while the
-    verification app is absent or the user's role may not read reports (they hold a family's
-    financial data)."""
+    """The household's latest verification reports (核对报告) the user may read; empty when the
+    user's role may not read reports (they hold a family's financial data)."""
     if not can(user, Action.VERIFICATION_REPORT_READ):
         return []
     return list(report_list_for_user(user=user, household_id=case.household_id).order_by("-created_at")[:limit])
 
 
-def case_workbench_for_user(*, user, programme: str | None = None, status: str | None = None) -> QuerySet[Case]:
-    """工作台: staff get their queue; a citizen or proxy gets the applications they follow."""
+def case_workbench_for_user(*, user, programme: str | None = None, status: str | None = None,
+                            q: str = "") -> QuerySet[Case]:
+    """工作台: staff get their queue; a citizen or proxy gets the applications they follow. ``q``
+    finds a household's cases by 户号, or a member's name, ID number or phone."""
     if user.role in SELF_SERVICE_ROLES:
         qs = cases_visible_to(user).select_related("region", "applicant", "household").order_by("-created_at", "-id")
         if programme:
@@ -278,7 +280,10 @@ def case_workbench_for_user(*, user, programme: str | None = None, status: str |
         return qs
     if not can(user, Action.CASE_QUEUE):
         return Case.objects.none()
-    return case_queue_for_user(user=user, programme=programme, status=status).select_related("household")
+    qs = case_queue_for_user(user=user, programme=programme, status=status).select_related("household")
+    if q.strip():
+        qs = qs.filter(household_match_q(q, "household__"))
+    return qs
 
 
 @dataclass(frozen=True)
@@ -301,25 +306,23 @@ def deadline_breach_groups_for_user(*, user, limit: int = 500) -> list[BreachGro
     return groups
 
 
-def household_for_filing(*, user, number: str):
-    """A household in the user's region by its number, with current members, for filing an
-    application on someone's behalf (代办)."""
-
-    household = (
-        household_list_for_user(user=user)
-        .filter(number=number.strip())
+def households_for_filing(*, user, q: str, limit: int = 10) -> list:
+    """Households in the user's region a search box means (户号, or a current member's name, ID
+    number or phone), with current members, for filing an application on someone's behalf
+    (代办). At most ``limit``; none raises ``HouseholdNotFound``."""
+    households = list(
+        household_list_for_user(user=user, q=q)
         .prefetch_related(
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.filter(left_on__isnull=True).select_related("person").order_by("id"),
                 to_attr="current_memberships",
             )
-        )
-        .first()
+        )[:limit]
     )
-    if household is None:
-        raise HouseholdNotFound(_("未找到该户号的家庭，或不在您的管辖范围内"), number=number)
-    return household
+    if not households:
+        raise HouseholdNotFound(_("没有找到符合的家庭，或不在您的管辖范围内"), q=q)
+    return households
 
 
 def household_of_applicant(*, user):
@@ -409,3 +412,55 @@ def public_notices_current(*, limit: int = 500) -> list[NoticeRow]:
         )
         for n in qs
     ]
+# Evidence (证据): what a decision on the case stands on, shown before the decision.
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The household's verification report as the workflow sees it, and the emergency rule."""
+
+    #: The newest report, if the user may read reports (else ``None`` even when one exists).
+    report: object | None
+    #: Whether a report exists that the evidence gate accepts (regardless of who may read it).
+    report_current: bool
+    #: Why the gate would refuse, in plain words, or ``""``.
+    report_problem: str
+    #: 先行救助 given: the report must follow by this date …
+    report_due: dt.date | None
+    #: … and it has not.
+    report_overdue: bool
+    #: The sum of the open objections on the running or last notice.
+    open_objections: int
+
+
+def case_latest_report(*, case: Case):
+    """The household's newest verification report (after 发起经济状况核对 ran it)."""
+    return report_latest_for_household(household_id=case.household_id)
+
+
+def case_evidence(*, case: Case, user) -> Evidence:
+    latest = report_latest_for_household(household_id=case.household_id)
+    try:
+        workflow.GUARDS["report_current"](case, user, {})
+        current, problem = True, ""
+    except GuardFailed as e:
+        current, problem = False, e.message
+    due, overdue = None, False
+    prog = workflow.programme_of(case)
+    aid = next((t for t in case.transitions.all() if t.to_status == Status.EMERGENCY_AID), None)
+    if aid is not None and prog.emergency_report_days:
+        due = calendar.add_working_days(timezone.localdate(aid.at), prog.emergency_report_days)
+        after_aid = latest is not None and latest.created_at >= aid.at
+        overdue = case.is_open and not after_aid and timezone.localdate() > due
+    open_objections = sum(
+        1 for n in case.notices.all() for o in n.objections.all() if o.resolved_at is None
+    )
+    readable = case_verification_reports(user=user, case=case, limit=1)
+    return Evidence(
+        report=readable[0] if readable else None,
+        report_current=current,
+        report_problem=problem,
+        report_due=due,
+        report_overdue=overdue,
+        open_objections=open_objections,
+    )

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from safetynet.audit.services import audit_record
 from safetynet.cases import workflow
 from safetynet.cases.access import assert_actor_on_case, case_lock
+from safetynet.cases.decisions import decide_for_case
 from safetynet.cases.errors import (
     CaseNotFound,
+    DecisionUnavailable,
     DuplicateSubmission,
     GuardFailed,
     IllegalTransition,
@@ -26,6 +28,7 @@ from safetynet.cases.errors import (
     NotAllowed,
     ReasonRequired,
 )
+from safetynet.cases.findings import findings_problems
 from safetynet.cases.models import (
     CLOSED_STATUSES,
     Appeal,
@@ -48,6 +51,8 @@ from safetynet.core.masking import mask_id_number, mask_name
 from safetynet.core.permissions import Action, can
 from safetynet.core.roles import SELF_SERVICE_ROLES, Role
 from safetynet.registry.models import Household, Membership, Person
+from safetynet.verification.models import VerificationReport
+from safetynet.verification.services import verification_run
 
 # ---------------------------------------------------------------------------------------------
 # Submission
@@ -159,10 +164,12 @@ def case_submit(
             existing = _existing_by_key(idempotency_key, filer_id, programme, household_id)
             if existing is not None:
                 return Submitted(existing, created=False)
+        open_case = Case.objects.filter(household_id=household_id, programme=programme, is_open=True).first()
         raise DuplicateSubmission(
             _("该家庭已有一件在办的%(p)s申请") % {"p": Programme(programme).label},
             code="case.already_open",
             household_id=household_id,
+            case_id=open_case.pk if open_case else None,
         ) from None
 
 
@@ -318,6 +325,38 @@ def case_grant_emergency_aid(*, case_id: int, actor, amount: Decimal, reason: st
                        data={"amount": str(amount)})
 
 
+def case_start_verification(*, case_id: int, actor, version: int | None = None) -> VerificationReport:
+    """发起经济状况核对: run the household's check and, from acceptance, move the case to the
+    verification step. The check runs first, on its own: a refusal (no authorisation in force)
+    is audited and leaves the case where it was; a report is evidence even if the move then fails.
+    """
+    case = Case.objects.select_related("household", "region").filter(pk=case_id).first()
+    if case is None:
+        raise CaseNotFound(_("未找到该案件"), case_id=case_id)
+    assert_actor_on_case(case=case, actor=actor)
+    if version is not None and case.version != version:
+        raise IllegalTransition(
+            _("该案件已被他人办理，当前环节为“%(s)s”。请查看最新情况后再操作。") % {"s": Status(case.status).label},
+            code="case.version_stale", from_status=case.status,
+        )
+    if case.status == Status.ACCEPTED:
+        # Refused before the check if the table does not let this actor start verification.
+        workflow.assert_can(case=case, to=Status.VERIFICATION, actor=actor)
+    elif case.status in CLOSED_STATUSES:
+        raise IllegalTransition(_("案件已办结，不能再发起核对"), from_status=case.status)
+    report = verification_run(
+        actor=actor, household_id=case.household_id,
+        purpose=_("%(p)s申请审核（案件 %(id)s）") % {"p": PROGRAMMES[case.programme].label_zh, "id": case.pk},
+    )
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        if case.status == Status.ACCEPTED:
+            _move(case=case, to=Status.VERIFICATION, actor=actor, reason="", data={"report_id": report.pk})
+        else:
+            audit_record(actor=actor, action="case.verification", target=case, data={"report_id": report.pk})
+    return report
+
+
 @transaction.atomic
 def case_record_visit(
     *, case_id: int, actor, visited_on: dt.date, findings: dict[str, Any], notes: str = "", complete: bool = True
@@ -329,8 +368,16 @@ def case_record_visit(
     assert_actor_on_case(case=case, actor=actor)
     if case.status != Status.HOME_VISIT:
         raise IllegalTransition(_("案件不在入户调查环节"), from_status=case.status)
-    if not isinstance(findings, dict) or not findings:
-        raise InvalidApplication(_("入户调查须填写结构化结论"), code="case.visit_findings_required")
+    problems = findings_problems(findings)
+    if problems:
+        raise InvalidApplication(
+            _("入户调查结论不完整：%(p)s") % {"p": "；".join(problems.values())},
+            code="case.visit_findings_required", fields=problems,
+        )
+    if visited_on > timezone.localdate() or visited_on < timezone.localdate(case.created_at):
+        raise InvalidApplication(
+            _("调查日期须在申请提交之后、不晚于今天"), code="case.visit_date", fields={"visited_on": _("日期不对")}
+        )
     visit = HomeVisit.objects.create(case=case, visitor=actor, visited_on=visited_on, findings=findings, notes=notes)
     audit_record(actor=actor, action="case.visit", target=case, data={"visit_id": visit.pk, "findings": findings})
     if complete:
@@ -404,8 +451,28 @@ def case_resolve_objection(*, objection_id: int, actor, resolution: str) -> Obje
 
 def case_approve(*, case_id: int, actor, amount_monthly: Decimal, stable_household: bool = False,
                  reason: str = "") -> Case:
-    return _transition(case_id=case_id, to=Status.APPROVED, actor=actor, reason=reason, data={},
-                       amount_monthly=amount_monthly, stable_household=stable_household)
+    """批准 at ``amount_monthly``. The rules' proposed amount is recorded beside it; an amount that
+    differs from the proposal (or one decided without a proposal) needs a reason."""
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        assert_actor_on_case(case=case, actor=actor)
+        # The table and its evidence gates first: an illegal approval is refused as such.
+        workflow.assert_can(case=case, to=Status.APPROVED, actor=actor, reason=reason,
+                            data={"amount_monthly": str(amount_monthly), "stable_household": stable_household})
+        try:
+            proposed: Decimal | None = decide_for_case(case=case, on=timezone.localdate()).amount_monthly
+        except DecisionUnavailable:
+            proposed = None
+        if proposed != Decimal(str(amount_monthly)) and len((reason or "").strip()) < 2:
+            raise ReasonRequired(
+                _("核定金额 %(a)s 元与规则测算的 %(p)s 元不同，请写明调整理由")
+                % {"a": amount_monthly, "p": proposed if proposed is not None else _("（无测算）")},
+                code="case.amount_change_unexplained",
+                fields={"reason": _("金额与规则测算不同，须写明理由")},
+            )
+        return _move(case=case, to=Status.APPROVED, actor=actor, reason=reason,
+                     data={"proposed_amount": None if proposed is None else str(proposed)},
+                     amount_monthly=amount_monthly, stable_household=stable_household)
 
 
 def case_refuse(*, case_id: int, actor, reason: str) -> Case:

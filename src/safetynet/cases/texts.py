@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from safetynet.cases.models import Status
+from safetynet.cases.models import Programme, Status
+
+#: Who each programme is for, in one plain line (on the application form).
+PROGRAMME_WHO: dict[str, str] = {
+    Programme.DIBAO: "家庭人均收入低于当地低保标准、财产也不多的家庭，每月补足到标准。",
+    Programme.TEKUN: "没有劳动能力、没有收入、也没有能赡养扶养的亲人的老人、残疾人和未成年人。",
+    Programme.LOW_INCOME_MARGIN: "收入略高于低保标准（一般不超过1.5倍）的困难家庭，可享受专项帮扶。",
+    Programme.TEMPORARY_ASSISTANCE: "遇到火灾、重病、事故等突发困难，一时生活难以为继的家庭，一次性救助。",
+    Programme.MEDICAL_ASSISTANCE: "看病自付费用多、负担不起的困难家庭，医保报销后再帮一部分。",
+    Programme.DISABILITY_SUBSIDIES: "持残疾人证的困难残疾人（生活补贴）和重度残疾人（护理补贴）。",
+}
 
 #: ``status: (where the application is, what happens next)``
 APPLICANT_STEPS: dict[str, tuple[str, str]] = {

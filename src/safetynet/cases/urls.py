@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:case_id>/", views.case_detail, name="case"),
     path("<int:case_id>/move/", views.case_move, name="move"),
     path("<int:case_id>/visit/", views.case_visit, name="visit"),
+    path("<int:case_id>/check/", views.case_check, name="check"),
     path("<int:case_id>/objections/", views.case_objection, name="objection"),
     path("<int:case_id>/objections/resolve/", views.objection_resolve, name="resolve"),
     path("<int:case_id>/progress/", views.progress, name="progress"),

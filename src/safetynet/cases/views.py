@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safetynet.cases import forms, selectors, services, workflow
-from safetynet.cases.models import Channel, Programme, Status
+from safetynet.cases.errors import InvalidAttachment
+from safetynet.cases.models import Programme, Status
+from safetynet.cases.texts import PROGRAMME_WHO
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can, require
@@ -41,7 +43,8 @@ def workbench(request):
     status = request.GET.get("status", "")
     programme = programme if programme in Programme.values else ""
     status = status if status in Status.values else ""
-    cases = selectors.case_workbench_for_user(user=user, programme=programme or None, status=status or None)
+    q = request.GET.get("q", "").strip()[:64]
+    cases = selectors.case_workbench_for_user(user=user, programme=programme or None, status=status or None, q=q)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     applicant = _is_applicant(user)
     steps = sorted({s for steps in workflow.queue_steps_for_role(user.role).values() for s in steps})
@@ -53,6 +56,7 @@ def workbench(request):
         "statuses": [(s, Status(s).label) for s in steps] if not applicant else Status.choices,
         "programme": programme,
         "status": status,
+        "q": q,
         "bulk": [(f"{a}:{b}", label) for a, b, label in bulk],
         "bulk_steps": {a for a, _b, _label in bulk},
         "now": timezone.now(),
@@ -63,6 +67,7 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
     user = request.user
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     actions = selectors.case_actions_for_user(case=case, user=user)
+    rules = selectors.case_rules_view(user=user, case=case)
     posted = posted or {}
     now = timezone.now()
     context = {
@@ -76,12 +81,16 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
         "notices": list(case.notices.all()),
         "attachments": list(case.attachments.all()),
         "actions": actions,
-        "rules": selectors.case_rules_view(user=user, case=case),
+        "rules": rules,
+        "proposed": rules.decision.amount_monthly if rules.decision is not None else None,
+        "evidence": selectors.case_evidence(case=case, user=user),
         "reports": selectors.case_verification_reports(user=user, case=case),
+        "can_run_check": can(user, Action.VERIFICATION_RUN) and case.is_open,
         "can_visit": case.status == Status.HOME_VISIT and can(user, Action.CASE_VISIT),
         "can_object": case.status == Status.PUBLIC_NOTICE and can(user, Action.CASE_OBJECT),
         "can_resolve": can(user, Action.CASE_RESOLVE_OBJECTION),
-        "visit_form": posted.get("visit") or forms.VisitForm(initial={"visited_on": _today(), "complete": True}),
+        "visit_form": posted.get("visit") or forms.VisitForm(),
+        "move_form": posted.get("move"),
         "objection_form": posted.get("objection") or forms.ObjectionForm(),
         "error": error,
         "error_form": error_form,
@@ -127,24 +136,39 @@ def case_move(request, case_id: int):
         return _refused(request, case_id, _form_errors(form), "move")
     d = form.cleaned_data
     try:
-        forms.perform_move(case_id=case_id, actor=request.user, to=d["to"], version=d["version"],
-                           reason=d["reason"], amount=d["amount"], stable_household=d["stable_household"])
+        result = forms.perform_move(case_id=case_id, actor=request.user, to=d["to"], version=d["version"],
+                                    reason=d["reason"], amount=d["amount"], stable_household=d["stable_household"])
     except SafetyNetError as e:
         return _refused(request, case_id, e, "move")
+    if d["to"] == Status.VERIFICATION:
+        # 发起经济状况核对 ran the check: open its report.
+        messages.success(request, _("核对已完成，案件转入经济状况核对环节"))
+        report = selectors.case_latest_report(case=result)
+        return redirect(reverse("verification:report", args=[report.pk]) + f"?case={case_id}")
     return _back(request, case_id, _("已办理：%(s)s") % {"s": Status(d["to"]).label})
 
 
 @require_POST
 @page_view
-def case_visit(request, case_id: int):
-    form = forms.VisitForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, case_id, _form_errors(form), "visit", posted={"visit": form})
-    d = form.cleaned_data
+def case_check(request, case_id: int):
+    """Run (or re-run) the household's check from the case page and open the report."""
     try:
-        services.case_record_visit(case_id=case_id, actor=request.user, visited_on=d["visited_on"],
-                                   findings=form.findings(), notes=d["notes"], complete=d["complete"])
+        report = services.case_start_verification(case_id=case_id, actor=request.user)
     except SafetyNetError as e:
+        return _refused(request, case_id, e, "check")
+    return redirect(reverse("verification:report", args=[report.pk]) + f"?case={case_id}")
+
+
+@require_POST
+@page_view
+def case_visit(request, case_id: int):
+    form = forms.VisitForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _refused(request, case_id, _("请按提示补全入户调查结论"), "visit", posted={"visit": form})
+    try:
+        forms.perform_visit(case_id=case_id, actor=request.user, form=form)
+    except SafetyNetError as e:
+        form.show_refusal(e)
         return _refused(request, case_id, e, "visit", posted={"visit": form})
     return _back(request, case_id, _("入户调查结果已记录"))
 
@@ -215,25 +239,28 @@ def apply(request):
     user = request.user
     require(user, Action.CASE_APPLY)
     household = selectors.household_of_applicant(user=user)
+    context = {"household": household, "who": PROGRAMME_WHO}
     if request.method == "POST":
-        form = forms.ApplyForm(request.POST)
+        form = forms.ApplyForm(request.POST, request.FILES)
         if form.is_valid() and household is not None:
-            d = form.cleaned_data
             try:
-                result = services.case_submit(
-                    programme=d["programme"], channel=Channel.ONLINE, household_id=household.pk,
-                    applicant_id=user.person_id, actor=user, idempotency_key=d["idempotency_key"],
-                    description=d["description"],
-                )
+                result = forms.perform_online_application(household_id=household.pk, actor=user, form=form)
+            except InvalidAttachment as e:
+                form.add_error("materials", e.message)
+                return render(request, "cases/apply.html", {**context, "form": form, "error": e.message},
+                              status=e.status)
             except SafetyNetError as e:
+                # A second application for the same programme: say where the first one is.
+                existing = e.details.get("case_id") if e.code == "case.already_open" else None
                 return render(request, "cases/apply.html",
-                              {"form": form, "household": household, "error": e.message}, status=e.status)
+                              {**context, "form": form, "error": e.message, "existing_case": existing},
+                              status=e.status)
             return redirect("cases:progress", case_id=result.case.pk)
         status = 400
     else:
         form = forms.ApplyForm(initial={"idempotency_key": forms.new_idempotency_key()})
         status = 200
-    return render(request, "cases/apply.html", {"form": form, "household": household}, status=status)
+    return render(request, "cases/apply.html", {**context, "form": form}, status=status)
 
 
 @page_view
@@ -241,12 +268,14 @@ def proxy_apply(request):
     user = request.user
     require(user, Action.CASE_PROXY_APPLY)
     lookup = forms.ProxyLookupForm(request.GET or None)
-    household, form, error, status = None, None, "", 200
+    household, found, form, error, status = None, [], None, "", 200
     if lookup.is_valid():
         try:
-            household = selectors.household_for_filing(user=user, number=lookup.cleaned_data["number"])
+            found = selectors.households_for_filing(user=user, q=lookup.cleaned_data["number"])
         except SafetyNetError as e:
             error, status = e.message, 404
+        if len(found) == 1:
+            household, found = found[0], []
     if household is not None:
         members = household.current_memberships
         if request.method == "POST":
@@ -264,7 +293,8 @@ def proxy_apply(request):
         else:
             form = forms.ProxyApplyForm(members=members, initial=forms.ProxyApplyForm.initial_for(user))
     return render(request, "cases/proxy.html",
-                  {"lookup": lookup, "household": household, "form": form, "error": error}, status=status)
+                  {"lookup": lookup, "household": household, "found": found, "form": form, "error": error},
+                  status=status)
 
 
 @page_view

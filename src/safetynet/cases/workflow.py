@@ -19,6 +19,7 @@ from safetynet.cases.errors import GuardFailed, IllegalTransition, NotAllowed, R
 from safetynet.cases.models import Appeal, Case, HomeVisit, Objection, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES, SYSTEM, Move, ProgrammeConfig
 from safetynet.core import calendar
+from safetynet.verification.selectors import report_latest_for_household
 
 
 def programme_of(case: Case) -> ProgrammeConfig:
@@ -78,6 +79,27 @@ def _within_street_limit(case: Case, actor, data) -> None:
         )
 
 
+def report_current_since(case: Case) -> dt.date:
+    """The oldest base date a verification report may have and still count for this case."""
+    return timezone.localdate() - dt.timedelta(days=programme_of(case).report_max_age_days)
+
+
+def _report_current(case: Case, actor, data) -> None:
+    """证据门槛: no review or approval without a current verification report for the household."""
+    report = report_latest_for_household(household_id=case.household_id)
+    if report is None:
+        raise GuardFailed(
+            _("该家庭尚无经济状况核对报告，须先完成核对"), code="case.report_missing"
+        )
+    since = report_current_since(case)
+    if report.on < since:
+        raise GuardFailed(
+            _("最近一份核对报告的基准日为 %(on)s，已超过 %(days)d 天，须重新核对")
+            % {"on": report.on.isoformat(), "days": programme_of(case).report_max_age_days},
+            code="case.report_stale",
+        )
+
+
 def _emergency_case(case: Case, actor, data) -> None:
     if not case.emergency:
         raise GuardFailed(_("该申请未登记为急难情形，不适用先行救助"), code="case.not_emergency")
@@ -118,6 +140,7 @@ GUARDS: dict[str, Callable[[Case, Any, dict], None]] = {
     "notice_period_over": _notice_period_over,
     "objections_resolved": _objections_resolved,
     "visit_recorded": _visit_recorded,
+    "report_current": _report_current,
     "within_street_limit": _within_street_limit,
     "emergency_case": _emergency_case,
     "within_emergency_limit": _within_emergency_limit,

@@ -26,6 +26,8 @@ from safetynet.cases.programmes import PROGRAMMES
 from safetynet.core import calendar
 from safetynet.demo.population import CITY_CODE, REFERENCE_DATE
 from safetynet.registry.models import Household, Membership
+from safetynet.sources.catalogue import catalogue
+from safetynet.verification.services import authorisation_record
 
 #: Caps that keep the seeding to a few hundred audited steps even for a 20,000-household city.
 ACTIVE_MAX = 40
@@ -44,11 +46,16 @@ _REASONS = (
     "家中有重度残疾人，护理支出大，生活困难",
     "单亲家庭，抚养未成年子女，收入微薄",
 )
+#: What the demo's visitors chose, finding by finding (every finding an explicit choice).
 _VISIT_FINDINGS = (
-    {"housing": "简陋", "labour": "无", "assets_seen": []},
-    {"housing": "一般", "labour": "部分", "assets_seen": ["电视机"]},
-    {"housing": "租住", "labour": "无", "assets_seen": []},
+    {"met": "申请人本人", "housing": "简陋", "labour": "无", "members_match": "一致", "assets": "无",
+     "income_match": "一致"},
+    {"met": "其他家庭成员", "housing": "一般", "labour": "部分", "members_match": "一致", "assets": "有",
+     "assets_seen": ["电视机"], "income_match": "未核实"},
+    {"met": "申请人本人", "housing": "一般", "labour": "无", "members_match": "不一致", "assets": "无",
+     "income_match": "一致"},
 )
+
 
 
 @dataclass
@@ -66,6 +73,7 @@ class _Actors:
     county: User
     citizen: User
     proxy: User | None
+    centre: User | None = None
 
 
 def _actors() -> _Actors | None:
@@ -77,6 +85,7 @@ def _actors() -> _Actors | None:
             county=users["demo-county-approver"],
             citizen=users["demo-citizen"],
             proxy=users.get("demo-proxy"),
+            centre=users.get("demo-verification-centre"),
         )
     except KeyError:
         return None
@@ -142,8 +151,9 @@ def demo_cases_seed(*, seed: int) -> DemoCases:
     for i, h in enumerate(pool[:NEW_APPLICATIONS]):
         programme = _NEW_PROGRAMMES[rng.randrange(len(_NEW_PROGRAMMES))]
         step = _NEW_STEPS[i % len(_NEW_STEPS)]
+        # Every other round of steps has its notice period over: the county approver can decide today.
         case = _drive_new(h, _applicant(members[h.pk]), actors, rng, programme=programme, step=step,
-                          notice_over=i % 2 == 0)
+                          notice_over=(i // len(_NEW_STEPS)) % 2 == 0)
         if rng.random() < 0.35 and case.status != Status.PUBLIC_NOTICE:
             # The demo city's data are as of its reference date (2026-10-31), while the services
             # stamp deadlines from the real clock, so a freshly seeded city would have no late work
@@ -235,15 +245,16 @@ def _drive_active(h: Household, applicant_id: int, actors: _Actors, rng: random.
                   start: dt.date) -> Case:
     case = _submit(h, applicant_id, actors, rng, "dibao")
     cs.case_accept(case_id=case.pk, actor=actors.street)
-    cs.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=actors.street)
+    _authorise(h, actors)
+    cs.case_start_verification(case_id=case.pk, actor=actors.street)
     cs.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=actors.street)
-    cs.case_record_visit(case_id=case.pk, actor=_visitor(h, actors), visited_on=start,
+    cs.case_record_visit(case_id=case.pk, actor=_visitor(h, actors), visited_on=timezone.localdate(),
                          findings=_VISIT_FINDINGS[rng.randrange(len(_VISIT_FINDINGS))])
     cs.case_open_notice(case_id=case.pk, actor=actors.street)
     _end_notice(case)
     stable = rng.random() < 0.3
     cs.case_approve(case_id=case.pk, actor=actors.county, amount_monthly=max(amount, Decimal("100")),
-                    stable_household=stable)
+                    stable_household=stable, reason="按原发放名册的核定金额")
     case = cs.case_activate(case_id=case.pk, actor=actors.county)
     # The benefit began on the extract's start date, not today: the next periodic review (动态复核)
     # is the first review anniversary of that date after the reference date, so reviews fall due
@@ -274,8 +285,10 @@ def _drive_new(h: Household, applicant_id: int, actors: _Actors, rng: random.Ran
     target = order.index(step)
     if target >= 1:
         case = cs.case_accept(case_id=case.pk, actor=actors.street)
+        # The family signed the 授权书 at acceptance: whoever starts verification can run it today.
+        _authorise(h, actors)
     if target >= 2:
-        case = cs.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=actors.street)
+        cs.case_start_verification(case_id=case.pk, actor=actors.street)
     if target >= 3:
         if has_visit:
             case = cs.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=actors.street)
@@ -289,6 +302,18 @@ def _drive_new(h: Household, applicant_id: int, actors: _Actors, rng: random.Ran
         if notice_over:
             _end_notice(case)  # notice period over: waiting for the county approver
     return Case.objects.get(pk=case.pk)
+
+
+def _authorise(h: Household, actors: _Actors) -> None:
+    """The family's 授权书 for every current member and every catalogued source, recorded by the
+    officer who received it (the worker in their community, else the street officer)."""
+    recorder = actors.worker if h.region_id == actors.worker.region_id else actors.street
+    members = [m.person_id for m in Membership.objects.filter(household=h, left_on__isnull=True).order_by("id")]
+    today = timezone.localdate()
+    authorisation_record(
+        actor=recorder, household_id=h.pk, signed_by_id=members[0], person_ids=members,
+        sources=sorted(catalogue()), signed_on=today, valid_until=today + dt.timedelta(days=365),
+    )
 
 
 def _proxy_application(h: Household, applicant_id: int, actors: _Actors, *, by_proxy_account: bool) -> Case:
@@ -317,5 +342,8 @@ def _emergency(h: Household, applicant_id: int, actors: _Actors) -> Case:
         programme="temporary_assistance", channel=Channel.WINDOW, household_id=h.pk, applicant_id=applicant_id,
         actor=filer, emergency=True, amount_requested=Decimal("800"), description="家中突发火灾，基本生活陷入困境",
     ).case
-    return cs.case_grant_emergency_aid(case_id=case.pk, actor=actors.street, amount=Decimal("800"),
+    case = cs.case_grant_emergency_aid(case_id=case.pk, actor=actors.street, amount=Decimal("800"),
                                        reason="突发火灾，急难情形，先行救助")
+    # Help first, verify after: the family signs the 授权书; the report is due within five working days.
+    _authorise(h, actors)
+    return case

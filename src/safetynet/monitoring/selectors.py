@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, require
@@ -20,6 +21,8 @@ from safetynet.monitoring.models import (
     VisitFact,
 )
 from safetynet.regions.models import Level, Region
+from safetynet.registry.models import Membership
+from safetynet.registry.selectors import household_match_q
 
 
 def alert_list_for_user(*, user, level: str | None = None, status: str | None = None) -> QuerySet[Alert]:
@@ -46,10 +49,22 @@ POSITIVE_OUTCOMES = ("assisted_new_case", "referred")
 NEGATIVE_OUTCOMES = ("false_alarm", "not_eligible")
 
 
-def alert_open_list_for_user(*, user) -> QuerySet[Alert]:
-    """Open alerts in the user's region, earliest deadline (so overdue) first."""
-    return (alert_list_for_user(user=user).filter(status__in=OPEN_STATUSES)
-            .select_related("household").order_by("due_at", "id"))
+def alert_open_list_for_user(
+    *, user, level: str | None = None, region_code: str | None = None, overdue_only: bool = False, q: str = "",
+) -> QuerySet[Alert]:
+    """Open alerts in the user's region, earliest deadline (so overdue) first; filtered by level,
+    community, overdue, and found by 户号 or a member's name, ID number or phone. Each carries the
+    household head's name (``head_name``) for the worker's list."""
+    qs = alert_list_for_user(user=user, level=level or None).filter(status__in=OPEN_STATUSES)
+    if region_code:
+        qs = qs.filter(household__region__path__contains=f"{region_code}/")
+    if overdue_only:
+        qs = qs.filter(due_at__lt=timezone.now())
+    if q.strip():
+        qs = qs.filter(household_match_q(q, "household__"))
+    head = Membership.objects.filter(household=OuterRef("household_id"), left_on__isnull=True, relationship="head")
+    return (qs.select_related("household").annotate(head_name=Subquery(head.order_by("joined_on").values("person__name")[:1]))
+            .order_by("due_at", "id"))
 
 
 def alert_list_for_household(*, user, household_id: int) -> QuerySet[Alert]:

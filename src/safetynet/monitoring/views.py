@@ -7,6 +7,7 @@ services (region, role); a refusal is shown in place, in plain words (POST-redir
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import SafetyNetError
-from safetynet.core.masking import mask_id_number
+from safetynet.core.masking import mask_id_number, mask_phone
 from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, Data, can, may_see
 from safetynet.monitoring import selectors, services
@@ -30,6 +31,7 @@ from safetynet.monitoring.models import (
     VisitReason,
 )
 from safetynet.monitoring.outcomes import VisitOutcomeInput, parse_amount
+from safetynet.regions.selectors import region_communities_for_user
 from safetynet.registry.selectors import household_get_for_user
 from safetynet.verification.selectors import report_latest_for_household
 
@@ -94,16 +96,38 @@ def _decorate(alerts, now):
              "title": condition_title(a.condition), "reasons": alert_reasons(a)} for a in alerts]
 
 
+ALERT_PAGE_SIZE = 20
+
+
 @page_view
 def alert_list(request):
-    now = timezone.now()
-    alerts = list(selectors.alert_open_list_for_user(user=request.user))
-    return render(request, "monitoring/alerts.html", {"rows": _decorate(alerts, now)})
+    """预警工单: paged cards (name, address, level, the first three reasons), filtered by level,
+    community and overdue, and found by 户号, name, ID number or phone."""
+    user, now = request.user, timezone.now()
+    level = request.GET.get("level", "")
+    level = level if level in AlertLevel.values else ""
+    community = request.GET.get("community", "").strip()
+    overdue = request.GET.get("overdue") == "1"
+    q = request.GET.get("q", "").strip()[:64]
+    alerts = selectors.alert_open_list_for_user(user=user, level=level, region_code=community or None,
+                                                overdue_only=overdue, q=q)
+    page = Paginator(alerts, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "monitoring/alerts.html", {
+        "page": page,
+        "rows": _decorate(page.object_list, now),
+        "levels": AlertLevel.choices,
+        "level": level,
+        "communities": list(region_communities_for_user(user=user)),
+        "community": community,
+        "overdue": overdue,
+        "q": q,
+    })
 
 
 def _members(household):
     return [{"name": m.person.name, "relationship": m.get_relationship_display(),
-             "id_number": mask_id_number(m.person.id_number), "person_id": m.person_id}
+             "id_number": mask_id_number(m.person.id_number), "phone": mask_phone(m.person.phone),
+             "person_id": m.person_id, "head": m.relationship == "head"}
             for m in household.memberships.all() if m.left_on is None]
 
 
@@ -126,12 +150,15 @@ def _alert_page(request, alert_id: int, *, error: str = "", error_form: str = ""
     alert = selectors.alert_get_for_user(user=request.user, alert_id=alert_id)
     household = household_get_for_user(user=request.user, household_id=alert.household_id)
     now = timezone.now()
+    members = _members(household)
     return render(request, "monitoring/alert.html", {
         "alert": alert,
         "title": condition_title(alert.condition),
         "reasons": alert_reasons(alert),
         "overdue": alert.status != AlertStatus.CLOSED and alert.due_at < now,
-        "members": _members(household),
+        "members": members,
+        # The worker is about to visit: who to ask for, where, and how to call (masked by rule).
+        "head": next((m for m in members if m["head"]), members[0] if members else None),
         "household": household,
         "open": alert.status != AlertStatus.CLOSED,
         "can_handle": can(request.user, Action.ALERT_HANDLE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -25,13 +26,38 @@ def _require_registry_access(user, *, action: str) -> None:
     require(user, Action.REGISTRY_BROWSE)
 
 
+#: What a search box may hold besides a name: an ID number (15 or 18 characters), a phone number.
+_ID_NUMBER = re.compile(r"\d{17}[\dX]|\d{15}")
+_PHONE = re.compile(r"\+?\d{7,15}")
+
+
+def person_match_q(q: str, field: str = "") -> Q:
+    """Persons a search box means: by full ID number, by phone number, else by the start of the
+    name (姓名). ``field`` prefixes the lookups (``"person__"`` from a membership)."""
+    q = q.strip()
+    if _ID_NUMBER.fullmatch(q.upper()):
+        return Q(**{f"{field}id_number": q.upper()})
+    if _PHONE.fullmatch(q.replace(" ", "").replace("-", "")):
+        return Q(**{f"{field}phone": q.replace(" ", "").replace("-", "")})
+    return Q(**{f"{field}name__startswith": q})
+
+
+def household_match_q(q: str, field: str = "") -> Q:
+    """Households a search box means: by 户号, or by a current member found by name, ID number or
+    phone. ``field`` is the path to the household (``"household__"`` from a case or an alert)."""
+    q = q.strip()
+    members = Membership.objects.filter(person_match_q(q, "person__"), left_on__isnull=True).values("household_id")
+    pk = f"{field}pk" if field else "pk"
+    return Q(**{f"{field}number": q}) | Q(**{f"{pk}__in": members})
+
+
 def person_list_for_user(*, user, q: str = "", region_code: str | None = None) -> QuerySet[Person]:
     _require_registry_access(user, action="person.list")
     qs = scope(Person.objects.select_related("residence_region"), user=user, citizen_filter=Q(id=user.person_id))
     if region_code:
         qs = qs.filter(residence_region__path__contains=f"{region_code}/")
-    if q:
-        qs = qs.filter(Q(name__startswith=q) | Q(id_number=q.upper()))
+    if q.strip():
+        qs = qs.filter(person_match_q(q))
     return qs.order_by("id")
 
 
@@ -45,7 +71,7 @@ def person_get_for_user(*, user, person_id: int) -> Person:
     return get_scoped(qs, user=user, error=PersonNotFound, pk=person_id)
 
 
-def household_list_for_user(*, user, region_code: str | None = None) -> QuerySet[Household]:
+def household_list_for_user(*, user, region_code: str | None = None, q: str = "") -> QuerySet[Household]:
     _require_registry_access(user, action="household.list")
     qs = scope(
         Household.objects.select_related("region"),
@@ -54,6 +80,8 @@ def household_list_for_user(*, user, region_code: str | None = None) -> QuerySet
     )
     if region_code:
         qs = qs.filter(region__path__contains=f"{region_code}/")
+    if q.strip():
+        qs = qs.filter(household_match_q(q))
     return qs.order_by("id")
 
 
@@ -135,7 +163,7 @@ def registry_counts_by_region_for_user(*, user, regions) -> dict[str, RegionCoun
     return {r.code: RegionCounts(households[f"r{i}"], persons[f"r{i}"]) for i, r in enumerate(regions)}
 
 
-def household_summaries_for_user(*, user, region_code: str | None = None) -> QuerySet[Household]:
+def household_summaries_for_user(*, user, region_code: str | None = None, q: str = "") -> QuerySet[Household]:
     """``household_list_for_user`` with ``current_members`` and ``head_name`` annotated for list
     pages: subqueries, so a citizen's own-membership filter does not narrow the member count."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -143,7 +171,7 @@ def household_summaries_for_user(*, user, region_code: str | None = None) -> Que
     current = Membership.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
     member_count = current.order_by().values("household").annotate(n=Count("id")).values("n")
     head_name = current.filter(relationship="head").order_by("joined_on").values("person__name")[:1]
-    return household_list_for_user(user=user, region_code=region_code).annotate(
+    return household_list_for_user(user=user, region_code=region_code, q=q).annotate(
         current_members=Subquery(member_count, output_field=IntegerField()),
         head_name=Subquery(head_name),
     )

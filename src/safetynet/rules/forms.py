@@ -28,12 +28,49 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def parameter_label(p: dict[str, Any]) -> str:
+    """A parameter in plain Chinese: its description and, once, its unit (no internal path)."""
+    description = p["description"] or p["path"]
+    unit = p["unit"] or ""
+    if not unit or f"（{unit}）" in description or description.endswith(unit):
+        return description
+    return f"{description}（{unit}）"
+
+
 def parameter_choices(parameters: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """``(path, "description（unit） · path")`` for a select, from :func:`parameter_list`."""
+    """``(path, plain label)`` for a select, from :func:`parameter_list`."""
+    return [(p["path"], parameter_label(p)) for p in parameters]
+
+
+_LEVEL_PREFIXES = (2, 4, 6, 9, 12)
+
+
+def _region_prefix(code: str) -> str:
+    """The digits that name a region's subtree (``990101`` for the county ``990101000000``)."""
+    for n in _LEVEL_PREFIXES:
+        if set(code[n:]) <= {"0"}:
+            return code[:n]
+    return code
+
+
+def shadowed_regions(spec, parameters: list[dict[str, Any]], region_names: dict[str, str]) -> list[str]:
+    """For each change, the regions below it with their own value of the same parameter: the
+    change does not reach them (a district with its own standard keeps it). Plain sentences."""
+    by_path = {p["path"]: p for p in parameters}
     out = []
-    for p in parameters:
-        unit = f"（{p['unit']}）" if p["unit"] else ""
-        out.append((p["path"], f"{p['description'] or p['path']}{unit} · {p['path']}"))
+    for change in spec.changes:
+        p = by_path.get(change.path)
+        if p is None:
+            continue
+        prefix = "" if change.region_key == DEFAULT_REGION else _region_prefix(change.region_key)
+        own = [r for r in p["regions"]
+               if r["region"] not in (DEFAULT_REGION, change.region_key) and r["region"].startswith(prefix)
+               and r["in_force"] is not None]
+        if own:
+            where = region_names.get(change.region_key, _("全国默认值")) if prefix else _("全国默认值")
+            listed = "、".join(f"{region_names.get(r['region'], r['region'])}（现行 {r['in_force']}）" for r in own)
+            out.append(_("调整“%(p)s”（%(w)s）不影响以下有本地标准的区划：%(l)s。如需一并调整，请为它们各加一行。")
+                       % {"p": parameter_label(p), "w": where, "l": listed})
     return out
 
 

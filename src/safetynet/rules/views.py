@@ -32,10 +32,15 @@ CHANGE_LIST_LIMIT = 200
 
 
 def _form_errors(*forms_) -> str:
+    """Every error of the forms and formsets given (a formset's errors are a list of dicts)."""
     errors = []
     for form in forms_:
-        errors += [str(e) for field_errors in form.errors.values() for e in field_errors]
-    return "；".join(errors)
+        if hasattr(form, "forms"):
+            errors += [str(e) for e in form.non_form_errors()]
+            errors += [_form_errors(f) for f in form.forms if f.errors]
+        else:
+            errors += [str(e) for field_errors in form.errors.values() for e in field_errors]
+    return "；".join(e for e in errors if e)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,6 +97,7 @@ def simulate_page(request):
             "result": result,
             "on": on,
             "reform_json": json.dumps(spec.as_dict(), ensure_ascii=False) if spec else "",
+            "shadowed": forms.shadowed_regions(spec, parameters, choices["region_names"]) if result else [],
             **(_result_context(result, choices["region_names"]) if result else {}),
             "parameters": parameters,
             "in_force": {p["path"]: {r["region"]: r["in_force"] for r in p["regions"]} for p in parameters},

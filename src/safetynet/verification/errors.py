@@ -1,4 +1,4 @@
-from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError, ValidationFailed
 
 
 class AuthorisationMissing(PermissionDenied):
@@ -25,3 +25,14 @@ class CrossRegionRequestInvalid(ValidationFailed):
 
 class CrossRegionRequestClosed(Conflict):
     code = "verification.request_closed"
+
+
+class AuthorisationNotFound(NotFound):
+    code = "verification.authorisation_not_found"
+
+
+class PdfFontMissing(SafetyNetError):
+    """The server lacks the Chinese font the printable report embeds."""
+
+    code = "verification.pdf_font_missing"
+    status = 503

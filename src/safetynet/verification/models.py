@@ -20,6 +20,10 @@ class Authorisation(TimeStampedModel):
     signed_on = models.DateField(_("签署日期"))
     valid_until = models.DateField(_("有效期至"))
     document_sha256 = models.CharField(_("授权书文件哈希"), max_length=64, blank=True)
+    document_path = models.CharField(
+        _("授权书扫描件"), max_length=300, blank=True, help_text=_("MEDIA_ROOT 下的相对路径（按内容寻址）")
+    )
+    document_content_type = models.CharField(_("扫描件类型"), max_length=64, blank=True)
     recorded_by = models.ForeignKey("accounts.User", verbose_name=_("登记人"), on_delete=models.PROTECT)
     revoked_on = models.DateField(_("撤回日期"), null=True, blank=True)
 

@@ -1,11 +1,16 @@
 """The printable verification report (核对报告) as a PDF in Chinese.
 
-ReportLab's built-in CID font STSong-Light renders Chinese without shipping a font file.
+The Chinese font is embedded (subset to the characters used), so the report prints the same on a
+computer without Chinese fonts: WenQuanYi Micro Hei, a TrueType font from Debian's
+``fonts-wqy-microhei`` (``SAFETYNET_PDF_FONT`` names another TrueType file). ReportLab embeds
+TrueType outlines only; the Noto CJK fonts are CFF, so they cannot serve here.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -13,14 +18,26 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from safetynet.verification.errors import PdfFontMissing
 from safetynet.verification.models import VerificationReport
 from safetynet.verification.presentation import CATEGORY_TITLES, KIND_TITLES, money
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = "SafetyNetCJK"
+FONT_FILE = os.environ.get("SAFETYNET_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+@functools.cache
+def _register_font() -> None:
+    """Load the font once, on the first report (not at import: a missing font must not stop the
+    rest of the platform from starting)."""
+    if not os.path.exists(FONT_FILE):
+        raise PdfFontMissing(
+            _("打印版报告所需的中文字体未安装（%(f)s），请安装 fonts-wqy-microhei") % {"f": FONT_FILE}
+        )
+    pdfmetrics.registerFont(TTFont(FONT, FONT_FILE, subfontIndex=0))
 
 _BODY = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=15)
 _TITLE = ParagraphStyle("title", parent=_BODY, fontSize=18, leading=24, alignment=1, spaceAfter=6)
@@ -43,6 +60,7 @@ def _table(rows: list[list], widths: list[float]) -> Table:
 
 
 def report_pdf(report: VerificationReport) -> bytes:
+    _register_font()
     body = report.result
     hh = body["household"]
     out = io.BytesIO()

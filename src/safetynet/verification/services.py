@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 from django.db import transaction
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
+from safetynet.core import uploads
 from safetynet.core.calendar import add_working_days
 from safetynet.core.masking import mask_id_number
 from safetynet.core.permissions import Action, require
@@ -46,8 +47,6 @@ from safetynet.verification.models import (
 from safetynet.verification.rules_bridge import decide_from_verification
 from safetynet.verification.selectors import cross_region_request_get_for_user
 
-#: Who may record a family's authorisation (窗口受理、入户时签署).
-#: Who may run a check.
 #: Longest validity of one authorisation.
 MAX_AUTHORISATION_DAYS = 366
 #: Working days the asked county has to answer a cross-region request.
@@ -69,8 +68,10 @@ def authorisation_record(
     signed_on: dt.date,
     valid_until: dt.date,
     document_sha256: str = "",
+    document: BinaryIO | None = None,
 ) -> Authorisation:
-    """Record a signed 授权书 for members of a household the actor can see."""
+    """Record a signed 授权书 for members of a household the actor can see. ``document`` is the
+    signed scan (PDF/JPG/PNG), checked and kept with the record as case attachments are."""
     require(actor, Action.AUTHORISATION_RECORD)
     household = household_get_for_user(user=actor, household_id=household_id)
     members = {m.person_id: m for m in household_members_at(household=household, on=signed_on)}
@@ -95,6 +96,14 @@ def authorisation_record(
         )
     if signed_on > _today():
         raise InvalidAuthorisation(_("签署日期不能在未来"), code="authorisation.validity")
+    if valid_until < _today():
+        raise InvalidAuthorisation(_("该授权书已过有效期，请家庭重新签署"), code="authorisation.validity")
+    staged = None
+    if document is not None:
+        # Checked before anything is written; staged beside its final place.
+        staged = uploads.stage_upload(document, folder="verification", error=InvalidAuthorisation,
+                                      code_prefix="authorisation.document", declared_sha256=document_sha256)
+        document_sha256 = staged.sha256
     auth = Authorisation.objects.create(
         household=household,
         signed_by_id=signed_by_id,
@@ -102,6 +111,8 @@ def authorisation_record(
         signed_on=signed_on,
         valid_until=valid_until,
         document_sha256=document_sha256,
+        document_path=staged.relative_path if staged else "",
+        document_content_type=staged.content_type if staged else "",
         recorded_by=actor,
     )
     auth.persons.set(person_ids)
@@ -109,8 +120,13 @@ def authorisation_record(
         actor=actor,
         action="authorisation.record",
         target=auth,
-        data={"household_id": household.pk, "persons": sorted(person_ids), "sources": auth.sources},
+        data={"household_id": household.pk, "persons": sorted(person_ids), "sources": auth.sources,
+              "document_sha256": document_sha256},
     )
+    if staged is not None:
+        # Content-addressed: should the record roll back, what stays is an unreferenced copy
+        # named by its own hash, never a wrong file under a recorded name.
+        staged.keep()
     return auth
 
 

@@ -3,39 +3,90 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import ValidationFailed
 from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, can
-from safetynet.registry.selectors import household_get_for_user
+from safetynet.registry.selectors import household_get_for_user, household_members_at
+from safetynet.sources.catalogue import catalogue
 from safetynet.verification import selectors, services
+from safetynet.verification.errors import AuthorisationNotFound
+from safetynet.verification.forms import AuthorisationForm
 from safetynet.verification.pdf import report_pdf
 from safetynet.verification.presentation import CATEGORY_TITLES, KIND_TITLES
 
 
-@page_view
-def household_checks(request, household_id: int):
-    household = household_get_for_user(user=request.user, household_id=household_id)
+def _household_page(request, household_id: int, *, form=None, error: str = "", status: int = 200):
+    user = request.user
+    household = household_get_for_user(user=user, household_id=household_id)
+    today = timezone.localdate()
+    members = household_members_at(household=household, on=today)
+    if form is None and can(user, Action.AUTHORISATION_RECORD):
+        form = AuthorisationForm(members=members, sources=catalogue().values())
     return render(
         request,
         "verification/household.html",
         {
             "household": household,
-            "authorisations": selectors.authorisation_list_for_user(user=request.user, household_id=household.pk)
+            "authorisations": selectors.authorisation_list_for_user(user=user, household_id=household.pk)
             .prefetch_related("persons"),
             # Community workers record authorisations but do not read the family's financial facts.
-            "reports": selectors.report_list_for_user(user=request.user, household_id=household.pk)[:20]
-            if can(request.user, Action.VERIFICATION_REPORT_READ)
+            "reports": selectors.report_list_for_user(user=user, household_id=household.pk)[:20]
+            if can(user, Action.VERIFICATION_REPORT_READ)
             else [],
-            "today": timezone.localdate(),
-            "error": request.GET.get("error", ""),
+            "can_run": can(user, Action.VERIFICATION_RUN),
+            "form": form,
+            "today": today,
+            "error": error or request.GET.get("error", ""),
         },
+        status=status,
     )
+
+
+@page_view
+def household_checks(request, household_id: int):
+    return _household_page(request, household_id)
+
+
+@require_POST
+@page_view
+def authorisation_new(request, household_id: int):
+    """登记授权书: the signed paper, its members, sources and validity, and its scan."""
+    household = household_get_for_user(user=request.user, household_id=household_id)
+    members = household_members_at(household=household, on=timezone.localdate())
+    form = AuthorisationForm(request.POST, request.FILES, members=members, sources=catalogue().values())
+    if not form.is_valid():
+        return _household_page(request, household_id, form=form, error=_("请按提示补全授权书信息"), status=400)
+    d = form.cleaned_data
+    try:
+        services.authorisation_record(
+            actor=request.user, household_id=household.pk, signed_by_id=d["signed_by"], person_ids=d["persons"],
+            sources=d["sources"], signed_on=d["signed_on"], valid_until=d["valid_until"], document=d["scan"],
+        )
+    except ValidationFailed as e:
+        form.show_refusal(e)
+        return _household_page(request, household_id, form=form, error=e.message, status=400)
+    messages.success(request, _("授权书已登记，可以发起核对"))
+    return redirect("verification:household", household_id=household.pk)
+
+
+@page_view
+def authorisation_scan(request, authorisation_id: int):
+    """The signed scan, for those who may read the authorisation."""
+    auth = selectors.authorisation_list_for_user(user=request.user).filter(pk=authorisation_id).first()
+    if auth is None or not auth.document_path:
+        raise AuthorisationNotFound(_("未找到该授权书扫描件，或不在您的管辖范围内"))
+    return FileResponse(open(Path(settings.MEDIA_ROOT) / auth.document_path, "rb"),
+                        content_type=auth.document_content_type)
 
 
 @require_POST
@@ -60,7 +111,9 @@ def report(request, report_id: int):
     return render(
         request,
         "verification/report.html",
-        {"report": r, "body": r.result, "kinds": KIND_TITLES, "categories": CATEGORY_TITLES},
+        {"report": r, "body": r.result, "kinds": KIND_TITLES, "categories": CATEGORY_TITLES,
+         # Opened from a case (发起经济状况核对): the way back to it.
+         "case_id": request.GET.get("case", "") if request.GET.get("case", "").isdigit() else ""},
     )
 
 

@@ -99,19 +99,16 @@ LINKS: tuple[Link, ...] = (
     PACKAGES, REFERRAL_WORKBENCH, CATALOGUE, CATALOGUE_REVIEW, RESOURCES_DASHBOARD, MY_REFERRALS,
 )
 
-#: The work each role will do here once its module ships; shown as plain text, not as data.
+#: Work a role will do here that is not built yet (what is built is a link above, never listed
+#: here); shown as plain text. A role whose work is all here has no entry.
 UPCOMING = {
-    Role.CITIZEN: _("自助测算、在线申请、授权核对、查询办理进度、申诉与投诉。"),
-    Role.PROXY: _("凭登记的委托关系为亲属或服务对象代办申请、查询进度。"),
-    Role.COMMUNITY_WORKER: _("接收预警派单和转介、入户调查、协助群众申请。"),
-    Role.STREET_OFFICER: _("受理和初审救助申请、组织公示、审批小额临时救助。"),
-    Role.COUNTY_APPROVER: _("审批、暂停和退出救助，在法定范围内设定本地参数。"),
-    Role.VERIFICATION_CENTRE: _("开展家庭经济状况核对（单户和批量），出具核对报告。"),
+    Role.CITIZEN: _("自助测算、在网上签署授权书、投诉。"),
+    Role.PROXY: _("在网上代为提交申请（目前请社区工作人员登记委托后代办）。"),
+    Role.COMMUNITY_WORKER: _("接收救助资源转介。"),
+    Role.VERIFICATION_CENTRE: _("在网页上发起批量核对（目前由命令行 safetynet verify-bulk 每晚运行）。"),
     Role.PROVIDER: _("发布救助资源、接收转介、报告服务落实情况。"),
-    Role.DATA_PROVIDER: _("推送本部门数据批次，查看校验和隔离结果。"),
-    Role.SUPERVISOR: _("复核异常线索、监督办理过程、下达追回。"),
-    Role.ANALYST: _("查看统计看板，开展政策模拟。"),
-    Role.ADMIN: _("管理用户、区划、数据源和政策参数。"),
+    Role.SUPERVISOR: _("复核异常线索、下达追回。"),
+    Role.ADMIN: _("在网页上管理用户和数据源（目前用命令行 safetynet create-user 等）。"),
 }
 
 

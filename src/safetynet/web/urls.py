@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    path("display/large/", views.large_type, name="large_type"),
     path("regions/", views.region_browse, name="regions"),
     path("regions/<str:code>/", views.region_browse, name="region"),
     path("households/", views.household_list, name="households"),

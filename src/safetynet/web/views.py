@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import ValidationFailed
 from safetynet.core.pages import page_view
-from safetynet.core.permissions import Action, require
+from safetynet.core.permissions import Action, can, require
 from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.selectors import (
     region_breadcrumb_for_user,
@@ -31,6 +33,7 @@ from safetynet.registry.selectors import (
 )
 from safetynet.web import navigation
 from safetynet.web.forms import LoginForm
+from safetynet.web.services import display_preference_set
 
 PAGE_SIZE = 20
 
@@ -85,14 +88,25 @@ def region_browse(request, code: str | None = None):
 def household_list(request):
     user = request.user
     community = request.GET.get("community", "").strip()
+    q = request.GET.get("q", "").strip()[:64]
     communities = list(region_communities_for_user(user=user))
-    households = household_summaries_for_user(user=user, region_code=community or None)
+    households = household_summaries_for_user(user=user, region_code=community or None, q=q)
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/households.html",
-        {"page": page, "communities": communities, "community": community},
+        {"page": page, "communities": communities, "community": community, "q": q},
     )
+
+
+def _household_actions(user) -> dict[str, bool]:
+    """Which of the buttons from a household (or its member) this user may follow."""
+    return {
+        "proxy": can(user, Action.CASE_PROXY_APPLY),
+        "cases": can(user, Action.CASE_QUEUE),
+        "alerts": can(user, Action.ALERT_READ),
+        "checks": can(user, Action.AUTHORISATION_READ),
+    }
 
 
 @page_view
@@ -103,7 +117,8 @@ def household_detail(request, pk: int):
     return render(
         request,
         "web/household.html",
-        {"household": household, "current": current, "history": memberships},
+        {"household": household, "current": current, "history": memberships,
+         "can_do": _household_actions(request.user)},
     )
 
 
@@ -130,6 +145,7 @@ def _person_page(request, view, *, error: str = "", purpose: str = "", status: i
             "person": view.person,
             "view": view,
             "memberships": person_memberships(person=view.person),
+            "can_do": _household_actions(request.user),
             "error": error,
             "purpose": purpose,
         },
@@ -156,3 +172,14 @@ def person_reveal(request, pk: int):
             status=status,
         )
     return _person_page(request, view, error=error, purpose=purpose, status=status)
+
+
+@require_POST
+@page_view
+def large_type(request):
+    """大字模式 on or off for this account; back to the page it was pressed on."""
+    display_preference_set(actor=request.user, large_type=request.POST.get("large") == "1")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("web:home")
+    return redirect(target)

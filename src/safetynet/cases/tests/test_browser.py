@@ -1,7 +1,11 @@
 """Browser tests: one 低保 case from online application to payment, and one proxy application,
 through Debian's Chromium at phone width."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
+from django.utils import timezone
 
 from safetynet.cases.models import Case, Channel, Status
 from safetynet.cases.tests.conftest import end_notice, head_of
@@ -13,7 +17,7 @@ SHOTS = "/tmp"
 
 
 @pytest.fixture
-def scene(transactional_db):
+def scene(transactional_db, lake):
     tree = make_region_tree()
     household = make_household(tree.east_community, members=2)
     return {
@@ -23,6 +27,15 @@ def scene(transactional_db):
         "street": make_user(Role.STREET_OFFICER, tree.east_street, username="street"),
         "county": make_user(Role.COUNTY_APPROVER, tree.east, username="county"),
     }
+
+
+def authorise(household, actor):
+    from safetynet.verification.services import authorisation_record
+
+    members = [m.person_id for m in household.memberships.all()]
+    today = timezone.localdate()
+    authorisation_record(actor=actor, household_id=household.pk, signed_by_id=members[0], person_ids=members,
+                         sources=["tax_wages"], signed_on=today, valid_until=today + dt.timedelta(days=300))
 
 
 def fits(page) -> bool:
@@ -61,21 +74,26 @@ def test_dibao_from_online_application_to_payment(live_server, new_page, browser
     street.get_by_test_id("case-row").locator("a").click()
     act(street, Status.ACCEPTED)
     assert street.get_by_test_id("case-status").inner_text() == "已受理"
+    # the family signed its 授权书 at the window; 发起经济状况核对 runs the check and opens the report
+    authorise(case.household, scene["worker"])
     act(street, Status.VERIFICATION)
-    # The workflow asks for no report to leave VERIFICATION: the officer moves it on after
-    # reading the household's checks (linked from this page).
+    assert street.get_by_test_id("per-head").is_visible()
+    street.get_by_test_id("back-to-case").click()
+    street.wait_for_load_state()
     act(street, Status.HOME_VISIT)
     assert street.get_by_test_id("case-status").inner_text() == "入户调查"
 
-    # the community worker records the home visit
+    # the community worker records the home visit, choosing every finding
     worker = new_page(width=360, height=800)
     browser_login(worker, "worker", PASSWORD)
     worker.goto(f"{live_server.url}/cases/{case.pk}/")
     visit = worker.get_by_test_id("visit-form")
-    visit.get_by_label("住房状况").select_option("简陋")
-    visit.get_by_label("家庭成员劳动能力").select_option("无")
-    visit.get_by_text("实际情况与申报一致").click()
+    visit.get_by_label("调查日期").fill(timezone.localdate().isoformat())
+    for group, choice in (("met", "申请人本人"), ("housing", "简陋"), ("labour", "无劳动能力"),
+                          ("members_match", "一致"), ("assets", "未见"), ("income_match", "一致")):
+        visit.locator(f"#fs-{group}").get_by_label(choice, exact=True).check()
     visit.get_by_label("情况说明").fill("独居，房屋老旧，无劳动能力")
+    visit.get_by_text("调查已完成，转入审核").click()
     visit.get_by_role("button", name="保存入户调查").click()
     worker.wait_for_load_state()
     assert worker.get_by_test_id("case-status").inner_text() == "审核"
@@ -94,8 +112,8 @@ def test_dibao_from_online_application_to_payment(live_server, new_page, browser
     end_notice(case)
     county.reload()
     assert "独居，房屋老旧" in county.get_by_test_id("visit").inner_text()
-    assert "尚未核算" in county.get_by_test_id("rules").inner_text()
-    act(county, Status.APPROVED, amount="620")
+    proposed = county.get_by_test_id("proposed-amount").inner_text()
+    act(county, Status.APPROVED)  # at the amount the rules propose, prefilled
     assert county.get_by_test_id("case-status").inner_text() == "已批准"
     act(county, Status.ACTIVE)
     assert county.get_by_test_id("case-status").inner_text() == "享受救助"
@@ -107,10 +125,10 @@ def test_dibao_from_online_application_to_payment(live_server, new_page, browser
 
     # then the applicant reads it in plain words
     case.refresh_from_db()
-    assert (case.status, str(case.amount_monthly)) == (Status.ACTIVE, "620.00")
+    assert (case.status, case.amount_monthly) == (Status.ACTIVE, Decimal(proposed))
     citizen.goto(f"{live_server.url}/cases/{case.pk}/progress/")
     assert citizen.get_by_test_id("where").inner_text() == "您正在享受救助。"
-    assert "每月救助金 620.00 元" in citizen.get_by_test_id("progress-now").inner_text()
+    assert f"每月救助金 {case.amount_monthly} 元" in citizen.get_by_test_id("progress-now").inner_text()
     assert "下次定期复核预计在" in citizen.get_by_test_id("next-step").inner_text()
     assert fits(citizen)
     citizen.screenshot(path=f"{SHOTS}/cases-progress-360.png", full_page=True)
@@ -123,7 +141,7 @@ def test_proxy_application_by_community_worker_reaches_the_street_queue(live_ser
     worker = new_page(width=360, height=800)
     browser_login(worker, "worker", PASSWORD)
     worker.goto(f"{live_server.url}/cases/proxy/")
-    worker.get_by_label("户号").fill(household.number)
+    worker.get_by_label("查找家庭").fill(household.number)
     worker.get_by_role("button", name="查找家庭").click()
     worker.wait_for_load_state()
     form = worker.get_by_test_id("proxy-form")

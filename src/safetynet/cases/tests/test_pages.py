@@ -3,11 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from safetynet.cases.models import Case, CaseTransition, Channel, Status
-from safetynet.cases.tests.conftest import drive_to_active, head_of, submit
+from safetynet.cases.tests.conftest import drive_to_active, head_of, make_report, submit
 from safetynet.core.testing import Role, make_household, make_user
 
 pytestmark = pytest.mark.django_db
@@ -117,24 +118,75 @@ def test_accept_redirects_back_and_records_the_move(client, staff, household):
     assert "已办理：已受理" in page
 
 
-def test_visit_form_records_structured_findings_and_moves_to_review(client, staff, household):
+def _at_home_visit(household, staff):
     from safetynet.cases import services
 
     case = submit(household, staff.worker)
     services.case_accept(case_id=case.pk, actor=staff.street)
     services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     services.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=staff.street)
+    return case
+
+
+def test_visit_form_records_structured_findings_and_moves_to_review(client, staff, household):
+    case = _at_home_visit(household, staff)
     login(client, staff.worker)
     response = client.post(reverse("cases:visit", args=[case.pk]), {
-        "visited_on": timezone.localdate().isoformat(), "housing": "简陋", "labour": "无",
-        "assets_seen": "电动车、冰箱", "matches_declaration": "on", "notes": "独居", "complete": "on",
+        "visited_on": timezone.localdate().isoformat(), "met": "申请人本人", "met_name": "王某",
+        "housing": "简陋", "labour": "无", "members_match": "一致", "assets": "有", "assets_seen": "电动车、冰箱",
+        "income_match": "未核实", "notes": "独居", "complete": "on",
     })
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.REVIEW
     visit = case.visits.get()
-    assert visit.findings == {"housing": "简陋", "labour": "无", "assets_seen": ["电动车", "冰箱"],
-                              "matches_declaration": True}
+    assert visit.findings == {"met": "申请人本人", "met_name": "王某", "housing": "简陋", "labour": "无",
+                              "members_match": "一致", "assets": "有", "assets_seen": ["电动车", "冰箱"],
+                              "income_match": "未核实"}
+
+
+def test_visit_form_starts_empty_and_nothing_is_saved_without_the_findings(client, staff, household):
+    # given a case at the home visit, the worker opens it
+    case = _at_home_visit(household, staff)
+    login(client, staff.worker)
+    html = client.get(reverse("cases:case", args=[case.pk])).content.decode()
+    form = html[html.index('data-testid="visit-form"'):html.index("</form>", html.index('data-testid="visit-form"'))]
+    # then no choice is made and no date filled in for them
+    assert " checked" not in form
+    assert 'name="visited_on" ' in form and 'value="' + timezone.localdate().isoformat() not in form
+    # when they submit it with only the date and one finding
+    response = client.post(reverse("cases:visit", args=[case.pk]), {
+        "visited_on": timezone.localdate().isoformat(), "housing": "简陋", "assets": "有", "complete": "on"})
+    # then nothing is recorded, the case stays, and each missing finding says so at its field
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-testid="error-labour"' in html and "无法确认请选“未核实”" in html
+    assert 'data-testid="error-met"' in html and 'data-testid="error-assets_seen"' in html
+    assert 'data-testid="error-housing"' not in html
+    case.refresh_from_db()
+    assert case.status == Status.HOME_VISIT and not case.visits.exists()
+
+
+def test_visit_photo_is_validated_like_every_attachment(client, staff, household):
+    case = _at_home_visit(household, staff)
+    login(client, staff.worker)
+    fields = {"visited_on": timezone.localdate().isoformat(), "met": "无人在家", "housing": "未核实",
+              "labour": "未核实", "members_match": "未核实", "assets": "未核实", "income_match": "未核实"}
+    # a text file posing as a photo is refused at the field and nothing is recorded
+    fake = SimpleUploadedFile("photo.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(reverse("cases:visit", args=[case.pk]), {**fields, "photo": fake})
+    assert response.status_code == 400
+    assert 'data-testid="error-photo"' in response.content.decode()
+    assert not case.visits.exists() and not case.attachments.exists()
+    # a real PNG is kept with the visit, which stays at the visit step when not marked complete
+    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    response = client.post(reverse("cases:visit", args=[case.pk]), {**fields, "photo": png})
+    assert response.status_code == 302
+    visit = case.visits.get()
+    assert visit.findings["attachments"] == [case.attachments.get().pk]
+    case.refresh_from_db()
+    assert case.status == Status.HOME_VISIT
 
 
 def test_bulk_accept_reports_per_case_results(client, staff, tree, household):
@@ -266,7 +318,7 @@ def test_proxy_lookup_outside_the_region_finds_nothing(client, staff, tree):
     login(client, staff.worker)
     response = client.get(reverse("cases:proxy"), {"number": west.number})
     assert response.status_code == 404
-    assert "未找到该户号的家庭" in response.content.decode()
+    assert "没有找到符合的家庭" in response.content.decode()
 
 
 def test_navigation_shows_case_links_per_role(client, staff, household):
@@ -275,3 +327,16 @@ def test_navigation_shows_case_links_per_role(client, staff, household):
     login(client, citizen_of(household))
     html = client.get("/").content.decode()
     assert "/cases/apply/" in html and "我的申请" in html
+
+
+def test_proxy_filing_finds_the_household_by_a_members_name(client, staff, tree, household):
+    other = make_household(tree.east_community)
+    login(client, staff.worker)
+    # one match by name opens its form at once
+    html = client.get(reverse("cases:proxy"), {"number": head_of(household).name}).content.decode()
+    assert 'data-testid="proxy-form"' in html and household.number in html
+    # a shared surname prefix lists each household to choose from
+    prefix = head_of(household).name[:1]
+    assert head_of(other).name.startswith(prefix)
+    html = client.get(reverse("cases:proxy"), {"number": prefix}).content.decode()
+    assert 'data-testid="proxy-found"' in html and f"?number={other.number}" in html

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from safetynet.cases import services
 from safetynet.cases.models import Status
-from safetynet.cases.tests.conftest import submit
+from safetynet.cases.tests.conftest import FULL_FINDINGS, make_report, submit
 from safetynet.core.testing import make_household
 
 
@@ -29,9 +29,12 @@ def test_the_case_page_does_not_query_per_step_visit_or_notice(db, staff, tree):
     long = submit(make_household(tree.east_community), staff.street)
     services.case_accept(case_id=long.pk, actor=staff.street)
     services.case_transition(case_id=long.pk, to=Status.VERIFICATION, actor=staff.street)
+    # both households checked, so both pages show a report and the rules' decision
+    make_report(long.household)
+    make_report(short.household)
     services.case_transition(case_id=long.pk, to=Status.HOME_VISIT, actor=staff.street)
     services.case_record_visit(case_id=long.pk, actor=staff.worker, visited_on=timezone.localdate(),
-                               findings={"housing": "一般", "labour": "部分"})
+                               findings=FULL_FINDINGS)
     services.case_open_notice(case_id=long.pk, actor=staff.street)
     client = _client(staff.street)
     _count(client, f"/cases/{short.pk}/")  # warm the session and caches alike

@@ -433,15 +433,6 @@ def world(db, settings) -> World:
     street = make_user(Role.STREET_OFFICER, tree.west_street)
     centre = make_user(Role.VERIFICATION_CENTRE, tree.west)
     approver = make_user(Role.COUNTY_APPROVER, tree.west)
-    # one open case at each step a queue role acts on, all in the west county
-    accepted = [Status.ACCEPTED, Status.VERIFICATION]
-    west_cases = {
-        "verification": _west_case(household, "tekun", accepted, street),
-        "home_visit": _west_case(household, "dibao", [*accepted, Status.HOME_VISIT], street),
-        "review": _west_case(household, "medical_assistance", [*accepted, Status.REVIEW], street),
-    }
-    breach = west_cases["home_visit"]
-    Case.objects.filter(pk=breach.pk).update(due_at=timezone.now() - dt.timedelta(days=1))  # the clock moved on
     today = timezone.localdate()
     authorisation = authorisation_record(
         actor=street,
@@ -473,6 +464,16 @@ def world(db, settings) -> World:
             "standing": {},
         },
     )
+    # one open case at each step a queue role acts on, all in the west county (after the
+    # report: review and the home visit need a current one)
+    accepted = [Status.ACCEPTED, Status.VERIFICATION]
+    west_cases = {
+        "verification": _west_case(household, "tekun", accepted, street),
+        "home_visit": _west_case(household, "dibao", [*accepted, Status.HOME_VISIT], street),
+        "review": _west_case(household, "medical_assistance", [*accepted, Status.REVIEW], street),
+    }
+    breach = west_cases["home_visit"]
+    Case.objects.filter(pk=breach.pk).update(due_at=timezone.now() - dt.timedelta(days=1))  # the clock moved on
     cross_region = cross_region_request_create(
         actor=centre,
         household_id=household.pk,

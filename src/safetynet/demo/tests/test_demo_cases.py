@@ -53,5 +53,19 @@ def test_demo_seeds_cases_through_the_services_once(lake):
     assert len(mine) == 1
     assert (mine[0].programme, mine[0].status, mine[0].applicant_id) == ("dibao", Status.SUBMITTED, citizen.person_id)
 
+    # evidence for every step past verification: a current report; a visit for every case past it
+    from safetynet.cases.selectors import case_actions_for_user
+    from safetynet.verification.models import VerificationReport
+
+    past = Case.objects.filter(status__in=[Status.VERIFICATION, Status.HOME_VISIT, Status.REVIEW,
+                                           Status.PUBLIC_NOTICE, Status.ACTIVE])
+    reported = set(VerificationReport.objects.values_list("household_id", flat=True))
+    assert past.exists() and all(c.household_id in reported for c in past)
+    # the county approver can approve at least one case today: notice over, report current
+    county = User.objects.get(username="demo-county-approver")
+    ready = [c for c in case_queue_for_user(user=county).filter(status=Status.PUBLIC_NOTICE)
+             if any(a.to == Status.APPROVED and not a.blocked for a in case_actions_for_user(case=c, user=county))]
+    assert ready
+
     # every step went through the audited services
     assert audit_verify().ok

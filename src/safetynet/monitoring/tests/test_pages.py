@@ -52,9 +52,10 @@ def test_the_worker_sees_her_alert_with_its_level_reason_household_and_deadline(
     body = client.get("/monitoring/alerts/").content.decode()
     assert f"/monitoring/alerts/{alert.pk}/" in body
     assert "红色" in body and "大额住院自付" in body
-    assert alert.household.number in body and alert.due_at.strftime("%Y-%m-%d") in body
-    page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     head = Membership.objects.get(household=alert.household, relationship="head").person
+    # the card names the family, not its 18-character 户号
+    assert f"{head.name}家" in body and alert.due_at.strftime("%Y-%m-%d") in body
+    page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     assert "12,000" in page and mask_id_number(head.id_number) in page and head.id_number not in page
 
 

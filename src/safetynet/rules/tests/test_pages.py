@@ -315,3 +315,21 @@ def test_histogram_bins_hold_every_changed_household():
     assert bins[-1]["to"] is None  # the 2000 outlier sits in an open last bin
     assert any(b["from"] == 0 for b in bins)
     assert change_histogram(np.zeros(3)) == []
+
+
+@pytest.mark.django_db
+def test_results_come_first_shadowing_regions_are_named_and_parameters_read_plainly(tree, city):
+    client = _login(make_user(Role.ANALYST, tree.city))
+    page = client.get("/rules/simulate/").content.decode()
+    # parameter names in plain Chinese, with the unit once and no internal path
+    assert "城市低保标准（元/人·月）" in page and "· dibao.standard.urban" not in page
+    assert "（月）（月）" not in page
+    # when the city's standard is raised
+    city_rise = {"name": "全市城市低保标准提高到 1000 元",
+                 "changes": [{"path": "dibao.standard.urban", "region": "990100000000", "start": "2025-07-01",
+                              "value": 1000}]}
+    html = client.post("/rules/simulate/", _form_data(city_rise, ON)).content.decode()
+    # then the results are above the form, and 西区, which has its own standard, is named
+    assert html.index('data-testid="result"') < html.index('id="reform-form"')
+    warning = html[html.index('data-testid="shadowed"'):]
+    assert "西区" in warning[:warning.index("</div>")] and "980" in warning[:warning.index("</div>")]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.registry.models import DisabilityCategory, HealthCondition
 from safetynet.web import navigation
+from safetynet.web.services import display_preference_large
 
 register = template.Library()
 
@@ -60,3 +61,16 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template, or ``""``."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.simple_tag(takes_context=True)
+def large_type(context) -> bool:
+    """Whether the signed-in account reads in 大字模式."""
+    request = context.get("request")
+    return display_preference_large(user=getattr(request, "user", None))

@@ -5,6 +5,7 @@ import pytest
 from safetynet.audit.models import AuditEvent
 from safetynet.core.masking import mask_id_number
 from safetynet.core.testing import PASSWORD, Role, make_household, make_region_tree, make_user
+from safetynet.web.testing_axe import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +66,7 @@ def test_household_page_at_360px_is_masked_fits_and_reveals_with_a_purpose(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_large_mode_enlarges_type_is_remembered_and_still_fits_360px(
+def test_large_mode_enlarges_type_by_half_is_remembered_for_the_account_and_fits_360px(
     live_server, new_page, browser_login, scene
 ):
     worker, household = scene
@@ -73,12 +74,33 @@ def test_large_mode_enlarges_type_is_remembered_and_still_fits_360px(
     browser_login(page, worker.username, PASSWORD)
     page.goto(f"{live_server.url}/households/{household.pk}/")
     font_size = "parseFloat(getComputedStyle(document.body).fontSize)"
-    assert page.evaluate(font_size) >= 18
-    # when
+    normal = page.evaluate(font_size)
+    assert normal >= 18
+    # when, on the phone, the worker opens the menu and turns large type on
+    page.click("#menu-toggle")
     page.click("#large-toggle")
-    # then
-    assert page.evaluate(font_size) >= 22
+    page.wait_for_load_state()
+    # then the type is at least half as large again, and nothing scrolls sideways
+    assert page.evaluate(font_size) >= 1.5 * normal
     assert page.get_attribute("#large-toggle", "aria-pressed") == "true"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.reload()
-    assert page.evaluate(font_size) >= 22
+    assert axe_violations(page) == []
+    # and it follows the account to another device
+    other = new_page(width=1280, height=800)
+    browser_login(other, worker.username, PASSWORD)
+    assert other.evaluate(font_size) >= 1.5 * normal
+
+
+@pytest.mark.parametrize("height", [640, 800])
+def test_the_phone_header_takes_at_most_15_percent_of_the_first_screen(
+    live_server, new_page, browser_login, scene, height
+):
+    worker, household = scene
+    page = new_page(width=360, height=height)
+    browser_login(page, worker.username, PASSWORD)
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    header = page.locator("#site-header").bounding_box()["height"]
+    assert header <= 0.15 * height, header
+    # the menu still reaches every page
+    page.click("#menu-toggle")
+    assert page.get_by_role("navigation", name="主导航").get_by_role("link", name="家庭列表").is_visible()

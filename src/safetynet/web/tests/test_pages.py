@@ -194,9 +194,11 @@ def test_list_pages_have_bounded_queries(client, tree, worker, django_assert_max
 def test_region_and_household_pages_have_bounded_queries(client, tree, worker, django_assert_max_num_queries):
     household = make_household(tree.east_community, members=4)
     c = _client_for(client, worker)
-    with django_assert_max_num_queries(8):
+    # (one query of the nine reads the account's display preference, 大字模式)
+    with django_assert_max_num_queries(9):
         assert c.get(reverse("web:region", args=[tree.east.code])).status_code == 200
-    with django_assert_max_num_queries(8):
+    # the household page also reads which buttons to offer and the account's display preference
+    with django_assert_max_num_queries(9):
         assert c.get(reverse("web:household", args=[household.pk])).status_code == 200
 
 

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from safetynet.cases import services
 from safetynet.cases.models import Case, CaseTransition, Status
-from safetynet.cases.tests.conftest import drive_to_active, end_notice, submit
+from safetynet.cases.tests.conftest import FULL_FINDINGS, drive_to_active, end_notice, make_report, submit
 
 S = Status
 
@@ -26,9 +27,10 @@ def _at_review(household, staff) -> Case:
     case = submit(household, staff.street)
     services.case_accept(case_id=case.pk, actor=staff.street)
     services.case_transition(case_id=case.pk, to=S.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     services.case_transition(case_id=case.pk, to=S.HOME_VISIT, actor=staff.street)
-    services.case_record_visit(case_id=case.pk, actor=staff.worker, visited_on=case.created_at.date(),
-                               findings={"housing": "简陋", "labour": "无"}, notes="")
+    services.case_record_visit(case_id=case.pk, actor=staff.worker, visited_on=timezone.localdate(),
+                               findings=FULL_FINDINGS, notes="")
     return case
 
 
@@ -132,7 +134,8 @@ def test_a_stale_version_is_refused_through_the_api(household, staff):
 def test_approving_records_the_exact_amount(household, staff):
     case = _at_notice_over(household, staff)
     r = _client(staff.county).post(f"/api/v1/cases/{case.pk}/actions",
-                                   json.dumps({"action": "approve", "amount_monthly": "0.01"}),
+                                   json.dumps({"action": "approve", "amount_monthly": "0.01",
+                                               "reason": "按申请人实际困难核定"}),
                                    content_type="application/json")
     assert r.status_code == 200
     assert Case.objects.get(pk=case.pk).amount_monthly == Decimal("0.01")

@@ -1,9 +1,10 @@
 import pytest
+from django.utils import timezone
 
 from safetynet.audit.services import audit_verify
 from safetynet.cases.models import Case, CaseTransition, OutboxMessage, Programme, Status
 from safetynet.cases.programmes import config_problems
-from safetynet.cases.tests.conftest import drive_to_active, submit
+from safetynet.cases.tests.conftest import FULL_FINDINGS, drive_to_active, make_report, submit
 
 
 def test_the_shipped_configuration_holds_the_human_in_the_loop_rule():
@@ -53,9 +54,10 @@ def test_public_notice_masks_name_and_id(household, staff):
     case = submit(household, staff.street)
     services.case_accept(case_id=case.pk, actor=staff.street)
     services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     services.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=staff.street)
-    services.case_record_visit(case_id=case.pk, actor=staff.worker, visited_on=case.created_at.date(),
-                               findings={"housing": "ok"})
+    services.case_record_visit(case_id=case.pk, actor=staff.worker, visited_on=timezone.localdate(),
+                               findings=FULL_FINDINGS)
     # when the notice opens
     notice = services.case_open_notice(case_id=case.pk, actor=staff.street)
     # then it lasts 7 days and shows neither the full name nor the ID number

@@ -14,7 +14,7 @@ from safetynet.cases.errors import (
     ReasonRequired,
 )
 from safetynet.cases.models import Appeal, Case, CaseTransition, Objection, OutboxMessage, Status
-from safetynet.cases.tests.conftest import drive_to_active, end_notice, submit
+from safetynet.cases.tests.conftest import FULL_FINDINGS, drive_to_active, end_notice, make_report, submit
 
 
 def _timeline(case):
@@ -74,6 +74,7 @@ def test_a_data_driven_refusal_waits_for_a_named_officer(household, staff):
     case = submit(household, staff.street)
     services.case_accept(case_id=case.pk, actor=staff.street)
     services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     # when the data says no
     services.case_propose_data_decision(case_id=case.pk, proposal="refuse", reasons=["家庭人均收入高于低保标准"],
                                         source="verification")
@@ -101,6 +102,7 @@ def test_an_officer_can_override_the_data_and_continue(household, staff):
     case = submit(household, staff.street)
     services.case_accept(case_id=case.pk, actor=staff.street)
     services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     services.case_propose_data_decision(case_id=case.pk, proposal="refuse", reasons=["存款超标"], source="rules")
     services.case_confirm_data_decision(case_id=case.pk, actor=staff.street, confirm=False,
                                         reason="存款为子女大病医疗专款，入户核实")
@@ -112,22 +114,23 @@ def test_approval_waits_for_the_notice_period_and_open_objections(household, sta
     case = submit(household, staff.street)
     services.case_accept(case_id=case.pk, actor=staff.street)
     services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     services.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=staff.street)
     services.case_record_visit(case_id=case.pk, actor=staff.worker, visited_on=timezone.localdate(),
-                               findings={"housing": "简陋"})
+                               findings=FULL_FINDINGS)
     services.case_open_notice(case_id=case.pk, actor=staff.street)
     # during the notice period approval is refused with a precise code
     with pytest.raises(GuardFailed) as err:
-        services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("600"))
+        services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("600"), reason="按困难程度核定")
     assert err.value.code == "case.notice_running"
     # an objection recorded during the notice blocks approval until it is answered
     objection = services.case_record_objection(case_id=case.pk, actor=staff.worker, content="家中有车辆")
     end_notice(case)
     with pytest.raises(GuardFailed) as err:
-        services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("600"))
+        services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("600"), reason="按困难程度核定")
     assert err.value.code == "case.objections_open"
     services.case_resolve_objection(objection_id=objection.pk, actor=staff.street, resolution="车辆已于2024年报废")
-    services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("600"))
+    services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("600"), reason="按困难程度核定")
     assert Case.objects.get(pk=case.pk).status == Status.APPROVED
     assert Objection.objects.get(pk=objection.pk).resolved_by == staff.street
 
@@ -137,11 +140,12 @@ def test_street_level_approval_is_limited_for_temporary_assistance(household, st
     case = submit(household, staff.street, "temporary_assistance", amount_requested=Decimal("3000"))
     services.case_accept(case_id=case.pk, actor=staff.street)
     services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     services.case_transition(case_id=case.pk, to=Status.REVIEW, actor=staff.street)
     with pytest.raises(GuardFailed) as err:
-        services.case_approve(case_id=case.pk, actor=staff.street, amount_monthly=Decimal("3000"))
+        services.case_approve(case_id=case.pk, actor=staff.street, amount_monthly=Decimal("3000"), reason="按困难程度核定")
     assert err.value.code == "case.above_street_limit"
-    services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("3000"))
+    services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal("3000"), reason="按困难程度核定")
     assert Case.objects.get(pk=case.pk).status == Status.APPROVED
 
 
@@ -155,6 +159,7 @@ def test_emergency_aid_within_24_hours_then_verification(household, staff):
     services.case_grant_emergency_aid(case_id=case.pk, actor=staff.street, amount=Decimal("800"), reason="火灾")
     # then verification follows
     services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(case.household)
     assert Case.objects.get(pk=case.pk).status == Status.VERIFICATION
 
 
