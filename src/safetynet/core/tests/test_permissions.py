@@ -14,6 +14,7 @@ from django.utils import timezone
 from safetynet.accounts.services import user_create
 from safetynet.cases import services as cases
 from safetynet.cases.models import Channel, Status
+from safetynet.cases.tests.conftest import FULL_FINDINGS, make_report
 from safetynet.core.permissions import ACTIONS, Action, roles_for
 from safetynet.core.roles import SELF_SERVICE_ROLES, Role
 from safetynet.core.testing import make_household, make_user
@@ -38,10 +39,11 @@ def _case_at(step: str, household, street, worker):
                              applicant_id=household.memberships.first().person_id, actor=street).case
     cases.case_accept(case_id=case.pk, actor=street)
     cases.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=street)
+    make_report(household)
     cases.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=street)
     if step == Status.PUBLIC_NOTICE:
         cases.case_record_visit(case_id=case.pk, actor=worker, visited_on=timezone.localdate(),
-                                findings={"housing": "简陋", "labour": "无"})
+                                findings=FULL_FINDINGS)
         cases.case_open_notice(case_id=case.pk, actor=street)
     return case
 
@@ -136,7 +138,7 @@ def _probes(world) -> dict[Action, tuple]:
 
 
 @pytest.fixture
-def world(tree, settings, tmp_path):
+def world(tree, settings, tmp_path, lake):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path
     household = make_household(tree.east_community)
