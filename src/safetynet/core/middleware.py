@@ -17,6 +17,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from safetynet.core.errors import SafetyNetError
 from safetynet.core.inputs import find_forbidden, forbidden_character
 
 API_PREFIX = "/api/"
@@ -87,6 +88,10 @@ class InputLimitsMiddleware:
                             found.append(("file name", bad))
             except RequestDataTooBig:
                 return _too_large(request)
+            except SafetyNetError as e:
+                # An upload handler refused the body while it was read here (e.g. over the size
+                # cap): answer with the typed error, as the view would have.
+                return _refuse(request, e.status, e.code, e.message, e.as_dict().get("details"))
         if found:
             # The API's validation body (api._validation_error's shape), one entry per field.
             message = _("输入含有不允许的控制字符或文字方向控制符（%(char)s，字段 %(field)s）") % {

@@ -9,6 +9,7 @@ from django.utils import timezone
 from safetynet.accounts.models import User
 from safetynet.cases import services as case_services
 from safetynet.cases.models import Case, Channel, PublicNotice, Status
+from safetynet.cases.tests.conftest import FULL_FINDINGS, make_report
 from safetynet.core.testing import Role, make_user
 
 
@@ -56,13 +57,20 @@ def case_to_active(household, staff: Staff, programme: str = "dibao", amount: st
     ).case
     case_services.case_accept(case_id=case.pk, actor=staff.street)
     case_services.case_transition(case_id=case.pk, to=Status.VERIFICATION, actor=staff.street)
+    make_report(household)
     case_services.case_transition(case_id=case.pk, to=Status.HOME_VISIT, actor=staff.street)
     case_services.case_record_visit(
-        case_id=case.pk, actor=staff.worker, visited_on=timezone.localdate(),
-        findings={"housing": "简陋", "labour": "无", "assets_seen": []}, notes="入户核实",
+        case_id=case.pk, actor=staff.worker, visited_on=timezone.localdate(), findings=FULL_FINDINGS, notes="入户核实",
     )
     case_services.case_open_notice(case_id=case.pk, actor=staff.street)
     now = timezone.now()
     PublicNotice.objects.filter(case=case).update(starts_at=now - dt.timedelta(days=8), ends_at=now - dt.timedelta(days=1))
-    case_services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal(amount), stable_household=True)
+    case_services.case_approve(case_id=case.pk, actor=staff.county, amount_monthly=Decimal(amount), stable_household=True,
+                               reason="按实际困难程度核定")
     return case_services.case_activate(case_id=case.pk, actor=staff.county)
+
+
+@pytest.fixture(autouse=True)
+def _empty_lake(lake):
+    """Verification reads the lake; each test starts with an empty one (no facts on record)."""
+    return lake

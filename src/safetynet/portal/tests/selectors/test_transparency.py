@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from safetynet.cases import services as case_services
+from safetynet.cases.tests.conftest import FULL_FINDINGS, make_report
 from safetynet.core.testing import Role, make_household, make_user
 from safetynet.portal.errors import InvalidTransparencyQuery
 from safetynet.portal.tests.conftest import Staff, case_to_active
@@ -66,9 +67,10 @@ def test_the_running_notices_are_listed_masked(tree, staff):
     ).case
     case_services.case_accept(case_id=case.pk, actor=staff.street)
     case_services.case_transition(case_id=case.pk, to="verification", actor=staff.street)
+    make_report(household)
     case_services.case_transition(case_id=case.pk, to="home_visit", actor=staff.street)
     case_services.case_record_visit(case_id=case.pk, actor=staff.worker, visited_on=timezone.localdate(),
-                                    findings={"housing": "简陋"}, notes="")
+                                    findings=FULL_FINDINGS, notes="")
     case_services.case_open_notice(case_id=case.pk, actor=staff.street)
     [notice] = notices_current()
     assert notice.masked_name != head.name and notice.masked_name[0] == head.name[0] and "*" in notice.masked_name
