@@ -651,24 +651,7 @@ def solve_by_types(problem: Problem, *, time_limit: float = 50.0, rel_gap: float
     if not cand.any():
         return Solution(np.zeros((H, R), dtype=bool), 0.0, 0.0, 0.0, "types-mip", time.perf_counter() - t0)
     first, type_of, counts = _types(problem, cand, small)
-    tsev = problem.severity[first]
-    tp, trr = np.nonzero(cand[first])
-    m = _Model()
-    X = m.columns(len(tp), cost=-_EPS, upper=counts[tp].astype(np.float64), integer=integer)
-    nt, nc = np.nonzero(tsev > 0)
-    Y = m.columns(len(nt), cost=SEVERITY_WEIGHT[tsev[nt, nc]], upper=counts[nt].astype(np.float64))
-    need_row = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(nt, nc, strict=True))}
-    ri, rj, rv = [np.arange(len(nt))], [Y], [np.ones(len(nt))]
-    for c in range(problem.effect.shape[1]):
-        eff = problem.effect[trr, c]
-        keep = [k for k in np.flatnonzero(eff > 0) if (int(tp[k]), c) in need_row]
-        ri.append(np.array([need_row[(int(tp[k]), c)] for k in keep], dtype=np.int64))
-        rj.append(X[keep])
-        rv.append(-eff[keep])
-    m.rows(len(nt), np.concatenate(ri), np.concatenate(rj), np.concatenate(rv), upper=0.0)
-    pair_of = {(int(a), int(b)): int(k) for k, (a, b) in enumerate(zip(tp, trr, strict=True))}
-    sub = Problem(tsev, problem.eligible[first], problem.effect, problem.capacity, problem.cost, problem.budget,
-                  problem.exclusive, problem.requires)
+    m, X, tp, trr, pair_of, sub = _type_model(problem, cand, first, counts, x_cost=-_EPS, integer=integer)
     _aggregate_rows(m, sub, X, tp, trr, pair_of, counts)
     h, values = m.solve(mip=integer, time_limit=time_limit, rel_gap=rel_gap)
     status = h.modelStatusToString(h.getModelStatus())
@@ -682,7 +665,7 @@ def solve_by_types(problem: Problem, *, time_limit: float = 50.0, rel_gap: float
     left = problem.room.copy()
     stacking = _stacking(problem)
     members = np.split(np.argsort(type_of, kind="stable"), np.cumsum(counts)[:-1])
-    for t in np.argsort(-tsev.max(axis=1), kind="stable"):
+    for t in np.argsort(-sub.severity.max(axis=1), kind="stable"):
         if quota_t[t].any():
             _distribute(problem, members[t], assign, left, cand, stacking, quota_t[t].copy())
     _fill(problem, assign, left, cand, stacking, by_severity=False)
@@ -755,24 +738,7 @@ def type_bound(problem: Problem, *, time_limit: float = 50.0) -> tuple[float, np
     if not cand.any():
         return 0.0, np.zeros(problem.resources)
     first, _type_of, counts = _types(problem, cand)
-    tsev = problem.severity[first]
-    tp, trr = np.nonzero(cand[first])
-    m = _Model()
-    X = m.columns(len(tp), upper=counts[tp].astype(np.float64))
-    nt, nc = np.nonzero(tsev > 0)
-    Y = m.columns(len(nt), cost=SEVERITY_WEIGHT[tsev[nt, nc]], upper=counts[nt].astype(np.float64))
-    need_row = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(nt, nc, strict=True))}
-    ri, rj, rv = [np.arange(len(nt))], [Y], [np.ones(len(nt))]
-    for c in range(problem.effect.shape[1]):
-        eff = problem.effect[trr, c]
-        keep = [k for k in np.flatnonzero(eff > 0) if (int(tp[k]), c) in need_row]
-        ri.append(np.array([need_row[(int(tp[k]), c)] for k in keep], dtype=np.int64))
-        rj.append(X[keep])
-        rv.append(-eff[keep])
-    m.rows(len(nt), np.concatenate(ri), np.concatenate(rj), np.concatenate(rv), upper=0.0)
-    pair_of = {(int(a), int(b)): int(k) for k, (a, b) in enumerate(zip(tp, trr, strict=True))}
-    sub = Problem(tsev, problem.eligible[first], problem.effect, problem.capacity, problem.cost, problem.budget,
-                  problem.exclusive, problem.requires)
+    m, X, tp, trr, pair_of, sub = _type_model(problem, cand, first, counts, x_cost=0.0, integer=False)
     capacity_row = m.nrow
     _aggregate_rows(m, sub, X, tp, trr, pair_of, counts)
     h, _values = m.solve(mip=False, time_limit=time_limit)
@@ -842,3 +808,28 @@ def solve(problem: Problem, *, time_limit: float = 50.0, greedy: Solution | None
     best.gap = 0.0 if best.bound <= 0 else max(0.0, (best.bound - best.need_met) / best.bound)
     best.seconds = time.perf_counter() - t0
     return best
+
+
+def _type_model(problem: Problem, cand, first, counts, *, x_cost: float, integer: bool):
+    """The model over household types: a column per (type, resource) pair taken up to the type's
+    count, a need column per (type, category) met at most by what the pairs deliver; the
+    aggregated capacity, budget and stacking rows are added by the caller."""
+    tsev = problem.severity[first]
+    tp, trr = np.nonzero(cand[first])
+    m = _Model()
+    X = m.columns(len(tp), cost=x_cost, upper=counts[tp].astype(np.float64), integer=integer)
+    nt, nc = np.nonzero(tsev > 0)
+    Y = m.columns(len(nt), cost=SEVERITY_WEIGHT[tsev[nt, nc]], upper=counts[nt].astype(np.float64))
+    need_row = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(nt, nc, strict=True))}
+    ri, rj, rv = [np.arange(len(nt))], [Y], [np.ones(len(nt))]
+    for c in range(problem.effect.shape[1]):
+        eff = problem.effect[trr, c]
+        keep = [k for k in np.flatnonzero(eff > 0) if (int(tp[k]), c) in need_row]
+        ri.append(np.array([need_row[(int(tp[k]), c)] for k in keep], dtype=np.int64))
+        rj.append(X[keep])
+        rv.append(-eff[keep])
+    m.rows(len(nt), np.concatenate(ri), np.concatenate(rj), np.concatenate(rv), upper=0.0)
+    pair_of = {(int(a), int(b)): int(k) for k, (a, b) in enumerate(zip(tp, trr, strict=True))}
+    sub = Problem(tsev, problem.eligible[first], problem.effect, problem.capacity, problem.cost, problem.budget,
+                  problem.exclusive, problem.requires)
+    return m, X, tp, trr, pair_of, sub
