@@ -53,8 +53,13 @@ def scope(queryset: QuerySet[M], *, user: Any, citizen_filter: Q | None = None) 
 
 
 def get_scoped(queryset: QuerySet[M], *, user: Any, error: type[NotFound] = NotFound, **lookup: Any) -> M:
-    """Fetch one row the user may see, or raise ``error``: a record in another region is
-    indistinguishable from one that does not exist."""
+    """Fetch one row of ``queryset``, or raise ``error``: a record in another region is
+    indistinguishable from one that does not exist.
+
+    This does not scope by itself: ``queryset`` must already be narrowed to what ``user`` may
+    see, by :func:`scope` (with the citizen filter the model needs) or by an app's own
+    ``*_visible_to`` selector built on it. ``user`` names whose view this is.
+    """
     obj = queryset.filter(**lookup).first()
     if obj is None:
         # A lookup named like the error's own arguments (``code=`` for regions) must not
