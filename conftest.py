@@ -24,3 +24,23 @@ def _audit_checkpoints_per_test(settings, tmp_path_factory):
     """Each test's audit checkpoints in a folder of its own: the database is rolled back between
     tests, so a checkpoint left by one test would not match the next test's chain."""
     settings.SAFETYNET_AUDIT_DIR = tmp_path_factory.mktemp("audit")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that run the Spark engine (their id names it) carry the ``spark`` marker. They compare
+    the engines on the same Arrow inputs, whatever database the registry lives in, so the test
+    command runs them once, in the SQLite pass: ``SAFETYNET_TEST_SPARK=0`` leaves them out."""
+    import os
+
+    skip = os.environ.get("SAFETYNET_TEST_SPARK", "1") == "0"
+    kept, dropped = [], []
+    for item in items:
+        if "spark" in item.nodeid.lower():
+            item.add_marker(pytest.mark.spark)
+            if skip:
+                dropped.append(item)
+                continue
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
