@@ -28,6 +28,7 @@ from safetynet.cases.findings import BY_KEY, EXTRA_LABELS, FINDINGS
 from safetynet.cases.models import Case, Channel, Programme, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.uploads import MultipleFileField
 
 S = Status
 
@@ -92,15 +93,14 @@ class VisitForm(forms.Form):
     )
     met_name = forms.CharField(label=_lazy("见到的人姓名（可不填）"), required=False, max_length=64)
     assets_seen = forms.CharField(label=_lazy("见到的贵重财产（选“有”时必填）"), required=False, max_length=300)
-    photo = forms.FileField(
-        label=_lazy("照片或材料（JPG、PNG、PDF，10MB 以内，可不传）"), required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    photos = MultipleFileField(
+        label=_lazy("照片或材料（可多选；JPG、PNG、PDF，每个 10MB 以内，最多 10 个，可不传）"), required=False,
     )
     notes = forms.CharField(label=_lazy("情况说明"), required=False, max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 3}))
     complete = forms.BooleanField(label=_lazy("调查已完成，转入审核"), required=False)
 
-    field_order = ["visited_on", *[f.key for f in FINDINGS], "met_name", "assets_seen", "photo", "notes", "complete"]
+    field_order = ["visited_on", *[f.key for f in FINDINGS], "met_name", "assets_seen", "photos", "notes", "complete"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,21 +142,21 @@ class VisitForm(forms.Form):
                 self.add_error(name, str(message))
                 placed = True
         if isinstance(error, InvalidAttachment):
-            self.add_error("photo", error.message)
+            self.add_error("photos", error.message)
             placed = True
         return placed
 
 
 def perform_visit(*, case_id: int, actor, form: VisitForm) -> Any:
-    """Store the photo (validated as every case attachment is) and record the visit with it, together."""
+    """Store the photos (each validated as every case attachment is) and record the visit with
+    them, together: one refused file keeps none and records no visit."""
     d = form.cleaned_data
     findings = form.findings()
     with transaction.atomic():
-        upload = d.get("photo")
-        if upload:
-            att = attachment_upload(case_id=case_id, actor=actor, stream=upload, original_name=upload.name,
-                                    kind=_("入户调查照片"))
-            findings["attachments"] = [att.pk]
+        kept = [attachment_upload(case_id=case_id, actor=actor, stream=upload, original_name=upload.name,
+                                  kind=_("入户调查照片")).pk for upload in d.get("photos") or []]
+        if kept:
+            findings["attachments"] = kept
         return services.case_record_visit(case_id=case_id, actor=actor, visited_on=d["visited_on"],
                                           findings=findings, notes=d["notes"], complete=d["complete"])
 

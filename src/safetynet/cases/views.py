@@ -70,6 +70,8 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
     rules = selectors.case_rules_view(user=user, case=case)
     posted = posted or {}
     now = timezone.now()
+    attachments = list(case.attachments.all())
+    by_id = {a.pk: a for a in attachments}
     context = {
         "case": case,
         "overdue": bool(case.is_open and case.due_at and case.due_at < now),
@@ -77,9 +79,10 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
             (t, _status_label(t.from_status), _status_label(t.to_status), _role_label(t.actor_role))
             for t in case.transitions.all()
         ],
-        "visits": [(v, forms.findings_rows(v.findings)) for v in case.visits.all()],
+        "visits": [(v, forms.findings_rows(v.findings),
+                    [by_id[i] for i in v.findings.get("attachments", []) if i in by_id]) for v in case.visits.all()],
         "notices": list(case.notices.all()),
-        "attachments": list(case.attachments.all()),
+        "attachments": attachments,
         "actions": actions,
         "rules": rules,
         "proposed": rules.decision.amount_monthly if rules.decision is not None else None,
