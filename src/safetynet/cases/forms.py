@@ -261,6 +261,51 @@ def perform_online_application(*, household_id: int, actor, form: ApplyForm) -> 
         return result
 
 
+class MandateApplyForm(ApplyForm):
+    """代办人网上代为申请: the account holds the grantor's mandate (recorded by the community)."""
+
+    mandate = forms.TypedChoiceField(label=_lazy("为谁申请（委托人）"), coerce=int, choices=(), widget=forms.RadioSelect,
+                                     error_messages={"required": _lazy("请选择为哪一位委托人申请")})
+    consent = forms.BooleanField(
+        label=_lazy("我承诺所填情况属实；委托人已签署委托书，并授权民政部门核对其家庭成员的收入和财产情况。"),
+        error_messages={"required": _lazy("须确认委托和授权核对，才能提交申请")},
+    )
+
+    field_order = ["mandate", "programme", "description", "materials", "consent", "idempotency_key"]
+
+    def __init__(self, *args, mandates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mandates = {m.mandate_id: m for m in mandates}
+        self.fields["mandate"].choices = [(m.mandate_id, m.grantor_name) for m in mandates]
+        if len(mandates) == 1 and not self.is_bound:
+            self.initial.setdefault("mandate", mandates[0].mandate_id)
+
+    def clean(self):
+        data = super().clean()
+        m = self.mandates.get(data.get("mandate"))
+        if m is not None and m.programmes and data.get("programme") and data["programme"] not in m.programmes:
+            names = "、".join(str(Programme(p).label) for p in m.programmes if p in Programme.values)
+            self.add_error("programme", _("%(n)s 的委托书只包括：%(p)s") % {"n": m.grantor_name, "p": names})
+        return data
+
+
+def perform_mandate_application(*, actor, form: MandateApplyForm) -> services.Submitted:
+    """File for the grantor under the account's mandate, with any material, together."""
+    d = form.cleaned_data
+    m = form.mandates[d["mandate"]]
+    with transaction.atomic():
+        result = services.case_submit(
+            programme=d["programme"], channel=Channel.PROXY, household_id=m.household_id, applicant_id=m.grantor_id,
+            actor=actor, idempotency_key=d["idempotency_key"], proxy_mandate_id=m.mandate_id,
+            description=d["description"],
+        )
+        if result.created and d.get("materials"):
+            upload = d["materials"]
+            attachment_upload(case_id=result.case.pk, actor=actor, stream=upload, original_name=upload.name,
+                              kind=_("申请材料"))
+        return result
+
+
 class ProxyLookupForm(forms.Form):
     number = forms.CharField(label=_lazy("查找家庭：户号、姓名、身份证号码或手机号"), max_length=64)
 

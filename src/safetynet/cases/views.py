@@ -241,13 +241,25 @@ def breaches(request):
 def apply(request):
     user = request.user
     require(user, Action.CASE_APPLY)
-    household = selectors.household_of_applicant(user=user)
-    context = {"household": household, "who": PROGRAMME_WHO}
+    # An account holding mandates (代办人) applies for its grantors; anyone else for their own household.
+    mandates = selectors.mandates_for_proxy(user=user)
+    household = None if mandates else selectors.household_of_applicant(user=user)
+    context = {"household": household, "mandates": mandates, "mandates_by_id": {m.mandate_id: m for m in mandates},
+               "who": PROGRAMME_WHO}
+
+    def make_form(*args, **kwargs):
+        if mandates:
+            return forms.MandateApplyForm(*args, mandates=mandates, **kwargs)
+        return forms.ApplyForm(*args, **kwargs)
+
     if request.method == "POST":
-        form = forms.ApplyForm(request.POST, request.FILES)
-        if form.is_valid() and household is not None:
+        form = make_form(request.POST, request.FILES)
+        if form.is_valid() and (household is not None or mandates):
             try:
-                result = forms.perform_online_application(household_id=household.pk, actor=user, form=form)
+                if mandates:
+                    result = forms.perform_mandate_application(actor=user, form=form)
+                else:
+                    result = forms.perform_online_application(household_id=household.pk, actor=user, form=form)
             except InvalidAttachment as e:
                 form.add_error("materials", e.message)
                 return render(request, "cases/apply.html", {**context, "form": form, "error": e.message},
@@ -261,7 +273,7 @@ def apply(request):
             return redirect("cases:progress", case_id=result.case.pk)
         status = 400
     else:
-        form = forms.ApplyForm(initial={"idempotency_key": forms.new_idempotency_key()})
+        form = make_form(initial={"idempotency_key": forms.new_idempotency_key()})
         status = 200
     return render(request, "cases/apply.html", {**context, "form": form}, status=status)
 

@@ -6,8 +6,8 @@ import hashlib
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Count
 from django.test import Client
 
 from safetynet.cases.models import Case, Channel

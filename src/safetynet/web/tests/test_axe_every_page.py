@@ -4,8 +4,9 @@ report, batch, referral, roll, finding, complaint …), and the public pages wit
 1280 px and at 360 px (the same page resized, so each page loads once). 0 violations, contrast and
 heading order included.
 
-Bounded: one browser, one tab per role; a detail page already checked for staff (or for an
-applicant) is not opened again for the next staff role (or applicant).
+Bounded (it runs twice in CI): one browser, one tab per role, each page loaded once and checked at
+both widths; a page already checked for one staff role (or applicant) is not opened again for the
+next (the same template; each role's own home page always is).
 """
 
 from __future__ import annotations
@@ -113,8 +114,9 @@ def crawl(browser, base_url: str, *, login, roles=ROLES, password: str = DEMO_PA
         links = visit("/", f"{role} 工作台")
         kinds: dict[str, str] = {}
         for path in nav:
-            if path == "/":
+            if path == "/" or (path, audience) in seen:
                 continue
+            seen.add((path, audience))
             for link in visit(path, f"{role} {path}"):
                 kind = _kind(link)
                 if kind and kind not in kinds:
