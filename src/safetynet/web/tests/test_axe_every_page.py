@@ -109,7 +109,6 @@ def crawl(browser, base_url: str, *, login, roles=ROLES, password: str = DEMO_PA
         context = browser.new_context(viewport=WIDE, locale="zh-CN")
         context.set_default_timeout(15_000)
         context.set_default_navigation_timeout(30_000)
-    context.set_default_navigation_timeout(30_000)
         page = context.new_page()
         login(page, f"demo-{role}", password)
         nav = page.evaluate("""() => Array.from(document.querySelectorAll('nav.site-nav a'))
