@@ -11,7 +11,10 @@ next (the same template; each role's own home page always is).
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -156,6 +159,12 @@ def demo_city(transactional_db, settings, tmp_path):
 
 def test_axe_finds_nothing_on_any_page_of_any_role(live_server, browser, browser_login, demo_city):
     found, visited = crawl(browser, live_server.url, login=browser_login)
+    folder = os.environ.get("SAFETYNET_JOURNEY_LOG")
+    if folder:  # the pages and totals, for the notes (as the journeys keep theirs)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / "axe-every-page.json").write_text(json.dumps(
+            {"pages": len(visited), "checks": 2 * len(visited), "axe_violations": len(found), "visited": visited,
+             "details": found}, ensure_ascii=False, indent=1))
     # every kind of page was reached, so a page nobody opens cannot hide a violation
     reached = " ".join(visited)
     for kind in ("household", "person", "case", "alert", "picture", "report", "batch", "referral", "roll",
