@@ -5,8 +5,9 @@ report, batch, referral, roll, finding, complaint …), and the public pages wit
 heading order included.
 
 Bounded (it runs twice in CI): one browser, one tab per role, each page loaded once and checked at
-both widths; a page already checked for one staff role (or applicant) is not opened again for the
-next (the same template; each role's own home page always is).
+both widths. Every role opens every page of its own navigation (what a page offers depends on the
+role); a detail page already checked for one staff role (or applicant) is not opened again for the
+next.
 """
 
 from __future__ import annotations
@@ -119,9 +120,8 @@ def crawl(browser, base_url: str, *, login, roles=ROLES, password: str = DEMO_PA
         links = visit("/", f"{role} 工作台")
         kinds: dict[str, str] = {}
         for path in nav:
-            if path == "/" or (path, audience) in seen:
+            if path == "/":
                 continue
-            seen.add((path, audience))
             for link in visit(path, f"{role} {path}"):
                 kind = _kind(link)
                 if kind and kind not in kinds:
