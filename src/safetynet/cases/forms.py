@@ -28,6 +28,7 @@ from safetynet.cases.findings import BY_KEY, EXTRA_LABELS, FINDINGS
 from safetynet.cases.models import Case, Channel, Programme, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.uploads import MultipleFileField
 
 S = Status
 
@@ -92,15 +93,14 @@ class VisitForm(forms.Form):
     )
     met_name = forms.CharField(label=_lazy("见到的人姓名（可不填）"), required=False, max_length=64)
     assets_seen = forms.CharField(label=_lazy("见到的贵重财产（选“有”时必填）"), required=False, max_length=300)
-    photo = forms.FileField(
-        label=_lazy("照片或材料（JPG、PNG、PDF，10MB 以内，可不传）"), required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    photos = MultipleFileField(
+        label=_lazy("照片或材料（可多选；JPG、PNG、PDF，每个 10MB 以内，最多 10 个，可不传）"), required=False,
     )
     notes = forms.CharField(label=_lazy("情况说明"), required=False, max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 3}))
     complete = forms.BooleanField(label=_lazy("调查已完成，转入审核"), required=False)
 
-    field_order = ["visited_on", *[f.key for f in FINDINGS], "met_name", "assets_seen", "photo", "notes", "complete"]
+    field_order = ["visited_on", *[f.key for f in FINDINGS], "met_name", "assets_seen", "photos", "notes", "complete"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,21 +142,21 @@ class VisitForm(forms.Form):
                 self.add_error(name, str(message))
                 placed = True
         if isinstance(error, InvalidAttachment):
-            self.add_error("photo", error.message)
+            self.add_error("photos", error.message)
             placed = True
         return placed
 
 
 def perform_visit(*, case_id: int, actor, form: VisitForm) -> Any:
-    """Store the photo (validated as every case attachment is) and record the visit with it, together."""
+    """Store the photos (each validated as every case attachment is) and record the visit with
+    them, together: one refused file keeps none and records no visit."""
     d = form.cleaned_data
     findings = form.findings()
     with transaction.atomic():
-        upload = d.get("photo")
-        if upload:
-            att = attachment_upload(case_id=case_id, actor=actor, stream=upload, original_name=upload.name,
-                                    kind=_("入户调查照片"))
-            findings["attachments"] = [att.pk]
+        kept = [attachment_upload(case_id=case_id, actor=actor, stream=upload, original_name=upload.name,
+                                  kind=_("入户调查照片")).pk for upload in d.get("photos") or []]
+        if kept:
+            findings["attachments"] = kept
         return services.case_record_visit(case_id=case_id, actor=actor, visited_on=d["visited_on"],
                                           findings=findings, notes=d["notes"], complete=d["complete"])
 
@@ -252,6 +252,51 @@ def perform_online_application(*, household_id: int, actor, form: ApplyForm) -> 
         result = services.case_submit(
             programme=d["programme"], channel=Channel.ONLINE, household_id=household_id,
             applicant_id=actor.person_id, actor=actor, idempotency_key=d["idempotency_key"],
+            description=d["description"],
+        )
+        if result.created and d.get("materials"):
+            upload = d["materials"]
+            attachment_upload(case_id=result.case.pk, actor=actor, stream=upload, original_name=upload.name,
+                              kind=_("申请材料"))
+        return result
+
+
+class MandateApplyForm(ApplyForm):
+    """代办人网上代为申请: the account holds the grantor's mandate (recorded by the community)."""
+
+    mandate = forms.TypedChoiceField(label=_lazy("为谁申请（委托人）"), coerce=int, choices=(), widget=forms.RadioSelect,
+                                     error_messages={"required": _lazy("请选择为哪一位委托人申请")})
+    consent = forms.BooleanField(
+        label=_lazy("我承诺所填情况属实；委托人已签署委托书，并授权民政部门核对其家庭成员的收入和财产情况。"),
+        error_messages={"required": _lazy("须确认委托和授权核对，才能提交申请")},
+    )
+
+    field_order = ["mandate", "programme", "description", "materials", "consent", "idempotency_key"]
+
+    def __init__(self, *args, mandates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mandates = {m.mandate_id: m for m in mandates}
+        self.fields["mandate"].choices = [(m.mandate_id, m.grantor_name) for m in mandates]
+        if len(mandates) == 1 and not self.is_bound:
+            self.initial.setdefault("mandate", mandates[0].mandate_id)
+
+    def clean(self):
+        data = super().clean()
+        m = self.mandates.get(data.get("mandate"))
+        if m is not None and m.programmes and data.get("programme") and data["programme"] not in m.programmes:
+            names = "、".join(str(Programme(p).label) for p in m.programmes if p in Programme.values)
+            self.add_error("programme", _("%(n)s 的委托书只包括：%(p)s") % {"n": m.grantor_name, "p": names})
+        return data
+
+
+def perform_mandate_application(*, actor, form: MandateApplyForm) -> services.Submitted:
+    """File for the grantor under the account's mandate, with any material, together."""
+    d = form.cleaned_data
+    m = form.mandates[d["mandate"]]
+    with transaction.atomic():
+        result = services.case_submit(
+            programme=d["programme"], channel=Channel.PROXY, household_id=m.household_id, applicant_id=m.grantor_id,
+            actor=actor, idempotency_key=d["idempotency_key"], proxy_mandate_id=m.mandate_id,
             description=d["description"],
         )
         if result.created and d.get("materials"):

@@ -15,7 +15,7 @@ from safetynet.cases import workflow
 from safetynet.cases.access import case_get_visible, cases_visible_to
 from safetynet.cases.decisions import CaseDecision, decide_for_case
 from safetynet.cases.errors import DecisionUnavailable, GuardFailed
-from safetynet.cases.models import CLOSED_STATUSES, Case, CaseTransition, PublicNotice, Status
+from safetynet.cases.models import CLOSED_STATUSES, Case, CaseTransition, ProxyMandate, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.cases.texts import APPEAL_HOW_TO, APPLICANT_STEPS
 from safetynet.core import calendar
@@ -323,6 +323,31 @@ def households_for_filing(*, user, q: str, limit: int = 10) -> list:
     if not households:
         raise HouseholdNotFound(_("没有找到符合的家庭，或不在您的管辖范围内"), q=q)
     return households
+
+
+@dataclass(frozen=True)
+class MandateForFiling:
+    """A valid mandate (委托书) naming the account, with the grantor's current household: someone a
+    proxy may apply for on the web."""
+
+    mandate_id: int
+    grantor_id: int
+    grantor_name: str
+    household_id: int
+    household_number: str
+    programmes: tuple[str, ...]
+    valid_until: dt.date
+
+
+def mandates_for_proxy(*, user) -> list[MandateForFiling]:
+    today = timezone.localdate()
+    mandates = list(ProxyMandate.objects.filter(proxy_user_id=user.pk, revoked_at__isnull=True,
+                                                valid_until__gte=today).select_related("grantor").order_by("id"))
+    homes = {m.person_id: m.household for m in Membership.objects.filter(
+        person_id__in=[m.grantor_id for m in mandates], left_on__isnull=True).select_related("household")}
+    return [MandateForFiling(m.pk, m.grantor_id, m.grantor.name, homes[m.grantor_id].pk, homes[m.grantor_id].number,
+                             tuple(m.programmes or ()), m.valid_until)
+            for m in mandates if m.grantor_id in homes]
 
 
 def household_of_applicant(*, user):

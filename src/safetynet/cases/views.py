@@ -70,6 +70,8 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
     rules = selectors.case_rules_view(user=user, case=case)
     posted = posted or {}
     now = timezone.now()
+    attachments = list(case.attachments.all())
+    by_id = {a.pk: a for a in attachments}
     context = {
         "case": case,
         "overdue": bool(case.is_open and case.due_at and case.due_at < now),
@@ -77,9 +79,10 @@ def _case_page(request, case_id: int, *, error: str = "", error_form: str = "", 
             (t, _status_label(t.from_status), _status_label(t.to_status), _role_label(t.actor_role))
             for t in case.transitions.all()
         ],
-        "visits": [(v, forms.findings_rows(v.findings)) for v in case.visits.all()],
+        "visits": [(v, forms.findings_rows(v.findings),
+                    [by_id[i] for i in v.findings.get("attachments", []) if i in by_id]) for v in case.visits.all()],
         "notices": list(case.notices.all()),
-        "attachments": list(case.attachments.all()),
+        "attachments": attachments,
         "actions": actions,
         "rules": rules,
         "proposed": rules.decision.amount_monthly if rules.decision is not None else None,
@@ -238,13 +241,25 @@ def breaches(request):
 def apply(request):
     user = request.user
     require(user, Action.CASE_APPLY)
-    household = selectors.household_of_applicant(user=user)
-    context = {"household": household, "who": PROGRAMME_WHO}
+    # An account holding mandates (代办人) applies for its grantors; anyone else for their own household.
+    mandates = selectors.mandates_for_proxy(user=user)
+    household = None if mandates else selectors.household_of_applicant(user=user)
+    context = {"household": household, "mandates": mandates, "mandates_by_id": {m.mandate_id: m for m in mandates},
+               "who": PROGRAMME_WHO}
+
+    def make_form(*args, **kwargs):
+        if mandates:
+            return forms.MandateApplyForm(*args, mandates=mandates, **kwargs)
+        return forms.ApplyForm(*args, **kwargs)
+
     if request.method == "POST":
-        form = forms.ApplyForm(request.POST, request.FILES)
-        if form.is_valid() and household is not None:
+        form = make_form(request.POST, request.FILES)
+        if form.is_valid() and (household is not None or mandates):
             try:
-                result = forms.perform_online_application(household_id=household.pk, actor=user, form=form)
+                if mandates:
+                    result = forms.perform_mandate_application(actor=user, form=form)
+                else:
+                    result = forms.perform_online_application(household_id=household.pk, actor=user, form=form)
             except InvalidAttachment as e:
                 form.add_error("materials", e.message)
                 return render(request, "cases/apply.html", {**context, "form": form, "error": e.message},
@@ -258,7 +273,7 @@ def apply(request):
             return redirect("cases:progress", case_id=result.case.pk)
         status = 400
     else:
-        form = forms.ApplyForm(initial={"idempotency_key": forms.new_idempotency_key()})
+        form = make_form(initial={"idempotency_key": forms.new_idempotency_key()})
         status = 200
     return render(request, "cases/apply.html", {**context, "form": form}, status=status)
 

@@ -139,7 +139,7 @@ ACTIONS: dict[Action, Grant] = {
     Action.VERIFICATION_REPORT_READ: _g(_("查看核对报告"), *REPORT_READERS),
     Action.CROSS_REGION_READ: _g(_("查看跨区域协查"), *REPORT_READERS),
     Action.CROSS_REGION_REQUEST: _g(_("发起或答复跨区域协查"), CENTRE, STREET, COUNTY, ADMIN),
-    Action.CASE_APPLY: _g(_("在线申请"), CITIZEN),
+    Action.CASE_APPLY: _g(_("在线申请（本人，或代办人凭有效委托书代为申请）"), CITIZEN, PROXY),
     Action.CASE_PROXY_APPLY: _g(_("代办申请"), WORKER, STREET),
     Action.CASE_QUEUE: _g(_("办理案件"), WORKER, STREET, COUNTY, CENTRE),
     Action.CASE_BREACHES: _g(_("超期督办"), SUPERVISOR, COUNTY, ADMIN),

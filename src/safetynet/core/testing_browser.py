@@ -46,6 +46,9 @@ def new_page(browser) -> Iterator[Callable]:
     def make(*, width: int = 1280, height: int = 800, locale: str = "zh-CN"):
         context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
         context.set_default_timeout(10_000)
+        # The first page a live server renders loads the rules and the engine: on a busy shared
+        # machine that alone can pass ten seconds.
+        context.set_default_navigation_timeout(30_000)
         contexts.append(context)
         return context.new_page()
 

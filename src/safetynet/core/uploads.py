@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -94,3 +95,29 @@ def stage_upload(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: Files one form may carry at once (a visit's photos, an application's materials).
+MAX_FILES = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type=file multiple>``: a list (empty when none is chosen).
+    Each file is still checked by :func:`stage_upload` when it is kept."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(SIGNATURES)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("一次最多上传 %(n)d 个文件") % {"n": MAX_FILES})
+        if not files:
+            super().clean(None, initial)  # "required" still applies
+            return []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]

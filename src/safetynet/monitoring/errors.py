@@ -27,3 +27,7 @@ class InvalidVisitOutcome(ValidationFailed):
 
 class InvalidCapacity(ValidationFailed):
     code = "monitoring.invalid_capacity"
+
+
+class InvalidAttachment(ValidationFailed):
+    code = "monitoring.invalid_attachment"

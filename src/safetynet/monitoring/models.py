@@ -220,3 +220,24 @@ class VisitCapacity(TimeStampedModel):
     class Meta:
         ordering = ["region_id"]
         verbose_name = _("走访能力")
+
+
+class AlertAttachment(TimeStampedModel):
+    """A photo or document from the visit to an alert's household (走访照片和材料): checked by
+    content, size and SHA-256 (``core.uploads``) and stored under MEDIA_ROOT."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("预警"), on_delete=models.PROTECT, related_name="attachments")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    path = models.CharField(_("存储路径"), max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("字节数"))
+    content_type = models.CharField(_("文件类型"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("走访照片和材料")
+
+    def __str__(self) -> str:
+        return self.original_name

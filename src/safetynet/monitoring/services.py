@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -16,6 +18,7 @@ from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
 from safetynet.cases.models import Channel, Programme
 from safetynet.cases.services import case_submit
+from safetynet.core import uploads
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.calendar import deadline_after_working_days
 from safetynet.core.permissions import Action, require, roles_for
@@ -24,6 +27,7 @@ from safetynet.monitoring.compute import MonitoringResult
 from safetynet.monitoring.errors import (
     AlertClosed,
     AlertNotFound,
+    InvalidAttachment,
     InvalidCapacity,
     InvalidOutcome,
     InvalidVisitOutcome,
@@ -35,6 +39,7 @@ from safetynet.monitoring.model.store import features_write, risk_model_promoted
 from safetynet.monitoring.models import (
     OPEN_STATUSES,
     Alert,
+    AlertAttachment,
     AlertOutcome,
     AlertStatus,
     MonitorRun,
@@ -119,18 +124,38 @@ def _record_outcome(alert: Alert, *, actor, outcome: VisitOutcomeInput) -> Visit
     return record
 
 
-@transaction.atomic
-def alert_record_visit(*, alert_id: int, actor, findings: str, outcome: VisitOutcomeInput | None = None) -> Alert:
-    """A home visit: the notes and, from the form, its structured outcome (走访结论)."""
-    alert = _lock(alert_id=alert_id, actor=actor)
-    if outcome is not None:
-        _record_outcome(alert, actor=actor, outcome=outcome)
-    alert.status = AlertStatus.VISITED
-    alert.visited_at = timezone.now()
-    alert.findings = findings
-    alert.save(update_fields=["status", "visited_at", "findings", "updated_at"])
-    audit_record(actor=actor, action="monitoring.alert_visit", target=alert, data={"findings": findings})
-    return alert
+def alert_record_visit(*, alert_id: int, actor, findings: str, outcome: VisitOutcomeInput | None = None,
+                       files: Sequence[Any] = ()) -> Alert:
+    """A home visit: the notes, its photos and documents and, from the form, its structured
+    outcome (走访结论). Each file is checked as every upload is; one refused file keeps none
+    and records no visit."""
+    if len(files) > uploads.MAX_FILES:
+        raise InvalidAttachment(_("一次最多上传 %(n)d 个文件") % {"n": uploads.MAX_FILES}, code="monitoring.too_many_files")
+    staged: list[tuple[str, uploads.StagedUpload]] = []
+    try:
+        for f in files:
+            staged.append((getattr(f, "name", "") or "upload",
+                           uploads.stage_upload(f, folder="monitoring", error=InvalidAttachment,
+                                                code_prefix="monitoring.attachment")))
+        with transaction.atomic():
+            alert = _lock(alert_id=alert_id, actor=actor)
+            if outcome is not None:
+                _record_outcome(alert, actor=actor, outcome=outcome)
+            alert.status = AlertStatus.VISITED
+            alert.visited_at = timezone.now()
+            alert.findings = findings
+            alert.save(update_fields=["status", "visited_at", "findings", "updated_at"])
+            kept = [AlertAttachment.objects.create(
+                alert=alert, original_name=name[:200], path=s.relative_path, sha256=s.sha256, size=s.size,
+                content_type=s.content_type, uploaded_by=actor) for name, s in staged]
+            audit_record(actor=actor, action="monitoring.alert_visit", target=alert,
+                         data={"findings": findings, "attachments": [{"id": a.pk, "sha256": a.sha256} for a in kept]})
+            for _name, s in staged:
+                s.keep()
+        return alert
+    finally:
+        for _name, s in staged:
+            s.discard()
 
 
 def _close(alert: Alert, *, actor, outcome: str, reason: str) -> Alert:

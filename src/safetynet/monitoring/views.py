@@ -19,6 +19,7 @@ from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number, mask_phone
 from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, Data, can, may_see
+from safetynet.core.uploads import MAX_FILES
 from safetynet.monitoring import selectors, services
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import (
@@ -165,6 +166,8 @@ def _alert_page(request, alert_id: int, *, error: str = "", error_form: str = ""
         "outcomes": CLOSE_OUTCOMES,
         "visit_choices": VISIT_CHOICES,
         "visit_outcome": alert.visit_outcomes.first(),
+        "attachments": list(alert.attachments.all()),
+        "max_files": MAX_FILES,
         "error": error,
         "error_form": error_form,
         "posted": posted or {},
@@ -191,7 +194,8 @@ def alert_visit(request, alert_id: int):
         return _refused(request, alert_id, _("请填写走访核查情况"), "visit")
     try:
         services.alert_record_visit(alert_id=alert_id, actor=request.user, findings=findings,
-                                    outcome=_visit_outcome_posted(request.POST))
+                                    outcome=_visit_outcome_posted(request.POST),
+                                    files=request.FILES.getlist("photos"))
     except SafetyNetError as e:
         return _refused(request, alert_id, e, "visit")
     messages.success(request, _("已登记走访核查"))

@@ -103,7 +103,6 @@ LINKS: tuple[Link, ...] = (
 #: here); shown as plain text. A role whose work is all here has no entry.
 UPCOMING = {
     Role.CITIZEN: _("自助测算、在网上签署授权书、投诉。"),
-    Role.PROXY: _("在网上代为提交申请（目前请社区工作人员登记委托后代办）。"),
     Role.COMMUNITY_WORKER: _("接收救助资源转介。"),
     Role.VERIFICATION_CENTRE: _("在网页上发起批量核对（目前由命令行 safetynet verify-bulk 每晚运行）。"),
     Role.PROVIDER: _("发布救助资源、接收转介、报告服务落实情况。"),

@@ -175,18 +175,40 @@ def test_visit_photo_is_validated_like_every_attachment(client, staff, household
               "labour": "未核实", "members_match": "未核实", "assets": "未核实", "income_match": "未核实"}
     # a text file posing as a photo is refused at the field and nothing is recorded
     fake = SimpleUploadedFile("photo.jpg", b"not an image", content_type="image/jpeg")
-    response = client.post(reverse("cases:visit", args=[case.pk]), {**fields, "photo": fake})
+    good = SimpleUploadedFile("front.png", b"\x89PNG\r\n\x1a\n" + b"1" * 64, content_type="image/png")
+    response = client.post(reverse("cases:visit", args=[case.pk]), {**fields, "photos": [good, fake]})
     assert response.status_code == 400
-    assert 'data-testid="error-photo"' in response.content.decode()
+    assert 'data-testid="error-photos"' in response.content.decode()
+    # one bad file among several keeps none of them
     assert not case.visits.exists() and not case.attachments.exists()
-    # a real PNG is kept with the visit, which stays at the visit step when not marked complete
-    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
-    response = client.post(reverse("cases:visit", args=[case.pk]), {**fields, "photo": png})
+    # several real photos and a PDF are all kept with the visit, which stays at the visit step
+    files = [SimpleUploadedFile(f"room-{i}.png", b"\x89PNG\r\n\x1a\n" + bytes([48 + i]) * 64, content_type="image/png")
+             for i in range(2)] + [SimpleUploadedFile("lease.pdf", b"%PDF-1.4\n" + b"2" * 64, content_type="application/pdf")]
+    response = client.post(reverse("cases:visit", args=[case.pk]), {**fields, "photos": files})
     assert response.status_code == 302
     visit = case.visits.get()
-    assert visit.findings["attachments"] == [case.attachments.get().pk]
+    kept = list(case.attachments.order_by("id"))
+    assert visit.findings["attachments"] == [a.pk for a in kept]
+    assert [a.original_name for a in kept] == ["room-0.png", "room-1.png", "lease.pdf"]
+    assert len({a.sha256 for a in kept}) == 3
     case.refresh_from_db()
     assert case.status == Status.HOME_VISIT
+    # and the case page lists them under the visit
+    html = client.get(reverse("cases:case", args=[case.pk])).content.decode()
+    photos = html.split('data-testid="visit-photos"')[1].split("</ul>")[0]
+    assert all(name in photos for name in ("room-0.png", "room-1.png", "lease.pdf"))
+
+
+def test_a_visit_takes_at_most_ten_files(client, staff, household):
+    case = _at_home_visit(household, staff)
+    login(client, staff.worker)
+    fields = {"visited_on": timezone.localdate().isoformat(), "met": "无人在家", "housing": "未核实",
+              "labour": "未核实", "members_match": "未核实", "assets": "未核实", "income_match": "未核实"}
+    files = [SimpleUploadedFile(f"p{i}.png", b"\x89PNG\r\n\x1a\n" + bytes([i]) * 8, content_type="image/png")
+             for i in range(11)]
+    response = client.post(reverse("cases:visit", args=[case.pk]), {**fields, "photos": files})
+    assert response.status_code == 400 and "一次最多上传 10 个文件" in response.content.decode()
+    assert not case.visits.exists() and not case.attachments.exists()
 
 
 def test_bulk_accept_reports_per_case_results(client, staff, tree, household):

@@ -2,9 +2,11 @@
 close and one-step active-discovery case, the household picture, and the dashboard's counts."""
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.test import Client
 
@@ -84,6 +86,34 @@ def test_a_visit_is_recorded_then_redirects_to_the_alert(alert):
     alert.refresh_from_db()
     assert (alert.status, alert.findings) == (AlertStatus.VISITED, "家中无收入，住院欠费")
     assert "已登记走访核查" in client.get(response["Location"]).content.decode()
+
+
+def test_a_visit_keeps_several_photos_each_checked_or_none_at_all(alert, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client = _client(alert.assigned_to)
+    visit = {"findings": "家中无收入，住院欠费", "finding": "needs_help", "reasons": ["income_low"]}
+
+    def png(name, fill):
+        return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + fill * 64, content_type="image/png")
+
+    # a text file posing as a photo among real ones: refused in Chinese, nothing kept, no visit
+    fake = SimpleUploadedFile("room.jpg", b"just text", content_type="image/jpeg")
+    response = client.post(f"/monitoring/alerts/{alert.pk}/visit/", {**visit, "photos": [png("a.png", b"a"), fake]})
+    assert response.status_code == 400 and "只接受 PDF、JPG、PNG 文件" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not alert.attachments.exists()
+    assert not any((tmp_path / "media").rglob("*.png"))
+    # three good files: all kept with their checksums and listed on the alert page
+    pdf = SimpleUploadedFile("bill.pdf", b"%PDF-1.4\n" + b"b" * 64, content_type="application/pdf")
+    response = client.post(f"/monitoring/alerts/{alert.pk}/visit/",
+                           {**visit, "photos": [png("kitchen.png", b"k"), png("bed.png", b"d"), pdf]})
+    assert response.status_code == 302
+    kept = list(alert.attachments.all())
+    assert [a.original_name for a in kept] == ["kitchen.png", "bed.png", "bill.pdf"]
+    assert all((tmp_path / "media" / a.path).is_file() for a in kept)
+    assert kept[0].sha256 == hashlib.sha256(b"\x89PNG\r\n\x1a\n" + b"k" * 64).hexdigest()
+    listed = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode().split('data-testid="visit-photos"')[1]
+    assert all(name in listed.split("</ul>")[0] for name in ("kitchen.png", "bed.png", "bill.pdf"))
 
 
 def test_closing_needs_a_reason_then_records_the_outcome(alert):

@@ -1,10 +1,14 @@
 """Browser tests: Debian's Chromium through Playwright against the live server."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from safetynet.audit.models import AuditEvent
 from safetynet.core.masking import mask_id_number
 from safetynet.core.testing import PASSWORD, Role, make_household, make_region_tree, make_user
+from safetynet.monitoring.models import Alert
 from safetynet.web.testing_axe import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -104,3 +108,45 @@ def test_the_phone_header_takes_at_most_15_percent_of_the_first_screen(
     # the menu still reaches every page
     page.click("#menu-toggle")
     assert page.get_by_role("navigation", name="主导航").get_by_role("link", name="家庭列表").is_visible()
+
+
+def test_the_menu_button_shows_only_on_narrow_screens(live_server, new_page, browser_login, scene):
+    worker, _ = scene
+    page = new_page(width=1280, height=800)
+    browser_login(page, worker.username, PASSWORD)
+    nav = page.get_by_role("navigation", name="主导航")
+    # at 1280 px the full navigation is there and 菜单 is not
+    assert nav.is_visible() and not page.locator("#menu-toggle").is_visible()
+    # on a phone the navigation folds behind 菜单
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.locator("#menu-toggle").is_visible() and not nav.is_visible()
+    page.locator("#menu-toggle").click()
+    assert nav.is_visible()
+
+
+def test_the_household_picture_reads_as_cards_on_a_phone(live_server, new_page, browser_login, scene):
+    worker, household = scene
+    # a points alert deprived in many indicators across dimensions: the widest table the page has
+    indicators = ["inc_below_standard", "inc_zero", "inc_no_wages", "ast_no_savings", "ast_no_vehicle",
+                  "hlt_serious_illness", "hlt_chronic", "dis_severe", "dis_no_labour", "edu_school_children"]
+    Alert.objects.create(household=household, kind="points", condition="points", level="orange", score=0.42,
+                         reasons={"indicators": indicators}, on=timezone.localdate(),
+                         due_at=timezone.now() + dt.timedelta(days=5), assigned_to=worker)
+    page = new_page(width=360, height=740)
+    browser_login(page, worker.username, PASSWORD)
+    page.goto(f"{live_server.url}/monitoring/households/{household.pk}/")
+    table = page.get_by_test_id("breakdown")
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 3
+    # each dimension is a card: its cells stacked full width, each under its column's name
+    first = rows.first.locator("td")
+    widths = [first.nth(i).bounding_box()["width"] for i in range(3)]
+    card = rows.first.bounding_box()["width"]
+    assert min(widths) > 0.8 * card
+    label = page.evaluate("el => getComputedStyle(el, '::before').content", first.nth(2).element_handle())
+    assert "指标" in label
+    # and nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # at 1280 px it is an ordinary table again
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.evaluate("el => getComputedStyle(el).display", first.first.element_handle()) == "table-cell"

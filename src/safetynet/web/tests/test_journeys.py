@@ -54,6 +54,12 @@ def scene(transactional_db, settings, tmp_path):
     s.mine = make_household(tree.east_community, members=2)
     s.citizen = make_user(Role.CITIZEN, None, username="citizen", person=_head(s.mine))
     s.proxied = make_household(tree.east_community, members=2)
+    # a neighbour with a proxy account holds an old man's mandate, recorded at the community
+    s.granted = make_household(tree.east_community, members=1)
+    s.proxy = make_user(Role.PROXY, None, username="proxy", person=_head(make_household(tree.east_community)))
+    s.mandate = cs.mandate_record(grantor_id=_head(s.granted).pk, proxy_name="王邻居", relationship="邻居",
+                                  valid_until=timezone.localdate() + dt.timedelta(days=365), actor=s.worker,
+                                  proxy_user_id=s.proxy.pk, programmes=["dibao", "temporary_assistance"])
     s.alerted = make_household(tree.east_community, members=2)
     s.unchecked = make_household(tree.east_community, members=3)
     # a case just filed at the window, whose family has signed its authorisation
@@ -140,6 +146,41 @@ def test_worker_files_a_proxy_application_found_by_name(live_server, new_page, b
     case = Case.objects.get(household=scene.proxied)
     assert case.channel == Channel.PROXY and case.proxy_mandate is not None
     assert _fits(page)
+    _done(j)
+
+
+def test_proxy_account_applies_for_its_grantor_and_follows_the_case(live_server, new_page, browser_login, scene):
+    page, j = _start(new_page, browser_login, live_server, scene.proxy, "proxy-apply-follow")
+    _menu(page, j, "在线申请")
+    grantor = _head(scene.granted)
+    form = page.get_by_test_id("apply-form")
+    # the one grantor is already chosen; a programme outside the mandate is refused at its field
+    assert form.get_by_label(grantor.name).is_checked()
+    j.click(form.get_by_label("特困人员救助供养"))
+    form.get_by_label("申请事由").fill("老人独居，腿脚不便，委托邻居代为申请")
+    j.click(form.get_by_text("委托人已签署委托书"))
+    with page.expect_navigation():
+        j.click(form.get_by_role("button", name="提交申请"))
+    j.screen("代为申请：项目不在委托范围")
+    assert "委托书只包括" in page.get_by_test_id("error-programme").inner_text()
+    assert not Case.objects.filter(household=scene.granted).exists()
+    # what was filled in stays; only the programme changes
+    form = page.get_by_test_id("apply-form")
+    assert form.get_by_label("申请事由").input_value().startswith("老人独居")
+    j.click(form.get_by_label("最低生活保障"))
+    with page.expect_navigation():
+        j.click(form.get_by_role("button", name="提交申请"))
+    j.screen("办理进度")
+    assert "等待街道（乡镇）受理" in page.get_by_test_id("where").inner_text()
+    case = Case.objects.get(household=scene.granted)
+    assert (case.channel, case.applicant_id, case.proxy_mandate_id) == (Channel.PROXY, grantor.pk, scene.mandate.pk)
+    assert case.filed_by_id == scene.proxy.pk
+    assert _fits(page)
+    # and follows it from 我的申请
+    _menu(page, j, "我的申请")
+    j.click(page.get_by_test_id("case-row").locator("a"))
+    j.screen("办理进度")
+    assert page.url.endswith(f"/cases/{case.pk}/progress/")
     _done(j)
 
 

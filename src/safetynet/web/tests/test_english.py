@@ -1,0 +1,57 @@
+"""English (``locale/en``): the shell and the pages of resources, payments, supervision and the
+portal read in English when the visitor chooses it; Chinese stays the default."""
+
+import re
+
+import pytest
+from django.utils import translation
+
+from safetynet.core.testing import Role, make_user
+from safetynet.portal.models import Complaint
+
+pytestmark = pytest.mark.django_db
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _english(client, user):
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _nav(html: str) -> str:
+    return html.split('class="wrap site-nav"')[1].split("</nav>")[0]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COUNTY_APPROVER, Role.PROVIDER, Role.SUPERVISOR])
+def test_every_navigation_link_reads_in_english(client, tree, role):
+    user = make_user(role, tree.city if role != Role.COUNTY_APPROVER else tree.east)
+    html = _english(client, user).get("/").content.decode()
+    nav = re.sub(r"<[^>]+>", " ", _nav(html))
+    assert nav.split() and not HAN.search(nav), nav
+    assert ">Menu<" in html and ">菜单<" not in html
+
+
+@pytest.mark.parametrize(("url", "english"), [
+    ("/payments/", ["Payment rolls", "Generate the monthly roll"]),
+    ("/resources/", ["Resource catalogue", "Places are what is left this month"]),
+    ("/resources/dashboard/", ["Where funds help most", "Places left"]),
+    ("/supervision/", ["Five supervision views at a glance", "Run the supervision scan", "By county"]),
+    ("/supervision/recovery/", ["Recovery orders", "No recovery orders"]),
+])
+def test_the_new_apps_pages_read_in_english(client, tree, url, english):
+    html = _english(client, make_user(Role.ADMIN, tree.city)).get(url).content.decode()
+    for text in english:
+        assert text in html, text
+
+
+def test_chinese_stays_the_default(client, tree):
+    client.force_login(make_user(Role.ADMIN, tree.city))
+    html = client.get("/payments/").content.decode()
+    assert "发放名册" in html and "Payment rolls" not in html
+
+
+def test_the_portal_complaint_fields_read_in_english():
+    with translation.override("en"):
+        assert str(Complaint._meta.get_field("reporter_name").verbose_name) == "Name of the person reporting"
