@@ -176,6 +176,39 @@ def changes_expression(*, previous: ibis.Table, current: ibis.Table) -> ibis.Tab
     return ibis.union(*parts)
 
 
+_CHANGES_PREVIOUS = "_bulk_changes_previous"
+_CHANGES_CURRENT = "_bulk_changes_current"
+_changes_sql: dict[tuple, str] = {}
+
+
+def changes_between(*, previous: Path, current: pa.Table, backend: str) -> pa.Table:
+    """``changes_expression`` between the previous run's households file and this run's table,
+    ordered by household and measure. On DuckDB the query is compiled once per process (the two
+    inputs are named tables of the plan) and this run's households are read in place."""
+    with session(backend) as con:
+        if con.name != "duckdb":
+            expr = changes_expression(previous=con.read_parquet(str(previous)), current=ibis.memtable(current))
+            changes = con.to_pyarrow(expr).cast(CHANGES_SCHEMA)
+            return changes.sort_by([("household_id", "ascending"), ("measure", "ascending")])
+        key = (id(con), current.schema)
+        sql = _changes_sql.get(key)
+        if sql is None:
+            schema = ibis.schema(current.schema)
+            expr = changes_expression(previous=ibis.table(schema, name=_CHANGES_PREVIOUS),
+                                      current=ibis.table(schema, name=_CHANGES_CURRENT))
+            sql = _changes_sql[key] = str(con.compile(expr.order_by(["household_id", "measure", "kind"])))
+        raw = con.con
+        path = str(previous).replace("'", "''")
+        raw.execute(f"CREATE OR REPLACE TEMP VIEW {_CHANGES_PREVIOUS} AS SELECT * FROM read_parquet('{path}')")
+        raw.register(_CHANGES_CURRENT, current)
+        try:
+            changes = raw.sql(sql).to_arrow_table()
+        finally:
+            raw.unregister(_CHANGES_CURRENT)
+            raw.execute(f"DROP VIEW IF EXISTS {_CHANGES_PREVIOUS}")
+    return changes.cast(CHANGES_SCHEMA)
+
+
 def verification_bulk_run(
     *,
     on: dt.date,
@@ -207,13 +240,8 @@ def verification_bulk_run(
         pq.write_table(out.households, tmp / "households.parquet", compression="zstd")
         previous = run_previous(region=region)
         if previous is not None:
-            with session(name) as con:
-                expr = changes_expression(
-                    previous=con.read_parquet(str(base / previous["path"] / "households.parquet")),
-                    current=con.read_parquet(str(tmp / "households.parquet")),
-                )
-                changes = con.to_pyarrow(expr).cast(CHANGES_SCHEMA)
-            changes = changes.sort_by([("household_id", "ascending"), ("measure", "ascending")])
+            changes = changes_between(previous=base / previous["path"] / "households.parquet",
+                                      current=out.households, backend=name)
         else:
             changes = CHANGES_SCHEMA.empty_table()
         pq.write_table(changes, tmp / "changes.parquet", compression="zstd")

@@ -68,7 +68,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from safetynet.engine.backend import arrow_tables, backend_name, session
-from safetynet.engine.lake import batches_in_force, materialise, source_table
+from safetynet.engine.lake import batches_in_force, materialise, parquet_view, source_table
 from safetynet.sources.catalogue import catalogue
 
 INCOME_KINDS = ("wages", "pensions", "unemployment_benefit", "business_income", "property_income", "transfers")
@@ -155,13 +155,9 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
     persons = _persons(inp)
     batches = _batches(inp)
     with session(name) as con:
-        tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
         if name == "duckdb":
             raw = con.con
-            persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
-            facts_sql = str(con.compile(_facts_typed(facts_expression(tables=tables, persons=persons_t, on=inp.on,
-                                                                      detail=False))))
-            households_sql = str(con.compile(households_expression(tables=tables, persons=persons_t, on=inp.on)))
+            facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, small=False, cited=True)
             raw.register(_PERSONS, persons)
             try:
                 target = str(facts_path).replace("'", "''")
@@ -170,6 +166,7 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
             finally:
                 raw.unregister(_PERSONS)
         else:
+            tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
             with arrow_tables(con, persons=persons) as named:
                 facts = con.to_pyarrow(_facts_typed(facts_expression(tables=tables, persons=named["persons"], on=inp.on,
                                                                      detail=False)))
@@ -178,6 +175,26 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
             pq.write_table(facts, facts_path, compression="zstd")
             written = facts.num_rows
     return VerificationFiles(facts=int(written), households=_households_final(households))
+
+
+def verify_households(inp: VerificationInput, *, backend: str | None = None) -> pa.Table:
+    """The household totals of :func:`verify` alone (no facts), from the source columns."""
+    name = backend_name(backend)
+    persons = _persons(inp)
+    batches = _batches(inp)
+    with session(name) as con:
+        if name == "duckdb":
+            _facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, small=False, cited=True)
+            con.con.register(_PERSONS, persons)
+            try:
+                households = con.con.sql(households_sql).to_arrow_table()
+            finally:
+                con.con.unregister(_PERSONS)
+        else:
+            tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
+            with arrow_tables(con, persons=persons) as named:
+                households = con.to_pyarrow(households_expression(tables=tables, persons=named["persons"], on=inp.on))
+    return _households_final(households)
 
 
 def _persons(inp: VerificationInput) -> pa.Table:
@@ -207,27 +224,41 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
     return facts, households
 
 
-# On DuckDB the small lookup's expressions are compiled once per (date, batch set) and the SQL
-# kept: building and compiling them costs more than running them for one family. The persons are
-# a named table of the plan; the literal id list is put in at run time.
+# On DuckDB the expressions are compiled once per (date, batch set, shape) and the SQL kept:
+# building and compiling them costs about as much as running them on a city (seconds), and more
+# than running them for one family. The persons are a named table of the plan; the literal id
+# list of a small lookup is put in at run time. Whole rolls read the batches through views named
+# by the batch set (``lake.parquet_view``), small lookups the indexed in-force tables.
 _PERSONS = "_verification_persons"
 _IDS = "__verification_ids__"
 _plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
 _PLANS_KEPT = 64
 
 
+def _plan(con, *, on: dt.date, batches: dict, small: bool, cited: bool = False) -> tuple[str, str]:
+    """The (facts, households) SQL for this date and batch set, compiled on first use."""
+    read = materialise if small else parquet_view
+    names = tuple((src, read(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
+    key = (on, small, cited, names)
+    plan = _plans.get(key)
+    if plan is None:
+        persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
+        tables = {src: source_table(con, catalogue()[src], found, cached=small) for src, found in batches.items()}
+        ids = [_IDS] if small else None
+        facts = facts_expression(tables=tables, persons=persons_t, on=on, ids=ids, detail=not cited)
+        facts = _facts_typed(facts) if cited else facts.order_by(list(FACT_ORDER))
+        plan = (str(con.compile(facts)), str(con.compile(households_expression(tables=tables, persons=persons_t,
+                                                                               on=on, ids=ids))))
+        _plans[key] = plan
+        while len(_plans) > _PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
+
+
 def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
     raw = con.con
+    facts_sql, households_sql = _plan(con, on=on, batches=batches, small=small)
     if small:
-        cached = tuple((src, materialise(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
-        key = (on, cached)
-        plan = _plans.get(key)
-        if plan is None:
-            plan = _compile(con, on=on, batches=batches, cached=True, ids=[_IDS])
-            _plans[key] = plan
-            while len(_plans) > _PLANS_KEPT:
-                _plans.popitem(last=False)
-        facts_sql, households_sql = plan
         ids = persons.column("id_number").to_pylist()
         literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids if i is not None) or "NULL"
         facts_sql = facts_sql.replace(f"'{_IDS}'", literal)
@@ -235,15 +266,12 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bo
         # DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
         # (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
         # source). So the family's rows are fetched first, by index, and the plan runs on those.
-        for src, table_name in cached:
+        for src, found in sorted(batches.items()):
+            table_name = materialise(con, catalogue()[src], found)
             family = f"_family_{src}"
             raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
             facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
             households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
-    else:
-        # A whole roll: compiled afresh (a few ms against seconds of work), so the Parquet views
-        # the plan names are this session's and are dropped with it.
-        facts_sql, households_sql = _compile(con, on=on, batches=batches, cached=False, ids=None)
     raw.register(_PERSONS, persons)
     try:
         facts = raw.sql(facts_sql).to_arrow_table()
@@ -251,15 +279,6 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bo
     finally:
         raw.unregister(_PERSONS)
     return facts, households
-
-
-def _compile(con, *, on: dt.date, batches: dict, cached: bool, ids: list[str] | None) -> tuple[str, str]:
-    persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
-    tables = {src: source_table(con, catalogue()[src], found, cached=cached) for src, found in batches.items()}
-    return (
-        str(con.compile(facts_expression(tables=tables, persons=persons_t, on=on, ids=ids).order_by(list(FACT_ORDER)))),
-        str(con.compile(households_expression(tables=tables, persons=persons_t, on=on, ids=ids))),
-    )
 
 
 # -- facts ---------------------------------------------------------------------------------------
