@@ -6,11 +6,18 @@ every source in force at the verification date ``on`` (see ``safetynet.engine.la
 latest snapshot batch with ``as_of <= on``; every events batch with ``as_of <= on``), and returns
 
 * ``facts``: one row per fact, citing source, batch, row and the batch's date, with the cited
-  row's declared columns as a JSON object in ``detail``;
-* ``households``: one row per household, summed from those facts.
+  row's declared columns as a JSON object in ``detail``, ordered by ``FACT_ORDER`` in the engine;
+* ``households``: one row per household. The totals do not go through the facts: each source's
+  rows are summed per ID number from the few columns a total needs, then joined to the persons
+  (aggregate early, join late); both come from the same definitions (``_citations``).
+
+``verify_to_parquet`` is the whole-roll form (bulk verification): the engine writes the facts
+to Parquet itself (DuckDB ``COPY … ORDER BY``), citing source, batch and row without the copy of
+the row, and returns the household totals. ``verify_households`` gives the totals alone.
 
 It is written once as Ibis expressions and runs on DuckDB (default) or Spark with identical
-results (``backend=`` or ``$SAFETYNET_ENGINE``).
+results (``backend=`` or ``$SAFETYNET_ENGINE``). On DuckDB the compiled SQL is kept per date and
+batch set (compiling costs more than running for one family).
 
 The platform's definitions (amounts are yuan; income and deductions are monthly):
 
@@ -255,6 +262,17 @@ def _plan(con, *, on: dt.date, batches: dict, small: bool, cited: bool = False) 
     return plan
 
 
+_FAMILY_CTE = True
+
+
+def _with(ctes: list[str], sql: str) -> str:
+    if not ctes:
+        return sql
+    if sql.lstrip().upper().startswith("WITH "):
+        return "WITH " + ", ".join(ctes) + ", " + sql.lstrip()[5:]
+    return "WITH " + ", ".join(ctes) + " " + sql
+
+
 def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
     raw = con.con
     facts_sql, households_sql = _plan(con, on=on, batches=batches, small=small)
@@ -266,12 +284,22 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bo
         # DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
         # (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
         # source). So the family's rows are fetched first, by index, and the plan runs on those.
-        for src, found in sorted(batches.items()):
-            table_name = materialise(con, catalogue()[src], found)
-            family = f"_family_{src}"
-            raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
-            facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
-            households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
+        if _FAMILY_CTE:
+            ctes = []
+            for src, found in sorted(batches.items()):
+                table_name = materialise(con, catalogue()[src], found)
+                family = f"_family_{src}"
+                ctes.append(f'"{family}" AS MATERIALIZED (SELECT * FROM "{table_name}" WHERE id_number IN ({literal}))')
+                facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
+                households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
+            facts_sql, households_sql = _with(ctes, facts_sql), _with(ctes, households_sql)
+        else:
+            for src, found in sorted(batches.items()):
+                table_name = materialise(con, catalogue()[src], found)
+                family = f"_family_{src}"
+                raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
+                facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
+                households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
     raw.register(_PERSONS, persons)
     try:
         facts = raw.sql(facts_sql).to_arrow_table()
