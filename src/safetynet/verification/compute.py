@@ -262,17 +262,6 @@ def _plan(con, *, on: dt.date, batches: dict, small: bool, cited: bool = False) 
     return plan
 
 
-_FAMILY_CTE = True
-
-
-def _with(ctes: list[str], sql: str) -> str:
-    if not ctes:
-        return sql
-    if sql.lstrip().upper().startswith("WITH "):
-        return "WITH " + ", ".join(ctes) + ", " + sql.lstrip()[5:]
-    return "WITH " + ", ".join(ctes) + " " + sql
-
-
 def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
     raw = con.con
     facts_sql, households_sql = _plan(con, on=on, batches=batches, small=small)
@@ -284,22 +273,12 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bo
         # DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
         # (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
         # source). So the family's rows are fetched first, by index, and the plan runs on those.
-        if _FAMILY_CTE:
-            ctes = []
-            for src, found in sorted(batches.items()):
-                table_name = materialise(con, catalogue()[src], found)
-                family = f"_family_{src}"
-                ctes.append(f'"{family}" AS MATERIALIZED (SELECT * FROM "{table_name}" WHERE id_number IN ({literal}))')
-                facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
-                households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
-            facts_sql, households_sql = _with(ctes, facts_sql), _with(ctes, households_sql)
-        else:
-            for src, found in sorted(batches.items()):
-                table_name = materialise(con, catalogue()[src], found)
-                family = f"_family_{src}"
-                raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
-                facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
-                households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
+        for src, found in sorted(batches.items()):
+            table_name = materialise(con, catalogue()[src], found)
+            family = f"_family_{src}"
+            raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
+            facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
+            households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
     raw.register(_PERSONS, persons)
     try:
         facts = raw.sql(facts_sql).to_arrow_table()
