@@ -171,6 +171,19 @@ SAFETYNET_AUDIT_KEYS = os.environ.get("SAFETYNET_AUDIT_KEYS") or None
 SAFETYNET_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SAFETYNET_AUDIT_CHECKPOINT_EVERY", "1000"))
 SAFETYNET_AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("SAFETYNET_AUDIT_CHECKPOINT_SECONDS", "600"))
 
+# The engine (safetynet.engine.backend): explicit sizes rather than each library's guess. DuckDB gets
+# a thread count, a memory cap and a spill folder; Spark (local mode here) the same, as cores, driver
+# memory and a scratch folder. The defaults suit a small worker (all cores, half the memory).
+SAFETYNET_ENGINE_THREADS = int(os.environ.get("SAFETYNET_ENGINE_THREADS", str(os.cpu_count() or 2)))
+SAFETYNET_ENGINE_MEMORY_LIMIT = os.environ.get(
+    "SAFETYNET_ENGINE_MEMORY_LIMIT",
+    f"{max(1, (os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')) // 2**30 // 2)}GB",
+)
+SAFETYNET_ENGINE_TEMP_DIR = Path(os.environ.get("SAFETYNET_ENGINE_TEMP_DIR", HOME / "tmp" / "engine"))
+SAFETYNET_SPARK_MASTER = os.environ.get("SAFETYNET_SPARK_MASTER", f"local[{SAFETYNET_ENGINE_THREADS}]")
+SAFETYNET_SPARK_DRIVER_MEMORY = os.environ.get("SAFETYNET_SPARK_DRIVER_MEMORY", "4g")
+SAFETYNET_SPARK_PARTITIONS = int(os.environ.get("SAFETYNET_SPARK_PARTITIONS", "4"))
+
 # Record linkage (Splink): a source row with a bad ID is accepted under the registry person only
 # at or above this match probability; below it goes to the clerical review queue.
 SAFETYNET_LINK_THRESHOLD = float(os.environ.get("SAFETYNET_LINK_THRESHOLD", "0.95"))

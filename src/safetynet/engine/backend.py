@@ -1,9 +1,17 @@
 """Connecting to the engine's backend: DuckDB in-process (default) or Spark.
 
 The choice comes from the ``name`` argument, else the ``SAFETYNET_ENGINE`` environment
-variable, else ``duckdb``. One connection per backend is created per process and reused:
-the Spark session in particular is expensive to start (tens of seconds for the JVM).
-``SAFETYNET_SPARK_MASTER`` (default ``local[2]``) points Spark at a cluster in production.
+variable, else ``duckdb``. One connection per backend is created per process (per worker) and
+reused: the Spark session in particular is expensive to start (tens of seconds for the JVM).
+
+Sizes are explicit, from settings (``SAFETYNET_ENGINE_THREADS``, ``SAFETYNET_ENGINE_MEMORY_LIMIT``,
+``SAFETYNET_ENGINE_TEMP_DIR``; on Spark ``SAFETYNET_SPARK_MASTER``, ``SAFETYNET_SPARK_DRIVER_MEMORY``,
+``SAFETYNET_SPARK_PARTITIONS``): DuckDB spills to the temporary folder instead of failing or
+taking the machine, and two workers on one host do not each assume they own every core.
+
+Ibis names every Parquet file it reads as a view (``ibis_read_parquet_*``) and never drops it;
+:func:`session` drops the views a computation created when it ends, so a long-lived worker does
+not collect thousands of them.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from collections.abc import Iterator
 
 import ibis
 import pyarrow as pa
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from safetynet.engine.errors import UnknownBackend
@@ -53,10 +62,57 @@ def engine_lock() -> threading.RLock:
     return _lock
 
 
+def engine_settings() -> dict:
+    """The engine's sizes as configured (see the module docstring)."""
+    return {
+        "threads": int(settings.SAFETYNET_ENGINE_THREADS),
+        "memory_limit": str(settings.SAFETYNET_ENGINE_MEMORY_LIMIT),
+        "temp_directory": str(settings.SAFETYNET_ENGINE_TEMP_DIR),
+        "spark_master": str(settings.SAFETYNET_SPARK_MASTER),
+        "spark_driver_memory": str(settings.SAFETYNET_SPARK_DRIVER_MEMORY),
+        "spark_partitions": int(settings.SAFETYNET_SPARK_PARTITIONS),
+    }
+
+
 def _duckdb() -> ibis.BaseBackend:
-    con = ibis.duckdb.connect()
+    sizes = engine_settings()
+    os.makedirs(sizes["temp_directory"], exist_ok=True)
+    con = ibis.duckdb.connect(
+        threads=sizes["threads"], memory_limit=sizes["memory_limit"], temp_directory=sizes["temp_directory"],
+    )
     con.raw_sql("SET enable_progress_bar = false")
+    # Results are ordered where order matters (ORDER BY); insertion order need not be kept.
+    con.raw_sql("SET preserve_insertion_order = false")
     return con
+
+
+_READ_VIEW = "ibis_read_parquet_"
+
+
+def _read_views(con: ibis.BaseBackend) -> set[str]:
+    if con.name == "duckdb":
+        rows = con.con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND starts_with(view_name, ?)", [_READ_VIEW]
+        ).fetchall()
+        return {r[0] for r in rows}
+    return {t.name for t in spark_session().catalog.listTables() if t.isTemporary and t.name.startswith(_READ_VIEW)}
+
+
+@contextlib.contextmanager
+def session(name: str | None = None) -> Iterator[ibis.BaseBackend]:
+    """The shared connection, held for one computation; the Parquet views it opened are dropped
+    at the end (those that existed before are left alone)."""
+    with _lock:
+        con = connect(name)
+        before = _read_views(con)
+        try:
+            yield con
+        finally:
+            for view in _read_views(con) - before:
+                if con.name == "duckdb":
+                    con.con.execute(f'DROP VIEW IF EXISTS "{view}"')
+                else:
+                    spark_session().catalog.dropTempView(view)
 
 
 def spark_session():
@@ -64,22 +120,25 @@ def spark_session():
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
     from pyspark.sql import SparkSession
 
-    session = (
-        SparkSession.builder.master(os.environ.get("SAFETYNET_SPARK_MASTER", "local[2]"))
+    sizes = engine_settings()
+    os.makedirs(sizes["temp_directory"], exist_ok=True)
+    spark = (
+        SparkSession.builder.master(sizes["spark_master"])
         .appName("safetynet-engine")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", os.environ.get("SAFETYNET_SPARK_PARTITIONS", "4"))
-        .config("spark.default.parallelism", "2")
+        .config("spark.sql.shuffle.partitions", str(sizes["spark_partitions"]))
+        .config("spark.default.parallelism", str(sizes["threads"]))
+        .config("spark.local.dir", sizes["temp_directory"])
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         # to_json keeps null fields, as DuckDB does: a fact's detail is the same on both.
         .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
-        .config("spark.driver.memory", os.environ.get("SAFETYNET_SPARK_DRIVER_MEMORY", "4g"))
+        .config("spark.driver.memory", sizes["spark_driver_memory"])
         .getOrCreate()
     )
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def _spark() -> ibis.BaseBackend:
@@ -125,11 +184,11 @@ def arrow_tables(con: ibis.BaseBackend, **tables: pa.Table) -> Iterator[dict[str
             for name in names.values():
                 con.con.unregister(name)
     else:
-        session = spark_session()
+        spark = spark_session()
         for key, table in tables.items():
-            session.createDataFrame(table.to_pandas()).createOrReplaceTempView(names[key])
+            spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(names[key])
         try:
             yield {key: con.table(name) for key, name in names.items()}
         finally:
             for name in names.values():
-                session.catalog.dropTempView(name)
+                spark.catalog.dropTempView(name)

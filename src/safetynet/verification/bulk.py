@@ -5,7 +5,8 @@ of every household in scope, runs ``compute.verify`` once over all of them, and 
 ``LAKE_DIR/derived/verification/run=<run_id>/``:
 
 * ``households.parquet``: the per-household results (``compute.HOUSEHOLD_COLUMNS``);
-* ``facts.parquet``: every fact with its source, batch and row;
+* ``facts.parquet``: every fact citing its source, batch and row (``compute.FACTS_CITED_SCHEMA``,
+  written by the engine in ``compute.FACT_ORDER``; the cited row is read from the batch on demand);
 * ``changes.parquet``: what differs from the previous run of the same scope (region or all), one
   row per household and measure: ``household_id, kind, measure, before, after``;
 * ``run.json``: what was run and the counts.
@@ -52,11 +53,11 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
-from safetynet.engine.backend import backend_name, connect, engine_lock
+from safetynet.engine.backend import backend_name, session
 from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership, Person
-from safetynet.verification.compute import INCOME_KINDS, PERSONS_SCHEMA, VerificationInput, verify
+from safetynet.verification.compute import INCOME_KINDS, PERSONS_SCHEMA, VerificationInput, verify_to_parquet
 
 # (measure, kind when it rises from 0, kind when it rises, kind when it falls)
 CHANGE_RULES: tuple[tuple[str, str, str, str], ...] = (
@@ -94,7 +95,7 @@ class BulkRun:
     persons: int
     facts: int
     seconds_persons: float  # building the roll from the operational store
-    seconds_engine: float  # verify(): the engine run
+    seconds_engine: float  # the engine run: household totals, and the facts written to Parquet
     seconds_total: float
     persons_per_second: float  # persons / total seconds
     previous_run_id: str
@@ -175,6 +176,39 @@ def changes_expression(*, previous: ibis.Table, current: ibis.Table) -> ibis.Tab
     return ibis.union(*parts)
 
 
+_CHANGES_PREVIOUS = "_bulk_changes_previous"
+_CHANGES_CURRENT = "_bulk_changes_current"
+_changes_sql: dict[tuple, str] = {}
+
+
+def changes_between(*, previous: Path, current: pa.Table, backend: str) -> pa.Table:
+    """``changes_expression`` between the previous run's households file and this run's table,
+    ordered by household and measure. On DuckDB the query is compiled once per process (the two
+    inputs are named tables of the plan) and this run's households are read in place."""
+    with session(backend) as con:
+        if con.name != "duckdb":
+            expr = changes_expression(previous=con.read_parquet(str(previous)), current=ibis.memtable(current))
+            changes = con.to_pyarrow(expr).cast(CHANGES_SCHEMA)
+            return changes.sort_by([("household_id", "ascending"), ("measure", "ascending")])
+        key = (id(con), current.schema)
+        sql = _changes_sql.get(key)
+        if sql is None:
+            schema = ibis.schema(current.schema)
+            expr = changes_expression(previous=ibis.table(schema, name=_CHANGES_PREVIOUS),
+                                      current=ibis.table(schema, name=_CHANGES_CURRENT))
+            sql = _changes_sql[key] = str(con.compile(expr.order_by(["household_id", "measure", "kind"])))
+        raw = con.con
+        path = str(previous).replace("'", "''")
+        raw.execute(f"CREATE OR REPLACE TEMP VIEW {_CHANGES_PREVIOUS} AS SELECT * FROM read_parquet('{path}')")
+        raw.register(_CHANGES_CURRENT, current)
+        try:
+            changes = raw.sql(sql).to_arrow_table()
+        finally:
+            raw.unregister(_CHANGES_CURRENT)
+            raw.execute(f"DROP VIEW IF EXISTS {_CHANGES_PREVIOUS}")
+    return changes.cast(CHANGES_SCHEMA)
+
+
 def verification_bulk_run(
     *,
     on: dt.date,
@@ -194,28 +228,20 @@ def verification_bulk_run(
         persons = persons_current(on=on, region_code=region_code)
     seconds_persons = time.perf_counter() - started
 
-    engine_started = time.perf_counter()
-    out = verify(VerificationInput(persons=persons, on=on), backend=name)
-    seconds_engine = time.perf_counter() - engine_started
-
     run_id = f"{on:%Y%m%d}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     base = runs_dir()
     final = base / f"run={run_id}"
     tmp = base / f".run={run_id}.tmp"
     tmp.mkdir(parents=True)
     try:
+        engine_started = time.perf_counter()
+        out = verify_to_parquet(VerificationInput(persons=persons, on=on), facts_path=tmp / "facts.parquet", backend=name)
+        seconds_engine = time.perf_counter() - engine_started
         pq.write_table(out.households, tmp / "households.parquet", compression="zstd")
-        pq.write_table(out.facts, tmp / "facts.parquet", compression="zstd")
         previous = run_previous(region=region)
         if previous is not None:
-            with engine_lock():
-                con = connect(name)
-                expr = changes_expression(
-                    previous=con.read_parquet(str(base / previous["path"] / "households.parquet")),
-                    current=con.read_parquet(str(tmp / "households.parquet")),
-                )
-                changes = con.to_pyarrow(expr).cast(CHANGES_SCHEMA)
-            changes = changes.sort_by([("household_id", "ascending"), ("measure", "ascending")])
+            changes = changes_between(previous=base / previous["path"] / "households.parquet",
+                                      current=out.households, backend=name)
         else:
             changes = CHANGES_SCHEMA.empty_table()
         pq.write_table(changes, tmp / "changes.parquet", compression="zstd")
@@ -227,7 +253,7 @@ def verification_bulk_run(
             backend=name,
             households=out.households.num_rows,
             persons=persons.num_rows,
-            facts=out.facts.num_rows,
+            facts=out.facts,
             seconds_persons=round(seconds_persons, 3),
             seconds_engine=round(seconds_engine, 3),
             seconds_total=round(seconds_total, 3),

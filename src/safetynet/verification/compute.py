@@ -6,11 +6,18 @@ every source in force at the verification date ``on`` (see ``safetynet.engine.la
 latest snapshot batch with ``as_of <= on``; every events batch with ``as_of <= on``), and returns
 
 * ``facts``: one row per fact, citing source, batch, row and the batch's date, with the cited
-  row's declared columns as a JSON object in ``detail``;
-* ``households``: one row per household, summed from those facts.
+  row's declared columns as a JSON object in ``detail``, ordered by ``FACT_ORDER`` in the engine;
+* ``households``: one row per household. The totals do not go through the facts: each source's
+  rows are summed per ID number from the few columns a total needs, then joined to the persons
+  (aggregate early, join late); both come from the same definitions (``_citations``).
+
+``verify_to_parquet`` is the whole-roll form (bulk verification): the engine writes the facts
+to Parquet itself (DuckDB ``COPY … ORDER BY``), citing source, batch and row without the copy of
+the row, and returns the household totals. ``verify_households`` gives the totals alone.
 
 It is written once as Ibis expressions and runs on DuckDB (default) or Spark with identical
-results (``backend=`` or ``$SAFETYNET_ENGINE``).
+results (``backend=`` or ``$SAFETYNET_ENGINE``). On DuckDB the compiled SQL is kept per date and
+batch set (compiling costs more than running for one family).
 
 The platform's definitions (amounts are yuan; income and deductions are monthly):
 
@@ -59,14 +66,16 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from safetynet.engine.backend import backend_name, connect, engine_lock, materialised
-from safetynet.engine.lake import batches_in_force, materialise, source_table
+from safetynet.engine.backend import arrow_tables, backend_name, session
+from safetynet.engine.lake import batches_in_force, materialise, parquet_view, source_table
 from safetynet.sources.catalogue import catalogue
 
 INCOME_KINDS = ("wages", "pensions", "unemployment_benefit", "business_income", "property_income", "transfers")
@@ -127,74 +136,154 @@ class VerificationOutput:
 def verify(inp: VerificationInput, *, backend: str | None = None) -> VerificationOutput:
     """Facts in force at ``inp.on`` for every person, and the household totals (see module doc)."""
     name = backend_name(backend)
-    persons = inp.persons.select(list(PERSONS_SCHEMA.names)).cast(PERSONS_SCHEMA)
+    persons = _persons(inp)
     small = persons.num_rows <= SMALL_INPUT
-    batches = {src: found for src, found in batches_in_force(on=inp.on, sources=inp.sources).items() if found}
-    with engine_lock():
-        con = connect(name)
+    batches = _batches(inp)
+    with session(name) as con:
         if name == "duckdb":
             facts, households = _run_duckdb(con, persons=persons, on=inp.on, batches=batches, small=small)
         else:
             facts, households = _run_ibis(con, persons=persons, on=inp.on, batches=batches, small=small)
-    return VerificationOutput(facts=_facts_final(facts), households=_households_final(households))
+    return VerificationOutput(facts=_facts_final(facts, ordered=name == "duckdb"), households=_households_final(households))
+
+
+@dataclass(frozen=True)
+class VerificationFiles:
+    facts: int  # facts written
+    households: pa.Table
+
+
+def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str | None = None) -> VerificationFiles:
+    """:func:`verify` for a whole roll: the facts go straight from the engine to ``facts_path``
+    (Parquet, zstd, in ``FACT_ORDER``; each fact cites source, batch and row, without a copy of
+    the row), and the household totals are computed from the source columns, not from the facts.
+    Returns the number of facts and the household table."""
+    name = backend_name(backend)
+    persons = _persons(inp)
+    batches = _batches(inp)
+    with session(name) as con:
+        if name == "duckdb":
+            raw = con.con
+            facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, small=False, cited=True)
+            raw.register(_PERSONS, persons)
+            try:
+                target = str(facts_path).replace("'", "''")
+                written = raw.execute(f"COPY ({facts_sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+                households = raw.sql(households_sql).to_arrow_table()
+            finally:
+                raw.unregister(_PERSONS)
+        else:
+            tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
+            with arrow_tables(con, persons=persons) as named:
+                facts = con.to_pyarrow(_facts_typed(facts_expression(tables=tables, persons=named["persons"], on=inp.on,
+                                                                     detail=False)))
+                households = con.to_pyarrow(households_expression(tables=tables, persons=named["persons"], on=inp.on))
+            facts = facts.cast(FACTS_CITED_SCHEMA).sort_by([(c, "ascending") for c in FACT_ORDER])
+            pq.write_table(facts, facts_path, compression="zstd")
+            written = facts.num_rows
+    return VerificationFiles(facts=int(written), households=_households_final(households))
+
+
+def verify_households(inp: VerificationInput, *, backend: str | None = None) -> pa.Table:
+    """The household totals of :func:`verify` alone (no facts), from the source columns."""
+    name = backend_name(backend)
+    persons = _persons(inp)
+    batches = _batches(inp)
+    with session(name) as con:
+        if name == "duckdb":
+            _facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, small=False, cited=True)
+            con.con.register(_PERSONS, persons)
+            try:
+                households = con.con.sql(households_sql).to_arrow_table()
+            finally:
+                con.con.unregister(_PERSONS)
+        else:
+            tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
+            with arrow_tables(con, persons=persons) as named:
+                households = con.to_pyarrow(households_expression(tables=tables, persons=named["persons"], on=inp.on))
+    return _households_final(households)
+
+
+def _persons(inp: VerificationInput) -> pa.Table:
+    return inp.persons.select(list(PERSONS_SCHEMA.names)).cast(PERSONS_SCHEMA)
+
+
+def _batches(inp: VerificationInput) -> dict:
+    return {src: found for src, found in batches_in_force(on=inp.on, sources=inp.sources).items() if found}
+
+
+def _facts_typed(facts: ibis.Table) -> ibis.Table:
+    """The cited facts' columns in order and type (the Parquet file's schema on either engine), in
+    ``FACT_ORDER``."""
+    typed = facts.select(
+        *(facts[c].cast(ibis.dtype(FACTS_CITED_SCHEMA.field(c).type)).name(c) for c in FACTS_CITED_SCHEMA.names)
+    )
+    return typed.order_by(list(FACT_ORDER))
 
 
 def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
-    persons_t = ibis.memtable(persons)
     tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
     ids = persons.column("id_number").to_pylist() if small else None
-    facts_expr = facts_expression(tables=tables, persons=persons_t, on=on, ids=ids)
-    with materialised(con, facts_expr) as facts_all:
-        facts = con.to_pyarrow(facts_all)
-        households = con.to_pyarrow(households_expression(facts=facts_all, persons=persons_t))
+    with arrow_tables(con, persons=persons) as named:
+        facts = con.to_pyarrow(facts_expression(tables=tables, persons=named["persons"], on=on, ids=ids)
+                               .order_by(list(FACT_ORDER)))
+        households = con.to_pyarrow(households_expression(tables=tables, persons=named["persons"], on=on, ids=ids))
     return facts, households
 
 
-# On DuckDB the same expressions are compiled once per (date, batch set) and the SQL kept: building
-# and compiling them costs more than running them for one family. The persons and the facts are
-# named tables of the plan; the literal id list of a small lookup is put in at run time.
+# On DuckDB the expressions are compiled once per (date, batch set, shape) and the SQL kept:
+# building and compiling them costs about as much as running them on a city (seconds), and more
+# than running them for one family. The persons are a named table of the plan; the literal id
+# list of a small lookup is put in at run time. Whole rolls read the batches through views named
+# by the batch set (``lake.parquet_view``), small lookups the indexed in-force tables.
 _PERSONS = "_verification_persons"
-_FACTS = "_verification_facts"
 _IDS = "__verification_ids__"
 _plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
 _PLANS_KEPT = 64
 
 
-def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
-    if small:
-        key = ("cached", on, tuple((src, materialise(con, catalogue()[src], found)) for src, found in sorted(batches.items())))
-    else:
-        key = ("files", on, tuple((src, found) for src, found in sorted(batches.items())))
+def _plan(con, *, on: dt.date, batches: dict, small: bool, cited: bool = False) -> tuple[str, str]:
+    """The (facts, households) SQL for this date and batch set, compiled on first use."""
+    read = materialise if small else parquet_view
+    names = tuple((src, read(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
+    key = (on, small, cited, names)
     plan = _plans.get(key)
     if plan is None:
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
         tables = {src: source_table(con, catalogue()[src], found, cached=small) for src, found in batches.items()}
-        facts_expr = facts_expression(tables=tables, persons=persons_t, on=on, ids=[_IDS] if small else None)
-        facts_t = ibis.table(facts_expr.schema(), name=_FACTS)
-        plan = (str(con.compile(facts_expr)), str(con.compile(households_expression(facts=facts_t, persons=persons_t))))
+        ids = [_IDS] if small else None
+        facts = facts_expression(tables=tables, persons=persons_t, on=on, ids=ids, detail=not cited)
+        facts = _facts_typed(facts) if cited else facts.order_by(list(FACT_ORDER))
+        plan = (str(con.compile(facts)), str(con.compile(households_expression(tables=tables, persons=persons_t,
+                                                                               on=on, ids=ids))))
         _plans[key] = plan
         while len(_plans) > _PLANS_KEPT:
             _plans.popitem(last=False)
-    facts_sql, households_sql = plan
+    return plan
+
+
+def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
     raw = con.con
+    facts_sql, households_sql = _plan(con, on=on, batches=batches, small=small)
     if small:
         ids = persons.column("id_number").to_pylist()
         literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids if i is not None) or "NULL"
         facts_sql = facts_sql.replace(f"'{_IDS}'", literal)
+        households_sql = households_sql.replace(f"'{_IDS}'", literal)
         # DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
         # (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
         # source). So the family's rows are fetched first, by index, and the plan runs on those.
-        for src, table_name in key[2]:
+        for src, found in sorted(batches.items()):
+            table_name = materialise(con, catalogue()[src], found)
             family = f"_family_{src}"
             raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
             facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
+            households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
     raw.register(_PERSONS, persons)
     try:
-        raw.execute(f"CREATE OR REPLACE TEMP TABLE {_FACTS} AS {facts_sql}")
-        facts = raw.sql(f"SELECT * FROM {_FACTS}").to_arrow_table()
+        facts = raw.sql(facts_sql).to_arrow_table()
         households = raw.sql(households_sql).to_arrow_table()
     finally:
-        raw.execute(f"DROP TABLE IF EXISTS {_FACTS}")
         raw.unregister(_PERSONS)
     return facts, households
 
@@ -218,18 +307,13 @@ def _cite(
     amount: Callable[[ibis.Table], ibis.Value] | None = None,
     count: Callable[[ibis.Table], ibis.Value] | None = None,
     area: Callable[[ibis.Table], ibis.Value] | None = None,
+    detail: bool = True,
 ) -> ibis.Table:
-    """The rows of ``t`` matched to ``persons``, as facts of one category (plus ``_count``/``_area``,
-    the two household totals that are not the fact's amount)."""
+    """The rows of ``t`` matched to ``persons``, as facts of one category (with ``detail``, the
+    cited row's declared columns as JSON text)."""
     declared = [c.name for c in catalogue()[source].columns]
-    t = t.mutate(
-        _amount=amount(t) if amount else _NULL_FLOAT,
-        _n=(count(t) if count else ibis.literal(1)).cast("int64"),
-        _a=area(t) if area else ibis.literal(0.0),
-        _detail=ibis.struct({c: t[c] for c in declared}).cast("json").cast("string"),
-    )
     j = t.join(persons, "id_number")
-    return j.select(
+    columns = dict(
         person_id=j.person_id,
         household_id=j.household_id,
         source=ibis.literal(source),
@@ -238,11 +322,11 @@ def _cite(
         as_of=j._as_of,
         kind=ibis.literal(kind),
         category=ibis.literal(category),
-        amount=j._amount.cast("float64"),
-        detail=j._detail,
-        _count=j._n,
-        _area=j._a.cast("float64"),
+        amount=(amount(j) if amount else _NULL_FLOAT).cast("float64"),
     )
+    if detail:
+        columns["detail"] = ibis.struct({c: j[c] for c in declared}).cast("json").cast("string")
+    return j.select(**columns)
 
 
 def _months_before(on: dt.date, n: int) -> list[str]:
@@ -262,23 +346,45 @@ def _date(d: dt.date) -> ibis.Value:
     return ibis.literal(d, type="date")
 
 
-def facts_expression(
-    *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None
-) -> ibis.Table:
-    """All facts of ``persons`` at ``on`` from the in-force ``tables`` (one per source), as one table."""
+@dataclass(frozen=True)
+class _Citation:
+    """One kind of fact drawn from one source: the rows ``table`` of ``source`` cited as ``category``.
+
+    ``per_person`` gives, where the household totals need less than the cited rows, the per-ID
+    aggregate directly (``id_number, _amount, _n, _a``): the wage average needs no per-row
+    period count, the duplicate-membership flag no row of its own."""
+
+    source: str
+    table: ibis.Table
+    kind: str
+    category: str
+    amount: Callable[[ibis.Table], ibis.Value] | None = None
+    count: Callable[[ibis.Table], ibis.Value] | None = None
+    area: Callable[[ibis.Table], ibis.Value] | None = None
+    per_person: ibis.Table | None = None
+
+
+def _citations(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] | None = None) -> list[_Citation]:
+    """Every kind of fact at ``on`` from the in-force ``tables`` (one per source): the platform's
+    definitions (module docstring), written once for the facts and the household totals."""
     day = _date(on)
     if ids is not None:
         tables = {name: t.filter(t.id_number.isin(ids)) for name, t in tables.items()}
-    parts: list[ibis.Table] = []
+    out: list[_Citation] = []
 
     def cite(source: str, t: ibis.Table, kind: str, category: str, **kw) -> None:
-        parts.append(_cite(t, persons, source=source, kind=kind, category=category, **kw))
+        out.append(_Citation(source, t, kind, category, **kw))
 
     if (t := tables.get("tax_wages")) is not None:
         window = t.filter(t.period.isin(_months_before(on, 3)))
         periods = window.group_by("id_number").aggregate(_periods=window.period.nunique())
         w = window.join(periods, "id_number")
-        cite("tax_wages", w, "income", "wages", amount=lambda r: _money(r.wage_income) / r._periods)
+        average = window.group_by("id_number").aggregate(
+            _amount=_money(window.wage_income).sum() / window.period.nunique(),
+            _n=window.id_number.count())
+        average = average.mutate(_a=ibis.literal(0.0))
+        cite("tax_wages", w, "income", "wages", amount=lambda r: _money(r.wage_income) / r._periods,
+             per_person=average)
     if (t := tables.get("public_payroll")) is not None:
         cite("public_payroll", t, "income", "wages", amount=lambda r: _money(r.monthly_salary))
         cite("public_payroll", t, "flag", "public_payroll")
@@ -297,8 +403,10 @@ def facts_expression(
         b = t.filter(t.start_date <= day)
         cite("benefits", b, "income", "transfers", amount=lambda x: _money(x.monthly_amount))
         households = b.group_by("id_number").aggregate(_households=b.household_number.nunique())
-        twice = households.filter(households._households > 1).select("id_number")
-        cite("benefits", b.semi_join(twice, "id_number"), "flag", "duplicate_membership")
+        twice = households.filter(households._households > 1)
+        cite("benefits", b.semi_join(twice.select("id_number"), "id_number"), "flag", "duplicate_membership",
+             per_person=twice.select("id_number", _amount=_NULL_FLOAT, _n=ibis.literal(1, type="int64"),
+                                     _a=ibis.literal(0.0)))
     if (t := tables.get("bank_deposits")) is not None:
         cite("bank_deposits", t, "asset", "deposits", amount=lambda x: _money(x.deposit_balance))
         cite("bank_deposits", t, "asset", "wealth_products", amount=lambda x: _money(x.wealth_products))
@@ -329,48 +437,110 @@ def facts_expression(
         stays = t.filter((t.discharged_on > _date(_year_before(on))) & (t.discharged_on <= day))
         cite("medical_expenses", stays, "deduction", "medical_out_of_pocket",
              amount=lambda x: _money(x.out_of_pocket) / 12)
+    return out
+
+
+FACT_ORDER = ("household_id", "person_id", "kind", "category", "source", "batch_id", "row")
+
+
+def facts_expression(
+    *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None,
+    detail: bool = True,
+) -> ibis.Table:
+    """All facts of ``persons`` at ``on`` from the in-force ``tables`` (one per source), as one table
+    (unordered: a caller orders by ``FACT_ORDER`` last). Without ``detail`` a fact cites its source, batch and row only (the cited row
+    is read from the batch on demand)."""
+    parts = [
+        _cite(c.table, persons, source=c.source, kind=c.kind, category=c.category, amount=c.amount, count=c.count,
+              area=c.area, detail=detail)
+        for c in _citations(tables=tables, on=on, ids=ids)
+    ]
     if not parts:  # nothing in force: no facts, in the facts' shape
         none = persons.filter(ibis.literal(False))
-        return none.select(
+        columns = dict(
             person_id=none.person_id, household_id=none.household_id, source=ibis.null("string"),
             batch_id=ibis.null("string"), row=ibis.null("int64"), as_of=ibis.null("date"), kind=ibis.null("string"),
             category=ibis.null("string"), amount=_NULL_FLOAT, detail=ibis.null("string"),
-            _count=ibis.null("int64"), _area=_NULL_FLOAT,
         )
+        if not detail:
+            del columns["detail"]
+        return none.select(**columns)
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
 # -- households ----------------------------------------------------------------------------------
 
 
-def households_expression(*, facts: ibis.Table, persons: ibis.Table) -> ibis.Table:
-    """One row per household of ``persons``: members, and the sums of ``facts`` (see module doc)."""
-    f = facts
+# The categories the household totals read: (output column, what is summed) per category.
+_TOTALS = {
+    "wages": (("income_wages", "_amount"),),
+    "pensions": (("income_pensions", "_amount"),),
+    "unemployment_benefit": (("income_unemployment_benefit", "_amount"),),
+    "transfers": (("income_transfers", "_amount"),),
+    "medical_out_of_pocket": (("deduction_medical", "_amount"),),
+    "deposits": (("deposits", "_amount"),),
+    "wealth_products": (("wealth_products", "_amount"),),
+    "securities": (("securities", "_amount"),),
+    "vehicles": (("vehicles_count", "_n"), ("vehicles_value", "_amount")),
+    "real_estate": (("real_estate_count", "_n"), ("real_estate_area", "_a")),
+    "business": (("business_count", "_n"),),
+    **{flag: ((f"{flag}_count", "_n"),) for flag in FLAG_COUNTS},
+}
 
-    def total(category: str) -> ibis.Value:
-        return f.amount.sum(where=f.category == category)
 
-    sums = f.group_by("household_id").aggregate(
-        income_wages=total("wages"),
-        income_pensions=total("pensions"),
-        income_unemployment_benefit=total("unemployment_benefit"),
-        income_transfers=total("transfers"),
-        deduction_medical=total("medical_out_of_pocket"),
-        deposits=total("deposits"),
-        wealth_products=total("wealth_products"),
-        securities=total("securities"),
-        vehicles_count=f._count.sum(where=f.category == "vehicles"),
-        vehicles_value=total("vehicles"),
-        real_estate_count=f._count.sum(where=f.category == "real_estate"),
-        real_estate_area=f._area.sum(where=f.category == "real_estate"),
-        business_count=f._count.sum(where=f.category == "business"),
-        **{f"{flag}_count": f.person_id.nunique(where=f.category == flag) for flag in FLAG_COUNTS},
-    )
+def households_expression(
+    *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None
+) -> ibis.Table:
+    """One row per household of ``persons``: members and the totals (module doc), aggregated early
+    and joined late: each source's rows are summed per ID number first (only the columns a total
+    needs), pivoted to one row per ID, and only then joined to the persons and summed per household.
+    The four flags count distinct persons among the few flagged rows."""
+    parts = []
+    for c in _citations(tables=tables, on=on, ids=ids):
+        if c.category not in _TOTALS:
+            continue
+        agg = c.per_person
+        if agg is None:
+            t = c.table
+            t = t.select(
+                "id_number",
+                _amount=(c.amount(t) if c.amount else _NULL_FLOAT).cast("float64"),
+                _n=(c.count(t) if c.count else ibis.literal(1)).cast("int64"),
+                _a=(c.area(t) if c.area else ibis.literal(0.0)).cast("float64"),
+            )
+            agg = t.group_by("id_number").aggregate(_amount=t._amount.sum(), _n=t._n.sum(), _a=t._a.sum())
+        parts.append(agg.select("id_number", _category=ibis.literal(c.category), _amount=agg._amount.cast("float64"),
+                                _n=agg._n.cast("int64"), _a=agg._a.cast("float64")))
     members = persons.group_by("household_id").aggregate(members=persons.person_id.nunique())
-    h = members.left_join(sums, "household_id")
+    sums: dict[str, ibis.Value] = {}
+    if parts:
+        long = ibis.union(*parts) if len(parts) > 1 else parts[0]
+        wide = long.group_by("id_number").aggregate(**{
+            column: long[value].sum(where=long._category == category)
+            for category, columns in _TOTALS.items() for column, value in columns
+        })
+        j = persons.join(wide, "id_number")
+        money = [column for category, columns in _TOTALS.items() for column, value in columns
+                 if category not in FLAG_COUNTS]
+        per_household = j.group_by("household_id").aggregate(**{column: j[column].sum() for column in money})
+        flags = [f"{flag}_count" for flag in FLAG_COUNTS]
+        flagged = j.filter(ibis.or_(*(j[f].notnull() for f in flags)))
+        counted = flagged.group_by("household_id").aggregate(
+            **{f: flagged.person_id.nunique(where=flagged[f].notnull()) for f in flags})
+        h = members.left_join(per_household, "household_id").drop("household_id_right")
+        h = h.left_join(counted, "household_id").drop("household_id_right")
+    else:
+        h = members
     zero = ibis.literal(0.0)
-    money = {c: h[c].fill_null(0.0).cast("float64") for c in sums.columns if c != "household_id" and not c.endswith("_count")}
-    counts = {c: h[c].fill_null(0).cast("int64") for c in sums.columns if c.endswith("_count")}
+    for columns in _TOTALS.values():
+        for column, _value in columns:
+            present = column in h.columns
+            if column.endswith("_count"):
+                sums[column] = h[column].fill_null(0).cast("int64") if present else ibis.literal(0, type="int64")
+            else:
+                sums[column] = h[column].fill_null(0.0).cast("float64") if present else zero
+    money = {c: v for c, v in sums.items() if not c.endswith("_count")}
+    counts = {c: v for c, v in sums.items() if c.endswith("_count")}
     money["income_business_income"] = zero
     money["income_property_income"] = zero
     money["deduction_education"] = zero
@@ -408,11 +578,15 @@ def _empty_facts() -> pa.Table:
 
 
 FACTS_SCHEMA = _empty_facts().schema
+# A fact as the bulk run writes it: the citation without the copy of the cited row.
+FACTS_CITED_SCHEMA = pa.schema([f for f in FACTS_SCHEMA if f.name != "detail"])
 
 
-def _facts_final(facts: pa.Table) -> pa.Table:
+def _facts_final(facts: pa.Table, *, ordered: bool) -> pa.Table:
+    """The facts in ``FACTS_SCHEMA``; in ``FACT_ORDER`` (DuckDB's ``ORDER BY`` keeps it in the
+    result; a Spark collect need not, so that table is sorted here)."""
     facts = facts.select(list(FACT_COLUMNS)).cast(FACTS_SCHEMA)
-    return facts.sort_by([(c, "ascending") for c in ("household_id", "person_id", "kind", "category", "source", "batch_id", "row")])
+    return facts if ordered else facts.sort_by([(c, "ascending") for c in FACT_ORDER])
 
 
 def _to_fen(values: np.ndarray) -> np.ndarray:

@@ -9,11 +9,12 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
-from safetynet.verification.compute import VerificationInput, verify
+from safetynet.verification.compute import FACTS_CITED_SCHEMA, VerificationInput, verify, verify_to_parquet
 
 ON = dt.date(2026, 11, 15)
 HEAD = make_resident_id("990101", dt.date(1980, 5, 17), 11, "M")
@@ -196,6 +197,27 @@ def test_a_household_without_any_fact_still_has_its_row(lake, tmp_path):
 
 
 @pytest.mark.django_db
+def test_the_bulk_facts_file_cites_each_fact_in_order_without_the_row(lake, tmp_path):
+    # given the family and a stranger in another household
+    land_family(tmp_path)
+    persons = pa.concat_tables(
+        [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([5], pa.int64()), "id_number": [STRANGER]})]
+    )
+    inp = VerificationInput(persons=persons, on=ON)
+    # when the engine writes the facts file
+    out = verify_to_parquet(inp, facts_path=tmp_path / "facts.parquet", backend="duckdb")
+    written = pq.read_table(tmp_path / "facts.parquet")
+    # then it holds verify()'s facts, in the same order, citing source, batch and row without a copy of the row
+    assert [(f.name, f.type) for f in written.schema] == [(f.name, f.type) for f in FACTS_CITED_SCHEMA]
+    written = written.cast(FACTS_CITED_SCHEMA)  # the same types; only the fields' nullability differs
+    full = verify(inp, backend="duckdb")
+    assert out.facts == written.num_rows == full.facts.num_rows
+    assert written.equals(full.facts.drop_columns(["detail"]))
+    assert written.column("household_id").to_pylist()[0] == 5  # the stranger's household sorts first
+    assert out.households.equals(full.households)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("on", [ON, dt.date(2026, 12, 5)])
 def test_duckdb_and_spark_give_identical_tables(lake, tmp_path, on):
     # given the family and a second household sharing the lake
@@ -211,3 +233,23 @@ def test_duckdb_and_spark_give_identical_tables(lake, tmp_path, on):
     assert duck.facts.num_rows > 15
     assert duck.households.equals(spark.households)
     assert duck.facts.equals(spark.facts)
+
+
+@pytest.mark.django_db
+def test_the_bulk_path_writes_the_same_facts_and_totals_on_both_engines(lake, tmp_path):
+    # given the family and a second household sharing the lake
+    land_family(tmp_path)
+    persons = pa.concat_tables(
+        [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([20], pa.int64()), "id_number": [STRANGER]})]
+    )
+    inp = VerificationInput(persons=persons, on=ON)
+    # when the roll is verified the bulk way (facts straight to Parquet, totals from the sources) on each engine
+    duck = verify_to_parquet(inp, facts_path=tmp_path / "duck.parquet", backend="duckdb")
+    spark = verify_to_parquet(inp, facts_path=tmp_path / "spark.parquet", backend="spark")
+    # then both files and both household tables are identical, and equal to verify()'s
+    assert duck.facts == spark.facts > 15
+    duck_file, spark_file = (pq.read_table(tmp_path / f"{e}.parquet") for e in ("duck", "spark"))
+    assert duck_file.schema.names == spark_file.schema.names == FACTS_CITED_SCHEMA.names
+    assert duck_file.cast(FACTS_CITED_SCHEMA).equals(spark_file.cast(FACTS_CITED_SCHEMA))  # DuckDB marks some not null
+    assert duck.households.equals(spark.households)
+    assert duck.households.equals(verify(inp, backend="spark").households)

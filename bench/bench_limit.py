@@ -1,0 +1,323 @@
+"""Benchmark: the engine at its limit. The platform's bulk verification against a hand-written
+DuckDB query over the same lake, on the same city, alternately in one process; then the
+monitoring run on that city, cold, with a profile of where its time goes.
+
+    uptime; flock /tmp/safetynet-bench.lock python bench/bench_limit.py --persons 1000000 \\
+        --home-base /tmp/sn-bench-limit; uptime
+
+The city is the demo city ``bench_monitoring.py`` builds (registry + departmental extracts landed
+through ingestion, linkage off), built once under ``<home-base>/persons-<N>-seed-<S>`` and
+restored as built before each use. Each part runs in a process of its own (fresh heap, its own
+peak memory):
+
+* **verification**: the roll of current members at ``ON`` from the registry; then ``--rounds``
+  rounds, each running in turn (a) the reference: one hand-written DuckDB query (``REFERENCE``,
+  kept here and used only here) over the in-force batches' Parquet files giving the 24 household
+  columns, rounded to the fen; (b) the platform's household totals
+  (``compute.verify_households``: ``households_expression`` on the same files); (c) the platform's engine part of a
+  bulk run (``compute.verify_to_parquet``: the totals and every fact written to Parquet by the
+  engine). Every round checks (a) = (b) = (c)'s households column by column. Then two whole bulk
+  runs (``verification_bulk_run``: roll from the store, engine, results, facts, changes);
+* **monitoring**: ``monitor_compute`` cold in a fresh process, with cProfile's top functions by
+  cumulative time (``--profile``), then ``monitor_run`` (the full run) once.
+
+Prints the times, the ratios and the check, and writes JSON to ``bench/results/limit-*.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+sys.path.insert(0, str(BENCH))
+
+import bench_monitoring  # noqa: E402  (the city builder, beside this file)
+
+# The reference: the platform's definitions (verification/compute.py's module docstring) by hand.
+# ``{name}`` is the list of the in-force batch files of that source; ``{on}``, ``{year_before}``
+# and ``{months}`` the dates; persons come from the registered Arrow table ``roll``.
+REFERENCE = """
+WITH
+wages AS (
+    SELECT id_number, sum(wage_income::DOUBLE) / count(DISTINCT period) AS wages
+    FROM read_parquet({tax_wages}) WHERE period IN ({months}) GROUP BY id_number),
+payroll AS (
+    SELECT id_number, sum(monthly_salary::DOUBLE) AS wages, count(*) AS public_payroll
+    FROM read_parquet({public_payroll}) GROUP BY id_number),
+pensions AS (
+    SELECT id_number, sum(monthly_pension::DOUBLE) AS pensions FROM (
+        SELECT id_number, monthly_pension, row_number() OVER (
+            PARTITION BY id_number, scheme ORDER BY period DESC, _row DESC) AS rank
+        FROM read_parquet({social_insurance}) WHERE status = 'receiving')
+    WHERE rank = 1 GROUP BY id_number),
+unemployment AS (
+    SELECT id_number, sum(monthly_benefit::DOUBLE) AS unemployment_benefit FROM read_parquet({unemployment})
+    WHERE (benefit_start IS NOT NULL AND benefit_start <= DATE '{on}' AND (benefit_end IS NULL OR benefit_end >= DATE '{on}'))
+       OR (benefit_start IS NULL AND status = 'receiving_benefit')
+    GROUP BY id_number),
+benefits AS (
+    SELECT id_number, sum(monthly_amount::DOUBLE) AS transfers,
+           CASE WHEN count(DISTINCT household_number) > 1 THEN 1 END AS duplicate_membership
+    FROM read_parquet({benefits}) WHERE start_date <= DATE '{on}' GROUP BY id_number),
+deposits AS (
+    SELECT id_number, sum(deposit_balance::DOUBLE) AS deposits, sum(wealth_products::DOUBLE) AS wealth_products
+    FROM read_parquet({bank_deposits}) GROUP BY id_number),
+securities AS (
+    SELECT id_number, sum(market_value::DOUBLE) AS securities FROM read_parquet({securities}) GROUP BY id_number),
+vehicles AS (
+    SELECT id_number, count(*) AS vehicles_count, sum(vehicle_value::DOUBLE) AS vehicles_value
+    FROM read_parquet({vehicles}) WHERE NOT coalesce(disability_vehicle, false) GROUP BY id_number),
+estate AS (
+    SELECT id_number, sum(property_count) AS real_estate_count, sum(total_area_m2::DOUBLE) AS real_estate_area
+    FROM read_parquet({real_estate}) GROUP BY id_number),
+business AS (
+    SELECT id_number, count(*) AS business_count FROM read_parquet({business_registration})
+    WHERE status = '存续' GROUP BY id_number),
+deaths AS (
+    SELECT DISTINCT id_number, 1 AS deceased FROM read_parquet({hukou_deaths}) WHERE death_date <= DATE '{on}'),
+prison AS (
+    SELECT DISTINCT id_number, 1 AS imprisoned FROM read_parquet({prison})
+    WHERE admitted_on <= DATE '{on}' AND (released_on IS NULL OR released_on > DATE '{on}')),
+medical AS (
+    SELECT id_number, sum(out_of_pocket::DOUBLE / 12) AS medical FROM read_parquet({medical_expenses})
+    WHERE discharged_on > DATE '{year_before}' AND discharged_on <= DATE '{on}' GROUP BY id_number),
+per_id AS (
+    SELECT id_number,
+        sum(wages) AS wages, sum(pensions) AS pensions, sum(unemployment_benefit) AS unemployment_benefit,
+        sum(transfers) AS transfers, sum(medical) AS medical, sum(deposits) AS deposits,
+        sum(wealth_products) AS wealth_products, sum(securities) AS securities,
+        sum(vehicles_count) AS vehicles_count, sum(vehicles_value) AS vehicles_value,
+        sum(real_estate_count) AS real_estate_count, sum(real_estate_area) AS real_estate_area,
+        sum(business_count) AS business_count, max(deceased) AS deceased, max(imprisoned) AS imprisoned,
+        max(public_payroll) AS public_payroll, max(duplicate_membership) AS duplicate_membership
+    FROM (
+        SELECT * FROM wages UNION ALL BY NAME SELECT * FROM payroll UNION ALL BY NAME SELECT * FROM pensions
+        UNION ALL BY NAME SELECT * FROM unemployment UNION ALL BY NAME SELECT * FROM benefits
+        UNION ALL BY NAME SELECT * FROM deposits UNION ALL BY NAME SELECT * FROM securities
+        UNION ALL BY NAME SELECT * FROM vehicles UNION ALL BY NAME SELECT * FROM estate
+        UNION ALL BY NAME SELECT * FROM business UNION ALL BY NAME SELECT * FROM deaths
+        UNION ALL BY NAME SELECT * FROM prison UNION ALL BY NAME SELECT * FROM medical)
+    GROUP BY id_number),
+h AS (
+    SELECT r.household_id, count(DISTINCT r.person_id) AS members,
+        coalesce(sum(wages), 0) AS income_wages, coalesce(sum(pensions), 0) AS income_pensions,
+        coalesce(sum(unemployment_benefit), 0) AS income_unemployment_benefit,
+        coalesce(sum(transfers), 0) AS income_transfers, coalesce(sum(medical), 0) AS deduction_medical,
+        coalesce(sum(deposits), 0) AS deposits, coalesce(sum(wealth_products), 0) AS wealth_products,
+        coalesce(sum(securities), 0) AS securities, coalesce(sum(vehicles_count), 0) AS vehicles_count,
+        coalesce(sum(vehicles_value), 0) AS vehicles_value, coalesce(sum(real_estate_count), 0) AS real_estate_count,
+        coalesce(sum(real_estate_area), 0) AS real_estate_area, coalesce(sum(business_count), 0) AS business_count,
+        count(deceased) AS deceased_count, count(imprisoned) AS imprisoned_count,
+        count(public_payroll) AS public_payroll_count, count(duplicate_membership) AS duplicate_membership_count
+    FROM roll r LEFT JOIN per_id USING (id_number) GROUP BY r.household_id)
+SELECT household_id, members,
+    fen(income_wages) AS income_wages, fen(income_pensions) AS income_pensions,
+    fen(income_unemployment_benefit) AS income_unemployment_benefit,
+    0.0 AS income_business_income, 0.0 AS income_property_income, fen(income_transfers) AS income_transfers,
+    fen(income_wages + income_pensions + income_unemployment_benefit + income_transfers) AS income_total,
+    fen(deduction_medical) AS deduction_medical, 0.0 AS deduction_education, fen(deduction_medical) AS deductions_total,
+    fen(greatest((income_wages + income_pensions + income_unemployment_benefit + income_transfers
+                  - deduction_medical) / members, 0)) AS income_per_head,
+    fen(deposits) AS deposits, fen(wealth_products) AS wealth_products, fen(securities) AS securities,
+    vehicles_count::BIGINT AS vehicles_count, fen(vehicles_value) AS vehicles_value,
+    real_estate_count::BIGINT AS real_estate_count, fen(real_estate_area) AS real_estate_area,
+    business_count::BIGINT AS business_count, deceased_count, imprisoned_count, public_payroll_count,
+    duplicate_membership_count
+FROM h ORDER BY household_id
+"""
+# Half up to the fen as compute._to_fen does it (the same doubles).
+FEN = "CREATE OR REPLACE MACRO fen(x) AS sign(x) * floor(abs(x) * 100 + 0.5 + 1e-7) / 100"
+
+
+def max_rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _months_before(on: dt.date, n: int) -> list[str]:
+    index = on.year * 12 + on.month - 1
+    return [f"{(index - k) // 12:04d}-{(index - k) % 12 + 1:02d}" for k in range(n, 0, -1)]
+
+
+def reference_sql(on: dt.date) -> str:
+    from safetynet.engine.lake import batches_in_force
+
+    files = {src: "[" + ", ".join(f"'{b.path}'" for b in found) + "]" for src, found in batches_in_force(on=on).items()}
+    try:
+        year_before = on.replace(year=on.year - 1)
+    except ValueError:
+        year_before = on.replace(year=on.year - 1, day=28)
+    return REFERENCE.format(on=on.isoformat(), year_before=year_before.isoformat(),
+                            months=", ".join(f"'{m}'" for m in _months_before(on, 3)), **files)
+
+
+def compare(reference, platform) -> dict:
+    """Column by column: the number of households whose value differs (0 everywhere: identical)."""
+    import pyarrow as pa
+
+    assert reference.column_names == platform.column_names, (reference.column_names, platform.column_names)
+    differ = {}
+    for name in reference.column_names:
+        a, b = reference.column(name), platform.column(name).cast(reference.schema.field(name).type)
+        if len(a) != len(b):
+            differ[name] = abs(len(a) - len(b))
+            continue
+        equal = pa.compute.equal(a, b).fill_null(False)
+        both_null = pa.compute.and_(a.is_null(), b.is_null())
+        differ[name] = len(a) - pa.compute.sum(pa.compute.or_(equal, both_null)).as_py()
+    return {"rows": reference.num_rows, "columns": len(differ), "differing": {k: v for k, v in differ.items() if v},
+            "identical": not any(differ.values())}
+
+
+def part_verification(*, on: dt.date, rounds: int) -> dict:
+    import duckdb
+
+    from safetynet.verification.bulk import persons_current, verification_bulk_run
+    from safetynet.verification.compute import VerificationInput, verify_households, verify_to_parquet
+
+    t = time.perf_counter()
+    roll = persons_current(on=on)
+    roll_s = time.perf_counter() - t
+    sql = reference_sql(on)
+    ref_con = duckdb.connect()  # the reference's own connection, sized as the engine's
+    from safetynet.engine.backend import engine_settings
+
+    sizes = engine_settings()
+    ref_con.execute(f"SET threads = {sizes['threads']}; SET memory_limit = '{sizes['memory_limit']}'")
+    ref_con.execute(FEN)
+    ref_con.register("roll", roll)
+    out_dir = Path(tempfile.mkdtemp(prefix="limit-facts-"))
+    rows = []
+    for r in range(rounds):
+        t = time.perf_counter()
+        reference = ref_con.sql(sql).to_arrow_table()
+        ref_s = time.perf_counter() - t
+
+        t = time.perf_counter()
+        totals = verify_households(VerificationInput(persons=roll, on=on))
+        totals_s = time.perf_counter() - t
+
+        t = time.perf_counter()
+        files = verify_to_parquet(VerificationInput(persons=roll, on=on), facts_path=out_dir / f"facts-{r}.parquet")
+        engine_s = time.perf_counter() - t
+        (out_dir / f"facts-{r}.parquet").unlink()
+
+        row = {"round": r + 1, "reference_s": round(ref_s, 3), "platform_totals_s": round(totals_s, 3),
+               "platform_engine_s": round(engine_s, 3), "ratio_totals": round(totals_s / ref_s, 2),
+               "ratio_engine": round(engine_s / ref_s, 2), "facts": files.facts,
+               "check_totals": compare(reference, totals), "check_engine": compare(reference, files.households),
+               "load": _load()}
+        print("verification", json.dumps(row, ensure_ascii=False), flush=True)
+        rows.append(row)
+    bulk = []
+    for _ in range(2):
+        t = time.perf_counter()
+        run = verification_bulk_run(on=on)
+        wall = time.perf_counter() - t
+        keep = ("households", "persons", "facts", "seconds_persons", "seconds_engine", "seconds_total")
+        bulk.append({k: run.as_dict()[k] for k in keep} | {"seconds_wall": round(wall, 3), "load": _load()})
+        print("bulk_run", json.dumps(bulk[-1]), flush=True)
+    return {"persons": roll.num_rows, "roll_seconds": round(roll_s, 2), "rounds": rows,
+            "median_ratio_totals": statistics.median(r["ratio_totals"] for r in rows),
+            "median_ratio_engine": statistics.median(r["ratio_engine"] for r in rows),
+            "bulk_runs": bulk, "max_rss_mb": max_rss_mb()}
+
+
+def part_monitoring(*, on: dt.date, profile: bool) -> dict:
+    import cProfile
+    import io
+    import pstats
+
+    from safetynet.monitoring.compute import monitor_compute
+    from safetynet.monitoring.tasks import monitor_run
+
+    out = {}
+    t = time.perf_counter()
+    if profile:
+        prof = cProfile.Profile()
+        prof.enable()
+    result = monitor_compute(on=on, since=on - dt.timedelta(days=31))
+    out["compute_cold_s"] = round(time.perf_counter() - t, 2)
+    if profile:
+        prof.disable()
+        text = io.StringIO()
+        pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(35)
+        out["profile"] = text.getvalue().splitlines()[:90]
+    out["households"] = len(result.household_ids)
+    del result
+    t = time.perf_counter()
+    counts = monitor_run(on=on)
+    out["full_run_s"] = round(time.perf_counter() - t, 2)
+    out["full_run"] = {k: counts[k] for k in ("households_scored", "persons", "indicators_computed", "seconds_compute",
+                                             "seconds_total")}
+    out["load"] = _load()
+    out["max_rss_mb"] = max_rss_mb()
+    print("monitoring", json.dumps({k: v for k, v in out.items() if k != "profile"}), flush=True)
+    return out
+
+
+def work(step: str, *, rounds: int, profile: bool) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from safetynet.demo.population import REFERENCE_DATE
+
+    result = (part_verification(on=REFERENCE_DATE, rounds=rounds) if step == "verification"
+              else part_monitoring(on=REFERENCE_DATE, profile=profile))
+    (Path(settings.HOME) / f"limit-{step}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--parts", nargs="+", choices=("verification", "monitoring"), default=["verification", "monitoring"])
+    parser.add_argument("--profile", action="store_true", help="profile the cold monitoring computation")
+    parser.add_argument("--home-base", help="folder of the per-N homes (default: a new temp dir); cities there are reused")
+    parser.add_argument("--worker", choices=("verification", "monitoring"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        work(args.worker, rounds=args.rounds, profile=args.profile)
+        return
+    base = Path(args.home_base or tempfile.mkdtemp(prefix="sn-bench-limit-"))
+    home = base / f"persons-{args.persons}-seed-{args.seed}"
+    out = {"machine": bench_monitoring.machine() | {"platform": platform.platform()}, "load_before": _load(),
+           "persons_requested": args.persons, "home": str(home)}
+    if not bench_monitoring.home_prepare(home, persons=args.persons, seed=args.seed):
+        if bench_monitoring.worker("build", persons=args.persons, seed=args.seed, home=home) != 0:
+            raise SystemExit("the city build failed")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"SAFETYNET_HOME": str(home), "DJANGO_SETTINGS_MODULE": "safetynet.settings"}
+    for part in args.parts:
+        bench_monitoring.city_restore(home, lake_files=set(json.loads((home / bench_monitoring.MARKER).read_text())["lake_files"]))
+        cmd = [sys.executable, __file__, "--worker", part, "--rounds", str(args.rounds)] + (["--profile"] if args.profile else [])
+        if subprocess.run(cmd, env=env, check=False).returncode != 0:
+            raise SystemExit(f"the {part} part failed")
+        out[part] = json.loads((home / f"limit-{part}.json").read_text())
+    out["load_after"] = _load()
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"limit-{dt.datetime.now():%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()
