@@ -88,13 +88,20 @@ def fact_problems(population: Population) -> list[FactProblem]:
     n_h = population.household_count
     owner = population.person_household
     person_ids = population.extra.get("person_id")
-    position = _positions(owner)
+    positions: list[np.ndarray] = []  # each person's place in their household, found when first needed
 
     def household_rows(mask: np.ndarray, field: str, message: str) -> None:
+        if not mask.any():  # the usual case: one cheap pass, no index array built
+            return
         for i in np.flatnonzero(mask).tolist():
             problems.append(FactProblem(int(ids[i]), None, field, message))
 
     def person_rows(mask: np.ndarray, field: str, message: str) -> None:
+        if not mask.any():
+            return
+        if not positions:
+            positions.append(_positions(owner))
+        position = positions[0]
         for j in np.flatnonzero(mask).tolist():
             who = (
                 int(person_ids[j]) if person_ids is not None and person_ids[j] >= 0 else int(position[j]) + 1
