@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
@@ -31,7 +32,7 @@ from safetynet.demo.extracts import BATCH, build_extracts
 from safetynet.demo.population import CITY_CODE, generate_population
 from safetynet.regions.models import Level, Region
 from safetynet.regions.services import region_bulk_create
-from safetynet.registry.models import Household, Membership, Person
+from safetynet.registry.models import Household, Membership, Person, SupportObligation
 
 DEMO_PREFIX = "99"
 DEMO_PASSWORD = "safetynet-demo"
@@ -72,6 +73,10 @@ def demo_reset(*, actor=None) -> dict[str, int]:
             "memberships": Membership.objects.filter(household__region__code__startswith=DEMO_PREFIX)._raw_delete(alias)
             + Membership.objects.filter(person__residence_region__code__startswith=DEMO_PREFIX)._raw_delete(alias),
         }
+        counts["support_obligations"] = SupportObligation.objects.filter(
+            Q(person__residence_region__code__startswith=DEMO_PREFIX)
+            | Q(supporter__residence_region__code__startswith=DEMO_PREFIX)
+        )._raw_delete(alias)
         counts["accounts"] = User.objects.filter(region__code__startswith=DEMO_PREFIX).delete()[0]
         counts["accounts"] += User.objects.filter(person__residence_region__code__startswith=DEMO_PREFIX).delete()[0]
         counts["persons"] = Person.objects.filter(residence_region__code__startswith=DEMO_PREFIX)._raw_delete(alias)

@@ -20,7 +20,7 @@ from django.db.models import Max, Model
 from tqdm import tqdm
 
 from safetynet.demo.population import REFERENCE_DATE, Population
-from safetynet.registry.models import Household, Membership, Person
+from safetynet.registry.models import Household, Membership, Person, SupportObligation
 
 CHUNK = 50_000
 # Every generated row is stamped with the reference date, not the clock, so content is reproducible.
@@ -149,7 +149,39 @@ def write_registry(*, pop: Population, community_ids: np.ndarray, progress: bool
         ),
         rows=rows, label="成员关系 memberships", progress=progress,
     )
-    return {"households": H, "persons": N, "memberships": M, "historic_memberships": M_hist}
+    supported, supporter = support_pairs(pop)
+    S = supported.size
+    rows = list(
+        zip(
+            np.arange(next_id(SupportObligation), next_id(SupportObligation) + S).tolist(), [stamp] * S, [stamp] * S,
+            p_ids[supported].tolist(), p_ids[supporter].tolist(), ["child"] * S,
+            strict=True,
+        )
+    )
+    copy_rows(
+        model=SupportObligation,
+        columns=("id", "created_at", "updated_at", "person_id", "supporter_id", "relation"),
+        rows=rows, label="赡养义务 support obligations", progress=progress,
+    )
+    return {
+        "households": H, "persons": N, "memberships": M, "historic_memberships": M_hist, "support_obligations": S,
+    }
+
+
+def support_pairs(pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """(supported, supporter) person rows: a grown child who left their parents' household (a
+    historic membership) owes support (赡养) to the head of that household and to the head's
+    spouse, whatever household the child lives in now."""
+    head = np.full(pop.n_households, -1)
+    spouse = np.full(pop.n_households, -1)
+    rows = np.arange(pop.n_persons)
+    head[pop.p_household[pop.p_relationship == "head"]] = rows[pop.p_relationship == "head"]
+    spouse[pop.p_household[pop.p_relationship == "spouse"]] = rows[pop.p_relationship == "spouse"]
+    supported = np.concatenate([head[pop.hist_household], spouse[pop.hist_household]])
+    supporter = np.concatenate([pop.hist_person, pop.hist_person])
+    keep = (supported >= 0) & (supported != supporter)
+    pairs = np.unique(np.stack([supported[keep], supporter[keep]]), axis=1)
+    return pairs[0], pairs[1]
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

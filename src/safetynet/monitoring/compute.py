@@ -212,7 +212,7 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
                                                 return_inverse=True)
     H, P = len(household_ids), members.num_rows
     verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on), backend=backend)
-    decided = decide_population(table=population_from_verification(members=members, verified=verified), on=on)
+    decided = decide_population(table=population_from_verification(members=members, verified=verified, supporters_on=on), on=on)
     assert np.array_equal(decided["household_id"], household_ids)
     decisions = {k: np.asarray(decided[k]) for k in DECISIONS}
     standard = decisions["dibao_standard"].astype(float)

@@ -140,3 +140,46 @@ class Membership(TimeStampedModel):
     @property
     def is_current(self) -> bool:
         return self.left_on is None
+
+
+class SupportRelation(models.TextChoices):
+    """What the supporter is to the supported person."""
+
+    CHILD = "child", _("子女")  # 赡养 a parent
+    SPOUSE = "spouse", _("配偶")  # 扶养
+    PARENT = "parent", _("父母")  # 抚养 a child
+    GRANDCHILD = "grandchild", _("孙子女")
+    GRANDPARENT = "grandparent", _("祖父母")
+    SIBLING = "sibling", _("兄弟姐妹")
+
+
+class SupportObligation(TimeStampedModel):
+    """A legal duty of support (法定赡养、抚养、扶养义务) of ``supporter`` towards ``person``: two
+    persons of the registry, usually in different households. The rules weigh the supporter's
+    own household (its income and size, from the registry and its verified facts) to decide
+    whether they are able to support (特困) and what support to count as income (低保 赡养费)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("被赡养（抚养、扶养）人"), on_delete=models.PROTECT, related_name="supporter_links"
+    )
+    supporter = models.ForeignKey(
+        Person, verbose_name=_("法定义务人"), on_delete=models.PROTECT, related_name="supported_links"
+    )
+    relation = models.CharField(_("义务人与本人关系"), max_length=16, choices=SupportRelation.choices)
+    started_on = models.DateField(_("义务起始日期"), null=True, blank=True)
+    ended_on = models.DateField(_("义务终止日期"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["person_id", "id"]
+        indexes = [models.Index(fields=["supporter"], name="support_supporter")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(person=F("supporter")), name="support_not_self"),
+            models.UniqueConstraint(fields=["person", "supporter"], name="support_one_per_pair"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="support_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter_id} → {self.person_id}"

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 import numpy as np
 import pyarrow as pa
 from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 
 from safetynet.regions.models import Region
-from safetynet.registry.models import Household, Membership, Person
+from safetynet.registry.models import Household, Membership, Person, SupportObligation
 
 MEMBERS_SCHEMA = pa.schema([
     pa.field("household_id", pa.int64()),
@@ -152,3 +152,32 @@ class MemberRows:
 
     def rows(self, person_ids: np.ndarray) -> np.ndarray:
         return self._order[np.searchsorted(self._sorted, person_ids)]
+
+
+SUPPORT_SCHEMA = pa.schema([
+    pa.field("person_id", pa.int64()),
+    pa.field("supporter_id", pa.int64()),
+    pa.field("relation", pa.string()),
+])
+
+
+def support_obligations_at(*, on: dt.date, person_ids: Iterable[int] | None = None) -> pa.Table:
+    """Every duty of support (:class:`~safetynet.registry.models.SupportObligation`) in force on
+    ``on`` (started by then or undated, not ended before), of ``person_ids`` if given, ordered by
+    person then supporter."""
+    qs = SupportObligation.objects.filter(
+        Q(started_on__isnull=True) | Q(started_on__lte=on), Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+    )
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=list(person_ids))
+    rows = list(
+        qs.order_by("person_id", "supporter_id")
+        .values_list("person_id", "supporter_id", "relation")
+    )
+    if not rows:
+        return SUPPORT_SCHEMA.empty_table()
+    cols = list(zip(*rows, strict=True))
+    return pa.table(
+        [pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string())],
+        schema=SUPPORT_SCHEMA,
+    )

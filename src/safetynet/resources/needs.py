@@ -93,7 +93,7 @@ def household_data(*, on: dt.date, region_path: str | None = None,
     if members.num_rows == 0:
         return None
     verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on))
-    population = population_from_verification(members=members, verified=verified)
+    population = population_from_verification(members=members, verified=verified, supporters_on=on)
     values = decide_population(table=population, on=on)
     for name, column in population.households.items():
         values.setdefault(name, column)

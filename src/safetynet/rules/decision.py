@@ -49,6 +49,8 @@ class Test:
     parameter: str | None = None
     reference: str = ""
     member: int | None = None
+    #: a finding the applicant may contest (复核): e.g. income imputed to a member able to work
+    appealable: bool = False
 
 
 @dataclass(frozen=True)

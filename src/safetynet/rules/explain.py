@@ -64,6 +64,7 @@ class _Reader:
         threshold=None,
         source: ParameterSource | None = None,
         member=None,
+        appealable: bool = False,
     ):
         return Test(
             code=code,
@@ -74,6 +75,7 @@ class _Reader:
             parameter=source.path if source else None,
             reference=source.reference if source else "",
             member=member,
+            appealable=appealable,
         )
 
 
@@ -172,8 +174,8 @@ def _asset_tests(r: _Reader, *, deposit_limit_var: str, months_path: str) -> lis
             source=months,
         )
     ]
+    tests.append(_vehicle_test(r))
     for code, var, path, label in (
-        ("assets.vehicles", "vehicles", "assets.max_vehicles", _("非生活必需机动车辆")),
         ("assets.dwellings", "dwellings", "assets.max_dwellings", _("住房")),
         (
             "assets.business",
@@ -200,6 +202,136 @@ def _asset_tests(r: _Reader, *, deposit_limit_var: str, months_path: str) -> lis
                 source=source,
             )
         )
+    if r.param("assets.dwelling_area_test").value > 0:
+        limit = r.param("assets.dwelling_area_per_head")
+        area, per_head = r.hh("dwelling_area"), r.hh("dwelling_area_per_head")
+        ok = bool(r.hh("dwelling_area_pass"))
+        tests.append(
+            r.test(
+                "assets.dwelling_area",
+                ok,
+                (
+                    _("住房建筑面积 %(a)s 平方米，人均 %(v)s 平方米，未超过%(where)s上限 %(t)s 平方米")
+                    if ok
+                    else _("住房建筑面积 %(a)s 平方米，人均 %(v)s 平方米，超过%(where)s上限 %(t)s 平方米")
+                )
+                % {
+                    "a": yuan(area),
+                    "v": yuan_compared(per_head, limit.value),
+                    "where": _where(limit),
+                    "t": yuan(limit.value),
+                },
+                value=per_head,
+                threshold=limit.value,
+                source=limit,
+            )
+        )
+    return tests
+
+
+def _vehicle_test(r: _Reader) -> Test:
+    """Vehicles by number, and by value where the region tests it; a disabled member's
+    功能性补偿代步机动车 is named as left out."""
+    count, ok = r.hh("countable_vehicles"), bool(r.hh("vehicles_pass"))
+    exempt = r.hh("disability_vehicles")
+    by_value = r.param("assets.vehicle_value_test").value > 0
+    if by_value:
+        most, limit = r.param("assets.vehicle_value_max_vehicles"), r.param("assets.vehicle_value_limit")
+        value = r.hh("countable_vehicle_value")
+        text = (
+            _("机动车辆 %(n)d 辆、价值 %(v)s 元，符合%(where)s规定（不超过 %(m)s 辆、总价值不超过 %(t)s 元）")
+            if ok
+            else _(
+                "机动车辆 %(n)d 辆、价值 %(v)s 元，不符合%(where)s规定（不超过 %(m)s 辆、总价值不超过 %(t)s 元）"
+            )
+        ) % {
+            "n": count,
+            "v": yuan(value),
+            "where": _where(limit),
+            "m": yuan(most.value),
+            "t": yuan(limit.value),
+        }
+        test_value, threshold, source = value, limit.value, limit
+    else:
+        source = r.param("assets.max_vehicles")
+        text = (
+            _("机动车辆 %(n)d 辆，符合规定（不超过 %(m)s 辆）")
+            if ok
+            else _("机动车辆 %(n)d 辆，超过规定（不超过 %(m)s 辆）")
+        ) % {"n": count, "m": yuan(source.value)}
+        test_value, threshold = count, source.value
+    if exempt:
+        text += _("（另有残疾人功能性补偿代步机动车 %(k)d 辆、价值 %(v)s 元，依规定不计入）") % {
+            "k": exempt,
+            "v": yuan(r.hh("disability_vehicle_value")),
+        }
+    return r.test("assets.vehicles", ok, text, value=test_value, threshold=threshold, source=source)
+
+
+def _income_findings(r: _Reader) -> list[Test]:
+    """Income the rules imputed (appealable) or left out by law, member by member."""
+    tests = []
+    imputed, exempt = r.pp("imputed_income"), r.pp("exempt_income")
+    for i, amount in enumerate(imputed):
+        if amount > 0:
+            source = r.param("income.imputed_income")
+            ages = r.pp("age")
+            tests.append(
+                r.test(
+                    "income.imputed",
+                    False,
+                    _(
+                        "%(name)s %(age)d 岁，有劳动能力、处于就业年龄而未就业，按%(where)s规定每月推算收入 %(a)s 元计入家庭收入"
+                        "（依据：%(ref)s）；如本人因在校就读、照料家人等原因暂不能就业，可申请复核"
+                    )
+                    % {
+                        "name": _member_name(r.facts, i),
+                        "age": ages[i],
+                        "where": _where(source),
+                        "a": yuan(amount),
+                        "ref": source.reference,
+                    },
+                    value=amount,
+                    source=source,
+                    member=i,
+                    appealable=True,
+                )
+            )
+    for i, amount in enumerate(exempt):
+        if amount > 0:
+            m = r.facts.members[i]
+            used = [
+                (kind, r.param(path))
+                for kind, path in (
+                    ("award_income", "income.exempt_award_share"),
+                    ("compensation_income", "income.exempt_compensation_share"),
+                    ("special_care_income", "income.exempt_special_care_share"),
+                )
+                if getattr(m, kind) and r.param(path).value > 0
+            ]
+            names = {
+                "award_income": _("奖励性收入"),
+                "compensation_income": _("一次性补偿、抚恤"),
+                "special_care_income": _("优抚对象抚恤补助"),
+            }
+            source = used[0][1] if used else None
+            refs = "；".join(dict.fromkeys(src.reference for _k, src in used if src.reference))
+            tests.append(
+                r.test(
+                    "income.exempt",
+                    True,
+                    _("%(name)s的%(what)s共 %(a)s 元依法不计入家庭收入（依据：%(ref)s）")
+                    % {
+                        "name": _member_name(r.facts, i),
+                        "what": "、".join(str(names[k]) for k, _src in used),
+                        "a": yuan(amount),
+                        "ref": refs,
+                    },
+                    value=amount,
+                    source=source,
+                    member=i,
+                )
+            )
     return tests
 
 
@@ -229,6 +361,8 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
             "n": n,
         }
     tests = [r.test("dibao.income", income_ok, income_text, value=iph, threshold=std, source=std_src)]
+    findings = _income_findings(r)
+    tests += findings
     tests += _asset_tests(r, deposit_limit_var="deposit_limit", months_path="assets.deposit_months")
     tekun_n = r.hh("tekun_persons")
     if tekun_n:
@@ -315,7 +449,113 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
         if r.hh("dibao_current_amount") > 0:
             tests.append(_gradual_exit_refusal(r))
         summary = _("不符合低保条件：%(why)s。") % {"why": _failed(tests)}
-    return ProgrammeDecision("dibao", bool(regular or exiting), yuan_decimal(amount), summary, tests, lines)
+        single_tests, single_lines = _single_person(r)
+        tests += single_tests
+        if single_lines:
+            lines += single_lines
+            amount = r.hh("dibao_amount")
+            lines.append(_rounding_line(r, "dibao.total", amount))
+            summary = (
+                _("全户不符合低保条件：%(why)s；") % {"why": _failed(tests[: len(tests) - len(single_tests)])}
+                + "；".join(_bare(line) for line in single_lines)
+                + _("；合计每月 %(a)s 元。") % {"a": yuan(amount)}
+            )
+    appeal = [t.text for t in findings if t.appealable]
+    if appeal and summary.endswith("。"):
+        summary = summary[:-1] + "；" + "；".join(appeal) + "。"
+    eligible = bool(regular or exiting or r.hh("dibao_single_persons"))
+    return ProgrammeDecision("dibao", eligible, yuan_decimal(amount), summary, tests, lines)
+
+
+def _single_person(r: _Reader) -> tuple[list[Test], list[AmountLine]]:
+    """单人保, where the region applies it: each severely disabled or seriously ill adult of a
+    低保边缘 household, assessed alone."""
+    enabled = r.param("dibao.single_person.enabled")
+    if enabled.value <= 0:
+        return [], []
+    candidates = [
+        i
+        for i, (present, assessed, child, severe, ill) in enumerate(
+            zip(
+                r.pp("present"),
+                r.pp("assessed"),
+                r.pp("is_child"),
+                r.pp("is_severely_disabled"),
+                r.pp("serious_illness"),
+                strict=True,
+            )
+        )
+        if present and assessed and not child and (severe or ill)
+    ]
+    if not candidates:
+        return [], []
+    std_src = _standard_source(r)
+    std, iph = r.hh("dibao_standard"), r.hh("income_per_head")
+    multiple = r.param("dibao.single_person.household_income_multiple")
+    line_value = multiple.value * std
+    eligible, amounts, income = (
+        r.pp("dibao_single_eligible"),
+        r.pp("dibao_single_amount"),
+        r.pp("countable_income"),
+    )
+    shares = r.pp("dibao_addon_share")
+    tests: list[Test] = []
+    lines: list[AmountLine] = []
+    household_ok = iph < line_value and bool(r.hh("assets_pass"))
+    tests.append(
+        r.test(
+            "dibao.single_person.household",
+            household_ok,
+            (
+                _("单人保：家庭月人均收入 %(v)s 元，低于低保标准的 %(m)s 倍即 %(t)s 元%(assets)s")
+                if iph < line_value
+                else _("单人保：家庭月人均收入 %(v)s 元，不低于低保标准的 %(m)s 倍即 %(t)s 元%(assets)s")
+            )
+            % {
+                "v": yuan_compared(iph, line_value),
+                "m": yuan(multiple.value),
+                "t": yuan(line_value),
+                "assets": _("，家庭财产符合规定") if r.hh("assets_pass") else _("，家庭财产不符合规定"),
+            },
+            value=iph,
+            threshold=line_value,
+            source=multiple,
+        )
+    )
+    for i in candidates:
+        name = _member_name(r.facts, i)
+        own_ok = income[i] < std
+        tests.append(
+            r.test(
+                "dibao.single_person.income",
+                own_ok,
+                (
+                    _("%(name)s为重度残疾人或重病患者，本人月收入 %(v)s 元，低于低保标准 %(t)s 元")
+                    if own_ok
+                    else _("%(name)s为重度残疾人或重病患者，本人月收入 %(v)s 元，不低于低保标准 %(t)s 元")
+                )
+                % {"name": name, "v": yuan_compared(income[i], std), "t": yuan(std)},
+                value=income[i],
+                threshold=std,
+                source=enabled,
+                member=i,
+            )
+        )
+        if eligible[i]:
+            extra = shares[i] * std
+            flat = r.param("dibao.addon.local_flat")
+            text = _(
+                "%(name)s按单人户纳入低保：(%(std)s − %(v)s) + 分类施保 %(e)s + 定额 %(f)s，每月 %(a)s 元"
+            ) % {
+                "name": name,
+                "std": yuan(std),
+                "v": yuan(income[i]),
+                "e": yuan(extra),
+                "f": yuan(flat.value),
+                "a": yuan(amounts[i]),
+            }
+            lines.append(_line("dibao.single_person", amounts[i], text, enabled, std_src, flat, member=i))
+    return tests, lines
 
 
 def _bare(line: AmountLine) -> str:
@@ -585,28 +825,42 @@ def _temporary(r: _Reader) -> ProgrammeDecision:
     label = TemporaryCase.__members__[case].value
     source = r.param(f"temporary_assistance.{case}")
     std, iph, line = r.hh("dibao_standard"), r.hh("income_per_head"), r.hh("low_income_line")
-    supported = r.hh("dibao_eligible") or r.hh("tekun_persons") > 0
+    supported = r.hh("dibao_eligible") or r.hh("tekun_persons") > 0 or r.hh("dibao_single_persons") > 0
     poor = iph < line
     tests = [
         r.test("temporary_assistance.case", True, _("事由：%(c)s") % {"c": label}, value=case, source=source),
-        r.test(
-            "temporary_assistance.need",
-            supported or poor,
-            (
-                _("已享受低保或特困供养")
-                if supported
-                else (
-                    _("家庭月人均收入 %(v)s 元，低于低保边缘收入线 %(t)s 元")
-                    if poor
-                    else _("家庭月人均收入 %(v)s 元，不低于低保边缘收入线 %(t)s 元")
-                )
-                % {"v": yuan_compared(iph, line), "t": yuan(line)}
-            ),
-            value=iph,
-            threshold=line,
-            source=r.param("low_income_margin.multiple"),
-        ),
     ]
+    if r.hh("temporary_assistance_urgent"):
+        urgent = r.param("temporary_assistance.urgent_without_income_test")
+        tests.append(
+            r.test(
+                "temporary_assistance.urgent",
+                True,
+                _("属急难型临时救助（%(c)s），%(where)s规定不作收入审查、先行救助")
+                % {"c": label, "where": _where(urgent)},
+                source=urgent,
+            )
+        )
+    else:
+        tests.append(
+            r.test(
+                "temporary_assistance.need",
+                supported or poor,
+                (
+                    _("已享受低保或特困供养")
+                    if supported
+                    else (
+                        _("家庭月人均收入 %(v)s 元，低于低保边缘收入线 %(t)s 元")
+                        if poor
+                        else _("家庭月人均收入 %(v)s 元，不低于低保边缘收入线 %(t)s 元")
+                    )
+                    % {"v": yuan_compared(iph, line), "t": yuan(line)}
+                ),
+                value=iph,
+                threshold=line,
+                source=r.param("low_income_margin.multiple"),
+            )
+        )
     amount = yuan_decimal(r.hh("temporary_assistance_amount"))
     if amount:
         text = _("%(c)s：按 %(m)s 个月低保标准（%(s)s 元）一次性救助 %(a)s 元") % {

@@ -19,6 +19,8 @@ from safetynet.rules.variables.supporters import MAX_SUPPORTERS
 from safetynet.rules.variables.supporters import SLOTS as SUPPORTER_SLOTS
 
 INCOME_KINDS = ("wage_income", "business_income", "property_income", "transfer_income", "other_income")
+#: Incomes the law lets a region leave out of the household's income (each by its own parameter).
+EXEMPT_INCOME_KINDS = ("award_income", "compensation_income", "special_care_income")
 
 #: Person input columns and their dtypes.
 PERSON_COLUMNS: dict[str, str] = {
@@ -33,6 +35,8 @@ PERSON_COLUMNS: dict[str, str] = {
     "has_capable_supporter": "bool",
     **{kind: "float64" for kind in INCOME_KINDS},
     "own_medical_expenses_12m": "float64",
+    **{kind: "float64" for kind in EXEMPT_INCOME_KINDS},
+    "work_exempt": "bool",
     **{
         f"supporter{k}_{what}": dtype
         for k in SUPPORTER_SLOTS
@@ -53,6 +57,21 @@ HOUSEHOLD_COLUMNS: dict[str, str] = {
     "dibao_current_amount": "float64",
     "gradual_exit_months_used": "int32",
     "temporary_case": "int16",
+    "vehicle_value": "float64",
+    "disability_vehicles": "int32",
+    "disability_vehicle_value": "float64",
+    "dwelling_area": "float64",
+}
+
+#: Columns added after the first release, with the value a table without them is read as (a feed
+#: written before they existed states none of these facts): filled in by :class:`Population`.
+DEFAULTED_COLUMNS: dict[str, object] = {
+    **{kind: 0.0 for kind in EXEMPT_INCOME_KINDS},
+    "work_exempt": False,
+    "vehicle_value": 0.0,
+    "disability_vehicles": 0,
+    "disability_vehicle_value": 0.0,
+    "dwelling_area": 0.0,
 }
 
 #: Enum-coded columns: column → the Enum whose member order gives the codes.
@@ -99,6 +118,15 @@ class MemberFacts:
     transfer_income: float = 0.0
     other_income: float = 0.0
     own_medical_expenses_12m: float = 0.0
+    #: 奖励性收入 (scholarships, awards for bravery…), monthly yuan
+    award_income: float = 0.0
+    #: a one-off compensation or death benefit (一次性补偿、抚恤), spread per month, yuan
+    compensation_income: float = 0.0
+    #: 优抚对象 pensions and allowances (优待抚恤金), monthly yuan
+    special_care_income: float = 0.0
+    #: found unable to take work for now (a student, caring for a severely ill or disabled member…):
+    #: no income is imputed
+    work_exempt: bool = False
     person_id: int | None = None
     name: str = ""
 
@@ -112,8 +140,15 @@ class HouseholdFacts:
     members: tuple[MemberFacts, ...]
     rural: bool = False
     deposits: float = 0.0
+    #: motor vehicles, all of them, and their total assessed value (yuan); of which
+    #: ``disability_vehicles`` are 残疾人功能性补偿代步机动车 (exempt), worth ``disability_vehicle_value``
     vehicles: int = 0
+    vehicle_value: float = 0.0
+    disability_vehicles: int = 0
+    disability_vehicle_value: float = 0.0
     dwellings: int = 1
+    #: total building area of the household's dwellings (m²)
+    dwelling_area: float = 0.0
     business_registrations: int = 0
     medical_expenses_12m: float = 0.0
     education_expenses_12m: float = 0.0
@@ -136,6 +171,15 @@ class Population:
     person_role: np.ndarray
     persons: dict[str, np.ndarray]
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for cols, data, n in (
+            (HOUSEHOLD_COLUMNS, self.households, len(self.household_ids)),
+            (PERSON_COLUMNS, self.persons, len(self.person_household)),
+        ):
+            for col, default in DEFAULTED_COLUMNS.items():
+                if col in cols and col not in data:
+                    data[col] = np.full(n, default, dtype=cols[col])
 
     @property
     def household_count(self) -> int:
@@ -274,6 +318,10 @@ def _household_row(h: HouseholdFacts) -> dict:
         "dibao_current_amount": _money(h.dibao_current_amount),
         "gradual_exit_months_used": _count(h.gradual_exit_months_used),
         "temporary_case": _code(TemporaryCase, h.temporary_case),
+        "vehicle_value": _money(h.vehicle_value),
+        "disability_vehicles": _count(h.disability_vehicles),
+        "disability_vehicle_value": _money(h.disability_vehicle_value),
+        "dwelling_area": _money(h.dwelling_area),
     }
 
 
@@ -290,6 +338,8 @@ def _member_row(m: MemberFacts) -> dict:
         "has_capable_supporter": bool(m.has_capable_supporter),
         **{kind: _money(getattr(m, kind)) for kind in INCOME_KINDS},
         "own_medical_expenses_12m": _money(m.own_medical_expenses_12m),
+        **{kind: _money(getattr(m, kind)) for kind in EXEMPT_INCOME_KINDS},
+        "work_exempt": bool(m.work_exempt),
         **_supporter_columns(m.supporters),
     }
 

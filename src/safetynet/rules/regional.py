@@ -47,18 +47,31 @@ def value_for_county(regional_node_at_instant: Any, county_code: int, path: str 
     raise LookupError(f"parameter {path} has no value for region {county_code} nor a default at this date")
 
 
+#: County codes are 6-digit numbers: below this, a code indexes a lookup table directly.
+CODE_SPAN = 1_000_000
+
+
 class _Distinct:
-    """Distinct counties of the last few county arrays, so each simulation factorises once."""
+    """Distinct counties of the last few county arrays. Person-level arrays are projected anew
+    for every formula, so the distinct codes are found without sorting: a presence table over the
+    6-digit codes (one pass), not ``np.unique`` (a sort of every person, each time)."""
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
-        self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
 
-    def get(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def get(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The distinct codes, and the inverse (position of each code among them) when the codes
+        do not fit the lookup table (``None`` when they do: index a table by the code itself)."""
         for array, uniq, inverse in self.entries:
             if array is codes:
                 return uniq, inverse
-        uniq, inverse = np.unique(codes, return_inverse=True)
+        if codes.size and 0 <= codes.min() and codes.max() < CODE_SPAN:
+            seen = np.zeros(CODE_SPAN, dtype=bool)
+            seen[codes] = True
+            uniq, inverse = np.flatnonzero(seen), None
+        else:
+            uniq, inverse = np.unique(codes, return_inverse=True)
         self.entries.insert(0, (codes, uniq, inverse))
         del self.entries[self.size :]
         return uniq, inverse
@@ -105,7 +118,11 @@ def regional(parameters_at_instant: Any, path: str, county_codes: np.ndarray) ->
         if value is None:
             value = by_county[code] = float(value_for_county(node, code, path)[0])
         values[i] = value
-    return values[inverse]
+    if inverse is not None:
+        return values[inverse]
+    table = np.empty(CODE_SPAN, dtype=np.float64)  # only the rows of the codes present are written and read
+    table[uniq] = values
+    return table[county_codes]
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ RESULT_COLUMNS = (
     "dibao_eligible",
     "dibao_gradual_exit",
     "dibao_amount",
+    "dibao_persons",
+    "dibao_single_persons",
     "tekun_persons",
     "tekun_household_amount",
     "low_income_margin_eligible",
@@ -54,6 +56,7 @@ RESULT_COLUMNS = (
     "deposits_pass",
     "vehicles_pass",
     "dwellings_pass",
+    "dwelling_area_pass",
     "business_registrations_pass",
 )
 

@@ -30,7 +30,7 @@ from safetynet.rules.services import current_system, decide_population
 
 #: programme → (households flag or count column, persons column, monthly amount column)
 PROGRAMME_COLUMNS = {
-    "dibao": ("dibao_eligible", "assessed_size", "dibao_amount"),
+    "dibao": ("dibao_persons", "dibao_persons", "dibao_amount"),  # whole households and 单人保
     "tekun": ("tekun_persons", "tekun_persons", "tekun_household_amount"),
     "low_income_margin": ("low_income_margin_eligible", "assessed_size", None),
     "living_subsidy": ("living_subsidy_persons", "living_subsidy_persons", "living_subsidy_amount"),

@@ -10,6 +10,7 @@ import numpy as np
 from safetynet.rules.entities import ROLE_KEYS
 from safetynet.rules.facts import (
     ALWAYS,
+    EXEMPT_INCOME_KINDS,
     HOUSEHOLD_COLUMNS,
     INCOME_KINDS,
     NEVER,
@@ -77,13 +78,30 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
         "own_medical_expenses_12m": np.where(
             rng.random(n_p) < 0.08, np.round(rng.lognormal(8, 1, size=n_p), 2), 0.0
         ),
+        "award_income": np.where(rng.random(n_p) < 0.02, np.round(rng.uniform(50, 800, size=n_p), 2), 0.0),
+        "compensation_income": np.where(
+            rng.random(n_p) < 0.01, np.round(rng.uniform(100, 2000, size=n_p), 2), 0.0
+        ),
+        "special_care_income": np.where(
+            rng.random(n_p) < 0.01, np.round(rng.uniform(300, 3000, size=n_p), 2), 0.0
+        ),
+        "work_exempt": working_age & ~employed & (rng.random(n_p) < 0.3),
     }
     recipient = rng.random(n_h) < 0.05
+    vehicles = (rng.random(n_h) < 0.25).astype(np.int32)
+    vehicle_value = np.where(vehicles > 0, np.round(rng.lognormal(10.5, 0.6, size=n_h), 2), 0.0)
+    disabled = np.bincount(person_household, weights=grade > 0, minlength=n_h) > 0
+    exempt = (disabled & (rng.random(n_h) < 0.3)).astype(np.int32)
+    exempt_value = np.where(exempt > 0, np.round(rng.uniform(3000, 20000, size=n_h), 2), 0.0)
     hh = {
         "county_code": rng.choice(COUNTIES, size=n_h),
         "rural": rng.random(n_h) < 0.3,
         "deposits": np.round(rng.lognormal(9, 1.5, size=n_h), 2),
-        "vehicles": (rng.random(n_h) < 0.25).astype(np.int32),
+        "vehicles": vehicles + exempt,
+        "vehicle_value": vehicle_value + exempt_value,
+        "disability_vehicles": exempt,
+        "disability_vehicle_value": exempt_value,
+        "dwelling_area": np.round(rng.lognormal(4.3, 0.4, size=n_h), 2),
         "dwellings": rng.choice([0, 1, 2], size=n_h, p=[0.1, 0.8, 0.1]).astype(np.int32),
         "business_registrations": (rng.random(n_h) < 0.04).astype(np.int32),
         "medical_expenses_12m": np.where(
@@ -94,7 +112,9 @@ def synthetic_population(households: int, *, seed: int = 1, on: dt.date = dt.dat
         ),
         "dibao_current_amount": np.where(recipient, np.round(rng.uniform(200, 2000, size=n_h), 2), 0.0),
         "gradual_exit_months_used": np.where(recipient, rng.integers(0, 8, size=n_h), 0).astype(np.int32),
-        "temporary_case": np.where(rng.random(n_h) < 0.01, rng.integers(1, 5, size=n_h), 0).astype(np.int16),
+        "temporary_case": np.where(
+            rng.random(n_h) < 0.01, rng.integers(1, len(TemporaryCase), size=n_h), 0
+        ).astype(np.int16),
     }
     population = Population(
         household_ids=np.arange(1, n_h + 1, dtype=np.int64),
@@ -158,7 +178,8 @@ def household_facts_at(population: Population, index: int) -> HouseholdFacts:
                 for k in SUPPORTER_SLOTS
                 if p[f"supporter{k}_household_size"][j] > 0
             ),
-            **{kind: float(p[kind][j]) for kind in INCOME_KINDS},
+            **{kind: float(p[kind][j]) for kind in (*INCOME_KINDS, *EXEMPT_INCOME_KINDS)},
+            work_exempt=bool(p["work_exempt"][j]),
             own_medical_expenses_12m=float(p["own_medical_expenses_12m"][j]),
         )
         for j in rows
@@ -169,6 +190,10 @@ def household_facts_at(population: Population, index: int) -> HouseholdFacts:
         rural=bool(h["rural"][index]),
         deposits=float(h["deposits"][index]),
         vehicles=int(h["vehicles"][index]),
+        vehicle_value=float(h["vehicle_value"][index]),
+        disability_vehicles=int(h["disability_vehicles"][index]),
+        disability_vehicle_value=float(h["disability_vehicle_value"][index]),
+        dwelling_area=float(h["dwelling_area"][index]),
         dwellings=int(h["dwellings"][index]),
         business_registrations=int(h["business_registrations"][index]),
         medical_expenses_12m=float(h["medical_expenses_12m"][index]),

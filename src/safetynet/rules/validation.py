@@ -30,10 +30,29 @@ PERSON_MONEY = (
     "transfer_income",
     "other_income",
     "own_medical_expenses_12m",
+    "award_income",
+    "compensation_income",
+    "special_care_income",
 )
 MAY_BE_NEGATIVE = frozenset({"business_income"})
-HOUSEHOLD_MONEY = ("deposits", "medical_expenses_12m", "education_expenses_12m", "dibao_current_amount")
-HOUSEHOLD_COUNTS = ("vehicles", "dwellings", "business_registrations", "gradual_exit_months_used")
+HOUSEHOLD_MONEY = (
+    "deposits",
+    "medical_expenses_12m",
+    "education_expenses_12m",
+    "dibao_current_amount",
+    "vehicle_value",
+    "disability_vehicle_value",
+)
+HOUSEHOLD_COUNTS = (
+    "vehicles",
+    "disability_vehicles",
+    "dwellings",
+    "business_registrations",
+    "gradual_exit_months_used",
+)
+#: Household measures that are not money: finite, not negative.
+HOUSEHOLD_MEASURES = ("dwelling_area",)
+MAX_AREA = 1e6  # m²
 PERSON_DATES = ("birth_date", "joined_on", "left_on", "died_on")
 
 #: No household's money reaches this (yuan); beyond it a figure is a data error, not a fortune.
@@ -69,13 +88,20 @@ def fact_problems(population: Population) -> list[FactProblem]:
     n_h = population.household_count
     owner = population.person_household
     person_ids = population.extra.get("person_id")
-    position = _positions(owner)
+    positions: list[np.ndarray] = []  # each person's place in their household, found when first needed
 
     def household_rows(mask: np.ndarray, field: str, message: str) -> None:
+        if not mask.any():  # the usual case: one cheap pass, no index array built
+            return
         for i in np.flatnonzero(mask).tolist():
             problems.append(FactProblem(int(ids[i]), None, field, message))
 
     def person_rows(mask: np.ndarray, field: str, message: str) -> None:
+        if not mask.any():
+            return
+        if not positions:
+            positions.append(_positions(owner))
+        position = positions[0]
         for j in np.flatnonzero(mask).tolist():
             who = (
                 int(person_ids[j]) if person_ids is not None and person_ids[j] >= 0 else int(position[j]) + 1
@@ -94,8 +120,32 @@ def fact_problems(population: Population) -> list[FactProblem]:
         household_rows(~np.isfinite(values), name, _("金额缺失或不是有效数值"))
         household_rows(np.isfinite(values) & (values < 0), name, _("金额不能为负数"))
         household_rows(np.isfinite(values) & (values > MAX_AMOUNT), name, _("金额超出合理范围"))
+    for name in HOUSEHOLD_MEASURES:
+        values = h[name]
+        household_rows(~np.isfinite(values), name, _("面积缺失或不是有效数值"))
+        household_rows(
+            np.isfinite(values) & ((values < 0) | (values > MAX_AREA)), name, _("面积为负数或超出合理范围")
+        )
     for name in HOUSEHOLD_COUNTS:
         household_rows(h[name] < 0, name, _("不能为负数"))
+    exempt_n, exempt_value = h["disability_vehicles"], h["disability_vehicle_value"]
+    household_rows(
+        ((h["vehicles"] >= 0) & (exempt_n > h["vehicles"]))
+        | ((h["vehicle_value"] >= 0) & (exempt_value > h["vehicle_value"])),
+        "disability_vehicles",
+        _("残疾人功能性补偿代步机动车的数量或价值超过全部机动车辆"),
+    )
+    household_rows(
+        (exempt_n == 0) & (exempt_value > 0),
+        "disability_vehicle_value",
+        _("未登记残疾人功能性补偿代步机动车，却填写了其价值"),
+    )
+    disabled = np.bincount(owner, weights=p["disability_grade"] > 0, minlength=n_h) > 0
+    household_rows(
+        (exempt_n > 0) & ~disabled,
+        "disability_vehicles",
+        _("残疾人功能性补偿代步机动车须属于持证残疾的家庭成员，本户无残疾成员"),
+    )
     household_rows(
         (h["temporary_case"] < 0) | (h["temporary_case"] >= _enum_size("temporary_case")),
         "temporary_case",

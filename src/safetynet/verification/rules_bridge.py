@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+from django.db.models import Q
 
 from safetynet.engine.lake import batches_in_force
-from safetynet.registry.models import Household, Membership
+from safetynet.registry.models import Household, Membership, Person
 from safetynet.registry.selectors import household_members_at
-from safetynet.registry.tables import MemberRows, members_at
+from safetynet.registry.tables import MemberRows, members_at, support_obligations_at
 from safetynet.rules.decision import Decision
 from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
 from safetynet.rules.facts import (
@@ -29,11 +31,14 @@ from safetynet.rules.facts import (
     HouseholdFacts,
     MemberFacts,
     Population,
+    SupporterFacts,
     enum_code,
 )
 from safetynet.rules.regional import county_of
 from safetynet.rules.services import decide_household
+from safetynet.rules.supporter_links import attach_supporters, household_income_and_size
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare
+from safetynet.rules.variables.supporters import MAX_SUPPORTERS
 from safetynet.verification.compute import (
     PERSONS_SCHEMA,
     VerificationInput,
@@ -56,9 +61,116 @@ def _self_care(conditions: list[str]) -> str:
     return "none" if "needs_care" in conditions else "full"
 
 
+@dataclass(frozen=True)
+class SupporterLinks:
+    """Duties of support in force, one row per pair, with the supporter's household: its registry
+    id, monthly income (before any disregard) and size."""
+
+    person_id: np.ndarray
+    supporter_id: np.ndarray
+    relation: np.ndarray
+    household_id: np.ndarray
+    income: np.ndarray
+    size: np.ndarray
+
+
+def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | None = None) -> SupporterLinks:
+    """The supporters (``SupportObligation``) of ``person_ids`` in force on the 1st of ``on``'s
+    month, with the household each supporter belongs to on that day. Households of ``known`` are
+    read from it; the others are verified here as a population of their own, the same way."""
+    first = on.replace(day=1)
+    links = support_obligations_at(on=first, person_ids=person_ids.tolist())
+    person_id = links.column("person_id").to_numpy()
+    supporter_id = links.column("supporter_id").to_numpy()
+    relation = links.column("relation").to_numpy(zero_copy_only=False)
+    by_person: dict[int, tuple[int, float, int]] = {}
+    sources = [known] if known is not None else []
+    known_ids = set(known.extra["person_id"].tolist()) if known is not None else set()
+    outside = sorted(set(supporter_id.tolist()) - known_ids)
+    if outside:
+        households = Membership.objects.filter(
+            Q(left_on__isnull=True) | Q(left_on__gt=first), person_id__in=outside, joined_on__lte=first
+        ).values_list("household_id", flat=True)
+        table = members_at(on=first, household_ids=set(households))
+        if table.num_rows:
+            verified = verify(VerificationInput(persons=table.select(PERSONS_SCHEMA.names), on=on))
+            sources.append(population_from_verification(members=table, verified=verified))
+    for source in sources:
+        income, size = household_income_and_size(source)
+        household = source.household_ids[source.person_household]
+        for pid, h, inc, n in zip(
+            source.extra["person_id"].tolist(), household.tolist(), income.tolist(), size.tolist(), strict=True
+        ):
+            by_person.setdefault(pid, (h, inc, n))
+    found = np.array([s in by_person for s in supporter_id.tolist()], dtype=bool)
+    rows = [by_person[s] for s in supporter_id[found].tolist()]
+    return SupporterLinks(
+        person_id=person_id[found],
+        supporter_id=supporter_id[found],
+        relation=relation[found],
+        household_id=np.array([r[0] for r in rows], dtype=np.int64),
+        income=np.array([r[1] for r in rows], dtype=np.float64),
+        size=np.array([r[2] for r in rows], dtype=np.int32),
+    )
+
+
+def supporter_facts(*, household: Household, members: list[Membership], on: dt.date) -> dict:
+    """:func:`supporter_links` of ``members`` as each member's ``SupporterFacts``, by person id."""
+    links = supporter_links(person_ids=np.array([m.person_id for m in members], dtype=np.int64), on=on)
+    names = dict(Person.objects.filter(pk__in=links.supporter_id.tolist()).values_list("pk", "name"))
+    order = np.lexsort((links.supporter_id, links.person_id))
+    out: dict[int, list[SupporterFacts]] = defaultdict(list)
+    for i in order.tolist():
+        pid, sid = int(links.person_id[i]), int(links.supporter_id[i])
+        if sid == pid or len(out[pid]) >= MAX_SUPPORTERS:
+            continue
+        out[pid].append(
+            SupporterFacts(
+                relation=str(links.relation[i]),
+                household_income=float(links.income[i]),
+                household_size=int(links.size[i]),
+                lives_with=int(links.household_id[i]) == household.pk,
+                name=names.get(sid, ""),
+                person_id=sid,
+            )
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def attach_registry_supporters(population: Population, *, on: dt.date) -> int:
+    """Fill ``population``'s supporter slots from the registry's duties of support in force on the
+    1st of ``on``'s month (:func:`supporter_links`). Returns the pairs used."""
+    links = supporter_links(person_ids=population.extra["person_id"], on=on, known=population)
+    own = dict(
+        zip(
+            population.extra["person_id"].tolist(),
+            population.household_ids[population.person_household].tolist(),
+            strict=True,
+        )
+    )
+    lives_with = np.array(
+        [own.get(p) == h for p, h in zip(links.person_id.tolist(), links.household_id.tolist(), strict=True)],
+        dtype=bool,
+    )
+    return attach_supporters(
+        population,
+        person_ids=links.person_id,
+        supporter_ids=links.supporter_id,
+        income=links.income,
+        size=links.size,
+        lives_with=lives_with,
+    )
+
+
 def household_facts(
-    *, household: Household, members: list[Membership], totals: dict, facts: dict[int, list[dict]]
+    *,
+    household: Household,
+    members: list[Membership],
+    totals: dict,
+    facts: dict[int, list[dict]],
+    supporters: dict[int, tuple[SupporterFacts, ...]] | None = None,
 ) -> HouseholdFacts:
+    supporters = supporters or {}
     member_facts = []
     dibao_now = 0.0
     for m in members:
@@ -90,6 +202,7 @@ def household_facts(
                 person_id=m.person_id,
                 name=m.person.name,
                 own_medical_expenses_12m=round(medical, 2),
+                supporters=supporters.get(m.person_id, ()),
                 **{k: round(v, 2) for k, v in income.items()},
             )
         )
@@ -113,7 +226,14 @@ def decide_from_verification(
     *, household: Household, members: list[Membership], totals: dict, facts: dict[int, list[dict]], on: dt.date
 ) -> dict:
     decision = decide_household(
-        household=household_facts(household=household, members=members, totals=totals, facts=facts), on=on
+        household=household_facts(
+            household=household,
+            members=members,
+            totals=totals,
+            facts=facts,
+            supporters=supporter_facts(household=household, members=members, on=on),
+        ),
+        on=on,
     )
     return decision.as_dict()
 
@@ -125,20 +245,28 @@ def decide_from_report(*, report, on: dt.date) -> Decision:
     facts = {m["person_id"]: m["facts"] for m in report.result.get("members", [])}
     return decide_household(
         household=household_facts(
-            household=household, members=members, totals=report.result.get("household", {}), facts=facts
+            household=household,
+            members=members,
+            totals=report.result.get("household", {}),
+            facts=facts,
+            supporters=supporter_facts(household=household, members=members, on=on),
         ),
         on=on,
     )
 
 
-def population_from_verification(*, members: pa.Table, verified: VerificationOutput) -> Population:
+def population_from_verification(
+    *, members: pa.Table, verified: VerificationOutput, supporters_on: dt.date | None = None
+) -> Population:
     """:func:`household_facts` for many households at once, as the rules' column population.
 
     ``members`` is :func:`safetynet.registry.tables.members_at`'s table; ``verified`` the output of
     ``verify()`` over exactly those persons, keyed by the same ``household_id``. Same mapping as
     the single household: income kinds onto the statistical categories, the current 低保 amount
     from the roll's ``transfers`` facts, the more severe of the registry's disability grade and a
-    valid certificate's."""
+    valid certificate's. With ``supporters_on``, the registry's duties of support in force then
+    fill the supporter slots (:func:`attach_registry_supporters`), as the single household's
+    :func:`supporter_facts` do."""
     household_ids, person_household = np.unique(members.column("household_id").to_numpy(), return_inverse=True)
     n_h, n_p = len(household_ids), members.num_rows
     first = np.unique(person_household, return_index=True)[1]
@@ -168,7 +296,8 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
                                     enum_code(SelfCare, "none", "self_care"), enum_code(SelfCare, "full", "self_care"))
     persons["serious_illness"] = members.column("serious_illness").to_numpy(zero_copy_only=False)
     # No officer's finding of an able supporter in the registry: supporters living together are found
-    # by the rules from family roles; those living elsewhere are facts the registry does not hold yet.
+    # by the rules from family roles; those living elsewhere (SupportObligation) are attached by
+    # population_from_registry from the same population.
     persons["has_capable_supporter"][:] = False
 
     dibao_fact = (category == "transfers") & (fact_detail(facts, "programme").fill_null("").to_numpy(
@@ -204,6 +333,8 @@ def population_from_verification(*, members: pa.Table, verified: VerificationOut
         extra={"household_number": members.column("household_number").to_numpy(zero_copy_only=False)[first],
                "region_code": regions, "person_id": members.column("person_id").to_numpy()},
     )
+    if supporters_on is not None:
+        attach_registry_supporters(population, on=supporters_on)
     population.validate()
     return population
 
@@ -219,4 +350,5 @@ def population_from_registry(on: dt.date) -> tuple[Population, list[str]]:
     members = members_at(on=on.replace(day=1))
     missing = [source for source, batches in batches_in_force(on=on).items() if not batches]
     verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on))
-    return population_from_verification(members=members, verified=verified), missing
+    population = population_from_verification(members=members, verified=verified, supporters_on=on)
+    return population, missing

@@ -43,7 +43,7 @@ def test_the_bulk_population_decides_as_the_single_household_path_does(city):
     # given every member of the demo city and their verified facts
     members = members_at(on=REFERENCE_DATE)
     verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=REFERENCE_DATE))
-    bulk = decide_population(table=population_from_verification(members=members, verified=verified), on=REFERENCE_DATE)
+    bulk = decide_population(table=population_from_verification(members=members, verified=verified, supporters_on=REFERENCE_DATE), on=REFERENCE_DATE)
     # when the first households are decided one by one from the same facts
     totals = {row["household_id"]: row for row in verified.households.to_pylist()}
     facts: dict[int, dict[int, list[dict]]] = {}

@@ -161,10 +161,40 @@ members = st.builds(
     business_income=st.decimals(min_value=-500, max_value=5000, places=2).map(float),
     property_income=money,
     transfer_income=money,
+    award_income=money,
+    compensation_income=money,
+    special_care_income=money,
+    work_exempt=st.booleans(),
 )
-households = st.builds(
+SOUTH = "990104001001"  # applies 单人保, vehicle value and dwelling area tests, imputed income…
+
+
+@st.composite
+def vehicle_facts(draw) -> dict:
+    """Vehicles with their value, some of them a disabled member's exempt vehicle (the household
+    builder below keeps them only where a member is disabled)."""
+    vehicles = draw(st.integers(0, 3))
+    exempt = draw(st.integers(0, vehicles))
+    exempt_value = draw(st.decimals(min_value=0, max_value=30000, places=2).map(float)) if exempt else 0.0
+    value = exempt_value + draw(st.decimals(min_value=0, max_value=80000, places=2).map(float))
+    return {
+        "vehicles": vehicles,
+        "vehicle_value": value,
+        "disability_vehicles": exempt,
+        "disability_vehicle_value": exempt_value,
+    }
+
+
+def _with_vehicles(household: HouseholdFacts, vehicles: dict) -> HouseholdFacts:
+    if not any(m.disability_grade for m in household.members):
+        vehicles = {**vehicles, "disability_vehicles": 0, "disability_vehicle_value": 0.0}
+        vehicles["vehicle_value"] = max(vehicles["vehicle_value"], 0.0)
+    return dataclasses.replace(household, **vehicles)
+
+
+households_plain = st.builds(
     HouseholdFacts,
-    region_code=st.sampled_from([EAST, WEST, NORTH]),
+    region_code=st.sampled_from([EAST, WEST, NORTH, SOUTH]),
     members=st.lists(members, min_size=1, max_size=6).map(tuple),
     rural=st.booleans(),
     deposits=st.decimals(min_value=0, max_value=400000, places=2).map(float),
@@ -174,8 +204,12 @@ households = st.builds(
     education_expenses_12m=money,
     dibao_current_amount=money,
     gradual_exit_months_used=st.integers(0, 8),
-    temporary_case=st.sampled_from(["none", "accident", "serious_illness", "expense_shock", "other"]),
+    temporary_case=st.sampled_from(
+        ["none", "accident", "serious_illness", "expense_shock", "other", "disaster"]
+    ),
+    dwelling_area=st.decimals(min_value=0, max_value=400, places=2).map(float),
 )
+households = st.builds(_with_vehicles, households_plain, vehicle_facts())
 AMOUNTS = {
     "dibao": "dibao_amount",
     "tekun": "tekun_household_amount",
@@ -195,7 +229,7 @@ def test_both_paths_agree_on_random_valid_households(facts):
         for programme, column in AMOUNTS.items():
             assert decision.programmes[programme].amount == yuan_decimal(results[column][i]), programme
         assert decision.monthly_total == yuan_decimal(results["monthly_total"][i])
-        assert decision.programmes["dibao"].eligible == bool(results["dibao_eligible"][i])
+        assert decision.programmes["dibao"].eligible == bool(results["dibao_persons"][i] > 0)
 
 
 BAD = st.sampled_from(
@@ -207,6 +241,10 @@ BAD = st.sampled_from(
         ("household", "deposits", math.nan),
         ("household", "deposits", -1.0),
         ("household", "education_expenses_12m", None),
+        ("person", "award_income", -1.0),
+        ("person", "compensation_income", math.nan),
+        ("household", "dwelling_area", math.inf),
+        ("household", "vehicle_value", -0.01),
     ]
 )
 

@@ -144,7 +144,7 @@ def test_assets_at_and_over_the_limits():
     failed = [t for t in over.tests if not t.passed]
     assert [t.code for t in failed] == ["assets.deposits"] and failed[0].threshold == 22800
     car = decide(dataclasses.replace(base, vehicles=1)).programmes["dibao"]
-    assert not car.eligible and "非生活必需机动车辆 1，超过规定" in car.summary
+    assert not car.eligible and "机动车辆 1 辆，超过规定" in car.summary
     firm = decide(dataclasses.replace(base, business_registrations=1)).programmes["dibao"]
     assert not firm.eligible and "assets.business" in [t.code for t in firm.tests if not t.passed]
 

@@ -11,7 +11,7 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from safetynet.rules.entities import Household, Person
-from safetynet.rules.money import round_payable
+from safetynet.rules.money import round_payable, to_fen
 from safetynet.rules.regional import regional
 from safetynet.rules.variables.base import Float64Variable
 
@@ -127,6 +127,79 @@ class dibao_local_amount(Float64Variable):
         return flat * household("assessed_size", period)
 
 
+class dibao_single_eligible(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "单人保：低保边缘家庭中的重度残疾或重病成年人，按单人户纳入低保"
+    documentation = (
+        "Where the region applies it (dibao.single_person.enabled): a present adult member, not 特困, "
+        "severely disabled or seriously ill, of a household that is not on 低保 but whose income per "
+        "head is below dibao.single_person.household_income_multiple times the standard and whose "
+        "assets pass, is assessed alone: their own countable income below the standard."
+    )
+
+    def formula(person, period, parameters):
+        p = parameters(period)
+        household = person.household
+        county = household("county_code", period)
+        standard = household("dibao_standard", period)
+        multiple = regional(p, "dibao.single_person.household_income_multiple", county)
+        return (
+            (regional(p, "dibao.single_person.enabled", county) > 0)
+            & person("assessed", period)
+            & ~person("is_child", period)
+            & (person("is_severely_disabled", period) | person("serious_illness", period))
+            & ~household("dibao_eligible", period)
+            & household("assets_pass", period)
+            & (household("income_per_head", period) < multiple * standard)
+            & (person("countable_income", period) < standard)
+        )
+
+
+class dibao_single_amount(Float64Variable):
+    value_type = float
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "单人保低保金（标准 − 本人收入 + 分类施保 + 本地定额，元/月）"
+
+    def formula(person, period, parameters):
+        household = person.household
+        standard = household("dibao_standard", period)
+        flat = regional(parameters(period), "dibao.addon.local_flat", household("county_code", period))
+        amount = (
+            np.maximum(standard - person("countable_income", period), 0)
+            + person("dibao_addon_share", period) * standard
+            + flat
+        )
+        unit = household("payment_rounding_unit", period)
+        return round_payable(amount, unit) * person("dibao_single_eligible", period)
+
+
+class dibao_single_persons(Variable):
+    value_type = int
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "按单人保纳入低保的人数"
+
+    def formula(household, period, parameters):
+        return household.sum(household.members("dibao_single_eligible", period))
+
+
+class dibao_persons(Variable):
+    value_type = int
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "享受低保人数（全户或单人保）"
+
+    def formula(household, period, parameters):
+        return np.where(
+            household("dibao_eligible", period),
+            household("assessed_size", period),
+            household("dibao_single_persons", period),
+        )
+
+
 class dibao_amount(Float64Variable):
     value_type = float
     entity = Household
@@ -148,7 +221,8 @@ class dibao_amount(Float64Variable):
             [regular, exiting],
             0.0,
         )
-        return round_payable(amount, household("payment_rounding_unit", period))
+        single = household.sum(to_fen(household.members("dibao_single_amount", period))) / 100
+        return round_payable(amount, household("payment_rounding_unit", period)) + single
 
 
 VARIABLES = [
@@ -160,5 +234,9 @@ VARIABLES = [
     dibao_gap_amount,
     dibao_addon_amount,
     dibao_local_amount,
+    dibao_single_eligible,
+    dibao_single_amount,
+    dibao_single_persons,
+    dibao_persons,
     dibao_amount,
 ]

@@ -27,7 +27,7 @@ class living_subsidy_eligible(Variable):
             person("present", period)
             & (grade >= 1)
             & (grade <= 4)
-            & person.household("dibao_eligible", period)
+            & (person.household("dibao_eligible", period) | person("dibao_single_eligible", period))
             & ~person("tekun_eligible", period)
         )
 

@@ -32,6 +32,7 @@ class TemporaryCase(Enum):
     serious_illness = "突发重大疾病"
     expense_shock = "生活必需支出突增"
     other = "其他特殊困难"
+    disaster = "自然灾害"
 
 
 def _var(name, entity, value_type, label, period=MONTH, **extra):
@@ -80,12 +81,20 @@ VARIABLES = [
     _var("transfer_income", Person, float, "转移净收入（养老金、赡养费等，元/月）"),
     _var("other_income", Person, float, "其他应计收入（元/月）"),
     _var("own_medical_expenses_12m", Person, float, "本人近12个月医保报销后自付医疗费用（元）"),
+    _var("award_income", Person, float, "奖励性收入（奖学金、见义勇为奖励等，元/月）"),
+    _var("compensation_income", Person, float, "一次性补偿、抚恤按月分摊（元/月）"),
+    _var("special_care_income", Person, float, "优抚对象优待抚恤金、补助金（元/月）"),
+    _var("work_exempt", Person, bool, "经认定暂不宜就业（在校学生、照料重病重残家庭成员等）"),
     # household
     _var("county_code", Household, int, "所在县（区）6 位区划代码"),
     _var("rural", Household, bool, "农村家庭（适用农村标准）"),
     _var("deposits", Household, float, "存款及有价证券（元）"),
-    _var("vehicles", Household, int, "非生活必需机动车辆（辆）"),
+    _var("vehicles", Household, int, "机动车辆（辆，含残疾人功能性补偿代步机动车）"),
+    _var("vehicle_value", Household, float, "机动车辆总价值（元，含残疾人功能性补偿代步机动车）"),
+    _var("disability_vehicles", Household, int, "其中残疾人功能性补偿代步机动车（辆）"),
+    _var("disability_vehicle_value", Household, float, "其中残疾人功能性补偿代步机动车价值（元）"),
     _var("dwellings", Household, int, "住房（套）"),
+    _var("dwelling_area", Household, float, "住房总建筑面积（平方米）"),
     _var("business_registrations", Household, int, "成员担任法定代表人或股东的经营主体（个）"),
     _var(
         "medical_expenses_12m", Household, float, "近12个月医保报销后自付医疗费用中未分摊到成员的部分（元）"

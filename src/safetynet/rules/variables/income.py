@@ -7,6 +7,14 @@ from openfisca_core.variables import Variable
 from safetynet.rules.entities import Household, Person
 from safetynet.rules.regional import regional
 from safetynet.rules.variables.base import Float64Variable
+from safetynet.rules.variables.facts import LabourCapacity
+
+#: Exempt income kinds → the parameter giving the share of each left out of the household's income.
+EXEMPTIONS = {
+    "award_income": "income.exempt_award_share",
+    "compensation_income": "income.exempt_compensation_share",
+    "special_care_income": "income.exempt_special_care_share",
+}
 
 
 class work_disregard(Float64Variable):
@@ -24,6 +32,52 @@ class work_disregard(Float64Variable):
         return np.minimum(wage * share, cap)
 
 
+class exempt_income(Float64Variable):
+    value_type = float
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "依法不计入家庭收入的收入（奖励性收入、一次性补偿、优抚金中豁免的部分）"
+
+    def formula(person, period, parameters):
+        p = parameters(period)
+        county = person.household("county_code", period)
+        total = 0.0
+        for kind, path in EXEMPTIONS.items():
+            total = total + person(kind, period) * regional(p, path, county)
+        return total
+
+
+class imputed_income(Float64Variable):
+    value_type = float
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "推算收入（有劳动能力、就业年龄而未就业，可申请复核）"
+    documentation = (
+        "Where the region imputes income: a present member of working age (from "
+        "income.imputed_income_age_min, below income.imputed_income_age_max), with full labour "
+        "capacity, not seriously ill, not severely disabled, not found unable to take work for now "
+        "(work_exempt), and with no wage or business income, counts income.imputed_income a month. "
+        "The reasons state it as its own line, which the applicant may appeal."
+    )
+
+    def formula(person, period, parameters):
+        p = parameters(period)
+        county = person.household("county_code", period)
+        age = person("age", period)
+        applies = (
+            (regional(p, "income.imputed_income_enabled", county) > 0)
+            & person("present", period)
+            & (age >= regional(p, "income.imputed_income_age_min", county))
+            & (age < regional(p, "income.imputed_income_age_max", county))
+            & (person("labour_capacity", period) == LabourCapacity.full)
+            & ~person("serious_illness", period)
+            & ~person("is_severely_disabled", period)
+            & ~person("work_exempt", period)
+            & (person("wage_income", period) + np.maximum(person("business_income", period), 0) <= 0)
+        )
+        return np.where(applies, regional(p, "income.imputed_income", county), 0.0)
+
+
 class countable_income(Float64Variable):
     value_type = float
     entity = Person
@@ -39,6 +93,11 @@ class countable_income(Float64Variable):
             + person("transfer_income", period)
             + person("other_income", period)
             + person("support_expected", period)
+            + person("award_income", period)
+            + person("compensation_income", period)
+            + person("special_care_income", period)
+            - person("exempt_income", period)
+            + person("imputed_income", period)
         )
         return total * person("present", period)
 
@@ -151,6 +210,8 @@ class payment_rounding_unit(Float64Variable):
 VARIABLES = [
     payment_rounding_unit,
     work_disregard,
+    exempt_income,
+    imputed_income,
     countable_income,
     assessed,
     household_size,

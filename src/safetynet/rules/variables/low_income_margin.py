@@ -49,6 +49,7 @@ class low_income_margin_eligible(Variable):
             & (household("deposits", period) <= household("low_income_deposit_limit", period))
             & household("vehicles_pass", period)
             & household("dwellings_pass", period)
+            & household("dwelling_area_pass", period)
             & household("business_registrations_pass", period)
         )
 

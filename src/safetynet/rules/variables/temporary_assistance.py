@@ -16,7 +16,11 @@ CASE_PATHS = {
     TemporaryCase.serious_illness: "temporary_assistance.serious_illness",
     TemporaryCase.expense_shock: "temporary_assistance.expense_shock",
     TemporaryCase.other: "temporary_assistance.other",
+    TemporaryCase.disaster: "temporary_assistance.disaster",
 }
+
+#: 急难型 cases: granted without the income test where the region says so.
+URGENT_CASES = (TemporaryCase.accident, TemporaryCase.serious_illness, TemporaryCase.disaster)
 
 
 class temporary_assistance_multiple(Float64Variable):
@@ -36,6 +40,23 @@ class temporary_assistance_multiple(Float64Variable):
         )
 
 
+class temporary_assistance_urgent(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = DateUnit.MONTH
+    label = "急难型临时救助（不作收入审查，先行救助）"
+
+    def formula(household, period, parameters):
+        p = parameters(period)
+        case = household("temporary_case", period)
+        urgent = np.isin(np.asarray(case.view(np.ndarray)), [c.index for c in URGENT_CASES])
+        on = (
+            regional(p, "temporary_assistance.urgent_without_income_test", household("county_code", period))
+            > 0
+        )
+        return urgent & on
+
+
 class temporary_assistance_eligible(Variable):
     value_type = bool
     entity = Household
@@ -43,9 +64,15 @@ class temporary_assistance_eligible(Variable):
     label = "符合临时救助条件"
 
     def formula(household, period, parameters):
-        supported = household("dibao_eligible", period) | (household("tekun_persons", period) > 0)
+        supported = (
+            household("dibao_eligible", period)
+            | (household("tekun_persons", period) > 0)
+            | (household("dibao_single_persons", period) > 0)
+        )
         poor = household("income_per_head", period) < household("low_income_line", period)
-        return (household("temporary_case", period) != TemporaryCase.none) & (supported | poor)
+        return (household("temporary_case", period) != TemporaryCase.none) & (
+            supported | poor | household("temporary_assistance_urgent", period)
+        )
 
 
 class temporary_assistance_amount(Float64Variable):
@@ -60,4 +87,9 @@ class temporary_assistance_amount(Float64Variable):
         return payable * household("temporary_assistance_eligible", period)
 
 
-VARIABLES = [temporary_assistance_multiple, temporary_assistance_eligible, temporary_assistance_amount]
+VARIABLES = [
+    temporary_assistance_multiple,
+    temporary_assistance_urgent,
+    temporary_assistance_eligible,
+    temporary_assistance_amount,
+]
