@@ -140,3 +140,30 @@ def test_a_visit_outcome_is_validated_and_yields_facts():
         {"kind": "income", "category": "hidden_income_farming", "amount": Decimal("1200.5")},
         {"kind": "flag", "category": "moved", "amount": None},
     ]
+
+
+def test_a_cell_whose_needy_score_lower_gets_its_own_threshold_and_reaches_the_recall_target():
+    # given outcomes where rural needy households look less needy to the data than urban ones
+    rng = np.random.default_rng(5)
+    n = 4000
+    rural = rng.random(n) < 0.4
+    signal = rng.normal(size=n)
+    needy = (signal + 0.4 * rng.normal(size=n)) > np.where(rural, 0.6, 1.2)
+    x = np.column_stack([signal - np.where(rural, 0.8, 0.0), rng.normal(size=n), rural]).astype(np.float32)
+    groups = {"rural": rural, "urban": ~rural, "district_1": np.ones(n, bool)}
+    model = train(x, needy.astype(np.int8), features=["signal", "noise", "rural"], groups=groups)
+    # then each cell has its threshold and every judged group reaches the target out of fold
+    assert set(model.thresholds) == {"rural;district_1;", "district_1;"}
+    assert model.fairness["groups"]["rural"]["recall"] >= 0.97 and model.fairness["groups"]["urban"]["recall"] >= 0.97
+    floors = model.floors({k: v[:10] for k, v in groups.items()}, 10)
+    assert np.allclose(floors, np.where(rural[:10], model.thresholds["rural;district_1;"],
+                                        model.thresholds["district_1;"]))
+    # and when the weights say each needy household below the cut stands for many unvisited ones,
+    # the population estimate is reported and the cell's threshold moves down to reach them
+    w = np.ones(n)
+    missed = np.flatnonzero(rural & needy & (model.oof < model.thresholds["rural;district_1;"]))
+    assert missed.size  # the 3 % the threshold gives up
+    w[missed] = 200.0
+    weighted = train(x, needy.astype(np.int8), features=["signal", "noise", "rural"], groups=groups, weights=w)
+    assert weighted.fairness["overall"]["recall_population"] is not None
+    assert weighted.thresholds["rural;district_1;"] <= model.thresholds["rural;district_1;"]
