@@ -35,7 +35,7 @@ from safetynet.monitoring.errors import (
 from safetynet.monitoring.model.dispatch import LEVEL_RANK, MANDATORY_TRIGGERS, dispatch, rules_priority
 from safetynet.monitoring.model.explain import explain
 from safetynet.monitoring.model.features import feature_matrix, feature_names
-from safetynet.monitoring.model.store import features_write, risk_model_promoted
+from safetynet.monitoring.model.store import feature_groups, features_write, risk_model_promoted
 from safetynet.monitoring.models import (
     OPEN_STATUSES,
     Alert,
@@ -289,8 +289,8 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     rows = np.array([index[h] for h in households], np.int64)
     x = (feature_matrix(result, rows=rows, candidates=candidates) if len(rows)
          else np.zeros((0, len(feature_names())), np.float32))
-    features_write(run_id=run.pk, household_ids=np.array(households, np.int64), x=x,
-                   districts=np.array([c[:6] for c in result.region_codes[rows]], dtype=object))
+    districts = np.array([c[:6] for c in result.region_codes[rows]], dtype=object)
+    features_write(run_id=run.pk, household_ids=np.array(households, np.int64), x=x, districts=districts)
     promoted = risk_model_promoted()
     row_of = {h: i for i, h in enumerate(households)}
     risk_of = dict(zip(households, promoted[1].predict(x).tolist(), strict=True)) if promoted and len(x) else {}
@@ -302,14 +302,16 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     mandatory = np.array([a[2] in MANDATORY_TRIGGERS for a in pool], bool)
     if promoted:
         priority = np.array([risk_of.get(a[1], -1.0) for a in pool])
-        floor = promoted[0].threshold
+        cell_floor = promoted[1].floors(feature_groups(x, districts), len(households))
+        floor = np.array([cell_floor[row_of[a[1]]] if a[1] in row_of else promoted[0].threshold for a in pool])
     else:
         priority = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
                                   af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool]))
         floor = None
-    sent, explored = dispatch(priority=priority, mandatory=mandatory, community=np.array([a[6] for a in pool], np.int64),
-                              slots=slots, floor=floor, explore_share=settings.MONITORING_EXPLORE_SHARE,
-                              rng=np.random.default_rng(run.pk))
+    sent, explored, _inclusion = dispatch(
+        priority=priority, mandatory=mandatory, community=np.array([a[6] for a in pool], np.int64), slots=slots,
+        floor=floor, explore_share=settings.MONITORING_EXPLORE_SHARE, rng=np.random.default_rng(run.pk),
+        guided=promoted is not None)
     reasons: dict[int, list] = {}
     if promoted:
         sent_households = sorted({pool[i][1] for i in np.flatnonzero(sent) if pool[i][1] in row_of})

@@ -1,22 +1,29 @@
 """The evaluation protocol (评估方案): months of dispatch under capacity on the demo city.
 
 The city's households are split at random, within each community, into ``months`` cohorts: month
-*m* monitors cohort *m* (the households whose data changed that month) together with the backlog
-of alerts not yet visited. Every month, under the same capacity (``capacity_share`` of the month's
-households, in each community):
+*m* monitors cohort *m* (the households whose data changed that month) together with every
+household of the earlier cohorts not yet visited. Every month, under the same capacity
+(``capacity_share`` of the month's households, in each community):
 
-* **rules only** (today): alerts in the rules' order, capacity filled;
-* **learned**: the latest promoted model's ranking, with its operating threshold and an
-  exploration share; in month 1, with no outcomes yet, the rules' order.
+* **rules only** (today): the rules' alerts in the rules' order, capacity filled;
+* **learned**: the latest promoted model ranks *every* household of the pool, alerted or not (the
+  rules' alerts cover only part of the needy households receiving nothing), with its operating
+  threshold and an exploration share drawn over the whole pool; in month 1, with no outcomes yet,
+  the rules' alerts in the rules' order, exploration already over the whole pool;
+* **learned, alerts only**: the same model, but ranking only the rules' alerts (what the model adds
+  by order alone).
 
 A visit reveals the ground truth of the visited household only, and nothing else ever reaches
 training: the labels the trainer sees are read from ``revealed``, which only a visit writes (a
-test pins this). After each month the model is retrained on every outcome so far and promoted if
-it passes the fairness check. A visited household leaves the pool (found: it gets help; not
-found: the alert is closed).
+test pins this); each outcome also carries its inverse inclusion probability (``dispatch``) so
+the fairness check estimates recall over the whole scored population. After each month the model
+is retrained on every outcome so far and promoted if it passes the fairness check. A visited
+household leaves the pool (found: it gets help; not found: the alert is closed).
 
-Recall counts the needy households receiving nothing among the month's cohort and backlog; the
-last month's cohort was never visited before it, so its figures are an out-of-sample test.
+Recall counts the needy households receiving nothing among the month's pool (the month's cohort
+and every earlier household not yet visited), the same denominator for every policy; the last
+month's cohort was never visited before it, so its figures are an out-of-sample test. Figures per
+group are given for every month.
 """
 
 from __future__ import annotations
@@ -50,66 +57,79 @@ def _figures(found: int, visits: int, needy: int, households: int) -> dict:
             "visits_share": round(visits / households, 4) if households else None}
 
 
+POLICIES = ("rules_only", "learned", "learned_alerts_only")
+
+
 def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandatory: np.ndarray,
              rules_priority: np.ndarray, community: np.ndarray, groups: dict[str, np.ndarray], features: list[str],
              months: int = MONTHS, capacity_share: float = CAPACITY_SHARE, explore_share: float = EXPLORE_SHARE,
-             seed: int = 0, trainer: Callable = train, use_threshold: bool = True) -> dict:
-    """Month-by-month figures of both policies (see module doc). Arrays are over all households."""
+             seed: int = 0, trainer: Callable = train, use_threshold: bool = True,
+             policies: tuple[str, ...] = POLICIES) -> dict:
+    """Month-by-month figures of the policies (see module doc). Arrays are over all households."""
     rng = np.random.default_rng(seed)
     cohort = cohorts(community, months, rng)
     out: dict = {"protocol": {"months": months, "capacity_share": capacity_share, "explore_share": explore_share,
                               "seed": seed, "households": int(len(needy)), "candidates": int(candidate.sum()),
-                              "needy_not_receiving": int(needy.sum())},
-                 "rules_only": [], "learned": [], "models": []}
-    for policy in ("rules_only", "learned"):
+                              "needy_not_receiving": int(needy.sum()),
+                              "needy_not_receiving_alerted": int((needy & candidate).sum())},
+                 **{p: [] for p in policies}, "models": {p: [] for p in policies if p != "rules_only"}}
+    for policy in policies:
         prng = np.random.default_rng(seed + 1)
+        learned = policy != "rules_only"
+        reach_all = policy == "learned"
         visited = np.zeros(len(needy), bool)
         revealed = np.full(len(needy), -1, np.int8)  # only a visit writes here
+        weight = np.zeros(len(needy))  # inverse inclusion probability of each visit
         model = None
         for m in range(months):
             arrived = cohort <= m
-            pool = candidate & arrived & ~visited
+            pool = arrived & ~visited & (True if reach_all else candidate)
             in_month = cohort == m
-            needy_now = needy & ((in_month) | (arrived & ~visited & candidate))
+            needy_now = needy & arrived & ~visited
             rows = np.flatnonzero(pool)
             households = int(in_month.sum())
             present, sizes = np.unique(community[in_month], return_counts=True)
             slots = {int(c): int(round(capacity_share * n)) for c, n in zip(present, sizes, strict=True)}
-            if policy == "learned" and model is not None:
+            if learned and model is not None:
                 priority, explore = model.predict(x[rows]), explore_share
-                floor = model.threshold if use_threshold else None
+                floor = model.floors({k: g[rows] for k, g in groups.items()}, rows.size) if use_threshold else None
             else:
-                priority, floor = rules_priority[rows], None
-                explore = explore_share if policy == "learned" else 0.0
-            sent, explored = dispatch(priority=priority, mandatory=mandatory[rows], community=community[rows],
-                                      slots=slots, floor=floor, explore_share=explore, rng=prng)
+                # the rules rank their alerts only; a household no rule alerted is reached by exploration
+                priority = np.where(candidate[rows], rules_priority[rows], -1.0)
+                floor = 0.0 if reach_all else None
+                explore = explore_share if learned else 0.0
+            sent, explored, inclusion = dispatch(priority=priority, mandatory=mandatory[rows],
+                                                 community=community[rows], slots=slots, floor=floor,
+                                                 explore_share=explore, rng=prng,
+                                                 guided=learned and model is not None)
             go = rows[sent]
             visited[go] = True
             revealed[go] = needy[go]
-            month = {"month": m + 1, "ranking": "model" if (policy == "learned" and model is not None) else "rules",
+            weight[go] = 1.0 / np.maximum(inclusion[sent], 1e-9)
+            sent_now = np.zeros(len(needy), bool)
+            sent_now[go] = True
+            month = {"month": m + 1, "ranking": "model" if (learned and model is not None) else "rules",
                      "households": households, "pool": int(rows.size), "explored": int(explored.sum()),
-                     "backlog_after": int(rows.size - go.size),
-                     **_figures(int(needy[go].sum()), int(go.size), int(needy_now.sum()), households)}
-            if m == months - 1:
-                sent_now = np.zeros(len(needy), bool)
-                sent_now[go] = True
-                month["groups"] = {k: _figures(int((sent_now & needy & g).sum()), int((sent_now & g).sum()),
-                                               int((needy_now & g).sum()), int((in_month & g).sum()))
-                                   for k, g in groups.items()}
+                     "backlog_after": int((candidate & arrived & ~visited).sum()),
+                     **_figures(int(needy[go].sum()), int(go.size), int(needy_now.sum()), households),
+                     "groups": {k: _figures(int((sent_now & needy & g).sum()), int((sent_now & g).sum()),
+                                            int((needy_now & g).sum()), int((in_month & g).sum()))
+                                for k, g in groups.items()}}
             out[policy].append(month)
-            if policy == "learned" and m < months - 1:
+            if learned and m < months - 1:
                 known = np.flatnonzero(revealed >= 0)
                 try:
                     trained = trainer(x[known], revealed[known], features=features,
-                                      groups={k: v[known] for k, v in groups.items()}, seed=seed)
+                                      groups={k: v[known] for k, v in groups.items()}, seed=seed,
+                                      weights=weight[known])
                 except NotEnoughOutcomes as exc:
-                    out["models"].append({"after_month": m + 1, "trained": False, "reason": exc.message})
+                    out["models"][policy].append({"after_month": m + 1, "trained": False, "reason": exc.message})
                     continue
-                out["models"].append({"after_month": m + 1, "trained": True, "promoted": trained.promotable,
-                                      "failing_groups": trained.fairness["failing"], **trained.metrics})
+                out["models"][policy].append({"after_month": m + 1, "trained": True, "promoted": trained.promotable,
+                                              "failing_groups": trained.fairness["failing"], **trained.metrics})
                 if trained.promotable:
                     model = trained
-    last = {p: out[p][-1] for p in ("rules_only", "learned")}
+    last = {p: out[p][-1] for p in policies}
     out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "visits_share", "found",
                                                       "needy_in_pool", "ranking")} for p in last}
     return out

@@ -80,11 +80,15 @@ def training_set() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict]
     if not xs:
         raise NotEnoughOutcomes(_("还没有可用于训练的走访结论"), positives=0, negatives=0)
     x = np.vstack(xs).astype(np.float32)
-    col = {n: j for j, n in enumerate(names)}
-    groups = groups_of(elderly=x[:, col["elderly_members"]], disabled=x[:, col["disabled_members"]],
-                       serious=x[:, col["serious_illness_members"]], rural=x[:, col["rural"]],
-                       district=np.array(districts, dtype=object))
-    return x, np.array(ys, np.int8), groups, {"start": min(dates), "end": max(dates)}
+    return x, np.array(ys, np.int8), feature_groups(x, np.array(districts, dtype=object)), \
+        {"start": min(dates), "end": max(dates)}
+
+
+def feature_groups(x: np.ndarray, districts: np.ndarray) -> dict[str, np.ndarray]:
+    """The fairness groups (and threshold cells) of feature rows, read from their columns."""
+    col = {n: j for j, n in enumerate(feature_names())}
+    return groups_of(elderly=x[:, col["elderly_members"]], disabled=x[:, col["disabled_members"]],
+                     serious=x[:, col["serious_illness_members"]], rural=x[:, col["rural"]], district=districts)
 
 
 @transaction.atomic

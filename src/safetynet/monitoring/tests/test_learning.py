@@ -40,31 +40,71 @@ def test_no_outcome_of_an_unvisited_household_ever_reaches_training():
         assert np.array_equal(ys, needy[rows].astype(np.int8))
         return train(xs, ys, **kw)
 
-    # when the protocol runs with the learned policy
+    # when the protocol runs with the learned policies (the model over every household, and over
+    # the rules' alerts only)
     out = simulate(x=x, needy=needy, candidate=candidate, mandatory=np.zeros(len(x), bool),
                    rules_priority=rng.random(len(x)), community=community, groups=groups, features=FEATURES,
                    months=4, capacity_share=0.05, seed=1, trainer=spy)
     # then every household the trainer ever saw had been dispatched in an earlier month
-    visits_before = np.cumsum([m["visits"] for m in out["learned"]])
-    for k, rows in enumerate(seen):
-        assert len(rows) == visits_before[k] and len(set(rows.tolist())) == len(rows)
-        assert candidate[rows].all()
-    assert len(seen) == 3  # retrained after months 1–3, never after the last
+    runs = {"learned": seen[:3], "learned_alerts_only": seen[3:]}
+    assert len(seen) == 6  # each policy retrained after months 1–3, never after the last
+    for policy, trained_on in runs.items():
+        visits_before = np.cumsum([m["visits"] for m in out[policy]])
+        for k, rows in enumerate(trained_on):
+            assert len(rows) == visits_before[k] and len(set(rows.tolist())) == len(rows)
+    # the alerts-only policy visits alerts only; the other reaches households no rule alerted
+    assert candidate[runs["learned_alerts_only"][-1]].all()
+    assert not candidate[runs["learned"][-1]].all()
     # and the learned ranking beats random order on this signal
     last = out["last_month"]
     assert last["learned"]["precision"] > last["rules_only"]["precision"]
+    assert last["learned_alerts_only"]["precision"] > last["rules_only"]["precision"]
+
+
+def test_each_outcome_carries_its_inverse_inclusion_probability():
+    # given a city and a trainer that records the weights it is handed
+    x, needy, candidate, community, groups, rng = _city()
+    handed: list[np.ndarray] = []
+
+    def spy(xs, ys, **kw):
+        handed.append(kw["weights"])
+        return train(xs, ys, **kw)
+
+    out = simulate(x=x, needy=needy, candidate=candidate, mandatory=np.zeros(len(x), bool),
+                   rules_priority=rng.random(len(x)), community=community, groups=groups, features=FEATURES,
+                   months=3, capacity_share=0.05, explore_share=0.3, seed=2, trainer=spy, policies=("learned",))
+    # then ranked visits weigh 1 and explored ones, drawn from a large pool, stand for many households
+    w = handed[-1]
+    explored = sum(m["explored"] for m in out["learned"][:2])
+    assert explored > 0 and (w > 1.5).sum() == explored
+    assert (w >= 1).all() and (w[w > 1.5] > 10).all()
+
+
+def test_dispatch_returns_inclusion_probabilities_and_a_floor_per_row():
+    priority = np.array([0.9, 0.8, 0.3, 0.2, 0.1, 0.05])
+    community = np.zeros(6, np.int64)
+    rng = np.random.default_rng(0)
+    sent, explored, inclusion = dispatch(priority=priority, mandatory=np.zeros(6, bool), community=community,
+                                         slots={0: 4}, explore_share=0.5, rng=rng, guided=True)
+    assert sent.sum() == 4 and explored.sum() == 2
+    assert (inclusion[sent & ~explored] == 1).all() and (inclusion[explored] < 1).all()
+    assert (inclusion[~sent] == 0).all()
+    # a floor per row: the third row's cell has a low threshold, the second's a high one
+    sent, _, _ = dispatch(priority=priority, mandatory=np.zeros(6, bool), community=community, slots={0: 6},
+                          floor=np.array([0.5, 0.85, 0.25, 0.5, 0.5, 0.5]))
+    assert sent.tolist() == [True, False, True, False, False, False]
 
 
 def test_dispatch_fills_each_community_up_to_its_slots_mandatory_first():
     priority = np.array([0.9, 0.8, 0.1, 0.7, 0.6, 0.5])
     mandatory = np.array([False, False, True, False, False, False])
     community = np.array([1, 1, 1, 2, 2, 2])
-    sent, explored = dispatch(priority=priority, mandatory=mandatory, community=community, slots={1: 2, 2: 1})
+    sent, explored, _ = dispatch(priority=priority, mandatory=mandatory, community=community, slots={1: 2, 2: 1})
     # community 1: the mandatory trigger plus the best other; community 2: its best
     assert sent.tolist() == [True, False, True, True, False, False] and not explored.any()
     # a floor leaves below-threshold alerts in the backlog even with free slots
-    sent, _ = dispatch(priority=priority, mandatory=np.zeros(6, bool), community=community, slots={1: 3, 2: 3},
-                       floor=0.65)
+    sent, _, _ = dispatch(priority=priority, mandatory=np.zeros(6, bool), community=community, slots={1: 3, 2: 3},
+                          floor=0.65)
     assert sent.tolist() == [True, True, False, True, False, False]
 
 
@@ -100,3 +140,30 @@ def test_a_visit_outcome_is_validated_and_yields_facts():
         {"kind": "income", "category": "hidden_income_farming", "amount": Decimal("1200.5")},
         {"kind": "flag", "category": "moved", "amount": None},
     ]
+
+
+def test_a_cell_whose_needy_score_lower_gets_its_own_threshold_and_reaches_the_recall_target():
+    # given outcomes where rural needy households look less needy to the data than urban ones
+    rng = np.random.default_rng(5)
+    n = 4000
+    rural = rng.random(n) < 0.4
+    signal = rng.normal(size=n)
+    needy = (signal + 0.4 * rng.normal(size=n)) > np.where(rural, 0.6, 1.2)
+    x = np.column_stack([signal - np.where(rural, 0.8, 0.0), rng.normal(size=n), rural]).astype(np.float32)
+    groups = {"rural": rural, "urban": ~rural, "district_1": np.ones(n, bool)}
+    model = train(x, needy.astype(np.int8), features=["signal", "noise", "rural"], groups=groups)
+    # then each cell has its threshold and every judged group reaches the target out of fold
+    assert set(model.thresholds) == {"rural;district_1;", "district_1;"}
+    assert model.fairness["groups"]["rural"]["recall"] >= 0.97 and model.fairness["groups"]["urban"]["recall"] >= 0.97
+    floors = model.floors({k: v[:10] for k, v in groups.items()}, 10)
+    assert np.allclose(floors, np.where(rural[:10], model.thresholds["rural;district_1;"],
+                                        model.thresholds["district_1;"]))
+    # and when the weights say each needy household below the cut stands for many unvisited ones,
+    # the population estimate is reported and the cell's threshold moves down to reach them
+    w = np.ones(n)
+    missed = np.flatnonzero(rural & needy & (model.oof < model.thresholds["rural;district_1;"]))
+    assert missed.size  # the 3 % the threshold gives up
+    w[missed] = 200.0
+    weighted = train(x, needy.astype(np.int8), features=["signal", "noise", "rural"], groups=groups, weights=w)
+    assert weighted.fairness["overall"]["recall_population"] is not None
+    assert weighted.thresholds["rural;district_1;"] <= model.thresholds["rural;district_1;"]
