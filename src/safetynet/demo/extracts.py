@@ -322,13 +322,21 @@ def build_extracts(*, pop: Population, rng: np.random.Generator) -> Extracts:
         rows, account_balance=_money(contrib * rng.random(rows.size) * 120), monthly_contribution=contrib,
         status="contributing",
     )
-    # Public payroll: some wage earners work for the state (their wage is the salary).
+    # Public payroll: some wage earners work for the state (their wage is the salary). Never in a
+    # household on a cash roll: a 财政供养 member's salary counts in the household's income and the
+    # law keeps such households off 低保/特困 unless filed (备案) and reviewed, so in this city a
+    # public employee in a paid household is exactly a planted anomaly (below), as the truth says.
+    # (Drawn for every earner as before, then filtered: the random stream, and the rest of the
+    # city, are unchanged.)
     pub = earners[rng.random(earners.size) < 0.06]
     pub_emp = rng.integers(0, len(names.PUBLIC_EMPLOYERS), pub.size)
+    pub_since = np.maximum(REF - _days(rng, pub.size, 100, 20 * 365), pop.p_birth[pub] + np.timedelta64(18 * 365, "D"))
+    keep = receiving[hh[pub]] == ""
+    pub, pub_emp, pub_since = pub[keep], pub_emp[keep], pub_since[keep]
     b["public_payroll"].add(
         pub, employer_name=np.array([e for e, _ in names.PUBLIC_EMPLOYERS])[pub_emp],
         employer_type=np.array([t for _, t in names.PUBLIC_EMPLOYERS])[pub_emp], monthly_salary=pop.p_wage[pub],
-        since=np.maximum(REF - _days(rng, pub.size, 100, 20 * 365), pop.p_birth[pub] + np.timedelta64(18 * 365, "D")),
+        since=pub_since,
     )
     # Prison: a few adults outside the benefits roll (serving, or released).
     rows = np.flatnonzero(adult & living & (pop.p_age < 60) & (rng.random(N) < 0.0015) & (receiving[hh] == ""))

@@ -206,6 +206,27 @@ def alert_open_case(*, alert_id: int, actor, programme: str = Programme.DIBAO, d
 
 
 @transaction.atomic
+def alert_assistance_record(*, alert_id: int, actor, note: str, settled: bool) -> Alert | None:
+    """Help delivered through a referral (转介) for a need this alert raised. The caller's own
+    permission covers it (the provider recording the outcome need not handle alerts). The note is
+    added to the alert's findings; when ``settled`` (every need the alert raised is met), the alert
+    closes as 已转介, with the finding that the household needed help (what the model learns),
+    unless a visit already recorded one. A closed alert is left as it is (``None``)."""
+    alert = Alert.objects.select_for_update(of=("self",)).filter(pk=alert_id).first()
+    if alert is None or alert.status == AlertStatus.CLOSED:
+        return None
+    note = note.strip()
+    if not settled:
+        alert.findings = f"{alert.findings}\n{note}".strip()
+        alert.save(update_fields=["findings", "updated_at"])
+        audit_record(actor=actor, action="monitoring.alert_assistance", target=alert, data={"note": note})
+        return alert
+    if not VisitOutcome.objects.filter(alert=alert).exists():
+        _record_outcome(alert, actor=actor, outcome=VisitOutcomeInput(finding=VisitFinding.NEEDS_HELP, note=note[:300]))
+    return _close(alert, actor=actor, outcome=AlertOutcome.REFERRED, reason=note)
+
+
+@transaction.atomic
 def visit_capacity_set(*, region_id: int, weekly_visits: int, actor) -> VisitCapacity:
     """A community's weekly home-visit capacity (每周走访能力)."""
     require(actor, Action.VISIT_CAPACITY_SET)

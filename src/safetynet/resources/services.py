@@ -26,6 +26,7 @@ from safetynet.audit.services import audit_record
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.calendar import deadline_after_working_days
 from safetynet.core.permissions import Action, require
+from safetynet.monitoring.services import alert_assistance_record
 from safetynet.regions.models import Region
 from safetynet.registry.errors import HouseholdNotFound
 from safetynet.registry.models import Household
@@ -277,16 +278,19 @@ def _household_for_officer(*, user, household_id: int, action: Action) -> Househ
 def needs_store(*, derived: list[needs.DerivedNeed], household_ids: list[int], actor) -> dict[str, int]:
     """Make the open derived needs of these households what ``derived`` says: new ones created,
     changed ones updated, ones no longer shown withdrawn (history kept). Needs a worker recorded
-    by hand are left alone."""
+    by hand are left alone, and a need met by a referral is not raised again from the same record."""
     wanted = {(d.household_id, d.category, d.source): d for d in derived}
     existing = {(n.household_id, n.category, n.source): n for n in
                 Need.objects.filter(household_id__in=household_ids, status=NeedStatus.OPEN, recorded_by__isnull=True)}
     manual = set(Need.objects.filter(household_id__in=household_ids, status=NeedStatus.OPEN,
                                      recorded_by__isnull=False).values_list("household_id", "category", "source"))
+    # a need a referral met stays met while the same record (alert, report, case) still shows it
+    met = set(Need.objects.filter(household_id__in=household_ids, status=NeedStatus.MET)
+              .values_list("household_id", "category", "source", "source_ref"))
     now = timezone.now()
     create, update, withdraw = [], [], []
     for key, d in wanted.items():
-        if key in manual:
+        if key in manual or (*key, d.source_ref[:64]) in met:
             continue
         n = existing.get(key)
         if n is None:
@@ -583,15 +587,34 @@ def referral_record_outcome(*, referral_id: int, actor, outcome: str, note: str 
     referral.outcome_note = (note or "").strip()[:300]
     referral.closed_at = now
     referral.save(update_fields=["status", "outcome", "outcome_note", "closed_at", "updated_at"])
-    closed = 0
+    closed, alerts = 0, {}
     if outcome == ReferralOutcome.MET:
         categories = [c for c, p in (referral.resource.meets or {}).items() if int(p) >= CLOSES_AT_PERCENT]
-        closed = Need.objects.filter(household_id=referral.household_id, category__in=categories,
-                                     status=NeedStatus.OPEN).update(status=NeedStatus.MET, met_at=now, met_by=referral,
-                                                                    updated_at=now)
+        meeting = Need.objects.filter(household_id=referral.household_id, category__in=categories,
+                                      status=NeedStatus.OPEN)
+        refs = set(meeting.filter(source=NeedSource.INDICATOR).values_list("source_ref", flat=True))
+        closed = meeting.update(status=NeedStatus.MET, met_at=now, met_by=referral, updated_at=now)
+        alerts = _alerts_follow_met_needs(referral=referral, refs=refs, categories=categories, actor=actor)
     audit_record(actor=actor, action="resources.referral_outcome", target=referral,
-                 data={"outcome": outcome, "needs_closed": closed})
+                 data={"outcome": outcome, "needs_closed": closed, "alerts": alerts})
     return referral
+
+
+def _alerts_follow_met_needs(*, referral: Referral, refs: set[str], categories: list[str], actor) -> dict[str, str]:
+    """The monitoring alerts behind the needs a referral met (``YJ…`` references): each is told
+    what was met, and closes (已转介) once none of the needs it raised is still open."""
+    labels = "、".join(str(NeedCategory(c).label) for c in categories if c in NeedCategory.values)
+    out = {}
+    for ref in sorted(refs):
+        if not (ref.startswith("YJ") and ref[2:].isdigit()):
+            continue
+        still_open = Need.objects.filter(household_id=referral.household_id, source=NeedSource.INDICATOR,
+                                         source_ref=ref, status=NeedStatus.OPEN).exists()
+        note = _("转介 %(n)s（%(r)s）已满足需求：%(c)s") % {"n": referral.number, "r": referral.resource.name, "c": labels}
+        alert = alert_assistance_record(alert_id=int(ref[2:]), actor=actor, note=note, settled=not still_open)
+        if alert is not None:
+            out[ref] = "closed" if not still_open else "updated"
+    return out
 
 
 @transaction.atomic

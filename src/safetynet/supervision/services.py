@@ -17,10 +17,14 @@ from safetynet.audit.services import audit_record
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, can, require, roles_for
 from safetynet.core.roles import Role
-from safetynet.payments.models import Outcome, PaymentLine
-from safetynet.payments.payroll import month_start
+from safetynet.engine.backend import connect, engine_lock
+from safetynet.engine.lake import batches_in_force, source_table
+from safetynet.payments.models import FINAL_STATUSES, Outcome, PaymentLine, PaymentRoll
+from safetynet.payments.payroll import month_start, to_fen
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household
+from safetynet.sources.catalogue import catalogue
+from safetynet.sources.models import BatchStatus, SourceBatch
 from safetynet.supervision.errors import (
     ErrorCode,
     FourEyesViolation,
@@ -39,6 +43,7 @@ from safetynet.supervision.models import (
     RecoveryStatus,
     View,
 )
+from safetynet.supervision.scan import CASH_PROGRAMMES
 
 #: Who a view's findings go to first: payments and overlaps to supervision, the case work to the
 #: county that approves it. Either way, the nearest such officer above the household.
@@ -129,37 +134,84 @@ def _add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(y, m + 1, 1)
 
 
-def overpayment_basis(*, household_id: int, event_date: dt.date, stop_date: dt.date,
-                      legacy: list[dict] | None = None) -> list[dict]:
+def first_platform_roll(*, household: Household) -> dt.date | None:
+    """The month of this platform's first approved roll for the household's county (any cash
+    programme): months before it were paid by the system the platform replaced."""
+    path = household.region.path
+    prefixes = ["/".join(path.split("/")[: i + 1]) + "/" for i in range(path.count("/"))]
+    return (PaymentRoll.objects.filter(region__path__in=prefixes, status__in=FINAL_STATUSES)
+            .order_by("month").values_list("month", flat=True).first())
+
+
+def imported_history(*, household_number: str) -> list[dict]:
+    """What the civil-affairs roll the platform took over paid the household: every ``benefits``
+    extract landed in the lake (每月在享救助名册; each snapshot as it stood on its date), one item
+    per batch and cash programme with the household's monthly fen (its members' rows summed), the
+    months it vouches for (``start`` to the batch's ``as_of``) and the rows it rests on."""
+    dates = sorted(set(SourceBatch.objects.filter(source="benefits", status=BatchStatus.LANDED)
+                       .values_list("as_of", flat=True)))
+    batches = tuple(dict.fromkeys(b for d in dates for b in batches_in_force(on=d, sources=("benefits",))["benefits"]))
+    if not batches:
+        return []
+    with engine_lock():
+        con = connect("duckdb")
+        t = source_table(con, catalogue()["benefits"], batches)
+        t = t.filter((t.household_number == household_number) & t.programme.isin(CASH_PROGRAMMES))
+        rows = con.to_pyarrow(t.select("_batch", "_row", "programme", "monthly_amount", "start_date", "_as_of")
+                              .order_by(["_batch", "_row"])).to_pylist()
+    items: dict[tuple, dict] = {}
+    for r in rows:
+        if r["monthly_amount"] is None or r["start_date"] is None:
+            continue
+        key = (r["_batch"], r["programme"], r["start_date"], r["_as_of"])
+        item = items.setdefault(key, {"batch": r["_batch"], "programme": r["programme"], "rows": [],
+                                      "start": month_start(r["start_date"]), "as_of": r["_as_of"],
+                                      "monthly_fen": 0})
+        item["rows"].append(int(r["_row"]))
+        item["monthly_fen"] += to_fen(r["monthly_amount"])
+    return list(items.values())
+
+
+def overpayment_basis(*, household: Household, event_date: dt.date, stop_date: dt.date) -> list[dict]:
     """What was paid for months after the event's month up to the stop: this platform's paid
-    lines, and months of the civil-affairs roll before it (``legacy``: the anomaly's evidence rows
-    of the ``benefits`` source with ``monthly_fen``, ``start`` and ``as_of``)."""
+    lines, and, for months before its first roll in the county that no line covers, the imported
+    history of the roll it took over (:func:`imported_history`): for each month, the first
+    extract on or after it that lists the household then, each month citing its batch and rows."""
     first = _add_months(month_start(event_date), 1)
     rows = []
-    for pk, period, fen in (PaymentLine.objects.filter(household_id=household_id, period__gte=first,
+    for pk, period, fen in (PaymentLine.objects.filter(household_id=household.pk, period__gte=first,
                                                        period__lte=stop_date, result__outcome=Outcome.PAID)
                             .values_list("pk", "period", "amount_fen").order_by("period", "pk")):
         rows.append({"source": "payments", "row": pk, "period": period.isoformat(), "fen": fen})
     paid_periods = {r["period"] for r in rows}
-    for item in legacy or []:
-        start = max(first, month_start(dt.date.fromisoformat(item["start"])))
-        end = min(month_start(dt.date.fromisoformat(item["as_of"])), month_start(stop_date))
-        period = start
-        while period <= end:
-            if period.isoformat() not in paid_periods:
-                rows.append({"source": "benefits", "batch": item.get("batch", ""), "row": item.get("row"),
-                             "period": period.isoformat(), "fen": int(item["monthly_fen"])})
-            period = _add_months(period, 1)
+    end = month_start(stop_date)
+    platform_from = first_platform_roll(household=household)
+    if platform_from is not None:
+        end = min(end, _add_months(platform_from, -1))
+    history = imported_history(household_number=household.number) if first <= end else []
+    period = first
+    while period <= end:
+        vouching = [i for i in history if i["start"] <= period <= month_start(i["as_of"])]
+        if vouching and period.isoformat() not in paid_periods:
+            nearest = min(i["as_of"] for i in vouching)
+            for item in (i for i in vouching if i["as_of"] == nearest):
+                rows.append({"source": "benefits", "batch": item["batch"], "row": item["rows"][0],
+                             "rows": item["rows"], "programme": item["programme"], "period": period.isoformat(),
+                             "fen": item["monthly_fen"]})
+        period = _add_months(period, 1)
+    rows.sort(key=lambda r: (r["period"], r["source"]))
     return rows
 
 
 @transaction.atomic
 def recovery_order_create(*, household_id: int, event: str, event_date: dt.date, stop_date: dt.date, actor,
-                          instalments: int = 1, anomaly_id: int | None = None, person_id: int | None = None,
-                          legacy: list[dict] | None = None) -> RecoveryOrder:
-    """An overpayment order from the event's date to the stop, computed from what was paid."""
+                          instalments: int = 1, anomaly_id: int | None = None,
+                          person_id: int | None = None) -> RecoveryOrder:
+    """An overpayment order from the event's date to the stop, computed from what was paid: by
+    this platform's rolls, and before them by the roll it took over (imported history)."""
     require(actor, Action.RECOVERY_MANAGE)
-    household = get_scoped(scope(Household.objects.all(), user=actor), user=actor, pk=household_id)
+    household = get_scoped(scope(Household.objects.select_related("region"), user=actor), user=actor,
+                           pk=household_id)
     if event not in RecoveryEvent.values:
         raise SupervisionInvalid(_("未知的追回事由：%(e)s") % {"e": event}, code=ErrorCode.RECOVERY_INVALID)
     if stop_date < event_date:
@@ -169,7 +221,7 @@ def recovery_order_create(*, household_id: int, event: str, event_date: dt.date,
     anomaly = None
     if anomaly_id is not None:
         anomaly = _anomaly_lock(anomaly_id, actor)
-    basis = overpayment_basis(household_id=household.pk, event_date=event_date, stop_date=stop_date, legacy=legacy)
+    basis = overpayment_basis(household=household, event_date=event_date, stop_date=stop_date)
     amount = sum(r["fen"] for r in basis)
     if amount <= 0:
         raise SupervisionInvalid(_("事由发生后没有多发的救助金，无需追回"), code=ErrorCode.NOTHING_TO_RECOVER)
@@ -180,7 +232,7 @@ def recovery_order_create(*, household_id: int, event: str, event_date: dt.date,
         instalments_planned=instalments, instalment_fen=per, ordered_by=actor,
     )
     audit_record(actor=actor, action="supervision.recovery_order", target=order,
-                 data={"amount_fen": amount, "months": len(basis), "instalments": instalments,
+                 data={"amount_fen": amount, "months": len({r["period"] for r in basis}), "instalments": instalments,
                        "anomaly": anomaly.pk if anomaly else None})
     return order
 

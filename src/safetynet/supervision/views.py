@@ -143,12 +143,10 @@ def recovery_create(request, anomaly_id: int):
     created = {}
 
     def act():
-        legacy = [{"batch": e["batch"], "row": e["row"], "start": e.get("start"), "as_of": e.get("date"),
-                   "monthly_fen": e["monthly_fen"]} for e in a.evidence if e.get("monthly_fen")]
         created["order"] = services.recovery_order_create(
             household_id=a.household_id, event=request.POST.get("event", ""), anomaly_id=a.pk,
             event_date=_date(request.POST.get("event_date", "")), stop_date=_date(request.POST.get("stop_date", "")),
-            instalments=int(request.POST.get("instalments") or 1), actor=request.user, legacy=legacy)
+            instalments=int(request.POST.get("instalments") or 1), actor=request.user)
     response = _post(request, reverse("supervision:anomaly", args=[anomaly_id]), act, _("已下达追回单"))
     if "order" in created:
         return redirect("supervision:recovery", created["order"].pk)

@@ -175,6 +175,15 @@ def test_planted_anomalies_are_in_the_sources_as_the_ground_truth_says(lake):
             assert row["id_number"] == p["id_number"] and row["released_on"] is None
         elif p["kind"] == "public_payroll_recipient":
             assert row["id_number"] == p["id_number"] and row["monthly_salary"] == detail["monthly_salary"]
+    # the public payroll lists someone paid by a cash roll (on it, or a current member of a household
+    # on it) only where the truth plants it: the law's anomaly, and nothing the truth does not list
+    cash = [b for b in benefits if b["programme"] in ("dibao", "tekun", "low_income_margin")]
+    on_roll = {b["household_number"] for b in cash}
+    paid = {b["id_number"] for b in cash} | set(
+        Membership.objects.filter(left_on__isnull=True, household__number__in=on_roll)
+        .values_list("person__id_number", flat=True))
+    on_payroll_and_paid = {r["id_number"] for r in tables["public_payroll"]} & paid
+    assert on_payroll_and_paid == {p["id_number"] for p in planted if p["kind"] == "public_payroll_recipient"}
     needy = pq.read_table(lake / "ground_truth" / "needy_households.parquet").to_pylist()
     assert needy and all(h["income_per_head"] < h["standard"] for h in needy)
     assert {h["standard"] for h in needy} <= {900.0, 700.0}

@@ -148,3 +148,17 @@ def test_exact_is_optimal_and_never_below_greedy(p):
     greedy = o.solve_greedy(p)
     if not len(o.unfair(p, greedy.assign)):
         assert exact.need_met >= greedy.need_met - 1e-6
+
+
+def test_large_batch_hands_out_the_type_lps_counts():
+    # given: the instance above, thirty times over (capacities too): as one household type each,
+    # the type LP's counts are whole (thirty r1 + r2 for the two-need type, thirty r0 for the
+    # other) and handing them out reaches the bound; greedy stays at 54 a pair
+    k = 30
+    p = problem(severity=[[4, 4], [4, 0]] * k, eligible=[[1, 1, 1], [1, 0, 0]] * k,
+                effect=[[1.0, 1.0], [0.0, 1.0], [1.0, 0.0]], capacity=[k, k, k])
+    solution = o.solve_by_prices(p)
+    assert o.violations(p, solution.assign) == [] and not len(o.unfair(p, solution.assign))
+    assert solution.need_met == pytest.approx(81.0 * k) == pytest.approx(solution.bound)
+    assert solution.gap == pytest.approx(0.0)
+    assert o.solve_greedy(p).need_met == pytest.approx(54.0 * k)
