@@ -52,6 +52,7 @@ from pypinyin import Style, lazy_pinyin
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
+from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
 from safetynet.registry.models import Person
@@ -315,15 +316,30 @@ def _comparisons() -> list[cl.CustomComparison]:
     ]
 
 
+def _id_digits(start: int, stop: int) -> str:
+    """ID digits ``start``..``stop`` (1-based, inclusive) as a blocking expression."""
+    return f"substr(id_number, {start}, {stop - start + 1})"
+
+
+#: Blocking rules: which registry persons a row is compared with at all. Each rule must be
+#: selective at a million persons (a rule matching a county, a birth year or a common name pairs
+#: every bad row with thousands of persons, and predict's cost is the number of pairs).
+#:
+#: A keying fault — one digit substituted, two adjacent digits swapped, or day and month swapped —
+#: changes digits inside one of three overlapping windows (1–8, 7–14, 13–18), so the ID without
+#: that window is intact: positions 9–18, 1–6 + 15–18 (``id_rest``), 1–12. A row whose ID has
+#: other faults still meets its person through the birth date, or the name's pinyin within the
+#: county; a row with no usable ID (missing, or not 18 characters) is compared by name alone.
 _BLOCKING = [
-    block_on("name"),
-    block_on("name_pinyin", "substr(id_number, 1, 6)"),
+    block_on(_id_digits(9, 18)),
+    block_on("id_rest"),
+    block_on(_id_digits(1, 12)),
     block_on("birth_digits"),
-    # One wrong digit leaves the first or the last nine intact; a transposition across
-    # digits 9–10 leaves the rest intact.
-    block_on("substr(id_number, 1, 9)"),
-    block_on("substr(id_number, 10, 9)"),
-    block_on("substr(id_number, 1, 8) || substr(id_number, 11, 8)"),
+    block_on("name_pinyin", _id_digits(1, 6)),
+    CustomRule(
+        "l.name = r.name AND (l.id_number IS NULL OR r.id_number IS NULL "
+        "OR length(l.id_number) <> 18 OR length(r.id_number) <> 18)"
+    ),
 ]
 
 
