@@ -49,8 +49,8 @@ from safetynet.sources import linkage, readers
 from safetynet.sources.catalogue import Source, source_get
 from safetynet.sources.errors import BatchNotHeld, FileRefused, LinkReviewAlreadyDecided, LinkReviewNotFound
 from safetynet.sources.models import BatchStatus, LinkReview, LinkReviewStatus, QuarantinedRow, SourceBatch
-from safetynet.sources.supersession import batch_stats, hold_reasons
-from safetynet.sources.validation import reasons_sql, typed_expr, typed_sql
+from safetynet.sources.supersession import BatchStats, batch_stats, hold_reasons
+from safetynet.sources.validation import column_checks_sql, reasons_sql, typed_expr, typed_sql
 
 FORMATS = readers.FORMATS
 #: DuckDB's memory for one ingestion; beyond it DuckDB spills to ``LAKE_DIR/tmp``.
@@ -114,21 +114,27 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         f" || (CASE WHEN k._n > 2 THEN '等' || (k._n - 1) || '行' ELSE '' END)"
         f" || '的{key_titles}相同但内容不同（冲突，均已隔离，请部门核实后重报）'"
     )
-    # Hash joins and group-bys on one 64-bit hash each, not windows sorted by every column: at a
-    # million rows this is ten times faster (a hash collision would quarantine a row, never lose it).
+    # Set-based on one 64-bit hash per row and one per key: two group-bys over the valid rows with
+    # the cheapest aggregates, and joins only against the (usually empty) groups that repeat, so a
+    # clean million-row batch costs two hash aggregates (a hash collision would quarantine a row,
+    # never lose it).
     con.execute(
         f"""CREATE TABLE dup_marks AS
         WITH valid AS (
             SELECT _row, _h, _k FROM checked WHERE len(_reasons) = 0
-        ), firsts AS (
-            SELECT _h, min(_row) AS _first FROM valid GROUP BY _h
+        ), copies AS (
+            SELECT _h, min(_row) AS _first FROM valid GROUP BY _h HAVING count(*) > 1
+        ), copy_rows AS (
+            SELECT v._row, c._first FROM valid v JOIN copies c ON v._h = c._h AND v._row <> c._first
+        ), conflicting AS (
+            SELECT _k FROM valid GROUP BY _k HAVING min(_h) <> max(_h)
         ), kept AS (
-            SELECT v._row, v._k FROM valid v JOIN firsts f ON v._h = f._h AND v._row = f._first
+            SELECT v._row, v._k FROM valid v SEMI JOIN conflicting USING (_k)
+            WHERE v._row NOT IN (SELECT _row FROM copy_rows)
         ), keys AS (
-            SELECT _k, min(_row) AS _first, max(_row) AS _last, count(*) AS _n FROM kept GROUP BY _k HAVING count(*) > 1
+            SELECT _k, min(_row) AS _first, max(_row) AS _last, count(*) AS _n FROM kept GROUP BY _k
         )
-        SELECT v._row, 'duplicate|与第' || f._first || '行完全相同（重复行，只计一次）' AS _mark
-        FROM valid v JOIN firsts f ON v._h = f._h AND v._row <> f._first
+        SELECT _row, 'duplicate|与第' || _first || '行完全相同（重复行，只计一次）' AS _mark FROM copy_rows
         UNION ALL
         SELECT k._row, {conflict_msg} FROM (SELECT kept._row, keys.* FROM kept JOIN keys USING (_k)) k
         """
@@ -198,10 +204,14 @@ def source_ingest(
     try:
         structural = readers.LOADERS[fmt](con, source, work_path, scanned, work_dir)
         batch_date = as_of or timezone.localdate()
-        key_reasons = reasons_sql(source, only=source.person_key, batch_date=batch_date)
+        # The person key's checks once (the ID number's check digit is the costliest check):
+        # in the row's reasons and counted on their own, for linkage.
+        key_checks = column_checks_sql(source, source.person_key, batch_date)
+        reasons = reasons_sql(source, batch_date=batch_date, computed={source.person_key: "_kc"})
         con.execute(
-            f"CREATE TABLE checked AS SELECT *, {reasons_sql(source, batch_date=batch_date)} AS _reasons, "
-            f"len({key_reasons}) AS _key_faults, {_row_hashes(source)} FROM raw"
+            f"CREATE TABLE checked AS SELECT * EXCLUDE (_kc), {reasons} AS _reasons, "
+            f"len(list_filter(_kc, lambda x: x IS NOT NULL)) AS _key_faults, {_row_hashes(source)} "
+            f"FROM (SELECT *, {key_checks} AS _kc FROM raw)"
         )
         con.execute("DROP TABLE raw")
         _check_duplicates(con, source)
@@ -233,7 +243,7 @@ def source_ingest(
         )
         con.execute(
             f"COPY (SELECT {readers._lit(batch_id)} AS _batch, _row, {typed}, _linked_from, _match_probability "
-            f"FROM landing ORDER BY _row) TO {readers._lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+            f"FROM landing ORDER BY _row) TO {readers._lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
         )
         extra_columns = [r[0] for r in con.execute("DESCRIBE raw_extra").fetchall() if r[0] != "_row"]
         if extra_columns:
@@ -261,12 +271,15 @@ def source_ingest(
             .first()
         )
         replaced_path = Path(settings.LAKE_DIR) / replaced.lake_path if replaced else None
+        compared = source.mode == "snapshot" and replaced_path is not None and replaced_path.is_file()
+        # Only a full extract that would replace another is compared in full; otherwise the
+        # accepted count is all the check reads.
         held_because = hold_reasons(
             source=source,
             received=received,
             quarantined=n_quarantined,
-            new=batch_stats(con, source, tmp),
-            replaced=batch_stats(con, source, replaced_path) if replaced_path and replaced_path.is_file() else None,
+            new=batch_stats(con, source, tmp) if compared else BatchStats(n_ok + n_linked, 0, {}),
+            replaced=batch_stats(con, source, replaced_path) if compared else None,
             replaced_id=replaced.batch_id if replaced else None,
         )
     except BaseException:
