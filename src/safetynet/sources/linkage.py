@@ -178,7 +178,8 @@ def with_pinyin(table: pa.Table) -> pa.Table:
     table = table.set_column(table.schema.get_field_index("given_name"), "given_name", given)
     # Each distinct name once (a million persons share some hundred thousand names), then
     # spread back by the dictionary's indices: no Python loop over the rows.
-    encoded = pc.dictionary_encode(names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names)
+    names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
+    encoded = pc.dictionary_encode(names.cast(pa.string()))
     syllables = [_syllables(n) if n else None for n in encoded.dictionary.to_pylist()]
     full = pa.array(["".join(s) if s else None for s in syllables], pa.string())
     given = pa.array(["".join(s[1:]) or None if s else None for s in syllables], pa.string())
@@ -471,7 +472,7 @@ def _em_persons(con: duckdb.DuckDBPyConnection, rows: pa.Table, persons: pa.Tabl
 
 def _registry_fingerprint(persons: pa.Table) -> int:
     step = max(1, persons.num_rows // 1000)
-    return hash(tuple(persons.column("id_number").take(list(range(0, persons.num_rows, step))).to_pylist()))
+    return hash(tuple(persons.column("id_number").take(np.arange(0, persons.num_rows, step)).to_pylist()))
 
 
 def match_weights(model: dict) -> list[dict]:
