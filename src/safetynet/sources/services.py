@@ -54,7 +54,7 @@ from safetynet.sources.validation import column_checks_sql, reasons_sql, typed_e
 
 FORMATS = readers.FORMATS
 #: DuckDB's memory for one ingestion; beyond it DuckDB spills to ``LAKE_DIR/tmp``.
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "384MB"
 
 
 @dataclass(frozen=True)
