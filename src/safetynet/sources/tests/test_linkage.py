@@ -8,8 +8,9 @@ from safetynet.audit.models import AuditEvent
 from safetynet.core.testing import Role, make_person, make_user
 from safetynet.sources import linkage
 from safetynet.sources.errors import LinkReviewAlreadyDecided
+from safetynet.sources.link_review import link_review_decide
 from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow
-from safetynet.sources.services import link_review_decide, source_ingest
+from safetynet.sources.services import source_ingest
 
 HEADER = "id_number,name,employer_credit_code,employer_name,period,wage_income,tax_withheld,reported_on\n"
 
