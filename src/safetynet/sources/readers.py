@@ -99,7 +99,12 @@ def scan(path: Path, *, text: bool, check_utf8: bool, max_line_bytes: int) -> Sc
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
                     _refuse_encoding(path, out.size + exc.start)
-            if text:
+            if text and max_line_bytes >= len(chunk) and 0 <= chunk.find(b"\n") <= max_line_bytes - line_len:
+                # No line inside this chunk can be over-long (none is longer than the chunk), and
+                # the one it continues ends in time: count line breaks, split nothing.
+                line_no += chunk.count(b"\n")
+                line_len, head = len(chunk) - chunk.rfind(b"\n") - 1, b""
+            elif text:
                 pieces = chunk.split(b"\n")
                 if line_len + len(pieces[0]) > max_line_bytes or max(map(len, pieces)) > max_line_bytes:
                     line_no, line_len, head = _long_lines(pieces, line_no, line_len, head, max_line_bytes, out)
