@@ -10,7 +10,8 @@ from ninja.pagination import paginate
 from safetynet.core.pagination import BoundedLimitOffset
 from safetynet.core.permissions import Action, require
 from safetynet.sources import selectors
-from safetynet.sources.services import batch_confirm, batch_reject, source_ingest
+from safetynet.sources.services import source_ingest
+from safetynet.sources.stewardship import batch_confirm, batch_reject
 
 router = Router()
 

@@ -44,6 +44,7 @@ import math
 import random
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
@@ -52,6 +53,7 @@ from pypinyin import Style, lazy_pinyin
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
+from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
 from safetynet.registry.models import Person
@@ -62,6 +64,8 @@ DEFAULT_THRESHOLD = 0.95
 RUNNER_UP_MAX = 0.5
 MIN_POPULATION = 10_000
 U_SAMPLE_PAIRS = 1_000_000
+#: u is estimated on a random sample of this many registry persons (any two are a non-match).
+U_SAMPLE_PERSONS = 100_000
 SEED = 20261031
 
 #: The fields both sides carry. ``unique_id`` is the row number (candidates) or person id.
@@ -172,9 +176,14 @@ def with_pinyin(table: pa.Table) -> pa.Table:
     table = table.set_column(table.schema.get_field_index("surname"), "surname", pc.utf8_slice_codeunits(names, 0, 1))
     given = pc.if_else(pc.greater(pc.utf8_length(names), 1), pc.utf8_slice_codeunits(names, 1), pa.scalar(None, pa.string()))
     table = table.set_column(table.schema.get_field_index("given_name"), "given_name", given)
-    syllables = [_syllables(n) if n else None for n in table.column("name").to_pylist()]
+    # Each distinct name once (a million persons share some hundred thousand names), then
+    # spread back by the dictionary's indices: no Python loop over the rows.
+    names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
+    encoded = pc.dictionary_encode(names.cast(pa.string()))
+    syllables = [_syllables(n) if n else None for n in encoded.dictionary.to_pylist()]
     full = pa.array(["".join(s) if s else None for s in syllables], pa.string())
     given = pa.array(["".join(s[1:]) or None if s else None for s in syllables], pa.string())
+    full, given = pc.take(full, encoded.indices), pc.take(given, encoded.indices)
     table = table.set_column(table.schema.get_field_index("name_pinyin"), "name_pinyin", full)
     return table.set_column(table.schema.get_field_index("given_pinyin"), "given_pinyin", given)
 
@@ -315,15 +324,32 @@ def _comparisons() -> list[cl.CustomComparison]:
     ]
 
 
+def _id_digits(start: int, stop: int) -> str:
+    """ID digits ``start``..``stop`` (1-based, inclusive) as a blocking expression."""
+    return f"substr(id_number, {start}, {stop - start + 1})"
+
+
+#: Blocking rules: which registry persons a row is compared with at all. Each rule must be
+#: selective at a million persons (a rule matching a county, a birth year or a common name pairs
+#: every bad row with thousands of persons, and predict's cost is the number of pairs).
+#:
+#: A keying fault — one digit substituted, two adjacent digits swapped, or day and month swapped —
+#: changes digits inside one of four overlapping windows (1–8, 7–14, 13–16, 15–18), so the ID
+#: without that window is intact: positions 9–18, 1–6 + 15–18 (``id_rest``), 1–12 + 17–18, 1–14;
+#: each keeps ten or more digits, sequence or full birth date included. A row whose ID has
+#: other faults still meets its person through the birth date, or the name's pinyin within the
+#: county; a row with no usable ID (missing, or not 18 characters) is compared by name alone.
 _BLOCKING = [
-    block_on("name"),
-    block_on("name_pinyin", "substr(id_number, 1, 6)"),
+    block_on(_id_digits(9, 18)),
+    block_on("id_rest"),
+    block_on(f"{_id_digits(1, 12)} || {_id_digits(17, 18)}"),
+    block_on(_id_digits(1, 14)),
     block_on("birth_digits"),
-    # One wrong digit leaves the first or the last nine intact; a transposition across
-    # digits 9–10 leaves the rest intact.
-    block_on("substr(id_number, 1, 9)"),
-    block_on("substr(id_number, 10, 9)"),
-    block_on("substr(id_number, 1, 8) || substr(id_number, 11, 8)"),
+    block_on("name_pinyin", _id_digits(1, 6)),
+    CustomRule(
+        "l.name = r.name AND (l.id_number IS NULL OR r.id_number IS NULL "
+        "OR length(l.id_number) <> 18 OR length(r.id_number) <> 18)"
+    ),
 ]
 
 
@@ -347,11 +373,14 @@ def _estimated_u(persons: pa.Table) -> dict:
 
     Kept for the process while the registry's rows stay the same (a few seconds saved per batch).
     """
-    key = (persons.num_rows, hash(tuple(persons.column("id_number").to_pylist()[:: max(1, persons.num_rows // 1000)])))
+    key = (persons.num_rows, _registry_fingerprint(persons))
     if key in _model_cache:
         return copy.deepcopy(_model_cache[key])
+    population = persons.num_rows
+    if population > U_SAMPLE_PERSONS:  # Splink samples ~1,400 rows for 10^6 pairs: no need to hand it all
+        persons = persons.take(np.sort(np.random.default_rng(SEED).choice(population, U_SAMPLE_PERSONS, replace=False)))
     db = DuckDBAPI(duckdb.connect())
-    linker = Linker(db.register(persons), _settings("dedupe_only", persons.num_rows), log_level=logging.ERROR)
+    linker = Linker(db.register(persons), _settings("dedupe_only", population), log_level=logging.ERROR)
     pairs = persons.num_rows * (persons.num_rows - 1) // 2
     if pairs:
         linker.training.estimate_u_using_random_sampling(max_pairs=min(pairs, U_SAMPLE_PAIRS), seed=SEED)
@@ -394,9 +423,10 @@ def train_model(rows: pa.Table, persons: pa.Table | None = None, *, cache_key: s
     trained = rows.num_rows >= MIN_TRAINING_ROWS and persons.num_rows >= MIN_TRAINING_ROWS
     if trained:
         rows = with_pinyin(rows)
-        db = DuckDBAPI(duckdb.connect())
+        con = duckdb.connect()
+        db = DuckDBAPI(con)
         linker = Linker(
-            [db.register(rows, dataset_display_name="rows"), db.register(persons, dataset_display_name="registry")],
+            [db.register(rows, dataset_display_name="rows"), db.register(_em_persons(con, rows, persons), dataset_display_name="registry")],
             model,
             log_level=logging.ERROR,
         )
@@ -425,8 +455,24 @@ def train_model(rows: pa.Table, persons: pa.Table | None = None, *, cache_key: s
     return copy.deepcopy(model)
 
 
+def _em_persons(con: duckdb.DuckDBPyConnection, rows: pa.Table, persons: pa.Table) -> pa.Table:
+    """The persons that share a key of :data:`EM_BLOCKING` with a training row: EM sees exactly
+    the pairs it would see against the whole registry (it runs without term frequencies), and a
+    million-person registry shrinks to the few thousand it can pair with."""
+    con.register("em_rows", rows)
+    con.register("em_persons", persons)
+    return con.sql(
+        """SELECT * FROM em_persons WHERE unique_id IN (
+            SELECT p.unique_id FROM em_persons p JOIN em_rows r ON p.id_number = r.id_number
+            UNION SELECT p.unique_id FROM em_persons p JOIN em_rows r ON p.name = r.name AND p.birth_digits = r.birth_digits
+            UNION SELECT p.unique_id FROM em_persons p JOIN em_rows r ON p.id_rest = r.id_rest AND p.surname = r.surname
+        ) ORDER BY unique_id"""
+    ).to_arrow_table().cast(CANDIDATE_SCHEMA)
+
+
 def _registry_fingerprint(persons: pa.Table) -> int:
-    return hash(tuple(persons.column("id_number").to_pylist()[:: max(1, persons.num_rows // 1000)]))
+    step = max(1, persons.num_rows // 1000)
+    return hash(tuple(persons.column("id_number").take(np.arange(0, persons.num_rows, step)).to_pylist()))
 
 
 def match_weights(model: dict) -> list[dict]:

@@ -99,7 +99,12 @@ def scan(path: Path, *, text: bool, check_utf8: bool, max_line_bytes: int) -> Sc
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
                     _refuse_encoding(path, out.size + exc.start)
-            if text:
+            if text and max_line_bytes >= len(chunk) and 0 <= chunk.find(b"\n") <= max_line_bytes - line_len:
+                # No line inside this chunk can be over-long (none is longer than the chunk), and
+                # the one it continues ends in time: count line breaks, split nothing.
+                line_no += chunk.count(b"\n")
+                line_len, head = len(chunk) - chunk.rfind(b"\n") - 1, b""
+            elif text:
                 pieces = chunk.split(b"\n")
                 if line_len + len(pieces[0]) > max_line_bytes or max(map(len, pieces)) > max_line_bytes:
                     line_no, line_len, head = _long_lines(pieces, line_no, line_len, head, max_line_bytes, out)
@@ -256,19 +261,25 @@ def load_csv(con: duckdb.DuckDBPyConnection, source: Source, path: Path, scanned
     ).fetchall()
     reject_rows = [r[0] for r in rejects]
     n_ok = con.execute("SELECT count(*) FROM parsed").fetchone()[0]
-    con.execute(
-        "CREATE TABLE ok_numbers AS SELECT row_no FROM range(1, ? + 1) t(row_no) "
-        "WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) ORDER BY row_no",
-        [n_ok + len(reject_rows), reject_rows],
-    )
+    if reject_rows:
+        con.execute(
+            "CREATE TABLE ok_numbers AS SELECT row_no FROM range(1, ? + 1) t(row_no) "
+            "WHERE row_no NOT IN (SELECT unnest(?::BIGINT[])) ORDER BY row_no",
+            [n_ok + len(reject_rows), reject_rows],
+        )
     parsed_cols = [r[0] for r in con.execute("DESCRIBE parsed").fetchall()]
     declared = {c.name for c in source.columns}
     select = ", ".join(
         f"{_ident(c.name)}" if c.name in parsed_cols else f"NULL::VARCHAR AS {_ident(c.name)}" for c in source.columns
     )
     extras = [c for c in parsed_cols if c.strip() not in declared and c.strip()]
+    # Row numbers: with no rejected line, the table's own row id (in file order) is the row
+    # number, and no window or join over the whole file is needed (it set the memory peak of a
+    # 2 GB file); otherwise the n-th parsed row takes the n-th line number not rejected.
     numbered = (
-        "(SELECT *, row_number() OVER () AS _i FROM parsed) p "
+        "(SELECT *, rowid + 1 AS row_no FROM parsed) n"
+        if not reject_rows
+        else "(SELECT *, row_number() OVER () AS _i FROM parsed) p "
         "JOIN (SELECT row_no, row_number() OVER (ORDER BY row_no) AS _i FROM ok_numbers) n USING (_i)"
     )
     con.execute(f"CREATE TABLE raw AS SELECT n.row_no AS _row, {select} FROM {numbered}")

@@ -9,8 +9,9 @@ from safetynet.core.permissions import Action, can
 from safetynet.sources import linkage, selectors
 from safetynet.sources.catalogue import source_get
 from safetynet.sources.errors import BatchNotHeld
+from safetynet.sources.link_review import link_review_decide
 from safetynet.sources.models import QuarantinedRow
-from safetynet.sources.services import batch_confirm, batch_reject, link_review_decide
+from safetynet.sources.stewardship import batch_confirm, batch_reject
 
 
 @page_view

@@ -19,7 +19,8 @@ from safetynet.engine.lake import batches_in_force
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.errors import BatchNotHeld, FileRefused
 from safetynet.sources.models import BatchStatus, QuarantinedRow, SourceBatch
-from safetynet.sources.services import batch_confirm, batch_reject, source_ingest
+from safetynet.sources.services import source_ingest
+from safetynet.sources.stewardship import batch_confirm, batch_reject
 from safetynet.sources.tests.test_ingest import GOOD_ID, GOOD_ID_2, HEADER, _row, _write
 
 IDS = [make_resident_id("990101", dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28), 10 + i, "MF"[i % 2]) for i in range(30)]

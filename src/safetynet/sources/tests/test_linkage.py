@@ -8,8 +8,9 @@ from safetynet.audit.models import AuditEvent
 from safetynet.core.testing import Role, make_person, make_user
 from safetynet.sources import linkage
 from safetynet.sources.errors import LinkReviewAlreadyDecided
+from safetynet.sources.link_review import link_review_decide
 from safetynet.sources.models import LinkReview, LinkReviewStatus, QuarantinedRow
-from safetynet.sources.services import link_review_decide, source_ingest
+from safetynet.sources.services import source_ingest
 
 HEADER = "id_number,name,employer_credit_code,employer_name,period,wage_income,tax_withheld,reported_on\n"
 
@@ -217,3 +218,56 @@ def test_the_model_a_batch_used_is_saved_with_it_and_its_weights_are_shown(lake,
 
 def test_pinyin_makes_homophone_names_equal():
     assert linkage.pinyin_of(["张伟", "张玮", "章伟", None]) == ["zhangwei", "zhangwei", "zhangwei", None]
+
+
+def _candidates(rows: list[tuple[int, str, str]]) -> pa.Table:
+    n = len(rows)
+    empty = pa.array([None] * n, pa.string())
+    table = pa.table(
+        {
+            "unique_id": pa.array([r[0] for r in rows], pa.int64()),
+            "id_number": pa.array([r[1] for r in rows]),
+            "id_rest": empty,
+            "name": pa.array([r[2] for r in rows]),
+            "name_pinyin": empty,
+            "surname": empty,
+            "given_name": empty,
+            "given_pinyin": empty,
+            "birth_digits": pa.array([r[1][6:14] for r in rows]),
+            "sex": empty,
+            "hukou_region_code": empty,
+            "residence_region_code": empty,
+        }
+    )
+    return linkage.with_pinyin(table.cast(linkage.CANDIDATE_SCHEMA))
+
+
+def test_every_single_keying_fault_reaches_its_person_through_blocking():
+    # The blocking rules are what keep linkage fast at a million persons; they must still pair
+    # a row with its person whatever digit was mistyped or whichever two adjacent ones swapped.
+    from safetynet.registry.idnumber import make_resident_id
+
+    people = [
+        (i + 1, make_resident_id(f"99010{i % 3 + 1}", dt.date(1950, 1, 1) + dt.timedelta(days=97 * i), i % 400, "MF"[i % 2]),
+         "张三" if i == 7 else f"王{'伟芳娜敏静丽强磊军洋勇艳'[i % 12]}{'明华'[i % 2]}")
+        for i in range(300)
+    ]
+    person_id, true_id, name = people[7]
+    faults = [true_id[:p] + str((int(true_id[p]) + 3) % 10) + true_id[p + 1 :] for p in range(17)]
+    faults += [true_id[:p] + true_id[p + 1] + true_id[p] + true_id[p + 2 :] for p in range(17) if true_id[p] != true_id[p + 1]]
+    # The ID rules alone (no name, no birth date) pair every fault with the true number, and
+    # none of them would on its own.
+    import duckdb
+
+    con = duckdb.connect()
+    pair = "(SELECT ? AS id_number, substr(?, 1, 6) || substr(?, 15) AS id_rest)"
+    hits = {}
+    for rule in linkage._BLOCKING[:4]:
+        sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
+        hits[sql] = {f for f in faults if con.execute(f"SELECT {sql} FROM {pair} l, {pair} r", [f] * 3 + [true_id] * 3).fetchone()[0]}
+    assert set().union(*hits.values()) == set(faults)
+    assert all(len(h) < len(faults) for h in hits.values())
+    # And end to end, with the name mistyped too, each fault links to the person.
+    all_faults = [true_id[:p] + str((int(true_id[p]) + 3) % 10) + true_id[p + 1 :] for p in range(17)]
+    result = linkage.link_rows(_candidates([(i + 1, f, "章山") for i, f in enumerate(all_faults)]), _candidates(people))
+    assert [r["person_id"] for r in result.to_pylist()] == [person_id] * 17
