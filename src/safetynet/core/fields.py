@@ -15,6 +15,8 @@ such values through ``save()``.
 
 from __future__ import annotations
 
+import json
+
 from django.apps import apps
 from django.core.exceptions import FieldError
 from django.db import connection, models
@@ -75,6 +77,38 @@ class EncryptedCharField(models.CharField):
         return self.model._meta.get_field(self.index)
 
 
+class EncryptedJSONField(models.TextField):
+    """A JSON document (a quarantined source row…) sealed whole; no lookups inside it."""
+
+    def __init__(self, *args, purpose: str, **kwargs):
+        self.purpose = purpose
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["purpose"] = self.purpose
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return json.loads(crypto.open_sealed(value, purpose=self.purpose) if crypto.is_sealed(value) else value)
+
+    def to_python(self, value):
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return crypto.seal(json.dumps(value, ensure_ascii=False, default=str), purpose=self.purpose)
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False, default=str)
+
+    def get_lookup(self, lookup_name):
+        return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
+
+
 class BlindIndexField(models.CharField):
     """The keyed HMAC of another field's clear value, recomputed on every save."""
 
@@ -130,7 +164,7 @@ def encrypted_fields():
     """Every (model, field) that is encrypted at rest."""
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedCharField):
+            if isinstance(field, EncryptedCharField | EncryptedJSONField):
                 yield model, field
 
 
@@ -165,7 +199,7 @@ def reseal_all(using=None) -> dict[str, int]:
     an old key."""
     out = {}
     for model, field in encrypted_fields():
-        index = field.index_field() if field.index else None
+        index = field.index_field() if getattr(field, "index", None) else None
         out[f"{model._meta.label}.{field.name}"] = reseal_column(
             table=model._meta.db_table, pk=model._meta.pk.column, column=field.column, purpose=field.purpose,
             index_column=index.column if index else None, kind=index.kind if index else "", using=using,

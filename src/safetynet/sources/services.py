@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
+from safetynet.core.crypto import blind_index_sql
 from safetynet.core.errors import NotFound, ValidationFailed
 from safetynet.core.masking import mask_id_number
 from safetynet.core.permissions import Action, require
@@ -228,7 +229,7 @@ def source_ingest(
         key = _ident(source.person_key)
         con.execute(
             f"CREATE VIEW landing AS SELECT c.* REPLACE (coalesce(a.person_id_number, c.{key}) AS {key}), "
-            f"CASE WHEN a._row IS NOT NULL THEN c.{key} END AS _linked_from, a.match_probability AS _match_probability "
+            f"CASE WHEN a._row IS NOT NULL THEN {blind_index_sql(f'c.{key}', 'id')} END AS _linked_from, a.match_probability AS _match_probability "
             "FROM checked c LEFT JOIN accepted_links a USING (_row) WHERE len(c._reasons) = 0 OR a._row IS NOT NULL"
         )
         con.execute(
@@ -535,7 +536,7 @@ def _reland(review: LinkReview) -> str | None:
         con.execute(
             f"COPY (SELECT * FROM read_parquet({readers._lit(str(old))}) UNION ALL BY NAME "
             f"SELECT {readers._lit(batch.batch_id)} AS _batch, {int(row.row_number)}::BIGINT AS _row, {typed}, "
-            f"{readers._lit(str(sent)) if sent is not None else 'NULL'}::VARCHAR AS _linked_from, "
+            f"{blind_index_sql(readers._lit(str(sent))) if sent is not None else 'NULL'}::VARCHAR AS _linked_from, "
             f"{float(review.probability) if review.probability is not None else 'NULL'}::DOUBLE AS _match_probability "
             f"FROM relanded_raw ORDER BY _row) TO {readers._lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
         )
