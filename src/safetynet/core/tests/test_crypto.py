@@ -101,3 +101,24 @@ def settings_file_text() -> str:
     from django.conf import settings
 
     return settings.SAFETYNET_DATA_KEY_FILE.read_text()
+
+
+def test_keys_rotate_command_reseals_and_is_audited(tree):
+    import io
+
+    from django.core.management import call_command
+
+    from safetynet.audit.models import AuditEvent
+
+    # given
+    person = make_person(tree.east_community)
+    before = crypto.sealed_key_id(_stored("registry_person", "phone", person.pk))
+    # when
+    out = io.StringIO()
+    call_command("keys", "rotate", stdout=out)
+    # then
+    event = AuditEvent.objects.filter(action="keys.data_rotate").get()
+    assert event.data["old_key_id"] == before
+    assert crypto.sealed_key_id(_stored("registry_person", "phone", person.pk)) == event.data["new_key_id"]
+    assert Person.objects.get(phone=person.phone) == person
+    assert event.data["new_key_id"] in out.getvalue()
