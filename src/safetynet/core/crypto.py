@@ -70,9 +70,13 @@ def _cipher(key: bytes) -> AESGCM:
 
 def seal(value: str, *, purpose: str, ring: rings.KeyRing | None = None) -> str:
     """``value`` encrypted under the active data key, bound to ``purpose``."""
+    return seal_bytes(value.encode(), purpose=purpose, ring=ring)
+
+
+def seal_bytes(data: bytes, *, purpose: str, ring: rings.KeyRing | None = None) -> str:
     ring = ring or data_ring()
     nonce = os.urandom(12)
-    ct = _cipher(ring.keys[ring.active]).encrypt(nonce, value.encode(), purpose.encode())
+    ct = _cipher(ring.keys[ring.active]).encrypt(nonce, bytes(data), purpose.encode())
     return f"{PREFIX}{ring.active}:{base64.urlsafe_b64encode(nonce + ct).decode()}"
 
 
@@ -86,6 +90,10 @@ def sealed_key_id(stored: str) -> str:
 
 def open_sealed(stored: str, *, purpose: str, ring: rings.KeyRing | None = None) -> str:
     """The clear value of a sealed one; a tampered value or a missing key is refused."""
+    return open_sealed_bytes(stored, purpose=purpose, ring=ring).decode()
+
+
+def open_sealed_bytes(stored: str, *, purpose: str, ring: rings.KeyRing | None = None) -> bytes:
     try:
         _, key_id, body = stored.split(":", 2)
         raw = base64.urlsafe_b64decode(body)
@@ -96,7 +104,7 @@ def open_sealed(stored: str, *, purpose: str, ring: rings.KeyRing | None = None)
     if key is None:
         raise DecryptionFailed(f"缺少数据密钥 {key_id}", code="keys.decrypt")
     try:
-        return _cipher(key).decrypt(raw[:12], raw[12:], purpose.encode()).decode()
+        return _cipher(key).decrypt(raw[:12], raw[12:], purpose.encode())
     except InvalidTag:
         raise DecryptionFailed("加密字段校验失败（被篡改或密钥不符）", code="keys.decrypt") from None
 

@@ -109,6 +109,37 @@ class EncryptedJSONField(models.TextField):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
 
 
+class EncryptedBinaryField(models.TextField):
+    """Bytes (a bank file…) sealed whole, read back as bytes."""
+
+    def __init__(self, *args, purpose: str, **kwargs):
+        self.purpose = purpose
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["purpose"] = self.purpose
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return crypto.open_sealed_bytes(value, purpose=self.purpose)
+
+    def to_python(self, value):
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return crypto.seal_bytes(bytes(value), purpose=self.purpose)
+
+    def get_lookup(self, lookup_name):
+        return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
+
+
 class BlindIndexField(models.CharField):
     """The keyed HMAC of another field's clear value, recomputed on every save."""
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from safetynet.core.fields import BlindIndexField, EncryptedCharField
+from safetynet.core.fields import BlindIndexField, EncryptedBinaryField, EncryptedCharField
 from safetynet.core.models import TimeStampedModel
 
 
@@ -210,7 +210,8 @@ class BankFile(TimeStampedModel):
     bank = models.CharField(_("银行"), max_length=8, choices=Bank.choices)
     format = models.CharField(_("格式"), max_length=12, choices=BankFileFormat.choices)
     filename = models.CharField(_("文件名"), max_length=80)
-    content = models.BinaryField(_("内容"))
+    # Full account numbers and names: sealed at rest (core.fields); read through bank_file_read (audited).
+    content = EncryptedBinaryField(_("内容"), purpose="payments.bankfile.content")
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     lines_count = models.PositiveIntegerField(_("笔数"))
     total_fen = models.BigIntegerField(_("总金额(分)"))
@@ -233,7 +234,8 @@ class ReturnFile(TimeStampedModel):
 
     bank_file = models.ForeignKey(BankFile, verbose_name=_("代发文件"), on_delete=models.PROTECT,
                                   related_name="returns")
-    content = models.BinaryField(_("内容"))
+    # The bank's answer, account numbers included: sealed at rest (core.fields).
+    content = EncryptedBinaryField(_("内容"), purpose="payments.returnfile.content")
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
     paid_count = models.PositiveIntegerField(_("成功笔数"))
     paid_fen = models.BigIntegerField(_("成功金额(分)"))

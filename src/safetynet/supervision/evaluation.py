@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 from django.conf import settings
 
 from safetynet.core.crypto import blind_index
-
 from safetynet.supervision.models import Kind
 
 #: The demo's planted kinds and the finding kind that should catch each.
