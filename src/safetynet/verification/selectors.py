@@ -13,7 +13,7 @@ from safetynet.core.errors import ValidationFailed
 from safetynet.core.masking import mask_identifiers
 from safetynet.core.permissions import Action, require
 from safetynet.regions.models import subtree_q
-from safetynet.verification.errors import CrossRegionRequestNotFound, ReportNotFound
+from safetynet.verification.errors import AuthorisationNotFound, CrossRegionRequestNotFound, ReportNotFound
 from safetynet.verification.models import (
     Authorisation,
     CrossRegionRequest,
@@ -28,6 +28,17 @@ def authorisation_list_for_user(*, user, household_id: int | None = None) -> Que
     if household_id is not None:
         qs = qs.filter(household_id=household_id)
     return qs
+
+
+def authorisation_scan_open(*, user, authorisation_id: int) -> Authorisation:
+    """The signed scan of an authorisation, for those who may read it; every download is
+    recorded in the audit log with its purpose (下载留痕)."""
+    auth = authorisation_list_for_user(user=user).filter(pk=authorisation_id).first()
+    if auth is None or not auth.document_path:
+        raise AuthorisationNotFound(_("未找到该授权书扫描件，或不在您的管辖范围内"))
+    audit_record(actor=user, action="verification.authorisation_scan_read", target=auth, purpose="查验核对授权书",
+                 data={"household_id": auth.household_id, "sha256": auth.document_sha256})
+    return auth
 
 
 def report_list_for_user(*, user, household_id: int | None = None) -> QuerySet[VerificationReport]:
