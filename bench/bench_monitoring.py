@@ -164,7 +164,7 @@ def orchestrate(args: argparse.Namespace) -> None:
 
 # -- the worker process: one city ----------------------------------------------------------------
 
-def _no_links(candidates):
+def _no_links(candidates, **_kwargs):
     """Stands in for ``linkage.link_rows`` while the city is built: nothing linked."""
     import pyarrow as pa
 
