@@ -99,6 +99,10 @@ def main() -> int:
     # Only now read the truth.
     planted = pq.read_table(lake / "ground_truth" / "planted.parquet").to_pylist()
     id_typos = [p for p in planted if p["kind"] == "id_typo"]
+    # The lake holds each person's blind index, not the number (core.crypto).
+    from safetynet.core.crypto import blind_index
+
+    landed_key = {p["id_number"]: blind_index(p["id_number"], "id") for p in id_typos}
     landed_linked: dict[tuple[str, int], tuple[str, float]] = {}
     landed_ids: dict[tuple[str, int], str] = {}
     for name, batch in batches.items():
@@ -120,7 +124,7 @@ def main() -> int:
         key = (p["source"], p["source_row"])
         truth_keys.add(key)
         if key in landed_linked:
-            outcome["linked_right" if landed_linked[key][0] == p["id_number"] else "linked_wrong"] += 1
+            outcome["linked_right" if landed_linked[key][0] == landed_key[p["id_number"]] else "linked_wrong"] += 1
         elif quarantined.get(key) == "link.review":
             outcome["review"] += 1
         elif key in landed_ids:
@@ -140,7 +144,7 @@ def main() -> int:
         error = json.loads(p["detail"]).get("error", "?")
         by_error.setdefault(error, [0, 0])
         by_error[error][0] += 1
-        by_error[error][1] += key in landed_linked and landed_linked[key][0] == p["id_number"]
+        by_error[error][1] += key in landed_linked and landed_linked[key][0] == landed_key[p["id_number"]]
     baseline = None if args.no_baseline else _baseline(files, batches, candidate_keys, truth_id, detectable)
     result = {
         "bench": "bench_linkage",

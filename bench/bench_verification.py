@@ -113,7 +113,12 @@ def build_lake(*, persons: int, seed: int) -> pa.Table:
     from safetynet.sources.models import SourceBatch
 
     rng = np.random.default_rng(seed)
-    ids = np.char.add("99", np.char.zfill(np.arange(persons).astype(str), 16))
+    # The lake and the registry export join on each person's blind index (core.crypto), a 64-hex
+    # keyed hash, as ingestion lands them: the engine is measured with encryption on.
+    from safetynet.core.crypto import blind_index_many
+
+    numbers = np.char.add("99", np.char.zfill(np.arange(persons).astype(str), 16))
+    ids = np.array(blind_index_many(numbers.tolist(), "id"))
     roll = pa.table({
         "person_id": pa.array(np.arange(1, persons + 1), pa.int64()),
         "household_id": pa.array(np.arange(persons) // 4 + 1, pa.int64()),

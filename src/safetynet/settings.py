@@ -184,6 +184,13 @@ SAFETYNET_SPARK_MASTER = os.environ.get("SAFETYNET_SPARK_MASTER", f"local[{SAFET
 SAFETYNET_SPARK_DRIVER_MEMORY = os.environ.get("SAFETYNET_SPARK_DRIVER_MEMORY", "4g")
 SAFETYNET_SPARK_PARTITIONS = int(os.environ.get("SAFETYNET_SPARK_PARTITIONS", "4"))
 
+# Personal data at rest (core.crypto): the AES-GCM key ring and the blind-index key live outside the
+# database, as files under HOME/keys by default or as JSON key rings from a secret store.
+SAFETYNET_DATA_KEY_FILE = Path(os.environ.get("SAFETYNET_DATA_KEY_FILE", HOME / "keys" / "data.json"))
+SAFETYNET_DATA_KEYS = os.environ.get("SAFETYNET_DATA_KEYS") or None
+SAFETYNET_INDEX_KEY_FILE = Path(os.environ.get("SAFETYNET_INDEX_KEY_FILE", HOME / "keys" / "index.json"))
+SAFETYNET_INDEX_KEY = os.environ.get("SAFETYNET_INDEX_KEY") or None
+
 # Record linkage (Splink): a source row with a bad ID is accepted under the registry person only
 # at or above this match probability; below it goes to the clerical review queue.
 SAFETYNET_LINK_THRESHOLD = float(os.environ.get("SAFETYNET_LINK_THRESHOLD", "0.95"))

@@ -12,8 +12,9 @@ A backup is a folder::
 The database is copied first, then the files: lake batches and attachments are written before
 the rows that name them commit, so every file the copied database refers to is already there.
 A checkpoint of the audit chain is taken just before, so the restored chain can be verified
-against a checkpoint that is in the backup. The audit key is not copied unless asked
-(``--include-keys``): it belongs in a secret store, apart from the data it protects.
+against a checkpoint that is in the backup. The keys (the audit key, the field-encryption and
+blind-index keys) are not copied unless asked (``--include-keys``): they belong in a secret
+store, apart from the data they protect; without the data keys the sealed columns do not open.
 
 Restoring checks every file's SHA-256 against the manifest, puts the database back, then
 verifies the audit chain and compares row counts with the manifest.
@@ -123,6 +124,14 @@ class BackupResult:
     counts: dict[str, int]
 
 
+def _key_files() -> dict[str, Path]:
+    """The key rings outside the database, by their name in a backup: the audit chain's, and the
+    field-encryption and blind-index keys without which the sealed columns cannot be read."""
+    return {"audit.json": Path(settings.SAFETYNET_AUDIT_KEY_FILE),
+            "data.json": Path(settings.SAFETYNET_DATA_KEY_FILE),
+            "index.json": Path(settings.SAFETYNET_INDEX_KEY_FILE)}
+
+
 def backup_create(*, dest: Path, include_keys: bool = False) -> BackupResult:
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
@@ -141,13 +150,14 @@ def backup_create(*, dest: Path, include_keys: bool = False) -> BackupResult:
             shutil.copy2(src, target)
             files.append({"path": str(relative), "size": target.stat().st_size, "sha256": _sha256(target)})
     if include_keys:
-        key_file = Path(settings.SAFETYNET_AUDIT_KEY_FILE)
-        if key_file.exists():
-            target = dest / "keys" / key_file.name
+        for name, key_file in _key_files().items():
+            if not key_file.exists():
+                continue
+            target = dest / "keys" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(key_file, target)
             os.chmod(target, 0o600)
-            files.append({"path": f"keys/{key_file.name}", "size": target.stat().st_size, "sha256": _sha256(target)})
+            files.append({"path": f"keys/{name}", "size": target.stat().st_size, "sha256": _sha256(target)})
     manifest = {
         "format": FORMAT,
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
@@ -226,7 +236,8 @@ def backup_restore(*, src: Path, force: bool = False) -> RestoreResult:
     for entry in manifest["files"]:
         top, _, rest = entry["path"].partition("/")
         if top == "keys":
-            target = Path(settings.SAFETYNET_AUDIT_KEY_FILE)
+            # data.json / index.json: the field-encryption keys; anything else: the audit key.
+            target = _key_files().get(rest, Path(settings.SAFETYNET_AUDIT_KEY_FILE))
             if target.exists():
                 continue
         else:

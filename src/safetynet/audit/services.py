@@ -23,6 +23,8 @@ from django.utils import timezone
 from safetynet.audit.checkpoints import Checkpoint, checkpoint_write, checkpoints_read
 from safetynet.audit.keys import KeyRing, keyring, keyring_rotate
 from safetynet.audit.models import AuditEvent, AuditHead
+from safetynet.core.crypto import data_ring_rotate
+from safetynet.core.fields import reseal_all
 
 GENESIS = "0" * 64
 
@@ -142,6 +144,17 @@ def audit_key_rotate(*, actor: Any | None) -> AuditEvent:
     old, new = keyring_rotate()
     event = audit_record(actor=actor, action="audit.key_rotate", data={"old_key_id": old, "new_key_id": new})
     audit_checkpoint()
+    return event
+
+
+def data_key_rotate(*, actor: Any | None) -> AuditEvent:
+    """A fresh data-encryption key, then every sealed value re-encrypted under it (in one
+    transaction with its audit entry: a crash leaves the old key's values, which still open)."""
+    old, new = data_ring_rotate()
+    with transaction.atomic():
+        counts = reseal_all()
+        event = audit_record(actor=actor, action="keys.data_rotate",
+                             data={"old_key_id": old, "new_key_id": new, "resealed": counts})
     return event
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.core.fields import EncryptedCharField
 from safetynet.core.models import TimeStampedModel
 
 
@@ -319,7 +320,8 @@ class OutboxMessage(models.Model):
     so a rolled-back change never notifies and a committed one is never lost."""
 
     channel = models.CharField(_("渠道"), max_length=8, choices=OutboxChannel.choices)
-    recipient = models.CharField(_("接收方"), max_length=64)
+    # A phone number for SMS: sealed at rest (core.fields).
+    recipient = EncryptedCharField(_("接收方"), max_length=64, purpose="cases.outboxmessage.recipient")
     template = models.CharField(_("模板"), max_length=64)
     payload = models.JSONField(_("内容参数"), default=dict)
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")

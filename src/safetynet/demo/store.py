@@ -75,6 +75,10 @@ def copy_rows(
         bar.close()
 
 
+def _field(model, name: str):
+    return model._meta.get_field(name)
+
+
 def write_registry(*, pop: Population, community_ids: np.ndarray, progress: bool) -> dict[str, int]:
     """Households, persons and memberships (current and historic). Returns row counts."""
     stamp = _stamp()
@@ -85,7 +89,8 @@ def write_registry(*, pop: Population, community_ids: np.ndarray, progress: bool
     rows = list(
         zip(
             hh_ids.tolist(), [stamp] * H, [stamp] * H, pop.hh_number.tolist(),
-            community_ids[pop.hh_community].tolist(), pop.hh_address.tolist(), pop.hh_rural.tolist(),
+            community_ids[pop.hh_community].tolist(), _field(Household, "address").seal_many(pop.hh_address.tolist()),
+            pop.hh_rural.tolist(),
             strict=True,
         )
     )
@@ -105,10 +110,14 @@ def write_registry(*, pop: Population, community_ids: np.ndarray, progress: bool
     )[health_code]
     grade = [g or None for g in pop.p_disability_grade.tolist()]
     residence = community_ids[pop.hh_community[pop.p_household]]
+    # Stored as the model stores them: sealed, with their blind indexes (core.fields).
+    id_field, phone_field = _field(Person, "id_number"), _field(Person, "phone")
+    ids, phones = pop.p_id_number.tolist(), pop.p_phone.tolist()
     rows = list(
         zip(
-            p_ids.tolist(), [stamp] * N, [stamp] * N, pop.p_id_number.tolist(), pop.p_name.tolist(),
-            pop.p_sex.tolist(), _dates(pop.p_birth), pop.p_phone.tolist(),
+            p_ids.tolist(), [stamp] * N, [stamp] * N, id_field.seal_many(ids), id_field.index_many(ids),
+            pop.p_name.tolist(), pop.p_sex.tolist(), _dates(pop.p_birth), phone_field.seal_many(phones),
+            phone_field.index_many(phones),
             community_ids[pop.p_hukou_community].tolist(), residence.tolist(), pop.p_disability.tolist(), grade,
             pop.p_labour.tolist(), health_json.tolist(), _dates(pop.p_death),
             strict=True,
@@ -117,7 +126,8 @@ def write_registry(*, pop: Population, community_ids: np.ndarray, progress: bool
     copy_rows(
         model=Person,
         columns=(
-            "id", "created_at", "updated_at", "id_number", "name", "sex", "birth_date", "phone", "hukou_region_id",
+            "id", "created_at", "updated_at", "id_number", "id_number_index", "name", "sex", "birth_date", "phone",
+            "phone_index", "hukou_region_id",
             "residence_region_id", "disability_category", "disability_grade", "labour_capacity",
             "health_conditions", "death_date",
         ),

@@ -285,6 +285,7 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
                 fire("hospital_bill", h, {"out_of_pocket": round(oop, 2), "annual_income": round(annual, 2),
                                           "events": [{"hospital": d.get("hospital_name"),
                                                       "discharged_on": d.get("discharged_on")} for d in ds]})
+    # Events carry dates, not the source's name: the lake holds names only as keyed hashes.
     for category, code, date_key in (("deceased", "breadwinner_death", "death_date"),
                                      ("imprisoned", "breadwinner_prison", "admitted_on")):
         if code not in codes:
@@ -292,17 +293,17 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
         rows, ds = _details(facts, category, people)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if earned[j] and _in_window(d.get(date_key), since, on):
-                fire(code, int(person_hh[j]), {"events": [{"name": d.get("name"), date_key: d.get(date_key)}]})
+                fire(code, int(person_hh[j]), {"events": [{date_key: d.get(date_key)}]})
     if "severe_disability_new" in codes:
         max_grade = lib.trigger("severe_disability_new").params.get("max_grade", 2)
         rows, ds = _details(facts, "disability", people)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if int(d.get("disability_grade") or 9) <= max_grade and _in_window(d.get("issued_on"), since, on):
                 fire("severe_disability_new", int(person_hh[j]),
-                     {"events": [{"name": d.get("name"), "grade": d.get("disability_grade"), "issued_on": d.get("issued_on")}]})
+                     {"events": [{"grade": d.get("disability_grade"), "issued_on": d.get("issued_on")}]})
     if "job_loss" in codes:
         rows, ds = _details(facts, "unemployed", people)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if _in_window(d.get("registered_on"), since, on):
-                fire("job_loss", int(person_hh[j]), {"events": [{"name": d.get("name"), "registered_on": d.get("registered_on")}]})
+                fire("job_loss", int(person_hh[j]), {"events": [{"registered_on": d.get("registered_on")}]})
     return list(fired.values())

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.core.fields import BlindIndexField, EncryptedBinaryField, EncryptedCharField
 from safetynet.core.models import TimeStampedModel
 
 
@@ -37,8 +38,8 @@ def mask_account(number: str) -> str:
 class BankAccount(TimeStampedModel):
     """An account a household's benefit is paid into (收款账户), held by a registry person.
 
-    ``account_number`` is the one field to switch to an encrypted field type when core gains one;
-    pages and the API show only :attr:`masked`. A correction closes the old row and adds a new one.
+    ``account_number`` is encrypted at rest (its blind index finds equal accounts); pages and the
+    API show only :attr:`masked`. A correction closes the old row and adds a new one.
     """
 
     household = models.ForeignKey(
@@ -48,7 +49,9 @@ class BankAccount(TimeStampedModel):
         "registry.Person", verbose_name=_("户名(持卡人)"), on_delete=models.PROTECT, related_name="bank_accounts"
     )
     bank = models.CharField(_("开户银行"), max_length=8, choices=Bank.choices)
-    account_number = models.CharField(_("账号"), max_length=32)
+    account_number = EncryptedCharField(_("账号"), max_length=32, purpose="payments.bankaccount.account_number",
+                                        index="account_number_index")
+    account_number_index = BlindIndexField(source="account_number", kind="account")
     opened_on = models.DateField(_("登记日期"))
     closed_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     closed_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
@@ -62,7 +65,7 @@ class BankAccount(TimeStampedModel):
     class Meta:
         ordering = ["household_id", "id"]
         verbose_name = _("收款账户")
-        indexes = [models.Index(fields=["account_number"], name="bank_account_number")]
+        indexes = [models.Index(fields=["account_number_index"], name="bank_account_number")]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"], condition=Q(closed_at__isnull=True), name="bank_account_one_open_per_household"
@@ -207,7 +210,8 @@ class BankFile(TimeStampedModel):
     bank = models.CharField(_("银行"), max_length=8, choices=Bank.choices)
     format = models.CharField(_("格式"), max_length=12, choices=BankFileFormat.choices)
     filename = models.CharField(_("文件名"), max_length=80)
-    content = models.BinaryField(_("内容"))
+    # Full account numbers and names: sealed at rest (core.fields); read through bank_file_read (audited).
+    content = EncryptedBinaryField(_("内容"), purpose="payments.bankfile.content")
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     lines_count = models.PositiveIntegerField(_("笔数"))
     total_fen = models.BigIntegerField(_("总金额(分)"))
@@ -230,7 +234,8 @@ class ReturnFile(TimeStampedModel):
 
     bank_file = models.ForeignKey(BankFile, verbose_name=_("代发文件"), on_delete=models.PROTECT,
                                   related_name="returns")
-    content = models.BinaryField(_("内容"))
+    # The bank's answer, account numbers included: sealed at rest (core.fields).
+    content = EncryptedBinaryField(_("内容"), purpose="payments.returnfile.content")
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
     paid_count = models.PositiveIntegerField(_("成功笔数"))
     paid_fen = models.BigIntegerField(_("成功金额(分)"))

@@ -119,7 +119,7 @@ def _timelines(case_ids: list[int]) -> dict[int, Timeline]:
 def _members(household_ids: list[int], on: dt.date) -> tuple[pa.Table, dict[int, tuple[int, dt.date]]]:
     hh, pid, ids, registry_deaths = [], [], [], {}
     rows = (Membership.objects.filter(household_id__in=household_ids, joined_on__lte=on, left_on__isnull=True)
-            .values_list("household_id", "person_id", "person__id_number", "person__death_date"))
+            .values_list("household_id", "person_id", "person__id_number_index", "person__death_date"))
     for household_id, person_id, id_number, death_date in rows.iterator(chunk_size=20000):
         hh.append(household_id)
         pid.append(person_id)

@@ -269,7 +269,7 @@ def complaint_attachment_open(*, complaint_id: int, actor) -> tuple[Path, str]:
     _in_scope(complaint, actor)
     if not complaint.attachment_path:
         raise ComplaintNotFound(_("该投诉举报没有附件"), complaint_id=complaint_id)
-    audit_record(actor=actor, action="portal.complaint_attachment_open", target=complaint,
+    audit_record(actor=actor, action="portal.complaint_attachment_open", target=complaint, purpose="办理投诉举报",
                  data={"sha256": complaint.attachment_sha256})
     return Path(settings.MEDIA_ROOT) / complaint.attachment_path, complaint.attachment_type
 

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.core.fields import BlindIndexField, EncryptedCharField
 from safetynet.core.models import TimeStampedModel
 
 
@@ -36,11 +37,16 @@ class HealthCondition(models.TextChoices):
 class Person(TimeStampedModel):
     """A resident as the registry knows them. Identity facts are checked against the ID number."""
 
-    id_number = models.CharField(_("身份证号码"), max_length=18, unique=True)
+    # Encrypted at rest; exact lookups and uniqueness go through the keyed blind index.
+    id_number = EncryptedCharField(_("身份证号码"), max_length=18, purpose="registry.person.id_number",
+                                   index="id_number_index")
+    id_number_index = BlindIndexField(source="id_number", kind="id", unique=True)
     name = models.CharField(_("姓名"), max_length=64)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("手机号"), max_length=20, blank=True, purpose="registry.person.phone",
+                               index="phone_index")
+    phone_index = BlindIndexField(source="phone", kind="phone", db_index=True)
     hukou_region = models.ForeignKey(
         "regions.Region", verbose_name=_("户籍地"), on_delete=models.PROTECT, related_name="hukou_persons"
     )
@@ -87,7 +93,7 @@ class Household(TimeStampedModel):
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所在社区"), on_delete=models.PROTECT, related_name="households"
     )
-    address = models.CharField(_("住址"), max_length=200, blank=True)
+    address = EncryptedCharField(_("住址"), max_length=200, blank=True, purpose="registry.household.address")
     rural = models.BooleanField(_("农村家庭"), default=False)
 
     REGION_FIELD = "region"

@@ -72,7 +72,7 @@ def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | N
     sql = (
         # Dates and booleans cast in SQL: the same text and integers from SQLite and PostgreSQL,
         # without the driver's per-value converters.
-        "SELECT m.household_id, m.person_id, p.id_number, h.number, r.code, CAST(h.rural AS INTEGER),"
+        "SELECT m.household_id, m.person_id, p.id_number_index, h.number, r.code, CAST(h.rural AS INTEGER),"
         " m.relationship, CAST(m.joined_on AS TEXT), CAST(m.left_on AS TEXT), CAST(p.birth_date AS TEXT),"
         " p.disability_grade, p.disability_category, p.labour_capacity,"
         f" CAST(p.health_conditions AS TEXT), CAST(p.death_date AS TEXT) FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id"
@@ -139,7 +139,7 @@ def households_of(*, id_numbers: Iterable[str], on: dt.date) -> set[int]:
     found: set[int] = set()
     current = Membership.objects.filter(joined_on__lte=on).exclude(left_on__lte=on)
     for i in range(0, len(numbers), _CHUNK):
-        found.update(current.filter(person__id_number__in=numbers[i:i + _CHUNK]).values_list("household_id", flat=True))
+        found.update(current.filter(person__id_number_index__in=numbers[i:i + _CHUNK]).values_list("household_id", flat=True))
     return found
 
 

@@ -31,6 +31,8 @@ class Column:
     max_length: int | None = None
     #: A date column whose values may lie after the batch date (expiry, expected release).
     future: bool = False
+    #: Names a person (a name, a phone): landed as a keyed hash, never in the clear.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def _parse(name: str, spec: dict, defaults: dict) -> Source:
                 values=tuple(str(v) for v in cspec.get("values", ())),
                 max_length=cspec.get("max_length"),
                 future=bool(cspec.get("future", False)),
+                personal=bool(cspec.get("personal", False)),
             )
         )
     facts = tuple(Fact(**f) for f in spec.get("facts", ()))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
+from safetynet.core.crypto import blind_index_sql
 from safetynet.core.masking import mask_id_number
 from safetynet.core.permissions import Action, require
 from safetynet.registry.models import Person
@@ -148,7 +149,7 @@ def _reland(review: LinkReview) -> str | None:
         con.execute(
             f"COPY (SELECT * FROM read_parquet({readers._lit(str(old))}) UNION ALL BY NAME "
             f"SELECT {readers._lit(batch.batch_id)} AS _batch, {int(row.row_number)}::BIGINT AS _row, {typed}, "
-            f"{readers._lit(str(sent)) if sent is not None else 'NULL'}::VARCHAR AS _linked_from, "
+            f"{blind_index_sql(readers._lit(str(sent))) if sent is not None else 'NULL'}::VARCHAR AS _linked_from, "
             f"{float(review.probability) if review.probability is not None else 'NULL'}::DOUBLE AS _match_probability "
             f"FROM relanded_raw ORDER BY _row) TO {readers._lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
         )

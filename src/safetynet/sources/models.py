@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.core.fields import EncryptedJSONField
 from safetynet.core.models import TimeStampedModel
 
 
@@ -85,7 +86,8 @@ class QuarantinedRow(models.Model):
     row_number = models.PositiveIntegerField(_("行号"), help_text=_("文件中的数据行序号，从1开始"))
     reason_code = models.CharField(_("原因代码"), max_length=64, db_index=True)
     reason = models.TextField(_("原因"))
-    raw = models.JSONField(_("原始内容"), default=dict)
+    # The row as sent, ID numbers and names included: sealed at rest (core.fields).
+    raw = EncryptedJSONField(_("原始内容"), default=dict, purpose="sources.quarantinedrow.raw")
     #: Set when a clerk's confirmed link landed the row into its batch (the row stays here as history).
     relanded_at = models.DateTimeField(_("补录入库时间"), null=True, blank=True)
 

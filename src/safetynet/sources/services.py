@@ -38,12 +38,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
+from safetynet.core.crypto import blind_index_sql
 from safetynet.sources import readers
 from safetynet.sources.catalogue import Source, source_get
 from safetynet.sources.duplicates import check_duplicates, check_resent_events, row_hashes_sql
@@ -175,7 +177,7 @@ def source_ingest(
         key = _ident(source.person_key)
         con.execute(
             f"CREATE VIEW landing AS SELECT c.* REPLACE (coalesce(a.person_id_number, c.{key}) AS {key}), "
-            f"CASE WHEN a._row IS NOT NULL THEN c.{key} END AS _linked_from, a.match_probability AS _match_probability "
+            f"CASE WHEN a._row IS NOT NULL THEN {blind_index_sql(f'c.{key}', 'id')} END AS _linked_from, a.match_probability AS _match_probability "
             "FROM checked c LEFT JOIN accepted_links a USING (_row) WHERE len(c._reasons) = 0 OR a._row IS NOT NULL"
         )
         con.execute(
@@ -304,3 +306,36 @@ def source_ingest_folder(*, folder: Path | str, actor=None, progress: bool = Fal
         for path in sorted(p for p in source_dir.iterdir() if p.suffix.lower() in FORMATS):
             results.append(source_ingest(source_name=source_dir.name, path=path, actor=actor, progress=progress))
     return results
+
+
+def lake_pseudonymise(*, actor=None) -> dict[str, int]:
+    """Rewrite landed batches written before the lake was pseudonymised: the person key and
+    ``_linked_from`` as blind indexes, ``personal`` columns as keyed hashes (what ingestion now
+    lands). A file already pseudonymised is left alone, so a rerun changes nothing. Returns the
+    files rewritten per source; derived runs (verification, monitoring) are to be run again."""
+    lake = Path(settings.LAKE_DIR)
+    done: dict[str, int] = {}
+    con = duckdb.connect()
+    try:
+        for batch in SourceBatch.objects.exclude(lake_path="").order_by("pk"):
+            source = source_get(batch.source)
+            path = lake / batch.lake_path
+            if not path.is_file():
+                continue
+            key = _ident(source.person_key)
+            file = readers._lit(str(path))
+            clear = con.execute(f"SELECT count(*) FROM read_parquet({file}) WHERE length({key}) <> 64").fetchone()[0]
+            if not clear:
+                continue
+            replaced = [f"{blind_index_sql(_ident(c.name), 'id' if c.type == 'id_number' else 'personal')} AS {_ident(c.name)}"
+                        for c in source.columns if c.type == "id_number" or c.personal]
+            replaced.append(f"{blind_index_sql('_linked_from')} AS _linked_from")
+            tmp = path.with_suffix(".parquet.tmp")
+            con.execute(f"COPY (SELECT * REPLACE ({', '.join(replaced)}) FROM read_parquet({file}) ORDER BY _row) "
+                        f"TO {readers._lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd)")
+            os.replace(tmp, path)
+            done[source.name] = done.get(source.name, 0) + 1
+    finally:
+        con.close()
+    audit_record(actor=actor, action="source.lake_pseudonymise", target_type="sources.lake", data={"files": done})
+    return done

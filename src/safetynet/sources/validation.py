@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from safetynet.core.crypto import blind_index_sql
 from safetynet.sources.catalogue import Column, Source
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -145,12 +146,16 @@ def typed_sql(col: Column) -> str:
 
 
 def typed_expr(col: Column) -> str:
-    """The expression that turns a validated text column into its landed type."""
+    """The expression that turns a validated text column into its landed type. The lake never
+    holds an identity in the clear: an ID number lands as its keyed blind index (the registry's
+    ``id_number_index``, so joins still work), a ``personal`` text column as its keyed hash."""
     raw = _ident(col.name)
     v = f"NULLIF(trim({raw}), '')"
     match col.type:
         case "id_number":
-            expr = f"upper({v})"
+            expr = blind_index_sql(f"upper({v})", "id")
+        case _ if col.personal:
+            expr = blind_index_sql(v, "personal")
         case "date":
             expr = f"CAST({v} AS DATE)"
         case "decimal":

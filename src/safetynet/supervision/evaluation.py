@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from django.conf import settings
 
+from safetynet.core.crypto import blind_index
 from safetynet.supervision.models import Kind
 
 #: The demo's planted kinds and the finding kind that should catch each.
@@ -43,7 +44,9 @@ def truth_keys() -> set[tuple[str, str]] | None:
             if kind is None or (row["kind"] == "unreported_death" and not detail.get("receiving")):
                 # A death nobody reported in a household that receives nothing was paid nothing.
                 continue
-            subject = detail.get("account_number") if kind == Kind.SHARED_ACCOUNT else row["id_number"]
+            # Findings name persons and accounts by their blind index (the lake holds no clear ID).
+            subject = (blind_index(detail.get("account_number") or "", "account") if kind == Kind.SHARED_ACCOUNT
+                       else blind_index(row["id_number"] or "", "id"))
             keys.add((str(kind), subject))
     return keys
 

@@ -58,7 +58,7 @@ def _payments_roll(on: dt.date) -> pa.Table:
         paid = {hh: (pk, prog, number) for pk, hh, prog, number in
                 lines.filter(period=latest).values_list("pk", "household_id", "roll__programme", "household__number")}
         for household_id, id_number in (Membership.objects.filter(household_id__in=list(paid), left_on__isnull=True)
-                                        .values_list("household_id", "person__id_number").iterator(chunk_size=20000)):
+                                        .values_list("household_id", "person__id_number_index").iterator(chunk_size=20000)):
             pk, programme, number = paid[household_id]
             for key, value in (("id_number", id_number), ("household_number", number), ("programme", programme),
                                ("source", "payments"), ("batch", f"period={latest:%Y-%m}"), ("row", pk),
@@ -70,12 +70,12 @@ def _payments_roll(on: dt.date) -> pa.Table:
 def gather(on: dt.date) -> dict[str, pa.Table]:
     """The Arrow inputs the expression takes besides the lake tables."""
     deaths = list(Person.objects.filter(death_date__isnull=False, death_date__lte=on)
-                  .values_list("id_number", "death_date"))
+                  .values_list("id_number_index", "death_date"))
     history = [(i, n, left is None or left > on) for i, n, left in
-               Membership.objects.filter(joined_on__lte=on).values_list("person__id_number", "household__number",
+               Membership.objects.filter(joined_on__lte=on).values_list("person__id_number_index", "household__number",
                                                                          "left_on").iterator(chunk_size=50000)]
     accounts = list(BankAccount.objects.filter(closed_at__isnull=True)
-                    .values_list("account_number", "household__number", "holder__id_number", "pk"))
+                    .values_list("account_number_index", "household__number", "holder__id_number_index", "pk"))
     return {
         "roll": _payments_roll(on),
         "deaths": pa.table(list(zip(*deaths, strict=True)) if deaths else [[], []], schema=scan.DEATHS_SCHEMA),
@@ -112,7 +112,7 @@ def _process_findings(now: dt.datetime) -> list[dict]:
     out = []
     payable = (Status.ACTIVE, Status.GRADUAL_EXIT)
     rows = (Case.objects.filter(is_open=True, due_at__lt=now)
-            .values_list("pk", "status", "due_at", "household__number", "applicant__id_number"))
+            .values_list("pk", "status", "due_at", "household__number", "applicant__id_number_index"))
     for pk, status, due_at, number, id_number in rows:
         kind = Kind.REVIEW_OVERDUE if status in payable else Kind.DEADLINE_BREACH
         out.append({"kind": kind, "subject": f"case:{pk}:{status}", "household_number": number, "source": "cases",
@@ -182,7 +182,7 @@ def anomalies_upsert(*, grouped: dict[tuple[str, str], list[dict]], on: dt.date,
     households = {h.number: h for h in Household.objects.filter(number__in=numbers).select_related("region")}
     ids = {s for k, s in grouped if not s.startswith(("case:", "household:")) and k != Kind.SHARED_ACCOUNT}
     ids |= {r["detail"] for (k, _s), items in grouped.items() if k == Kind.SHARED_ACCOUNT for r in items}
-    persons = dict(Person.objects.filter(id_number__in=ids).values_list("id_number", "pk"))
+    persons = dict(Person.objects.filter(id_number_index__in=ids).values_list("id_number_index", "pk"))
     today = timezone.localdate()
     new, refreshed, suppressed, unplaced = [], [], 0, 0
     by_kind: Counter = Counter()

@@ -128,7 +128,7 @@ def persons_current(*, on: dt.date, region_code: str | None = None) -> pa.Table:
     """Every current member of every household (in the region's subtree), as Arrow: one query."""
     m, p = Membership._meta.db_table, Person._meta.db_table
     sql = (
-        f"SELECT m.person_id, m.household_id, p.id_number FROM {m} m JOIN {p} p ON p.id = m.person_id "
+        f"SELECT m.person_id, m.household_id, p.id_number_index FROM {m} m JOIN {p} p ON p.id = m.person_id "
     )
     params: list = []
     if region_code:

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.core.fields import EncryptedCharField
 from safetynet.core.models import TimeStampedModel
 
 
@@ -83,7 +84,7 @@ class CrossRegionRequest(TimeStampedModel):
     household = models.ForeignKey(
         "registry.Household", verbose_name=_("申请家庭"), on_delete=models.PROTECT, related_name="cross_region_requests"
     )
-    id_number = models.CharField(_("被核对人身份证号码"), max_length=18)
+    id_number = EncryptedCharField(_("被核对人身份证号码"), max_length=18, purpose="verification.crossregion.id_number")
     name = models.CharField(_("被核对人姓名"), max_length=64)
     items = models.JSONField(_("协查事项"), help_text=_("数据源代码列表"))
     reason = models.CharField(_("事由"), max_length=200)

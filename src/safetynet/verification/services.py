@@ -209,7 +209,7 @@ def verification_run(
                 {
                     "person_id": pa.array(person_ids, pa.int64()),
                     "household_id": pa.array([household.pk] * len(person_ids), pa.int64()),
-                    "id_number": pa.array([m.person.id_number for m in members], pa.string()),
+                    "id_number": pa.array([m.person.id_number_index for m in members], pa.string()),
                 }
             ),
             on=on,

@@ -19,7 +19,6 @@ from safetynet.core.permissions import Action, can
 from safetynet.registry.selectors import household_get_for_user, household_members_at
 from safetynet.sources.catalogue import catalogue
 from safetynet.verification import selectors, services
-from safetynet.verification.errors import AuthorisationNotFound
 from safetynet.verification.forms import AuthorisationForm
 from safetynet.verification.pdf import report_pdf
 from safetynet.verification.presentation import CATEGORY_TITLES, KIND_TITLES
@@ -82,9 +81,7 @@ def authorisation_new(request, household_id: int):
 @page_view
 def authorisation_scan(request, authorisation_id: int):
     """The signed scan, for those who may read the authorisation."""
-    auth = selectors.authorisation_list_for_user(user=request.user).filter(pk=authorisation_id).first()
-    if auth is None or not auth.document_path:
-        raise AuthorisationNotFound(_("未找到该授权书扫描件，或不在您的管辖范围内"))
+    auth = selectors.authorisation_scan_open(user=request.user, authorisation_id=authorisation_id)
     return FileResponse(open(Path(settings.MEDIA_ROOT) / auth.document_path, "rb"),
                         content_type=auth.document_content_type)
 

@@ -76,6 +76,11 @@ def test_restore_into_a_fresh_home_verifies_the_chain_and_counts(backed_up):
     assert (fresh / "uploads" / "cases" / "ab" / "abc.pdf").exists()
     verify = _run(fresh, "audit", "verify")
     assert "audit chain OK" in verify.stdout and "检查点" in verify.stdout
+    # and the sealed columns open in the fresh home with the restored data keys, found by index
+    read = ("from safetynet.registry.models import Person; "
+            "print(sorted((p.id_number, Person.objects.get(phone=p.phone).pk) for p in Person.objects.all()))")
+    assert (fresh / "keys" / "data.json").exists()
+    assert _run(fresh, "shell", "-c", read).stdout == _run(home, "shell", "-c", read).stdout.strip() + "\n"
 
 
 def test_a_backup_with_a_changed_file_is_refused(backed_up, tmp_path):

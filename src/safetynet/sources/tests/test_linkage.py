@@ -5,6 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from safetynet.audit.models import AuditEvent
+from safetynet.core.crypto import blind_index
 from safetynet.core.testing import Role, make_person, make_user
 from safetynet.sources import linkage
 from safetynet.sources.errors import LinkReviewAlreadyDecided
@@ -50,9 +51,10 @@ def test_a_one_digit_id_typo_links_to_the_right_person_and_says_so(lake, tmp_pat
     # then both rows land, the typo under the registry's number, citing what was sent and how sure
     assert (batch.received, batch.accepted, batch.quarantined) == (2, 2, 0)
     rows = pq.read_table(lake / batch.lake_path).to_pylist()
-    assert [r["id_number"] for r in rows] == [li.id_number, zhang.id_number]
+    # (the lake holds each number as its blind index, never in the clear)
+    assert [r["id_number"] for r in rows] == [li.id_number_index, zhang.id_number_index]
     assert rows[0]["_linked_from"] is None and rows[0]["_match_probability"] is None
-    assert rows[1]["_linked_from"] == typo
+    assert rows[1]["_linked_from"] == blind_index(typo, "id")
     assert rows[1]["_match_probability"] >= linkage.DEFAULT_THRESHOLD
     assert not LinkReview.objects.exists()
     event = AuditEvent.objects.get(action="source.ingest")
@@ -128,7 +130,7 @@ def test_a_clerk_confirms_a_review_and_the_decision_is_audited(lake, tmp_path, r
     assert batch.lake_path != old_path and (lake / old_path).is_file()
     assert pq.read_table(lake / old_path).num_rows == 0
     landed = pq.read_table(lake / batch.lake_path).to_pylist()
-    assert [(r["_row"], r["id_number"], r["_linked_from"]) for r in landed] == [(1, chosen.id_number, "4401")]
+    assert [(r["_row"], r["id_number"], r["_linked_from"]) for r in landed] == [(1, chosen.id_number_index, blind_index("4401", "id"))]
     assert QuarantinedRow.objects.get(batch=batch, row_number=1).relanded_at is not None
     assert event.data["relanded_to"] == batch.lake_path
     # and a second decision is refused

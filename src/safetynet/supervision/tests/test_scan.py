@@ -2,6 +2,7 @@
 
 import pytest
 
+from safetynet.core.crypto import blind_index
 from safetynet.supervision.models import Anomaly, AnomalyStatus, Kind
 from safetynet.supervision.tasks import engine_findings, gather, supervise_run
 from safetynet.supervision.tests.conftest import ON
@@ -16,15 +17,16 @@ def test_scan_finds_each_planted_kind_and_nothing_else(world):
     result = supervise_run(on=ON, actor=world.supervisor)
     # then: exactly the planted findings (the released prisoner and the related households stay quiet)
     h, p = world.households, world.people
+    # (subjects are blind indexes: the lake and the scan never see a number in the clear)
     subjects = {(a.kind, a.fingerprint.split(":", 1)[1]) for a in Anomaly.objects.all()}
     assert subjects == {
-        (Kind.PAID_DECEASED, p["dead"].id_number),
-        (Kind.PAID_IMPRISONED, p["prisoner"].id_number),
-        (Kind.PAID_PUBLIC_PAYROLL, p["payroll"].id_number),
-        (Kind.DUPLICATE_BENEFIT, p["dup"].id_number),
-        (Kind.EXCLUSIVE_PROGRAMMES, p["dup"].id_number),
-        (Kind.STAFF_RELATIVE, p["staffer"].id_number),
-        (Kind.SHARED_ACCOUNT, "6222020000001111"),
+        (Kind.PAID_DECEASED, p["dead"].id_number_index),
+        (Kind.PAID_IMPRISONED, p["prisoner"].id_number_index),
+        (Kind.PAID_PUBLIC_PAYROLL, p["payroll"].id_number_index),
+        (Kind.DUPLICATE_BENEFIT, p["dup"].id_number_index),
+        (Kind.EXCLUSIVE_PROGRAMMES, p["dup"].id_number_index),
+        (Kind.STAFF_RELATIVE, p["staffer"].id_number_index),
+        (Kind.SHARED_ACCOUNT, blind_index("6222020000001111", "account")),
     }
     assert result["opened"] == 7
     dead = Anomaly.objects.get(kind=Kind.PAID_DECEASED)

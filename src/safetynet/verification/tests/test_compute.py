@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from safetynet.core.crypto import blind_index_many
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
 from safetynet.verification.compute import FACTS_CITED_SCHEMA, VerificationInput, verify, verify_to_parquet
@@ -31,6 +32,12 @@ FAMILY = pa.table(
 )
 
 BACKENDS = ["duckdb", pytest.param("spark", id="spark")]
+
+
+def _keyed(persons: pa.Table) -> pa.Table:
+    """The registry's side of the join: each person's blind index, as the lake holds it."""
+    ids = blind_index_many(persons.column("id_number").to_pylist(), "id")
+    return persons.set_column(persons.schema.get_field_index("id_number"), "id_number", pa.array(ids, pa.string()))
 
 
 def _csv(tmp_path: Path, name: str, header: str, rows: list[str]) -> Path:
@@ -98,7 +105,7 @@ def test_family_of_four_matches_the_hand_worked_numbers(lake, tmp_path, backend)
     # given the family's batches in the lake
     land_family(tmp_path)
     # when the family is verified on 15 November 2026
-    out = verify(VerificationInput(persons=FAMILY, on=ON), backend=backend)
+    out = verify(VerificationInput(persons=_keyed(FAMILY), on=ON), backend=backend)
     # then the totals are the hand-worked ones
     h = _household(out)
     assert h["members"] == 4
@@ -142,8 +149,8 @@ def test_a_death_counts_from_the_verification_date_on(lake, tmp_path):
     # given a death on 1 December 2026 reported the next day
     land_family(tmp_path)
     # when verified before and after
-    before = _household(verify(VerificationInput(persons=FAMILY, on=dt.date(2026, 11, 30))))
-    after = verify(VerificationInput(persons=FAMILY, on=dt.date(2026, 12, 5)))
+    before = _household(verify(VerificationInput(persons=_keyed(FAMILY), on=dt.date(2026, 11, 30))))
+    after = verify(VerificationInput(persons=_keyed(FAMILY), on=dt.date(2026, 12, 5)))
     # then only the later verification counts it, citing the deaths batch
     assert before["deceased_count"] == 0
     assert _household(after)["deceased_count"] == 1
@@ -162,7 +169,7 @@ def test_snapshot_supersession_is_respected_at_each_date(lake, tmp_path):
     assert june.superseded_by_id is not None
     # when verified at dates in force for each
     def at(day):
-        out = verify(VerificationInput(persons=FAMILY, on=day))
+        out = verify(VerificationInput(persons=_keyed(FAMILY), on=day))
         h = _household(out)
         return h["real_estate_count"], h["real_estate_area"], {f["batch_id"] for f in out.facts.to_pylist()}
 
@@ -178,7 +185,7 @@ def test_authorised_sources_restrict_the_lookup(lake, tmp_path):
     # given the family's batches
     land_family(tmp_path)
     # when the authorisation covers only vehicles and prison
-    out = verify(VerificationInput(persons=FAMILY, on=ON, sources=("vehicles", "prison")))
+    out = verify(VerificationInput(persons=_keyed(FAMILY), on=ON, sources=("vehicles", "prison")))
     # then no other source is read
     assert set(out.facts.column("source").to_pylist()) == {"vehicles", "prison"}
     h = _household(out)
@@ -189,7 +196,7 @@ def test_authorised_sources_restrict_the_lookup(lake, tmp_path):
 def test_a_household_without_any_fact_still_has_its_row(lake, tmp_path):
     # given an empty lake
     # when the family is verified
-    out = verify(VerificationInput(persons=FAMILY, on=ON))
+    out = verify(VerificationInput(persons=_keyed(FAMILY), on=ON))
     # then it has one row of zeros and no facts
     h = _household(out)
     assert (h["members"], h["income_total"], h["income_per_head"], h["vehicles_count"]) == (4, 0, 0, 0)
@@ -226,8 +233,8 @@ def test_duckdb_and_spark_give_identical_tables(lake, tmp_path, on):
         [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([20], pa.int64()), "id_number": [STRANGER]})]
     )
     # when verified on each engine
-    duck = verify(VerificationInput(persons=persons, on=on), backend="duckdb")
-    spark = verify(VerificationInput(persons=persons, on=on), backend="spark")
+    duck = verify(VerificationInput(persons=_keyed(persons), on=on), backend="duckdb")
+    spark = verify(VerificationInput(persons=_keyed(persons), on=on), backend="spark")
     # then the tables are identical, cell for cell
     assert duck.households.num_rows == 2
     assert duck.facts.num_rows > 15

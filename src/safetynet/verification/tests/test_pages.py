@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from safetynet.audit.models import AuditEvent
 from safetynet.core.testing import Role, make_household, make_user
 from safetynet.verification.models import Authorisation
 
@@ -41,6 +42,9 @@ def test_an_authorisation_is_recorded_with_its_scan(client, tree, lake, role):
     assert auth.document_content_type == "application/pdf" and len(auth.document_sha256) == 64
     scan = client.get(reverse("verification:authorisation_scan", args=[auth.pk]))
     assert scan.status_code == 200 and b"".join(scan.streaming_content) == PDF
+    # and the download is in the audit log with its purpose
+    read = AuditEvent.objects.get(action="verification.authorisation_scan_read")
+    assert read.target_id == str(auth.pk) and read.purpose and read.data["sha256"] == auth.document_sha256
 
 
 def test_refusals_come_back_at_their_fields_and_nothing_is_recorded(client, tree, lake):
