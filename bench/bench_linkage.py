@@ -4,8 +4,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sn_link_bench python bench/bench_linkage.py
 
 Builds the demo city (``demo_generate``), ingests every raw extract under
-``LAKE_DIR/incoming/<source>/*.parquet`` and scores the links against
-``ground_truth/planted.parquet`` (kind ``id_typo``: the true ID number per planted row):
+``incoming/<source>/*.parquet`` (beside the lake) and scores the links against
+``demo_truth/planted.parquet`` (kind ``id_typo``: the true ID number per planted row):
 
 * precision = linked rows whose registry ID is the true one / all rows that landed linked;
 * recall    = planted ID typos that landed under the true ID / all planted ID typos;
@@ -55,6 +55,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from safetynet.core.paths import demo_truth_dir, incoming_dir
     from safetynet.demo.services import demo_generate
     from safetynet.sources import linkage
     from safetynet.sources.catalogue import catalogue
@@ -84,7 +85,7 @@ def main() -> int:
 
     batches, refused, files = {}, {}, {}
     t = time.perf_counter()
-    for source_dir in sorted((lake / "incoming").iterdir()):
+    for source_dir in sorted(incoming_dir().iterdir()):
         if source_dir.name not in catalogue():
             refused[source_dir.name] = "not in the catalogue"
             continue
@@ -97,7 +98,7 @@ def main() -> int:
     ingest_s = time.perf_counter() - t
 
     # Only now read the truth.
-    planted = pq.read_table(lake / "ground_truth" / "planted.parquet").to_pylist()
+    planted = pq.read_table(demo_truth_dir() / "planted.parquet").to_pylist()
     id_typos = [p for p in planted if p["kind"] == "id_typo"]
     # The lake holds each person's blind index, not the number (core.crypto).
     from safetynet.core.crypto import blind_index

@@ -177,8 +177,7 @@ def city_build(*, persons: int, seed: int) -> dict:
     """The demo city's registry and its extracts landed as source batches (linkage off)."""
     from unittest import mock
 
-    from django.conf import settings
-
+    from safetynet.core.paths import incoming_dir
     from safetynet.demo.population import MEAN_HOUSEHOLD_SIZE
     from safetynet.demo.services import demo_generate
     from safetynet.sources import linkage
@@ -191,7 +190,7 @@ def city_build(*, persons: int, seed: int) -> dict:
     print(f"generated {demo.persons:,} persons in {demo.households:,} households in {generate_s:.1f} s", flush=True)
     t = time.perf_counter()
     with mock.patch.object(linkage, "link_rows", _no_links):
-        landed = [r.batch for r in source_ingest_folder(folder=Path(settings.LAKE_DIR) / "incoming")]
+        landed = [r.batch for r in source_ingest_folder(folder=incoming_dir())]
     ingest_s = time.perf_counter() - t
     print(f"landed {len(landed)} batches, {sum(b.received for b in landed):,} rows in {ingest_s:.1f} s", flush=True)
     return {

@@ -56,6 +56,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import transaction
 
+    from safetynet.core.paths import demo_truth_dir
     from safetynet.monitoring.compute import monitor_compute
     from safetynet.monitoring.coverage import coverage_lists
     from safetynet.monitoring.model.features import feature_matrix, feature_names
@@ -81,7 +82,7 @@ def main() -> None:
     out["proxy_read_seconds"] = round(time.perf_counter() - t, 2)
     del members
 
-    truth = pq.read_table(Path(settings.LAKE_DIR) / "ground_truth" / "needy_households.parquet").to_pydict()
+    truth = pq.read_table(demo_truth_dir() / "needy_households.parquet").to_pydict()
     from safetynet.registry.models import Household
 
     unserved = {n for n, r in zip(truth["household_number"], truth["receiving"], strict=True) if not r}

@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
 from safetynet.accounts.models import User
@@ -24,6 +23,7 @@ from safetynet.cases import services as cs
 from safetynet.cases.models import Case, Channel, PublicNotice, Status
 from safetynet.cases.programmes import PROGRAMMES
 from safetynet.core import calendar
+from safetynet.core.paths import incoming_dir
 from safetynet.demo.population import CITY_CODE, REFERENCE_DATE
 from safetynet.registry.models import Household, Membership
 from safetynet.sources.catalogue import catalogue
@@ -202,7 +202,7 @@ def _dibao_recipients() -> dict[str, tuple[Decimal, dt.date]]:
     """``{household_number: (monthly amount, start date)}`` of 低保 households on the benefits extract."""
     import pyarrow.parquet as pq
 
-    folder = settings.LAKE_DIR / "incoming" / "benefits"
+    folder = incoming_dir() / "benefits"
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     out: dict[str, tuple[Decimal, dt.date]] = {}
     for path in files:

@@ -14,7 +14,7 @@ supervision scan is measured against, and one month's roll walked down the whole
   checker), the bank file is exported, a return file fails two lines (one account closed, one
   name mismatch); the first is re-issued after its account is corrected, the second held.
 
-Every planting is listed in ``ground_truth/planted_payments.parquet`` (the demo's schema for
+Every planting is listed in ``demo_truth/planted_payments.parquet`` (the demo's schema for
 planted anomalies). Deterministic for the seed; skipped when the demo city already has accounts.
 """
 
@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
+from safetynet.core.paths import demo_truth_dir, incoming_dir
 from safetynet.demo import store
 from safetynet.demo.population import CITY_CODE
 from safetynet.demo.sources import PLANTED_SCHEMA
@@ -62,7 +62,7 @@ def _number(bank: str, rng: random.Random) -> str:
 
 def _roll_households() -> dict[str, str]:
     """``{household_number: programme}`` of the cash roll in the benefits extract."""
-    folder = settings.LAKE_DIR / "incoming" / "benefits"
+    folder = incoming_dir() / "benefits"
     out: dict[str, str] = {}
     for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
         for row in pq.read_table(path, columns=["household_number", "programme"]).to_pylist():
@@ -86,7 +86,7 @@ def demo_payments_seed(*, seed: int) -> DemoPayments:
         audit_record(actor=None, action="demo.bank_accounts", target_type="payments.bankaccount",
                      data={"accounts": result.accounts, "planted": result.planted})
     result.rolls = _road(rng, county=county, admin=admin, truth=truth, result=result)
-    folder = settings.LAKE_DIR / "ground_truth"
+    folder = demo_truth_dir()
     store.write_parquet(pa.Table.from_pylist(truth, schema=PLANTED_SCHEMA), folder / "planted_payments.parquet")
     return result
 
@@ -229,7 +229,7 @@ def _road(rng: random.Random, *, county: User, admin: User, truth: list[dict], r
                       "id_number": m.person.id_number, "source": "hukou_deaths", "source_row": len(rows),
                       "detail": json.dumps({"death_date": died.isoformat(), "paid_month": f"{month:%Y-%m}"})})
     if rows:
-        path = settings.LAKE_DIR / "incoming" / "hukou_deaths" / f"{timezone.localdate():%Y%m%d}-late.csv"
+        path = incoming_dir() / "hukou_deaths" / f"{timezone.localdate():%Y%m%d}-late.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)

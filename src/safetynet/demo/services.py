@@ -2,12 +2,12 @@
 
 ``demo_generate`` draws the population and the departmental extracts from one seeded
 generator, writes the registry in bulk (one transaction, one ``demo.generate`` audit event
-instead of one per row) and the extracts and ground truth under ``settings.LAKE_DIR``:
+instead of one per row) and the extracts and ground truth beside the lake (``core.paths``), never in it:
 
 * ``incoming/<source>/<batch>.parquet`` — raw departmental extracts (see ``demo.sources``);
-* ``ground_truth/planted.parquet`` — every planted anomaly;
-* ``ground_truth/needy_households.parquet`` — every household that truly needs help;
-* ``ground_truth/summary.json`` — counts.
+* ``demo_truth/planted.parquet`` — every planted anomaly;
+* ``demo_truth/needy_households.parquet`` — every household that truly needs help;
+* ``demo_truth/summary.json`` — counts.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
+from safetynet.core.paths import demo_truth_dir, incoming_dir
 from safetynet.core.roles import Role
 from safetynet.demo import store
 from safetynet.demo.errors import InvalidDemoOptions, RegistryNotEmpty
@@ -129,8 +130,8 @@ def demo_generate(
         for name, table in extracts.tables.items():
             if table.num_rows == 0:  # a catalogued source the city leaves no rows in: no file (ingestion refuses empty ones)
                 continue
-            store.write_parquet(table, lake / "incoming" / name / f"{BATCH}.parquet")
-        truth = lake / "ground_truth"
+            store.write_parquet(table, incoming_dir() / name / f"{BATCH}.parquet")
+        truth = demo_truth_dir()
         store.write_parquet(extracts.planted, truth / "planted.parquet")
         store.write_parquet(extracts.needy, truth / "needy_households.parquet")
         summary = {"seed": seed, **extracts.summary}

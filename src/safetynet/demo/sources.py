@@ -1,7 +1,7 @@
 """The departmental extracts the demo city leaves behind, column by column.
 
 Each source is written raw, as a department would send it, to
-``LAKE_DIR/incoming/<source>/<batch>.parquet`` (batch = the reference date, ``20261031``).
+``incoming/<source>/<batch>.parquet`` beside the lake (``core.paths.incoming_dir``) (batch = the reference date, ``20261031``).
 Every source keys persons by ``id_number`` and ``name`` (either may carry typos, as real
 extracts do) and states the date it is as of in ``reported_on``. The columns are the data hub's
 catalogue's (``sources/catalogue.yaml``, declared once); a test checks the written files against it.

@@ -1,4 +1,4 @@
-"""Evaluation against the demo city's ground truth (``ground_truth/needy_households.parquet``).
+"""Evaluation against the demo city's ground truth (``demo_truth/needy_households.parquet``, beside the lake).
 
 A household is *flagged* when the run dispatches an alert on it (``tasks.alert_candidates``: a
 red or orange points level while receiving neither 低保 nor 特困, a trigger, or the 应保尽保 list). Recall: share of truly needy households flagged. Precision: share of flagged
@@ -13,13 +13,11 @@ already on the roll needs no alert, so the overall recall understates what matte
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.conf import settings
 
+from safetynet.core.paths import demo_truth_dir
 from safetynet.monitoring.compute import MonitoringResult
 from safetynet.monitoring.model.dispatch import LEVEL_RANK, MANDATORY_TRIGGERS, rules_priority
 from safetynet.monitoring.model.features import feature_matrix, feature_names
@@ -56,7 +54,7 @@ def learned_evaluation(*, result: MonitoringResult, candidates: list[dict], need
 
 
 def evaluate(*, result: MonitoringResult, uncovered: pa.Table, candidates: list[dict], learned: bool = True) -> dict:
-    path = Path(settings.LAKE_DIR) / "ground_truth" / "needy_households.parquet"
+    path = demo_truth_dir() / "needy_households.parquet"
     if not path.exists():
         return {"available": False, "reason": f"no ground truth at {path}"}
     truth = pq.read_table(path).to_pydict()

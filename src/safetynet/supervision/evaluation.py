@@ -1,7 +1,7 @@
 """Recall and precision per anomaly kind against the demo city's ground truth.
 
-The truth is the demo's record of what it planted (``ground_truth/planted.parquet``, and the
-payment plantings in ``ground_truth/planted_payments.parquet``). A finding matches a planted
+The truth is the demo's record of what it planted (``demo_truth/planted.parquet``, and the
+payment plantings in ``demo_truth/planted_payments.parquet``). A finding matches a planted
 anomaly of the corresponding kind on the person's ID number (the account number for shared
 accounts). The scan's rules are the law's; nothing here feeds back into them.
 """
@@ -9,12 +9,11 @@ accounts). The scan's rules are the law's; nothing here feeds back into them.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pyarrow.parquet as pq
-from django.conf import settings
 
 from safetynet.core.crypto import blind_index
+from safetynet.core.paths import demo_truth_dir
 from safetynet.supervision.models import Kind
 
 #: The demo's planted kinds and the finding kind that should catch each.
@@ -32,7 +31,7 @@ FILES = ("planted.parquet", "planted_payments.parquet")
 
 
 def truth_keys() -> set[tuple[str, str]] | None:
-    folder = Path(settings.LAKE_DIR) / "ground_truth"
+    folder = demo_truth_dir()
     paths = [folder / name for name in FILES if (folder / name).exists()]
     if not paths:
         return None
@@ -54,7 +53,7 @@ def truth_keys() -> set[tuple[str, str]] | None:
 def evaluate(found: set[tuple[str, str]]) -> dict:
     truth = truth_keys()
     if truth is None:
-        return {"available": False, "reason": "no ground truth under LAKE_DIR/ground_truth"}
+        return {"available": False, "reason": "no ground truth beside the lake (demo_truth/)"}
     out = {"available": True, "kinds": {}}
     for kind in sorted({str(k) for k in TRUTH_KINDS.values()}):
         t = {s for k, s in truth if k == kind}

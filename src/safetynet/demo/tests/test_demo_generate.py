@@ -8,6 +8,7 @@ import pytest
 from pypinyin import lazy_pinyin
 
 from safetynet.audit.models import AuditEvent
+from safetynet.core.paths import demo_truth_dir, incoming_dir
 from safetynet.demo.errors import InvalidDemoOptions, RegistryNotEmpty
 from safetynet.demo.extracts import BATCH
 from safetynet.demo.population import REFERENCE_DATE
@@ -31,14 +32,18 @@ def _snapshot(lake):
     memberships = list(
         Membership.objects.order_by("id").values_list("household_id", "person_id", "relationship", "joined_on", "left_on")
     )
+    home = incoming_dir().parent
     files = {
-        str(p.relative_to(lake)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(lake.rglob("*")) if p.is_file()
+        str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in (incoming_dir(), demo_truth_dir(), lake)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
     return persons, households, memberships, files
 
 
 def _source(lake, name):
-    path = lake / "incoming" / name / f"{BATCH}.parquet"
+    path = incoming_dir() / name / f"{BATCH}.parquet"
     if name == "land_contract" and not path.exists():
         # A city this small may have no rural household, hence no land contracts to write.
         return SOURCES[name].schema().empty_table()
@@ -59,7 +64,7 @@ def test_same_seed_gives_identical_registry_and_files_and_another_seed_does_not(
     assert first == again
     assert len(first[3]) == len(SOURCES) + 3
     assert other[0] != first[0]
-    assert other[3]["ground_truth/planted.parquet"] != first[3]["ground_truth/planted.parquet"]
+    assert other[3]["demo_truth/planted.parquet"] != first[3]["demo_truth/planted.parquet"]
 
 
 @pytest.mark.django_db
@@ -91,7 +96,7 @@ def test_nobody_is_in_two_current_households_and_the_dead_have_left(lake):
 @pytest.mark.django_db
 def test_counts_add_up_and_one_audit_event_records_them(lake):
     result = demo_generate(households=N, seed=5)
-    summary = json.loads((lake / "ground_truth" / "summary.json").read_text())
+    summary = json.loads((demo_truth_dir() / "summary.json").read_text())
     assert Household.objects.count() == result.households == N == summary["households"]
     assert Person.objects.count() == result.persons == summary["persons"]
     historic = Membership.objects.filter(left_on__isnull=False, person__death_date__isnull=True).count()
@@ -99,7 +104,7 @@ def test_counts_add_up_and_one_audit_event_records_them(lake):
     assert Region.objects.filter(code__startswith="99").count() == result.regions
     for name, rows in summary["source_rows"].items():
         assert _source(lake, name).num_rows == rows
-    planted = pq.read_table(lake / "ground_truth" / "planted.parquet").to_pylist()
+    planted = pq.read_table(demo_truth_dir() / "planted.parquet").to_pylist()
     assert dict(Counter(p["kind"] for p in planted)) == summary["planted"]
     event = AuditEvent.objects.get(action="demo.generate")
     assert event.data["persons"] == result.persons and event.data["planted"] == summary["planted"]
@@ -120,7 +125,7 @@ def test_sources_are_written_with_the_catalogued_columns(lake):
 @pytest.mark.django_db
 def test_planted_anomalies_are_in_the_sources_as_the_ground_truth_says(lake):
     demo_generate(households=2000, seed=7)
-    planted = pq.read_table(lake / "ground_truth" / "planted.parquet").to_pylist()
+    planted = pq.read_table(demo_truth_dir() / "planted.parquet").to_pylist()
     kinds = Counter(p["kind"] for p in planted)
     for kind in (
         "unreported_death", "hidden_vehicle", "name_typo", "id_typo", "duplicate_benefit", "exclusive_programmes",
@@ -184,7 +189,7 @@ def test_planted_anomalies_are_in_the_sources_as_the_ground_truth_says(lake):
         .values_list("person__id_number", flat=True))
     on_payroll_and_paid = {r["id_number"] for r in tables["public_payroll"]} & paid
     assert on_payroll_and_paid == {p["id_number"] for p in planted if p["kind"] == "public_payroll_recipient"}
-    needy = pq.read_table(lake / "ground_truth" / "needy_households.parquet").to_pylist()
+    needy = pq.read_table(demo_truth_dir() / "needy_households.parquet").to_pylist()
     assert needy and all(h["income_per_head"] < h["standard"] for h in needy)
     assert {h["standard"] for h in needy} <= {900.0, 700.0}
 

@@ -6,10 +6,10 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from safetynet.core.crypto import blind_index
+from safetynet.core.paths import demo_truth_dir
 from safetynet.payments.models import LineKind, PaymentLine, PaymentRoll, Resolution, RollStatus
 from safetynet.payments.selectors import roll_reconciliation
 from safetynet.supervision.evaluation import evaluate
@@ -35,7 +35,7 @@ def test_demo_roll_road_and_plantings(city):
     reissue = PaymentLine.objects.get(kind=LineKind.REISSUE)
     assert reissue.reissue_of.result.resolution == Resolution.REISSUED
     assert reissue.roll.sequence == 2 and reissue.amount_fen == reissue.reissue_of.amount_fen
-    truth = pq.read_table(settings.LAKE_DIR / "ground_truth" / "planted_payments.parquet").to_pylist()
+    truth = pq.read_table(demo_truth_dir() / "planted_payments.parquet").to_pylist()
     kinds = {r["kind"] for r in truth}
     assert {"shared_account", "payment_after_death"} <= kinds
     # findings name accounts and persons by blind index (the scan never sees a number in the clear)

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from safetynet.core.paths import demo_truth_dir
 from safetynet.core.testing import make_household
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.registry.models import Membership
@@ -28,7 +29,7 @@ def test_recall_and_precision_count_exactly_the_flagged_needy(tree, settings, tm
     path.write_text(f"{MEDICAL}\n{head.id_number},{head.name},2026-10-20,市人民医院,肺炎,2026-10-01,2026-10-15,"
                     "20000,8000,12000\n", encoding="utf-8")
     source_ingest(source_name="medical_expenses", path=path, as_of=dt.date(2026, 10, 20))
-    truth = settings.LAKE_DIR / "ground_truth"
+    truth = demo_truth_dir()
     truth.mkdir(parents=True)
     pq.write_table(
         pa.table({"household_number": [found.number, served.number], "receiving": ["", "dibao"],

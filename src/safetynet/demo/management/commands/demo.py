@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.paths import incoming_dir
 from safetynet.demo.cases import demo_cases_seed
 from safetynet.demo.payments import demo_payments_seed
 from safetynet.demo.population import REFERENCE_DATE
@@ -82,9 +83,8 @@ class Command(BaseCommand):
     def _batch_steps(self) -> None:
         """The platform's batch jobs over the demo city, as of the date its extracts were cut:
         land the departments' extracts, verify the whole roll, then monitor and raise alerts."""
-        from django.conf import settings
 
-        incoming = settings.LAKE_DIR / "incoming"
+        incoming = incoming_dir()
         if not incoming.is_dir():
             return
         self.stdout.write("接入部门数据 ingesting departmental extracts:")
