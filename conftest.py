@@ -27,7 +27,7 @@ def _audit_checkpoints_per_test(settings, tmp_path_factory):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that run the Spark engine (their id names it) carry the ``spark`` marker. They compare
+    """Tests that run the Spark engine (their id names it, or they are marked) carry the ``spark`` marker. They compare
     the engines on the same Arrow inputs, whatever database the registry lives in, so the test
     command runs them once, in the SQLite pass: ``SAFETYNET_TEST_SPARK=0`` leaves them out."""
     import os
@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(config, items):
     skip = os.environ.get("SAFETYNET_TEST_SPARK", "1") == "0"
     kept, dropped = [], []
     for item in items:
-        if "spark" in item.nodeid.lower():
+        if "spark" in item.nodeid.lower() or item.get_closest_marker("spark"):
             item.add_marker(pytest.mark.spark)
             if skip:
                 dropped.append(item)

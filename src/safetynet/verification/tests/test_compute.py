@@ -210,7 +210,7 @@ def test_the_bulk_facts_file_cites_each_fact_in_order_without_the_row(lake, tmp_
     persons = pa.concat_tables(
         [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([5], pa.int64()), "id_number": [STRANGER]})]
     )
-    inp = VerificationInput(persons=persons, on=ON)
+    inp = VerificationInput(persons=_keyed(persons), on=ON)
     # when the engine writes the facts file
     out = verify_to_parquet(inp, facts_path=tmp_path / "facts.parquet", backend="duckdb")
     written = pq.read_table(tmp_path / "facts.parquet")
@@ -243,13 +243,14 @@ def test_duckdb_and_spark_give_identical_tables(lake, tmp_path, on):
 
 
 @pytest.mark.django_db
+@pytest.mark.spark
 def test_the_bulk_path_writes_the_same_facts_and_totals_on_both_engines(lake, tmp_path):
     # given the family and a second household sharing the lake
     land_family(tmp_path)
     persons = pa.concat_tables(
         [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([20], pa.int64()), "id_number": [STRANGER]})]
     )
-    inp = VerificationInput(persons=persons, on=ON)
+    inp = VerificationInput(persons=_keyed(persons), on=ON)
     # when the roll is verified the bulk way (facts straight to Parquet, totals from the sources) on each engine
     duck = verify_to_parquet(inp, facts_path=tmp_path / "duck.parquet", backend="duckdb")
     spark = verify_to_parquet(inp, facts_path=tmp_path / "spark.parquet", backend="spark")
