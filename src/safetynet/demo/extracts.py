@@ -25,6 +25,7 @@ from safetynet.demo import names
 from safetynet.demo.population import REF, REFERENCE_DATE, Population, check_characters, digits_of
 from safetynet.demo.proxies import proxy_rows
 from safetynet.demo.sources import PLANTED_SCHEMA, SOURCES, TYPO_SOURCES
+from safetynet.supervision.scan import EXCLUSIVE_PAIRS
 
 URBAN_STANDARD = 900.0
 RURAL_STANDARD = 700.0
@@ -449,6 +450,13 @@ def build_extracts(*, pop: Population, rng: np.random.Generator) -> Extracts:
             relationship="other", monthly_amount=_money(hh_amount[h2] / members_safe[h2]), start_date=REF - _days(rng, 1, 30, 400),
             planted=i,
         )
+        pair = {str(receiving[h]), str(receiving[h2])}
+        if any(pair == set(exclusive) for exclusive in EXCLUSIVE_PAIRS):
+            # Paid in two programmes the law makes exclusive: that is an anomaly of its own, and the truth says so.
+            planter.add(
+                kind="exclusive_programmes", household=hh_no[h], id_number=pop.p_id_number[r[0]], source="benefits",
+                programmes=sorted(pair),
+            )
 
     # 特困 and 低保 at once (they exclude each other).
     old = living & (pop.p_age >= 60)

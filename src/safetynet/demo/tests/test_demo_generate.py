@@ -171,7 +171,7 @@ def test_planted_anomalies_are_in_the_sources_as_the_ground_truth_says(lake):
             assert set(detail["listed_in"]) <= listed and len(listed) >= 2
         elif p["kind"] == "exclusive_programmes":
             programmes = {b["programme"] for b in benefits if b["id_number"] == p["id_number"]}
-            assert {"dibao", "tekun"} <= programmes
+            assert set(detail["programmes"]) <= programmes and len(detail["programmes"]) == 2
         elif p["kind"] == "staff_relative":
             assert row["id_number"] == p["id_number"]
             person = Person.objects.get(id_number=p["id_number"])
