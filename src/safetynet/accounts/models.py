@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.core.fields import EncryptedCharField
 from safetynet.core.roles import SELF_SERVICE_ROLES, STAFF_ROLES, Role
 
 
@@ -19,7 +20,7 @@ class User(AbstractUser):
         related_name="staff",
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("手机号"), max_length=20, blank=True, purpose="accounts.user.phone")
     person = models.ForeignKey(
         "registry.Person",
         verbose_name=_("本人档案"),

@@ -9,8 +9,10 @@ and ``filter(person__id_number__in=[…])`` are answered by the sibling blind-in
 constraint. Other lookups (``contains``, ``startswith``, ordering by the clear value) cannot be
 answered from ciphertext and are refused with a ``FieldError``.
 
-``QuerySet.update()`` and ``bulk_update()`` of an encrypted field do not refresh its index: write
-such values through ``save()``.
+A model whose encrypted field has an index takes :class:`SealedQuerySet` as its manager, so
+``update(phone=…)`` and ``bulk_update(…, ["phone"])`` refresh the index in the same statement; an
+``update()`` with an expression for such a field is refused (the index cannot be computed in SQL).
+``filter(field="")`` needs no index: an empty value is stored empty.
 """
 
 from __future__ import annotations
@@ -165,6 +167,38 @@ class BlindIndexField(models.CharField):
         return value
 
 
+class SealedQuerySet(models.QuerySet):
+    """Keeps every blind index in step with its encrypted field on ``update`` and ``bulk_update``."""
+
+    def _indexed(self):
+        return [f for f in self.model._meta.concrete_fields if isinstance(f, EncryptedCharField) and f.index]
+
+    def update(self, **kwargs):
+        for field in self._indexed():
+            if field.name in kwargs and field.index not in kwargs:  # bulk_update passes both
+                value = kwargs[field.name]
+                if value is not None and not isinstance(value, str):
+                    raise FieldError(f"{self.model.__name__}.{field.name} 已加密：只能写入确定的值，不能写入表达式")
+                index = field.index_field()
+                kwargs[index.name] = crypto.blind_index(value or "", index.kind)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        fields = list(fields)
+        for field in self._indexed():
+            if field.name in fields:
+                index = field.index_field()
+                for obj in objs:
+                    setattr(obj, index.attname, crypto.blind_index(getattr(obj, field.attname) or "", index.kind))
+                if index.name not in fields:
+                    fields.append(index.name)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    bulk_update.alters_data = True
+
+
 def _via_index(lhs):
     if not isinstance(lhs, Col):
         raise FieldError("加密字段只能按原值精确查找")
@@ -175,6 +209,9 @@ def _via_index(lhs):
 @EncryptedCharField.register_lookup
 class IndexedExact(Exact):
     def __init__(self, lhs, rhs):
+        if rhs == "":  # stored empty, never sealed: compared as it is (a check constraint can ask it)
+            super().__init__(lhs, rhs)
+            return
         col, kind = _via_index(lhs)
         super().__init__(col, crypto.blind_index(rhs or "", kind) if isinstance(rhs, str) or rhs is None else rhs)
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from safetynet.core.fields import BlindIndexField, EncryptedBinaryField, EncryptedCharField
+from safetynet.core.fields import BlindIndexField, EncryptedBinaryField, EncryptedCharField, SealedQuerySet
 from safetynet.core.models import TimeStampedModel
 
 
@@ -52,6 +52,8 @@ class BankAccount(TimeStampedModel):
     account_number = EncryptedCharField(_("账号"), max_length=32, purpose="payments.bankaccount.account_number",
                                         index="account_number_index")
     account_number_index = BlindIndexField(source="account_number", kind="account")
+
+    objects = SealedQuerySet.as_manager()
     opened_on = models.DateField(_("登记日期"))
     closed_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     closed_reason = models.CharField(_("停用原因"), max_length=200, blank=True)

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.core.fields import EncryptedCharField
 from safetynet.core.models import TimeStampedModel
 
 
@@ -83,8 +84,9 @@ class Complaint(TimeStampedModel):
     subject = models.CharField(_("标题"), max_length=100)
     body = models.TextField(_("内容"))
     anonymous = models.BooleanField(_("匿名"), default=False)
-    reporter_name = models.CharField(_("反映人姓名"), max_length=64, blank=True)
-    reporter_phone = models.CharField(_("反映人电话"), max_length=20, blank=True)
+    # Sealed at rest (core.fields): who reported is for the supervisors only.
+    reporter_name = EncryptedCharField(_("反映人姓名"), max_length=64, blank=True, purpose="portal.complaint.reporter_name")
+    reporter_phone = EncryptedCharField(_("反映人电话"), max_length=20, blank=True, purpose="portal.complaint.reporter_phone")
     attachment_path = models.CharField(_("附件"), max_length=300, blank=True)
     attachment_sha256 = models.CharField(_("附件 SHA-256"), max_length=64, blank=True)
     attachment_type = models.CharField(_("附件类型"), max_length=64, blank=True)

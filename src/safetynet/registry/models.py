@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from safetynet.core.fields import BlindIndexField, EncryptedCharField
+from safetynet.core.fields import BlindIndexField, EncryptedCharField, SealedQuerySet
 from safetynet.core.models import TimeStampedModel
 
 
@@ -47,6 +47,8 @@ class Person(TimeStampedModel):
     phone = EncryptedCharField(_("手机号"), max_length=20, blank=True, purpose="registry.person.phone",
                                index="phone_index")
     phone_index = BlindIndexField(source="phone", kind="phone", db_index=True)
+
+    objects = SealedQuerySet.as_manager()
     hukou_region = models.ForeignKey(
         "regions.Region", verbose_name=_("户籍地"), on_delete=models.PROTECT, related_name="hukou_persons"
     )

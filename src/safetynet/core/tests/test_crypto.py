@@ -82,6 +82,38 @@ def test_an_address_is_sealed_and_cannot_be_searched(tree):
         Household.objects.filter(address="示范路 1 号").count()
 
 
+def test_update_and_bulk_update_keep_the_blind_index_in_step(tree):
+    # given
+    a, b = make_person(tree.east_community), make_person(tree.east_community)
+    # when
+    Person.objects.filter(pk=a.pk).update(phone="13911112222")
+    b.phone = "13933334444"
+    Person.objects.bulk_update([b], ["phone"])
+    # then: the new values are sealed and found by their index; the old ones are not
+    assert "13911112222" not in _stored("registry_person", "phone", a.pk)
+    assert Person.objects.get(phone="13911112222") == a
+    assert Person.objects.get(phone="139-3333 4444") == b
+    assert not Person.objects.filter(phone=a.phone).exists()
+    # and an expression cannot be indexed, so it is refused
+    from django.db.models import F
+    with pytest.raises(FieldError):
+        Person.objects.filter(pk=a.pk).update(phone=F("name"))
+
+
+def test_staff_phone_and_complaint_reporter_are_sealed(tree):
+    from safetynet.core.roles import Role
+    from safetynet.core.testing import make_user
+
+    # given
+    user = make_user(Role.STREET_OFFICER, tree.east_street)
+    user.phone = "13755556666"
+    user.save()
+    # then
+    assert "13755556666" not in _stored("accounts_user", "phone", user.pk)
+    assert type(user).objects.get(pk=user.pk).phone == "13755556666"
+    assert crypto.is_sealed(_stored("accounts_user", "phone", user.pk))
+
+
 def test_rotation_reseals_every_value_under_the_new_key_and_keeps_lookups(tree):
     # given
     person = make_person(tree.east_community)

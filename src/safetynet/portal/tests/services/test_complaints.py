@@ -111,6 +111,20 @@ def test_the_street_officer_answers_and_the_tracking_page_shows_the_outcome_with
     assert "李四" not in text and "13912345678" not in text and staff.street.username not in text
 
 
+def test_the_reporter_is_sealed_at_rest(tree):
+    from django.db import connection
+
+    c = _file(tree, anonymous=False, reporter_name="李四", reporter_phone="13912345678")
+    with connection.cursor() as cur:
+        cur.execute("SELECT reporter_name, reporter_phone FROM portal_complaint WHERE id = %s", [c.pk])
+        name, phone = cur.fetchone()
+    assert "李四" not in name and "13912345678" not in phone
+    fresh = Complaint.objects.get(pk=c.pk)
+    assert (fresh.reporter_name, fresh.reporter_phone) == ("李四", "13912345678")
+    # the anonymous-has-no-identity constraint still holds on the sealed columns
+    assert Complaint.objects.filter(pk=c.pk, reporter_name="").count() == 0
+
+
 def test_an_officer_of_another_region_cannot_touch_it_and_an_answer_needs_a_reply(tree, staff):
     c = _file(tree)
     with pytest.raises(Exception) as e:
