@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 ACCOUNTS = ["demo-street-officer", "demo-county-approver", "demo-verification-centre", "demo-supervisor"]
 PASSWORD = "safetynet-demo"
+#: As scripts/serve: longer than a client's pause between requests (locust's 2–8 s), so the
+#: server never closes an idle connection at the moment its client reuses it.
+KEEP_ALIVE_S = 15
 
 
 def _setup() -> tuple[list[int], list[int]]:
@@ -152,6 +155,7 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "safetynet.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
          "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "60", "--preload",
+         "--keep-alive", str(KEEP_ALIVE_S),
          "--certfile", str(cert), "--keyfile", str(key), "--log-level", "warning"],
         env=env,
         start_new_session=True,
