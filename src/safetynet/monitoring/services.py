@@ -32,7 +32,13 @@ from safetynet.monitoring.errors import (
     InvalidOutcome,
     InvalidVisitOutcome,
 )
-from safetynet.monitoring.model.dispatch import LEVEL_RANK, MANDATORY_TRIGGERS, dispatch, rules_priority
+from safetynet.monitoring.model.dispatch import (
+    LEVEL_RANK,
+    MANDATORY_TRIGGERS,
+    dispatch,
+    recommend,
+    rules_priority,
+)
 from safetynet.monitoring.model.explain import explain
 from safetynet.monitoring.model.features import feature_matrix, feature_names
 from safetynet.monitoring.model.store import feature_groups, features_write, risk_model_promoted
@@ -297,6 +303,17 @@ def _dispatch_write(*, pool: list[tuple], sent: np.ndarray, mandatory: np.ndarra
                                for i in sent_rows], ["dispatched_at", "risk_reasons"], batch_size=200)
 
 
+def _households_per_community(result: MonitoringResult, communities: dict) -> dict[int, int]:
+    """Households this run scored in each of ``communities`` (region ids): exploration's weights."""
+    codes, counts = np.unique(np.asarray(result.region_codes, dtype=str), return_counts=True)
+    pk_of = dict(Region.objects.filter(pk__in=list(communities)).values_list("code", "pk"))
+    out = {pk: 0 for pk in communities}
+    for code, n in zip(codes.tolist(), counts.tolist(), strict=True):
+        if code in pk_of:
+            out[pk_of[code]] = n
+    return out
+
+
 @transaction.atomic
 def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: list[dict], actor=None) -> dict:
     """派单 under capacity (see ``model.dispatch``): score every open alert of a household this run
@@ -329,10 +346,16 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         priority = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
                                   af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool]))
         floor = None
+    community = np.array([a[6] for a in pool], np.int64)
+    fill = settings.MONITORING_MIN_EXPECTED_FIND if promoted else None
     sent, explored, _inclusion = dispatch(
-        priority=priority, mandatory=mandatory, community=np.array([a[6] for a in pool], np.int64), slots=slots,
-        floor=floor, explore_share=settings.MONITORING_EXPLORE_SHARE, rng=np.random.default_rng(run.pk),
-        guided=promoted is not None)
+        priority=priority, mandatory=mandatory, community=community, slots=slots, floor=floor,
+        explore_share=settings.MONITORING_EXPLORE_SHARE, rng=np.random.default_rng(run.pk),
+        guided=promoted is not None, fill_min=fill)
+    allocation = (recommend(expected=priority, mandatory=mandatory, community=community, capacity=capacity,
+                            households=_households_per_community(result, capacity),
+                            explore_share=settings.MONITORING_EXPLORE_SHARE, least=np.minimum(floor, fill))
+                  if promoted else None)
     reasons: dict[int, list] = {}
     if promoted:
         sent_households = sorted({pool[i][1] for i in np.flatnonzero(sent) if pool[i][1] in row_of})
@@ -346,6 +369,7 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         "dispatched_mandatory": int((sent & mandatory).sum()), "explored": int(explored.sum()),
         "backlog": int(len(pool) - sent.sum()),
         "expected_finds": round(float(priority[sent].clip(0).sum()), 2) if promoted else None,
+        "allocation": allocation,
     }
     audit_record(actor=actor, action="monitoring.alerts_dispatch", target=run, data=counts)
     return counts
