@@ -42,6 +42,7 @@ from safetynet.monitoring.model.dispatch import (
 from safetynet.monitoring.model.explain import explain
 from safetynet.monitoring.model.features import feature_matrix, feature_names
 from safetynet.monitoring.model.store import feature_groups, features_write, risk_model_promoted
+from safetynet.monitoring.model.training import cells_of
 from safetynet.monitoring.models import (
     OPEN_STATUSES,
     Alert,
@@ -340,7 +341,9 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     mandatory = np.array([a[2] in MANDATORY_TRIGGERS for a in pool], bool)
     if promoted:
         priority = np.array([risk_of.get(a[1], -1.0) for a in pool])
-        cell_floor = promoted[1].floors(feature_groups(x, districts), len(households))
+        groups = feature_groups(x, districts)
+        cell_floor = promoted[1].floors(groups, len(households))
+        cell_of = cells_of(groups)
         floor = np.array([cell_floor[row_of[a[1]]] if a[1] in row_of else promoted[0].threshold for a in pool])
     else:
         priority = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
@@ -354,7 +357,8 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         guided=promoted is not None, fill_min=fill)
     allocation = (recommend(expected=priority, mandatory=mandatory, community=community, capacity=capacity,
                             households=_households_per_community(result, capacity),
-                            explore_share=settings.MONITORING_EXPLORE_SHARE, least=np.minimum(floor, fill))
+                            explore_share=settings.MONITORING_EXPLORE_SHARE, least=np.minimum(floor, fill),
+                            cells=np.array([cell_of[row_of[a[1]]] if a[1] in row_of else "" for a in pool], dtype=object))
                   if promoted else None)
     reasons: dict[int, list] = {}
     if promoted:

@@ -25,7 +25,11 @@ visits do most good is a figure the model gives. For a total (the sum of the com
 capacities), the recommended capacity of each community is its mandatory triggers, its share of
 the exploration visits (by household count, so every community keeps teaching the model), and
 the rest where the expected finds are highest across the whole area (the visits with the highest
-expected find, wherever they are: no other split of the same total finds more in expectation).
+expected find, wherever they are: no other split of the same total finds more in expectation),
+except that a cell (rural/urban × district) whose expected recall falls more than
+:data:`PARITY_GAP` below the overall gets its next best visit first: the fairness target asks
+that no group's recall fall two points below the overall, and placing every visit where finds are
+likeliest starves the rural cells, whose needy households the data shows less clearly.
 """
 
 
@@ -92,7 +96,7 @@ def _best_within_parity(expected: np.ndarray, rows: np.ndarray, cells: np.ndarra
     p = np.clip(np.nan_to_num(expected), 0, 1)
     labels, cell = np.unique(cells.astype(str), return_inverse=True)
     need = np.bincount(cell, weights=p, minlength=labels.size)
-    found = np.bincount(cell[base], weights=p[base], minlength=labels.size)
+    found = np.bincount(cell[base], weights=p[base], minlength=labels.size).astype(float)
     queues = [rows[cell[rows] == j][np.argsort(-p[rows[cell[rows] == j]], kind="stable")] for j in range(labels.size)]
     head = np.zeros(labels.size, np.int64)
     chosen: list[int] = []
@@ -175,13 +179,14 @@ def _explore_weights(priority: np.ndarray, guided: bool) -> np.ndarray:
 
 
 def recommend(*, expected: np.ndarray, mandatory: np.ndarray, community: np.ndarray, capacity: dict,
-              households: dict, explore_share: float, least: float | np.ndarray | None) -> dict:
+              households: dict, explore_share: float, least: float | np.ndarray | None,
+              cells: np.ndarray | None = None) -> dict:
     """Per community with a capacity: its capacity now, the capacity :func:`allocate` recommends for
     the same total, and the finds the recommended visits are expected to make (exploration
     counted at nothing)."""
     slots, explore = allocate(expected=expected, mandatory=mandatory, community=community,
                               total=int(sum(capacity.values())), households=households,
-                              explore_share=explore_share, min_find=least)
+                              explore_share=explore_share, min_find=least, cells=cells)
     finds: dict = {}
     order = np.argsort(-expected, kind="stable")
     for c in capacity:

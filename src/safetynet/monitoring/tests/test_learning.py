@@ -232,3 +232,17 @@ def test_the_protocol_starts_from_the_prior_and_never_exceeds_the_rules_capacity
     # and every month the learned policy's slots and visits stay within the rules' capacity
     for rules, learned in zip(out["rules_only"], out["learned"], strict=True):
         assert learned["visits"] <= learned["slots"] <= rules["slots"]
+
+
+def test_a_cell_whose_expected_recall_lags_gets_its_next_visit_first():
+    # given a cell of likely finds (four at 0.9) and one of ten doubtful households (0.3 each: three
+    # needy households expected among them), one community each
+    expected = np.array([0.9] * 4 + [0.3] * 10)
+    community = np.array([1] * 4 + [2] * 10)
+    cells = np.array(["urban"] * 4 + ["rural"] * 10, dtype=object)
+    args = {"expected": expected, "mandatory": np.zeros(14, bool), "community": community, "total": 4,
+            "households": {1: 4, 2: 10}, "explore_share": 0.0}
+    # then by expected finds alone every visit goes to the first; kept near parity, the second
+    # cell gets visits until its expected recall is within two points of the overall
+    assert allocate(**args)[0] == {1: 4, 2: 0}
+    assert allocate(**args, cells=cells)[0] == {1: 1, 2: 3}
