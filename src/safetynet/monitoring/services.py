@@ -41,6 +41,7 @@ from safetynet.monitoring.model.dispatch import (
 )
 from safetynet.monitoring.model.explain import explain
 from safetynet.monitoring.model.features import feature_matrix, feature_names
+from safetynet.monitoring.model.prior import prior_score
 from safetynet.monitoring.model.store import feature_groups, features_write, risk_model_promoted
 from safetynet.monitoring.model.training import cells_of
 from safetynet.monitoring.models import (
@@ -318,7 +319,7 @@ def _households_per_community(result: MonitoringResult, communities: dict) -> di
 @transaction.atomic
 def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: list[dict], actor=None) -> dict:
     """派单 under capacity (see ``model.dispatch``): score every open alert of a household this run
-    scored (the promoted model, else today's rules order), keep the run's features for training,
+    scored (the promoted model, else the cold-start prior: ``model.prior``), keep the run's features for training,
     and dispatch the best of the backlog into each community's free slots for the week."""
     alerts = list(Alert.objects.select_for_update().filter(status__in=OPEN_STATUSES)
                   .values_list("pk", "household_id", "condition", "level", "score", "dispatched_at",
@@ -346,8 +347,12 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         cell_of = cells_of(groups)
         floor = np.array([cell_floor[row_of[a[1]]] if a[1] in row_of else promoted[0].threshold for a in pool])
     else:
-        priority = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
-                                  af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool]))
+        # the cold start (model.prior) ranks the alerts of the households this run scored; any other
+        # waiting alert follows them in the rules' order (0–4 scaled below 0)
+        prior = prior_score(x, feature_names())
+        rules = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
+                               af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool]))
+        priority = np.array([prior[row_of[a[1]]] if a[1] in row_of else r / 4 - 1 for a, r in zip(pool, rules, strict=True)])
         floor = None
     community = np.array([a[6] for a in pool], np.int64)
     fill = settings.MONITORING_MIN_EXPECTED_FIND if promoted else None

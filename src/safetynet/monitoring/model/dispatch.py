@@ -5,7 +5,8 @@ expected find per visit; what does not fit waits in a ranked backlog that the ne
   household: 《社会救助暂行办法》第四十七条 临时救助 for 突发事件/重大疾病) is always dispatched,
   whatever the capacity; it uses a slot like any visit.
 * The rest go in order of priority (the model's calibrated probability; without a promoted model,
-  today's rules order: red before orange, then the deprivation score) while slots remain and, with
+  the cold-start prior of ``model.prior``, and for a waiting alert of a household the run did not
+  score, the rules' order: red before orange, then the deprivation score) while slots remain and, with
   a model, while the expected find is at least the model's operating threshold (one number, or
   one per row: the threshold of the row's cell).
 * A share of each community's slots (:data:`EXPLORE_SHARE`) visits households drawn at random from
