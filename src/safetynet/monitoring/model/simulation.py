@@ -15,11 +15,12 @@ household of the earlier cohorts not yet visited. Every month, under the same ca
   order alone).
 
 Capacity: each community's share is ``capacity_share`` of its month's households, rounded; rules
-only keep that split (today's setting). The learned policies, with
-``allocate_by_need``, split the same total by expected need (``dispatch.allocate``: mandatory
-triggers, exploration by household count, the rest to the highest expected finds wherever they
-are), as a supervisor following the dispatch's recommended capacities would; visits that no
-household justifies are left unused, so the total never exceeds the share.
+only keep that split (today's setting). The learned policies, with ``allocate_by_need``, split the
+same total by expected need (``dispatch.allocate``: mandatory triggers, exploration by household
+count, the rest to the highest expected finds wherever they are, with ``fair`` a rural/urban ×
+district cell whose expected recall lags first; under the prior, by its order), as a supervisor
+following dispatch's recommended capacities would; visits that no household justifies are left
+unused, so the total never exceeds the rules'.
 
 A visit reveals the ground truth of the visited household only, and nothing else ever reaches
 training: the labels the trainer sees are read from ``revealed``, which only a visit writes (a
