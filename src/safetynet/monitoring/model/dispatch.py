@@ -99,23 +99,20 @@ def _best_within_parity(expected: np.ndarray, rows: np.ndarray, cells: np.ndarra
     need = np.bincount(cell, weights=p, minlength=labels.size)
     found = np.bincount(cell[base], weights=p[base], minlength=labels.size).astype(float)
     queues = [rows[cell[rows] == j][np.argsort(-p[rows[cell[rows] == j]], kind="stable")] for j in range(labels.size)]
+    sizes = np.array([q.size for q in queues])
     head = np.zeros(labels.size, np.int64)
+    next_p = np.array([p[q[0]] if q.size else -1.0 for q in queues])  # each cell's next row, -1 when none
+    total_need = max(float(need.sum()), 1e-12)
     chosen: list[int] = []
-    while len(chosen) < k:
-        open_ = np.flatnonzero(head < np.array([q.size for q in queues]))
-        if not open_.size:
-            break
+    while len(chosen) < k and (head < sizes).any():
         recall = np.where(need > 0, found / np.maximum(need, 1e-12), 1.0)
-        overall = found.sum() / max(need.sum(), 1e-12)
-        lagging = open_[recall[open_] < overall - gap]
-        if lagging.size:
-            j = int(lagging[np.argmin(recall[lagging])])
-        else:
-            j = int(open_[np.argmax([p[queues[i][head[i]]] for i in open_])])
+        lagging = (head < sizes) & (recall < found.sum() / total_need - gap)
+        j = int(np.argmin(np.where(lagging, recall, np.inf))) if lagging.any() else int(np.argmax(next_p))
         row = int(queues[j][head[j]])
         chosen.append(row)
         found[j] += p[row]
         head[j] += 1
+        next_p[j] = p[queues[j][head[j]]] if head[j] < sizes[j] else -1.0
     return np.array(chosen, np.int64)
 
 
@@ -188,12 +185,17 @@ def recommend(*, expected: np.ndarray, mandatory: np.ndarray, community: np.ndar
     slots, explore = allocate(expected=expected, mandatory=mandatory, community=community,
                               total=int(sum(capacity.values())), households=households,
                               explore_share=explore_share, min_find=least, cells=cells)
+    p = np.clip(np.nan_to_num(expected), 0, 1)
+    keys, idx = np.unique(community, return_inverse=True)
+    must = np.bincount(idx[mandatory], minlength=keys.size)
+    must_finds = np.bincount(idx[mandatory], weights=p[mandatory], minlength=keys.size)
+    order = np.lexsort((-p, idx))
+    order = order[~mandatory[order]]  # each community's other rows, best first
+    start = np.searchsorted(idx[order], np.arange(keys.size))
+    end = np.searchsorted(idx[order], np.arange(keys.size), side="right")
     finds: dict = {}
-    order = np.argsort(-expected, kind="stable")
-    for c in capacity:
-        must = (community == c) & mandatory
-        ranked = order[(community[order] == c) & ~mandatory[order]]
-        ranked = ranked[: max(slots.get(c, 0) - explore.get(c, 0) - int(must.sum()), 0)]
-        finds[c] = round(float(np.clip(expected[must], 0, 1).sum() + np.clip(expected[ranked], 0, 1).sum()), 2)
-    return {c: {"capacity": int(n), "recommended": int(slots.get(c, 0)), "expected_finds": finds[c]}
+    for i, c in enumerate(keys.tolist()):
+        ranked = max(slots.get(c, 0) - explore.get(c, 0) - int(must[i]), 0)
+        finds[c] = round(float(must_finds[i] + p[order[start[i]:min(start[i] + ranked, end[i])]].sum()), 2)
+    return {c: {"capacity": int(n), "recommended": int(slots.get(c, 0)), "expected_finds": finds.get(c, 0.0)}
             for c, n in sorted(capacity.items())}
