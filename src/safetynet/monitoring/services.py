@@ -380,5 +380,7 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         "expected_finds": round(float(priority[sent].clip(0).sum()), 2) if promoted else None,
         "allocation": allocation,
     }
-    audit_record(actor=actor, action="monitoring.alerts_dispatch", target=run, data=counts)
+    # the recommendation (one entry per community) stays in the run's counts, not in the audit chain
+    audit_record(actor=actor, action="monitoring.alerts_dispatch", target=run,
+                 data={k: v for k, v in counts.items() if k != "allocation"})
     return counts
