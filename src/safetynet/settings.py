@@ -266,3 +266,6 @@ LOGGING = {
 # (about 5% of a 400-household community a month), and the share of them given to exploration.
 MONITORING_WEEKLY_VISITS = int(os.environ.get("SAFETYNET_MONITORING_WEEKLY_VISITS", "5"))
 MONITORING_EXPLORE_SHARE = 0.1
+# The least expected find per visit (the model's calibrated probability) that fills a slot the
+# operating threshold left free: about today's rules' precision (one find in six alerts).
+MONITORING_MIN_EXPECTED_FIND = 0.17

@@ -150,7 +150,22 @@ def dispatch_summary(*, alerts: QuerySet[Alert], user) -> dict:
         "backlog": open_alerts.filter(dispatched_at__isnull=True).count(),
         "expected_finds": round(dispatched.aggregate(s=Sum("risk"))["s"] or 0.0, 1),
         "model": RiskModel.objects.filter(promoted=True).order_by("-version").first(),
+        "allocation": capacity_recommended(communities=communities),
     }
+
+
+def capacity_recommended(*, communities: QuerySet[Region]) -> list[dict]:
+    """The latest run's recommended capacity per community (``model.dispatch.recommend``: the same
+    total, placed by expected need), for the communities given, the largest change first; empty
+    without a model."""
+    run = MonitorRun.objects.filter(mode=RunMode.FULL).order_by("-on", "-id").first()
+    allocation = ((run.counts or {}).get("dispatch") or {}).get("allocation") if run else None
+    if not allocation:
+        return []
+    names = dict(communities.filter(pk__in=[int(k) for k in allocation]).values_list("pk", "name"))
+    rows = [{"community": names[int(k)], **v, "change": v["recommended"] - v["capacity"]}
+            for k, v in allocation.items() if int(k) in names]
+    return sorted(rows, key=lambda r: (-abs(r["change"]), r["community"]))
 
 
 

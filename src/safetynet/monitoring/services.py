@@ -32,10 +32,18 @@ from safetynet.monitoring.errors import (
     InvalidOutcome,
     InvalidVisitOutcome,
 )
-from safetynet.monitoring.model.dispatch import LEVEL_RANK, MANDATORY_TRIGGERS, dispatch, rules_priority
+from safetynet.monitoring.model.dispatch import (
+    LEVEL_RANK,
+    MANDATORY_TRIGGERS,
+    dispatch,
+    recommend,
+    rules_priority,
+)
 from safetynet.monitoring.model.explain import explain
 from safetynet.monitoring.model.features import feature_matrix, feature_names
+from safetynet.monitoring.model.prior import prior_score
 from safetynet.monitoring.model.store import feature_groups, features_write, risk_model_promoted
+from safetynet.monitoring.model.training import cells_of
 from safetynet.monitoring.models import (
     OPEN_STATUSES,
     Alert,
@@ -297,10 +305,21 @@ def _dispatch_write(*, pool: list[tuple], sent: np.ndarray, mandatory: np.ndarra
                                for i in sent_rows], ["dispatched_at", "risk_reasons"], batch_size=200)
 
 
+def _households_per_community(result: MonitoringResult, communities: dict) -> dict[int, int]:
+    """Households this run scored in each of ``communities`` (region ids): exploration's weights."""
+    codes, counts = np.unique(np.asarray(result.region_codes, dtype=str), return_counts=True)
+    pk_of = dict(Region.objects.filter(pk__in=list(communities)).values_list("code", "pk"))
+    out = {pk: 0 for pk in communities}
+    for code, n in zip(codes.tolist(), counts.tolist(), strict=True):
+        if code in pk_of:
+            out[pk_of[code]] = n
+    return out
+
+
 @transaction.atomic
 def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: list[dict], actor=None) -> dict:
     """派单 under capacity (see ``model.dispatch``): score every open alert of a household this run
-    scored (the promoted model, else today's rules order), keep the run's features for training,
+    scored (the promoted model, else the cold-start prior: ``model.prior``), keep the run's features for training,
     and dispatch the best of the backlog into each community's free slots for the week."""
     alerts = list(Alert.objects.select_for_update().filter(status__in=OPEN_STATUSES)
                   .values_list("pk", "household_id", "condition", "level", "score", "dispatched_at",
@@ -323,16 +342,29 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     mandatory = np.array([a[2] in MANDATORY_TRIGGERS for a in pool], bool)
     if promoted:
         priority = np.array([risk_of.get(a[1], -1.0) for a in pool])
-        cell_floor = promoted[1].floors(feature_groups(x, districts), len(households))
+        groups = feature_groups(x, districts)
+        cell_floor = promoted[1].floors(groups, len(households))
+        cell_of = cells_of(groups)
         floor = np.array([cell_floor[row_of[a[1]]] if a[1] in row_of else promoted[0].threshold for a in pool])
     else:
-        priority = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
-                                  af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool]))
+        # the cold start (model.prior) ranks the alerts of the households this run scored; any other
+        # waiting alert follows them in the rules' order (0–4 scaled below 0)
+        prior = prior_score(x, feature_names())
+        rules = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
+                               af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool]))
+        priority = np.array([prior[row_of[a[1]]] if a[1] in row_of else r / 4 - 1 for a, r in zip(pool, rules, strict=True)])
         floor = None
+    community = np.array([a[6] for a in pool], np.int64)
+    fill = settings.MONITORING_MIN_EXPECTED_FIND if promoted else None
     sent, explored, _inclusion = dispatch(
-        priority=priority, mandatory=mandatory, community=np.array([a[6] for a in pool], np.int64), slots=slots,
-        floor=floor, explore_share=settings.MONITORING_EXPLORE_SHARE, rng=np.random.default_rng(run.pk),
-        guided=promoted is not None)
+        priority=priority, mandatory=mandatory, community=community, slots=slots, floor=floor,
+        explore_share=settings.MONITORING_EXPLORE_SHARE, rng=np.random.default_rng(run.pk),
+        guided=promoted is not None, fill_min=fill)
+    allocation = (recommend(expected=priority, mandatory=mandatory, community=community, capacity=capacity,
+                            households=_households_per_community(result, capacity),
+                            explore_share=settings.MONITORING_EXPLORE_SHARE, least=np.minimum(floor, fill),
+                            cells=np.array([cell_of[row_of[a[1]]] if a[1] in row_of else "" for a in pool], dtype=object))
+                  if promoted else None)
     reasons: dict[int, list] = {}
     if promoted:
         sent_households = sorted({pool[i][1] for i in np.flatnonzero(sent) if pool[i][1] in row_of})
@@ -346,6 +378,9 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         "dispatched_mandatory": int((sent & mandatory).sum()), "explored": int(explored.sum()),
         "backlog": int(len(pool) - sent.sum()),
         "expected_finds": round(float(priority[sent].clip(0).sum()), 2) if promoted else None,
+        "allocation": allocation,
     }
-    audit_record(actor=actor, action="monitoring.alerts_dispatch", target=run, data=counts)
+    # the recommendation (one entry per community) stays in the run's counts, not in the audit chain
+    audit_record(actor=actor, action="monitoring.alerts_dispatch", target=run,
+                 data={k: v for k, v in counts.items() if k != "allocation"})
     return counts

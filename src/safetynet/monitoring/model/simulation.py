@@ -8,10 +8,19 @@ household of the earlier cohorts not yet visited. Every month, under the same ca
 * **rules only** (today): the rules' alerts in the rules' order, capacity filled;
 * **learned**: the latest promoted model ranks *every* household of the pool, alerted or not (the
   rules' alerts cover only part of the needy households receiving nothing), with its operating
-  threshold and an exploration share drawn over the whole pool; in month 1, with no outcomes yet,
-  the rules' alerts in the rules' order, exploration already over the whole pool;
-* **learned, alerts only**: the same model, but ranking only the rules' alerts (what the model adds
-  by order alone).
+  threshold, capacity filled below it while the expected find is at least ``fill_min``, and an
+  exploration share drawn over the whole pool; in month 1, with no outcomes yet, the prior
+  (``model.prior``: income ratio and electricity use per head) ranks the pool;
+* **learned, alerts only**: the same, but ranking only the rules' alerts (what the model adds by
+  order alone).
+
+Capacity: each community's share is ``capacity_share`` of its month's households, rounded; rules
+only keep that split (today's setting). The learned policies, with ``allocate_by_need``, split the
+same total by expected need (``dispatch.allocate``: mandatory triggers, exploration by household
+count, the rest to the highest expected finds wherever they are, with ``fair`` a rural/urban ×
+district cell whose expected recall lags first; under the prior, by its order), as a supervisor
+following dispatch's recommended capacities would; visits that no household justifies are left
+unused, so the total never exceeds the rules'.
 
 A visit reveals the ground truth of the visited household only, and nothing else ever reaches
 training: the labels the trainer sees are read from ``revealed``, which only a visit writes (a
@@ -33,11 +42,15 @@ from collections.abc import Callable
 import numpy as np
 
 from safetynet.monitoring.errors import NotEnoughOutcomes
-from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, dispatch
-from safetynet.monitoring.model.training import train
+from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, allocate, dispatch
+from safetynet.monitoring.model.prior import prior_score
+from safetynet.monitoring.model.training import cells_of, train
 
 MONTHS = 6
 CAPACITY_SHARE = 0.05
+#: The least expected find per visit that fills a slot the floor left free (the setting
+#: ``MONITORING_MIN_EXPECTED_FIND``'s default: today's rules find need in about one alert in six).
+FILL_MIN = 0.17
 
 
 def cohorts(community: np.ndarray, months: int, rng: np.random.Generator) -> np.ndarray:
@@ -64,11 +77,14 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
              rules_priority: np.ndarray, community: np.ndarray, groups: dict[str, np.ndarray], features: list[str],
              months: int = MONTHS, capacity_share: float = CAPACITY_SHARE, explore_share: float = EXPLORE_SHARE,
              seed: int = 0, trainer: Callable = train, use_threshold: bool = True,
-             policies: tuple[str, ...] = POLICIES) -> dict:
+             policies: tuple[str, ...] = POLICIES, allocate_by_need: bool = True, fill_min: float | None = FILL_MIN,
+             cold_start: str = "prior", fair: bool = True) -> dict:
     """Month-by-month figures of the policies (see module doc). Arrays are over all households."""
     rng = np.random.default_rng(seed)
     cohort = cohorts(community, months, rng)
     out: dict = {"protocol": {"months": months, "capacity_share": capacity_share, "explore_share": explore_share,
+                              "allocate_by_need": allocate_by_need, "fill_min": fill_min, "cold_start": cold_start,
+                              "fair": fair,
                               "seed": seed, "households": int(len(needy)), "candidates": int(candidate.sum()),
                               "needy_not_receiving": int(needy.sum()),
                               "needy_not_receiving_alerted": int((needy & candidate).sum())},
@@ -89,26 +105,41 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
             rows = np.flatnonzero(pool)
             households = int(in_month.sum())
             present, sizes = np.unique(community[in_month], return_counts=True)
-            slots = {int(c): int(round(capacity_share * n)) for c, n in zip(present, sizes, strict=True)}
+            by_count = {int(c): int(n) for c, n in zip(present, sizes, strict=True)}
+            slots = {c: int(round(capacity_share * n)) for c, n in by_count.items()}
+            fill, explore_slots = None, None
             if learned and model is not None:
                 priority, explore = model.predict(x[rows]), explore_share
                 floor = model.floors({k: g[rows] for k, g in groups.items()}, rows.size) if use_threshold else None
+                fill = fill_min if floor is not None else None
+            elif learned and cold_start == "prior":
+                priority, floor, explore = prior_score(x[rows], features), None, explore_share
             else:
                 # the rules rank their alerts only; a household no rule alerted is reached by exploration
                 priority = np.where(candidate[rows], rules_priority[rows], -1.0)
                 floor = 0.0 if reach_all else None
                 explore = explore_share if learned else 0.0
+            if learned and allocate_by_need:
+                total = sum(slots.values())  # the same total as by household count
+                least = None if floor is None else (np.minimum(floor, fill) if fill is not None else floor)
+                parity = cells_of({k: g[rows] for k, g in groups.items()}) if (model is not None and fair) else None
+                slots, explore_slots = allocate(expected=priority, mandatory=mandatory[rows], community=community[rows],
+                                                total=total, households=by_count, explore_share=explore,
+                                                min_find=least, cells=parity)
             sent, explored, inclusion = dispatch(priority=priority, mandatory=mandatory[rows],
                                                  community=community[rows], slots=slots, floor=floor,
                                                  explore_share=explore, rng=prng,
-                                                 guided=learned and model is not None)
+                                                 guided=learned and (model is not None or cold_start == "prior"),
+                                                 fill_min=fill, explore_slots=explore_slots)
             go = rows[sent]
             visited[go] = True
             revealed[go] = needy[go]
             weight[go] = 1.0 / np.maximum(inclusion[sent], 1e-9)
             sent_now = np.zeros(len(needy), bool)
             sent_now[go] = True
-            month = {"month": m + 1, "ranking": "model" if (learned and model is not None) else "rules",
+            ranking = "model" if (learned and model is not None) else ("prior" if learned and cold_start == "prior"
+                                                                           else "rules")
+            month = {"month": m + 1, "ranking": ranking, "slots": int(sum(slots.values())),
                      "households": households, "pool": int(rows.size), "explored": int(explored.sum()),
                      "backlog_after": int((candidate & arrived & ~visited).sum()),
                      **_figures(int(needy[go].sum()), int(go.size), int(needy_now.sum()), households),

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from safetynet.monitoring.errors import InvalidVisitOutcome, NotEnoughOutcomes
-from safetynet.monitoring.model.dispatch import dispatch
+from safetynet.monitoring.model.dispatch import allocate, apportion, dispatch, recommend
 from safetynet.monitoring.model.explain import explain
+from safetynet.monitoring.model.prior import prior_score
 from safetynet.monitoring.model.simulation import simulate
 from safetynet.monitoring.model.training import train
 from safetynet.monitoring.outcomes import VisitOutcomeInput, facts_of, parse_amount, validate
@@ -167,3 +168,81 @@ def test_a_cell_whose_needy_score_lower_gets_its_own_threshold_and_reaches_the_r
     weighted = train(x, needy.astype(np.int8), features=["signal", "noise", "rural"], groups=groups, weights=w)
     assert weighted.fairness["overall"]["recall_population"] is not None
     assert weighted.thresholds["rural;district_1;"] <= model.thresholds["rural;district_1;"]
+
+
+def test_capacity_follows_expected_need_with_the_same_total_mandatory_and_exploration_first():
+    # given two communities of equal size: the first's households are far likelier to be in need
+    expected = np.array([0.9, 0.8, 0.7, 0.6, 0.05, 0.3, 0.04, 0.03, 0.02, 0.01])
+    community = np.array([1, 1, 1, 1, 1, 2, 2, 2, 2, 2])
+    mandatory = np.zeros(10, bool)
+    mandatory[8] = True  # a breadwinner's death in the second community
+    # when six visits are allocated, a third of them exploration (split by household count)
+    slots, explore = allocate(expected=expected, mandatory=mandatory, community=community, total=6,
+                              households={1: 5, 2: 5}, explore_share=1 / 3)
+    # then each community explores once, the trigger takes a slot, and the other three go where the
+    # expected finds are highest, all in the first community
+    assert explore == {1: 1, 2: 1}
+    assert slots == {1: 4, 2: 2} and sum(slots.values()) == 6
+    # and visits no household justifies are not handed out: the total comes out lower
+    slots, _ = allocate(expected=expected, mandatory=mandatory, community=community, total=6,
+                        households={1: 5, 2: 5}, explore_share=0.0, min_find=0.75)
+    assert slots == {1: 2, 2: 1}
+    # the recommendation keeps the total, names both communities and sums the expected finds placed
+    rec = recommend(expected=expected, mandatory=mandatory, community=community, capacity={1: 3, 2: 3},
+                    households={1: 5, 2: 5}, explore_share=0.0, least=None)
+    assert rec == {1: {"capacity": 3, "recommended": 4, "expected_finds": 3.0},
+                   2: {"capacity": 3, "recommended": 2, "expected_finds": 0.32}}
+    assert apportion(7, {1: 1, 2: 2, 3: 4}) == {1: 1, 2: 2, 3: 4} and sum(apportion(5, {1: 1, 2: 1, 3: 1}).values()) == 5
+
+
+def test_slots_the_floor_leaves_free_are_filled_only_while_a_visit_is_worth_it():
+    priority = np.array([0.9, 0.5, 0.3, 0.2, 0.1])
+    community = np.zeros(5, np.int64)
+    args = {"priority": priority, "mandatory": np.zeros(5, bool), "community": community, "slots": {0: 4}}
+    # with only the floor, one slot is used; filling at 0.25 adds the next two worth a visit
+    assert dispatch(**args, floor=0.8)[0].tolist() == [True, False, False, False, False]
+    assert dispatch(**args, floor=0.8, fill_min=0.25)[0].tolist() == [True, True, True, False, False]
+    # a household above the floor still goes before a better-scored one that is only filling
+    floor = np.array([0.95, 0.8, 0.25, 0.8, 0.8])
+    sent = dispatch(**{**args, "slots": {0: 1}}, floor=floor, fill_min=0.1)[0]
+    assert sent.tolist() == [False, False, True, False, False]
+
+
+def test_the_cold_start_prior_ranks_the_lowest_income_and_electricity_use_first():
+    # given three households: no income and little electricity, no income but much, a good income
+    features = ["income_ratio", "electricity_kwh_per_head", "other"]
+    x = np.array([[0.0, 20.0, 1.0], [0.0, 300.0, 1.0], [3.0, 80.0, 1.0]], np.float32)
+    prior = prior_score(x, features)
+    assert prior.argmax() == 0 and prior.argmin() == 2 and ((prior >= 0) & (prior <= 1)).all()
+    # a matrix without the prior's features gives no preference
+    assert (prior_score(x[:, 2:], ["other"]) == 0).all()
+
+
+def test_the_protocol_starts_from_the_prior_and_never_exceeds_the_rules_capacity():
+    # given a city whose income ratio reveals need (a lower ratio, likelier need)
+    x, needy, candidate, community, groups, rng = _city()
+    x = np.column_stack([x, -x[:, 0]]).astype(np.float32)  # the signal, read as an income ratio
+    features = [*FEATURES, "income_ratio"]
+    out = simulate(x=x, needy=needy, candidate=candidate, mandatory=np.zeros(len(x), bool),
+                   rules_priority=rng.random(len(x)), community=community, groups=groups, features=features,
+                   months=3, capacity_share=0.05, seed=4, policies=("rules_only", "learned"))
+    # then month 1 ranks by the prior, far better than the rules' random order here
+    first = out["learned"][0]
+    assert first["ranking"] == "prior" and first["precision"] > 2 * out["rules_only"][0]["precision"]
+    # and every month the learned policy's slots and visits stay within the rules' capacity
+    for rules, learned in zip(out["rules_only"], out["learned"], strict=True):
+        assert learned["visits"] <= learned["slots"] <= rules["slots"]
+
+
+def test_a_cell_whose_expected_recall_lags_gets_its_next_visit_first():
+    # given a cell of likely finds (four at 0.9) and one of ten doubtful households (0.3 each: three
+    # needy households expected among them), one community each
+    expected = np.array([0.9] * 4 + [0.3] * 10)
+    community = np.array([1] * 4 + [2] * 10)
+    cells = np.array(["urban"] * 4 + ["rural"] * 10, dtype=object)
+    args = {"expected": expected, "mandatory": np.zeros(14, bool), "community": community, "total": 4,
+            "households": {1: 4, 2: 10}, "explore_share": 0.0}
+    # then by expected finds alone every visit goes to the first; kept near parity, the second
+    # cell gets visits until its expected recall is within two points of the overall
+    assert allocate(**args)[0] == {1: 4, 2: 0}
+    assert allocate(**args, cells=cells)[0] == {1: 1, 2: 3}

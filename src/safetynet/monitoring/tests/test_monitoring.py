@@ -222,3 +222,26 @@ def test_the_api_closes_an_alert_with_a_structured_outcome_and_refuses_one_witho
         "hidden_income_monthly": "1500.00"}}, content_type="application/json")
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert alert.visit_outcomes.get().hidden_income_monthly == Decimal("1500.00")
+
+
+def test_without_a_model_the_cold_start_prior_dispatches_the_household_using_least_electricity(tree, settings, tmp_path):
+    # given two alike families with no income, one visit a week, and the utility's record: the
+    # first family uses 500 kWh a month, the second 30 (as the rules see them, the two are equal)
+    settings.LAKE_DIR = tmp_path / "lake"
+    heavy, light = make_household(tree.east_community), make_household(tree.east_community)
+    rows = []
+    for household, kwh in ((heavy, 500), (light, 30)):
+        head = Membership.objects.get(household=household, relationship="head").person
+        rows.append(f"{head.id_number},{head.name},2026-10-20,E{household.pk:08d},{kwh},{kwh // 2}")
+    path = tmp_path / "electricity.csv"
+    path.write_text("id_number,name,reported_on,account_number,monthly_kwh_12m,monthly_bill_12m\n" + "\n".join(rows)
+                    + "\n", encoding="utf-8")
+    source_ingest(source_name="electricity_use", path=path, as_of=dt.date(2026, 10, 20))
+    services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=1,
+                                actor=make_user("admin", tree.city))
+    # when monitoring runs with no promoted model
+    counts = monitor_run(on=ON)["dispatch"]
+    # then both families wait with alerts, and the one visit goes to the family using little electricity
+    assert counts["model_version"] is None and counts["dispatched"] == 1
+    assert Alert.objects.filter(household=heavy).exists()
+    assert Alert.objects.get(dispatched_at__isnull=False).household_id == light.pk

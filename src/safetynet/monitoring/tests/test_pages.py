@@ -4,7 +4,10 @@ close and one-step active-discovery case, the household picture, and the dashboa
 import datetime as dt
 import hashlib
 from decimal import Decimal
+from pathlib import Path
 
+import joblib
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
@@ -13,7 +16,9 @@ from django.test import Client
 from safetynet.cases.models import Case, Channel
 from safetynet.core.masking import mask_id_number
 from safetynet.core.testing import make_household, make_user
-from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus
+from safetynet.monitoring.model.features import feature_names
+from safetynet.monitoring.model.training import train
+from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, RiskModel
 from safetynet.monitoring.selectors import NEGATIVE_OUTCOMES, POSITIVE_OUTCOMES
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.registry.models import Membership
@@ -225,3 +230,31 @@ def test_a_street_officer_cannot_open_the_dashboard(alert, tree):
 def test_the_navigation_links_the_pages_per_role(alert, tree):
     assert "/monitoring/alerts/" in _client(alert.assigned_to).get("/").content.decode()
     assert "/monitoring/dashboard/" in _client(make_user("analyst", tree.east)).get("/").content.decode()
+
+
+def test_with_a_promoted_model_the_dashboard_recommends_each_community_s_capacity(alert, tree, settings):
+    # given a model trained on visit outcomes over the run's own features (needy: no income) and promoted
+    names = feature_names()
+    rng = np.random.default_rng(0)
+    x = rng.random((200, len(names))).astype(np.float32) * 3
+    y = (x[:, names.index("income_ratio")] < 1).astype(np.int8)
+    model = train(x, y, features=names)
+    path = Path(settings.LAKE_DIR) / "derived" / "monitoring" / "models" / "t.joblib"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    RiskModel.objects.create(version=1, outcomes=200, threshold=model.threshold, metrics=model.metrics,
+                             features=names, artefact=str(path.relative_to(settings.LAKE_DIR)),
+                             sha256=hashlib.sha256(path.read_bytes()).hexdigest(), promoted=True)
+    # when the next run dispatches
+    counts = monitor_run(on=ON + dt.timedelta(days=7))["dispatch"]
+    # then the run recommends a capacity for the community, within the same total, with expected finds
+    allocation = counts["allocation"]
+    row = allocation[tree.east_community.pk]
+    assert row["capacity"] == settings.MONITORING_WEEKLY_VISITS
+    assert 0 <= row["recommended"] <= row["capacity"] and row["expected_finds"] >= 0
+    # and the county approver's dashboard shows it beside the capacity set today
+    page = _client(make_user("county_approver", tree.city)).get("/monitoring/dashboard/")
+    rows = page.context["data"]["dispatch"]["allocation"]
+    assert [(r["community"], r["capacity"], r["recommended"]) for r in rows] == [
+        (tree.east_community.name, row["capacity"], row["recommended"])]
+    assert 'data-testid="allocation"' in page.content.decode() and "建议走访能力" in page.content.decode()
