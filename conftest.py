@@ -1,6 +1,12 @@
 import pytest
+from hypothesis import HealthCheck, settings
 
 from safetynet.core import testing
+
+# The suite's two passes share a 2-core machine: how long an example takes says nothing about
+# the code, so Hypothesis's timing checks (deadline, too_slow) are off; its examples are unchanged.
+settings.register_profile("safetynet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("safetynet")
 
 # The Playwright fixtures (browser, new_page, browser_login) are registered once for the whole
 # suite: one session-scoped browser, whichever app's tests use it.
