@@ -23,17 +23,28 @@ Ways to solve (:func:`solve` picks):
 * :func:`solve_exact`: the programme as it stands, a MIP for HiGHS; the gap is HiGHS's proven
   gap. One household, a street: up to :data:`EXACT_LIMIT` candidate pairs.
 * Large batches rest on one fact: households with the same needs and eligibility (a *type*) are
-  interchangeable, so the programme aggregated by type — counts instead of binaries, a type's
-  need met capped by its count — is a relaxation, and its LP (:func:`type_bound`) is a proven
-  upper bound on any assignment, fairness included.
-  :func:`solve_by_prices`: that LP solved once gives two hand-outs, the better kept: its counts
-  per (type, resource) rounded up and handed to the type's households; and its duals as a price
-  for each resource's scarce unit (households, most severe first, take what is worth more to
-  them than its price). Either way the rest goes where it helps most; fairness is repaired.
-  (On the demo city the LP's bound is within about 1 % of the proven optimum, so what limits the
-  gap of large batches is the hand-out, not the bound.) :func:`solve_by_types`: the aggregated programme as a MIP (small
-  types split into single households), its counts handed out like water; slower, closer.
-  Either way the gap reported is (bound − need met) / bound, measured on the assignment.
+  interchangeable. :func:`solve_by_patterns` (what :func:`solve` uses): column generation over
+  *bundles*. The master LP (:class:`patterns.Master`) has a variable per (type, bundle) — how
+  many of the type's households receive that bundle, valued exactly for the type (need met
+  capped at 1 per category; exclusivity and requires inside the bundle) — with the capacity and
+  budget rows and one row per type (at most its count). Pricing finds, at the master's duals,
+  each type's best bundle: quickly (a vectorised greedy at smoothed prices) while that finds
+  columns, then exactly (:func:`patterns.best_bundles`: subsets enumerated after dropping the
+  resources worth less than their price, one shared MIP for the types with many left, a quick
+  relaxation skipping types that cannot price out). Every exact round gives a proven bound,
+  the Lagrangian one: capacity and budget rent at the duals plus Σ count × the type's best
+  reduced value; it equals the LP once no bundle prices out. Fairness is left out of the
+  master, so it bounds a relaxation. Out-of-basis bundles are pruned as rounds go. Hand-out:
+  each basic count rounded down gives whole bundles to the type's households (at a vertex,
+  no more types are split than there are capacity and budget rows), what is left goes where it
+  helps most, fairness is repaired, and the gap is (bound − need met) / bound on the result.
+  On the demo city this bound equals the proven optimum; the older type-aggregated LP
+  (:func:`type_bound`, effects added up over a type) is looser.
+  :func:`solve_by_types`: the type-aggregated programme as a MIP (small types split into single
+  households), its counts handed out like water; :func:`solve` also runs it when a batch has
+  few types and time is left, keeping the better assignment and the tighter bound.
+  :func:`solve_by_prices` (type LP duals as prices) is kept as a second opinion; :func:`solve`
+  no longer calls it.
 
 :func:`solve_greedy` is the baseline: households in order of their most severe need, each
 taking, need by need, the resource that meets most of it.
