@@ -23,17 +23,28 @@ Ways to solve (:func:`solve` picks):
 * :func:`solve_exact`: the programme as it stands, a MIP for HiGHS; the gap is HiGHS's proven
   gap. One household, a street: up to :data:`EXACT_LIMIT` candidate pairs.
 * Large batches rest on one fact: households with the same needs and eligibility (a *type*) are
-  interchangeable, so the programme aggregated by type — counts instead of binaries, a type's
-  need met capped by its count — is a relaxation, and its LP (:func:`type_bound`) is a proven
-  upper bound on any assignment, fairness included.
-  :func:`solve_by_prices`: that LP solved once gives two hand-outs, the better kept: its counts
-  per (type, resource) rounded up and handed to the type's households; and its duals as a price
-  for each resource's scarce unit (households, most severe first, take what is worth more to
-  them than its price). Either way the rest goes where it helps most; fairness is repaired.
-  (On the demo city the LP's bound is within about 1 % of the proven optimum, so what limits the
-  gap of large batches is the hand-out, not the bound.) :func:`solve_by_types`: the aggregated programme as a MIP (small
-  types split into single households), its counts handed out like water; slower, closer.
-  Either way the gap reported is (bound − need met) / bound, measured on the assignment.
+  interchangeable. :func:`solve_by_patterns` (what :func:`solve` uses): column generation over
+  *bundles*. The master LP (:class:`patterns.Master`) has a variable per (type, bundle) — how
+  many of the type's households receive that bundle, valued exactly for the type (need met
+  capped at 1 per category; exclusivity and requires inside the bundle) — with the capacity and
+  budget rows and one row per type (at most its count). Pricing finds, at the master's duals,
+  each type's best bundle: quickly (a vectorised greedy at smoothed prices) while that finds
+  columns, then exactly (:func:`patterns.best_bundles`: subsets enumerated after dropping the
+  resources worth less than their price, one shared MIP for the types with many left, a quick
+  relaxation skipping types that cannot price out). Every exact round gives a proven bound,
+  the Lagrangian one: capacity and budget rent at the duals plus Σ count × the type's best
+  reduced value; it equals the LP once no bundle prices out. Fairness is left out of the
+  master, so it bounds a relaxation. Out-of-basis bundles are pruned as rounds go. Hand-out:
+  each basic count rounded down gives whole bundles to the type's households (at a vertex,
+  no more types are split than there are capacity and budget rows), what is left goes where it
+  helps most, fairness is repaired, and the gap is (bound − need met) / bound on the result.
+  On the demo city this bound equals the proven optimum; the older type-aggregated LP
+  (:func:`type_bound`, effects added up over a type) is looser.
+  :func:`solve_by_types`: the type-aggregated programme as a MIP (small types split into single
+  households), its counts handed out like water; :func:`solve` also runs it when a batch has
+  few types and time is left, keeping the better assignment and the tighter bound.
+  :func:`solve_by_prices` (type LP duals as prices) is kept as a second opinion; :func:`solve`
+  no longer calls it.
 
 :func:`solve_greedy` is the baseline: households in order of their most severe need, each
 taking, need by need, the resource that meets most of it.
@@ -50,6 +61,8 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from safetynet.resources import patterns
+
 #: Weight of a need met in full, by severity (0 none, 1 轻, 2 中, 3 重, 4 危).
 SEVERITY_WEIGHT = np.array([0.0, 1.0, 3.0, 9.0, 27.0])
 #: Batches with more candidate pairs than this are solved by type aggregation.
@@ -60,6 +73,12 @@ PRICE_SCALES = (1.0,)
 TYPES_MIP_LIMIT = 800
 #: Types of at most this many households are modelled household by household.
 SMALL_TYPE = 16
+#: Column generation prices every type exactly once the quick pricing finds new bundles for
+#: fewer than this share of the types.
+QUICK_PRICING_SHARE = 0.05
+#: Each round the master drops the bundles out of its basis whose reduced value is below
+#: minus this (in need-weight units: a moderate need met in full is worth 3).
+PRUNE_SLACK = 3.0
 #: A tiny cost per assignment, so a resource that adds nothing is not handed out.
 _EPS = 1e-6
 
@@ -478,7 +497,7 @@ def _serve(problem: Problem, members: np.ndarray, assign: np.ndarray, left: np.n
     exclusive_of, requires_of = stacking
     rep = int(members[0])
     sev = problem.severity[rep]
-    w = problem.weight[rep]
+    w = SEVERITY_WEIGHT[problem.severity[rep]]
     eff = problem.effect
     stack = [(members, assign[rep].copy())]
     while stack:
@@ -535,7 +554,7 @@ def _distribute(problem: Problem, members: np.ndarray, assign: np.ndarray, left:
     move together; a group splits when a count runs out part-way."""
     exclusive_of, requires_of = stacking
     rep = int(members[0])
-    w = problem.weight[rep]
+    w = SEVERITY_WEIGHT[problem.severity[rep]]
     eff = problem.effect
     groups = [(members, assign[rep].copy())]
     while True:
@@ -581,14 +600,22 @@ def _stacking(problem: Problem) -> tuple[list[list[int]], list[list[int]]]:
     return exclusive_of, requires_of
 
 
+def _row_keys(*parts: np.ndarray) -> np.ndarray:
+    """One key per row, equal when the rows are (true/false parts packed to bits): np.unique
+    over these is far quicker than over the rows (``axis=0``)."""
+    cols = [np.packbits(p, axis=1) if p.dtype == bool else p.astype(np.uint8) for p in parts]
+    key = np.ascontiguousarray(np.concatenate(cols, axis=1))
+    return key.view(np.dtype((np.void, key.shape[1]))).reshape(-1)
+
+
 def _groups(problem: Problem, cand: np.ndarray, households: np.ndarray | None = None) -> list[np.ndarray]:
     """Households split into types (same needs, same candidates), in serving order."""
     households = np.arange(problem.households) if households is None else households
     if len(households) == 0:
         return []
     ordered = _order(problem, households)
-    key = np.concatenate([problem.severity[ordered].astype(np.uint8), cand[ordered].astype(np.uint8)], axis=1)
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    key = _row_keys(problem.severity[ordered], cand[ordered])
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     # types in the order their first household comes
     out = []
@@ -602,9 +629,8 @@ def _fill(problem: Problem, assign: np.ndarray, left: np.ndarray, cand: np.ndarr
     """Serve every household, most severe first, from what is left (households keep what they
     hold; groups are formed on their current packages too)."""
     households = _order(problem, np.arange(problem.households))
-    key = np.concatenate([problem.severity[households].astype(np.uint8), cand[households].astype(np.uint8),
-                          assign[households].astype(np.uint8)], axis=1)
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    key = _row_keys(problem.severity[households], cand[households], assign[households])
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     members = np.split(households[np.argsort(inverse, kind="stable")], np.cumsum(np.bincount(inverse))[:-1])
     for t in np.argsort(first, kind="stable"):
@@ -630,8 +656,7 @@ def solve_greedy(problem: Problem) -> Solution:
 def _types(problem: Problem, cand: np.ndarray, small: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (severity, candidate) rows: the representative index of each type, the type of
     each household, and the count per type."""
-    key = np.concatenate([problem.severity.astype(np.uint8), cand.astype(np.uint8)], axis=1)
-    _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(_row_keys(problem.severity, cand), return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
     # a small type is no type: its households are modelled one by one (exact), since counts
     # spread partial help over households more evenly than whole packages can
@@ -804,16 +829,105 @@ def solve_by_prices(problem: Problem, *, time_limit: float = 50.0) -> Solution:
     return Solution(assign, met, bound, gap, method, time.perf_counter() - t0, status="feasible")
 
 
+def solve_by_patterns(problem: Problem, *, time_limit: float = 50.0, start: np.ndarray | None = None,
+                      tolerance: float = 1e-3) -> Solution:
+    """Large batches by column generation over bundles. Households of one type are
+    interchangeable, so the master LP (:class:`patterns.Master`) counts how many households of
+    each type receive each bundle, a bundle valued exactly (need met capped at 1 per category,
+    stacking inside it); pricing (:func:`patterns.best_bundles`) finds, for every type, the bundle
+    worth most at the master's dual prices, and adds it while it is worth more than the type's
+    dual. Every round's prices give a proven bound (Lagrangian: rent of capacity and budget plus,
+    per type, its count times its best bundle's reduced value); the LP's value is that bound once
+    no bundle prices out. Fairness is left out of the master, so the bound is the bound of a
+    relaxation. ``start`` (an assignment, the greedy baseline's) seeds the master's bundles.
+
+    Hand-out: each bundle's count rounded down goes to households of its type, what is left
+    goes where it helps most, fairness is repaired; the gap is measured on the result."""
+    t0 = time.perf_counter()
+    H, R = problem.households, problem.resources
+    cand = problem.candidates()
+    if not cand.any():
+        return Solution(np.zeros((H, R), dtype=bool), 0.0, 0.0, 0.0, "patterns", time.perf_counter() - t0)
+    first, type_of, counts = _types(problem, cand)
+    weight = SEVERITY_WEIGHT[problem.severity[first]]
+    tcand = cand[first]
+    master = patterns.Master(counts, problem.capacity, problem.cost, problem.budget)
+
+    def values(types: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The value of bundle ``rows[k]`` (true/false per resource) to type ``types[k]``, less
+        the tiny cost per assignment."""
+        return (np.minimum(1.0, rows @ problem.effect) * weight[types]).sum(axis=1) - _EPS * rows.sum(axis=1)
+
+    if start is not None:
+        held = start & cand
+        _, one = np.unique(_row_keys(type_of.astype(np.uint32).view(np.uint8).reshape(H, 4), held), return_index=True)
+        one = one[held[one].any(axis=1)]
+        master.add(type_of[one].tolist(), [np.flatnonzero(held[h]) for h in one], values(type_of[one], held[one]))
+    bound = np.inf
+    rounds = 0
+    smooth = None
+    while True:
+        rounds += 1
+        lp, z, pi, price, rent = master.solve()
+        late = time.perf_counter() - t0 > 0.7 * time_limit
+        # quick pricing at smoothed prices (the mean of the last ones used and the new duals),
+        # which swing less from round to round; a bundle is added when its reduced value at the
+        # duals themselves is positive
+        smooth = price if smooth is None else 0.5 * (smooth + price)
+        chosen = patterns.greedy_bundles(weight, tcand, problem.effect, smooth + _EPS, problem.exclusive,
+                                         problem.requires)
+        new = np.flatnonzero(values(np.arange(len(counts)), chosen) - chosen @ price > pi + 1e-9 * (1.0 + pi))
+        held, which = np.nonzero(chosen[new])
+        bundles = dict(zip(new.tolist(), np.split(which, np.searchsorted(held, np.arange(1, len(new)))), strict=True)
+                       ) if len(new) else {}
+        converged = False
+        if len(new) < QUICK_PRICING_SHARE * len(counts) or late:
+            found, bundles, top = patterns.best_bundles(weight, tcand, problem.effect, price + _EPS,
+                                                        problem.exclusive, problem.requires, counts, floor=pi)
+            bound = min(bound, rent + top)
+            new = np.flatnonzero(found > pi + 1e-9 * (1.0 + pi))
+            converged = len(new) == 0 or bound - lp <= tolerance * bound
+        if converged or late:
+            break
+        master.prune(PRUNE_SLACK)
+        rows = np.zeros((len(new), R), dtype=bool)
+        for k, t in enumerate(new):
+            rows[k, bundles[t]] = True
+        master.add(new.tolist(), [bundles[t] for t in new], values(new, rows))
+    bound += _EPS * float(problem.room.sum())
+    # hand-out: whole bundles to households of their type
+    assign = np.zeros((H, R), dtype=bool)
+    members = np.split(np.argsort(type_of, kind="stable"), np.cumsum(counts)[:-1])
+    taken = np.zeros(len(counts), dtype=np.int64)
+    whole = np.floor(z + 1e-9).astype(np.int64)
+    for j in np.flatnonzero(whole > 0):
+        t = master.types[j]
+        got = members[t][taken[t]:taken[t] + whole[j]]
+        taken[t] += whole[j]
+        assign[np.ix_(got, master.bundles[j])] = True
+    left = problem.room - assign.sum(axis=0)
+    _fill(problem, assign, left, cand, _stacking(problem), by_severity=False)
+    _repair_fairness(problem, assign, left)
+    met = need_met(problem, assign)
+    bound = max(bound, met)
+    gap = 0.0 if bound <= 0 else (bound - met) / bound
+    status = "converged" if converged else "time-limit"
+    return Solution(assign, met, bound, gap, f"patterns({rounds} rounds, {len(master.types)} bundles)",
+                    time.perf_counter() - t0, status=status)
+
+
 def solve(problem: Problem, *, time_limit: float = 50.0, greedy: Solution | None = None) -> Solution:
-    """Exact for small problems. For large ones, dual prices from the type-aggregated LP; then,
-    if the batch has few household types and time is left, the type MIP too, keeping the better
-    assignment and the tighter of the two proven bounds. Never worse than the greedy baseline:
-    when that is fair and meets more, it is the answer (and the method says so)."""
+    """Exact for small problems. For large ones, column generation over bundles
+    (:func:`solve_by_patterns`, seeded with the greedy baseline's bundles); then, if the batch
+    has few household types and time is left, the type MIP too, keeping the better assignment
+    and the tighter of the two proven bounds. Never worse than the greedy baseline: when that is
+    fair and meets more, it is the answer (and the method says so)."""
     t0 = time.perf_counter()
     if int(problem.candidates().sum()) <= EXACT_LIMIT:
         best = solve_exact(problem, time_limit=time_limit)
     else:
-        best = solve_by_prices(problem, time_limit=time_limit)
+        greedy = greedy if greedy is not None else solve_greedy(problem)
+        best = solve_by_patterns(problem, time_limit=time_limit, start=greedy.assign)
         left = time_limit - (time.perf_counter() - t0)
         types = len(_types(problem, problem.candidates(), SMALL_TYPE)[0])
         if types <= TYPES_MIP_LIMIT and left > 5:
