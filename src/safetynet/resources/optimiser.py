@@ -43,8 +43,6 @@ Ways to solve (:func:`solve` picks):
   :func:`solve_by_types`: the type-aggregated programme as a MIP (small types split into single
   households), its counts handed out like water; :func:`solve` also runs it when a batch has
   few types and time is left, keeping the better assignment and the tighter bound.
-  :func:`solve_by_prices` (type LP duals as prices) is kept as a second opinion; :func:`solve`
-  no longer calls it.
 
 :func:`solve_greedy` is the baseline: households in order of their most severe need, each
 taking, need by need, the resource that meets most of it.
@@ -67,8 +65,6 @@ from safetynet.resources import patterns
 SEVERITY_WEIGHT = np.array([0.0, 1.0, 3.0, 9.0, 27.0])
 #: Batches with more candidate pairs than this are solved by type aggregation.
 EXACT_LIMIT = 5_000
-#: The dual prices are tried as they are (a wider sweep is slower and rarely better).
-PRICE_SCALES = (1.0,)
 #: Batches with at most this many household types are also solved as a type MIP, when time is left.
 TYPES_MIP_LIMIT = 800
 #: Types of at most this many households are modelled household by household.
@@ -775,12 +771,11 @@ def type_bound(problem: Problem, *, time_limit: float = 50.0) -> tuple[float, np
 
 
 def _type_lp(problem: Problem, *, time_limit: float) -> dict:
-    """The type-aggregated LP solved once: its bound, the dual prices, and the LP's counts per
-    (type, resource) rounded up (the hand-out gives no more than a resource has left)."""
+    """The type-aggregated LP solved once: its bound and the dual prices."""
     cand = problem.candidates()
     R = problem.resources
     if not cand.any():
-        return {"bound": 0.0, "price": np.zeros(R), "cand": cand, "quota": None}
+        return {"bound": 0.0, "price": np.zeros(R)}
     first, type_of, counts = _types(problem, cand)
     m, X, tp, trr, pair_of, sub = _type_model(problem, cand, first, counts, x_cost=0.0, integer=False)
     capacity_row = m.nrow
@@ -793,40 +788,7 @@ def _type_lp(problem: Problem, *, time_limit: float) -> dict:
     priced = np.flatnonzero((problem.budget >= 0) & (problem.cost > 0))
     if len(priced):
         price[priced] += duals[capacity_row + R:capacity_row + R + len(priced)] * problem.cost[priced]
-    quota = np.zeros((len(first), R), dtype=np.int64)
-    quota[tp, trr] = np.ceil(values[X] - 1e-6).astype(np.int64)
-    return {"bound": float(h.getInfo().objective_function_value), "price": price, "cand": cand,
-            "quota": (type_of, counts, sub, quota)}
-
-
-def solve_by_prices(problem: Problem, *, time_limit: float = 50.0) -> Solution:
-    """Large batches: the type-aggregated LP relaxation gives the proven bound and two ways to
-    hand out: its counts per type rounded up (then what is left, most severe first), and its
-    duals as a price for each resource's scarce unit (every household, most severe first, takes
-    what is worth more to it than its price; then the rest). Fairness is repaired in both; the
-    better is kept. The gap is (bound − need met) / bound, measured on the result."""
-    t0 = time.perf_counter()
-    lp = _type_lp(problem, time_limit=time_limit)
-    bound, price, cand = lp["bound"], lp["price"], lp["cand"]
-    stacking = _stacking(problem)
-    best = None
-    if lp["quota"] is not None:
-        type_of, counts, sub, quota = lp["quota"]
-        assign = _hand_out(problem, cand, type_of, counts, sub, quota)
-        best = (assign, need_met(problem, assign), "types-lp-rounded")
-    for scale in PRICE_SCALES:
-        assign = np.zeros((problem.households, problem.resources), dtype=bool)
-        left = problem.room.copy()
-        _fill(problem, assign, left, cand, stacking, by_severity=False, price=price * scale)
-        _fill(problem, assign, left, cand, stacking, by_severity=False)
-        _repair_fairness(problem, assign, left)
-        met = need_met(problem, assign)
-        if best is None or met > best[1]:
-            best = (assign, met, "types-lp-prices")
-    assign, met, method = best
-    bound = max(bound, met)
-    gap = 0.0 if bound <= 0 else (bound - met) / bound
-    return Solution(assign, met, bound, gap, method, time.perf_counter() - t0, status="feasible")
+    return {"bound": float(h.getInfo().objective_function_value), "price": price}
 
 
 def solve_by_patterns(problem: Problem, *, time_limit: float = 50.0, start: np.ndarray | None = None,
