@@ -141,6 +141,9 @@ FROM h ORDER BY household_id
 FEN = "CREATE OR REPLACE MACRO fen(x) AS sign(x) * floor(abs(x) * 100 + 0.5 + 1e-7) / 100"
 
 
+PARTS = ("verification", "report", "monitoring")
+
+
 def max_rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -238,6 +241,66 @@ def part_verification(*, on: dt.date, rounds: int) -> dict:
             "bulk_runs": bulk, "max_rss_mb": max_rss_mb()}
 
 
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
+    """One household's verification report, end to end (``verification_run``: authorisation check,
+    the engine's lookup, the report body with the rules' standing, the stored report and its audit
+    entry), for ``reports`` households drawn at random from the roll, each with an authorisation
+    of every source recorded first (not timed). One warm-up report is not counted."""
+    import cProfile
+    import io
+    import pstats
+    import random
+
+    from safetynet.accounts.models import User
+    from safetynet.core.roles import Role
+    from safetynet.regions.models import Region
+    from safetynet.registry.models import Household
+    from safetynet.registry.selectors import household_members_at
+    from safetynet.sources.catalogue import catalogue
+    from safetynet.verification.services import authorisation_record, verification_run
+
+    root = Region.objects.order_by("level", "pk").first()
+    centre, _ = User.objects.get_or_create(username="bench-verification-centre",
+                                           defaults={"role": Role.VERIFICATION_CENTRE, "region": root})
+    ids = list(Household.objects.filter(region__path__startswith=centre.region.path).values_list("pk", flat=True))
+    picks, chosen = random.Random(19).sample(ids, min(len(ids), reports * 3)), []
+    for household in Household.objects.filter(pk__in=picks).select_related("region").prefetch_related(
+            "memberships__person"):
+        members = household_members_at(household=household, on=on)
+        if members and len(chosen) <= reports:
+            authorisation_record(actor=centre, household_id=household.pk, signed_by_id=members[0].person_id,
+                                 person_ids=[m.person_id for m in members], sources=sorted(catalogue()),
+                                 signed_on=on, valid_until=on + dt.timedelta(days=365))
+            chosen.append(household.pk)
+    verification_run(actor=centre, household_id=chosen[0], purpose="基准测试核对", on=on)  # warm-up
+    times, facts = [], 0
+    prof = cProfile.Profile() if profile else None
+    for household_id in chosen[1:]:
+        if prof:
+            prof.enable()
+        t = time.perf_counter()
+        report = verification_run(actor=centre, household_id=household_id, purpose="基准测试核对", on=on)
+        times.append((time.perf_counter() - t) * 1000)
+        if prof:
+            prof.disable()
+        facts += sum(len(m["facts"]) for m in report.result["members"])
+    out = {"reports": len(times), "facts": facts, "p50_ms": round(statistics.median(times), 1),
+           "p95_ms": round(_pct(times, 0.95), 1), "max_ms": round(max(times), 1), "load": _load(),
+           "max_rss_mb": max_rss_mb()}
+    print("report", json.dumps(out), flush=True)
+    if prof:
+        text = io.StringIO()
+        pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(40)
+        out["profile"] = text.getvalue().splitlines()[:100]
+        print("\n".join(out["profile"]))
+    return out
+
+
 def part_monitoring(*, on: dt.date, profile: bool) -> dict:
     import cProfile
     import io
@@ -271,7 +334,7 @@ def part_monitoring(*, on: dt.date, profile: bool) -> dict:
     return out
 
 
-def work(step: str, *, rounds: int, profile: bool) -> None:
+def work(step: str, *, rounds: int, reports: int, profile: bool) -> None:
     import django
 
     django.setup()
@@ -279,8 +342,12 @@ def work(step: str, *, rounds: int, profile: bool) -> None:
 
     from safetynet.demo.population import REFERENCE_DATE
 
-    result = (part_verification(on=REFERENCE_DATE, rounds=rounds) if step == "verification"
-              else part_monitoring(on=REFERENCE_DATE, profile=profile))
+    if step == "verification":
+        result = part_verification(on=REFERENCE_DATE, rounds=rounds)
+    elif step == "report":
+        result = part_report(on=REFERENCE_DATE, reports=reports, profile=profile)
+    else:
+        result = part_monitoring(on=REFERENCE_DATE, profile=profile)
     (Path(settings.HOME) / f"limit-{step}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
 
 
@@ -289,13 +356,14 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--parts", nargs="+", choices=("verification", "monitoring"), default=["verification", "monitoring"])
-    parser.add_argument("--profile", action="store_true", help="profile the cold monitoring computation")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--reports", type=int, default=100, help="single-household reports timed (report part)")
+    parser.add_argument("--profile", action="store_true", help="profile the cold monitoring computation and the reports")
     parser.add_argument("--home-base", help="folder of the per-N homes (default: a new temp dir); cities there are reused")
-    parser.add_argument("--worker", choices=("verification", "monitoring"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=PARTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        work(args.worker, rounds=args.rounds, profile=args.profile)
+        work(args.worker, rounds=args.rounds, reports=args.reports, profile=args.profile)
         return
     base = Path(args.home_base or tempfile.mkdtemp(prefix="sn-bench-limit-"))
     home = base / f"persons-{args.persons}-seed-{args.seed}"
@@ -308,7 +376,8 @@ def main() -> None:
     env |= {"SAFETYNET_HOME": str(home), "DJANGO_SETTINGS_MODULE": "safetynet.settings"}
     for part in args.parts:
         bench_monitoring.city_restore(home, lake_files=set(json.loads((home / bench_monitoring.MARKER).read_text())["lake_files"]))
-        cmd = [sys.executable, __file__, "--worker", part, "--rounds", str(args.rounds)] + (["--profile"] if args.profile else [])
+        cmd = [sys.executable, __file__, "--worker", part, "--rounds", str(args.rounds), "--reports", str(args.reports)]
+        cmd += ["--profile"] if args.profile else []
         if subprocess.run(cmd, env=env, check=False).returncode != 0:
             raise SystemExit(f"the {part} part failed")
         out[part] = json.loads((home / f"limit-{part}.json").read_text())

@@ -15,11 +15,13 @@ derived value can cite the batch and row it came from. A source with no batch in
 an empty table of the declared schema.
 
 On DuckDB a whole-roll computation reads each source's files through a view named by its batch
-set (``parquet_view``), so the compiled query can be kept and run again. A small computation (one household) would spend most of its time opening Parquet
-files, so ``cached=True`` reads from tables materialised once per set of batches in the shared
-in-process connection, each with an index on ``id_number`` (a lookup by a list of numbers is an
-index scan: about 1 ms instead of a 50 ms scan of a million rows). The key is the batch set: when
-a new batch lands the next call materialises the new set and drops the old one.
+set (``parquet_view``), so the compiled query can be kept and run again. A small computation (one
+household) would spend most of its time opening Parquet files, so it reads from tables
+materialised once per set of batches in the shared in-process connection (``materialise``), each
+with an index on ``id_number`` (a lookup by a list of numbers is an index scan: about 1 ms instead
+of a 50 ms scan of a million rows), copying the few rows it needs into a table of its own that
+``source_table(table=…)`` then reads. The key is the batch set: when a new batch lands the next
+call materialises the new set and drops the old one.
 """
 
 from __future__ import annotations
@@ -86,15 +88,16 @@ def source_schema(source: Source) -> pa.Schema:
 
 
 def source_table(
-    con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...], *, cached: bool = False
+    con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...], *, table: str | None = None
 ) -> ibis.Table:
-    """The rows of ``batches`` (all of one source) as one Ibis table on ``con``, with ``_as_of``."""
+    """The rows of ``batches`` (all of one source) as one Ibis table on ``con``, with ``_as_of``;
+    with ``table``, that table of ``con`` holds (some of) those rows."""
     if not batches:
         empty = source_schema(source).empty_table().append_column("_as_of", pa.array([], pa.date32()))
         return ibis.memtable(empty)
     paths = [str(b.path) for b in batches]
-    if cached and con.name == "duckdb":
-        t = con.table(materialise(con, source, batches))
+    if table is not None:
+        t = con.table(table)
     elif con.name == "duckdb":
         t = con.table(parquet_view(con, source, batches))
     else:  # Ibis's Spark reader takes one path (a list is read as a glob pattern)

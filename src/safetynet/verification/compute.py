@@ -63,12 +63,12 @@ Household
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import ibis
 import numpy as np
 import pyarrow as pa
@@ -233,56 +233,70 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
 
 # On DuckDB the expressions are compiled once per (date, batch set, shape) and the SQL kept:
 # building and compiling them costs about as much as running them on a city (seconds), and more
-# than running them for one family. The persons are a named table of the plan; the literal id
-# list of a small lookup is put in at run time. Whole rolls read the batches through views named
-# by the batch set (``lake.parquet_view``), small lookups the indexed in-force tables.
+# than running them for one family. The persons are a named table of the plan. Whole rolls read
+# the batches through views named by the batch set (``lake.parquet_view``). A small lookup reads
+# the family's rows of each indexed in-force table (``lake.materialise``) into a temporary table
+# of a fixed name (``_family_<source>``), and its plan reads those: the SQL text is the same on
+# every call, with no id list put in.
 _PERSONS = "_verification_persons"
-_IDS = "__verification_ids__"
+_FAMILY = "_family_{}"
 _plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
 _PLANS_KEPT = 64
 
 
 def _plan(con, *, on: dt.date, batches: dict, small: bool, cited: bool = False) -> tuple[str, str]:
-    """The (facts, households) SQL for this date and batch set, compiled on first use."""
+    """The (facts, households) SQL for this date and batch set, compiled on first use (a small
+    plan after :func:`_family_rows` made its tables)."""
     read = materialise if small else parquet_view
     names = tuple((src, read(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
     key = (on, small, cited, names)
     plan = _plans.get(key)
     if plan is None:
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
-        tables = {src: source_table(con, catalogue()[src], found, cached=small) for src, found in batches.items()}
-        ids = [_IDS] if small else None
-        facts = facts_expression(tables=tables, persons=persons_t, on=on, ids=ids, detail=not cited)
+        tables = {src: source_table(con, catalogue()[src], found, table=_FAMILY.format(src) if small else None)
+                  for src, found in batches.items()}
+        facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=not cited)
         facts = _facts_typed(facts) if cited else facts.order_by(list(FACT_ORDER))
-        plan = (str(con.compile(facts)), str(con.compile(households_expression(tables=tables, persons=persons_t,
-                                                                               on=on, ids=ids))))
+        plan = (str(con.compile(facts)), str(con.compile(households_expression(tables=tables, persons=persons_t, on=on))))
         _plans[key] = plan
         while len(_plans) > _PLANS_KEPT:
             _plans.popitem(last=False)
     return plan
 
 
+def _family_rows(con, *, persons: pa.Table, batches: dict) -> None:
+    """The rows of ``persons``' id numbers in each in-force table, as ``_family_<source>``.
+
+    DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
+    (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
+    source), so the rows are fetched first, by index, and the plan runs on those. One script,
+    one call."""
+    ids = persons.column("id_number").to_pylist()
+    literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids if i is not None) or "NULL"
+    con.con.execute(";\n".join(
+        f'CREATE OR REPLACE TEMP TABLE "{_FAMILY.format(src)}" AS '
+        f'SELECT * FROM "{materialise(con, catalogue()[src], found)}" WHERE id_number IN ({literal})'
+        for src, found in sorted(batches.items())))
+
+
 def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
     raw = con.con
-    facts_sql, households_sql = _plan(con, on=on, batches=batches, small=small)
     if small:
-        ids = persons.column("id_number").to_pylist()
-        literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids if i is not None) or "NULL"
-        facts_sql = facts_sql.replace(f"'{_IDS}'", literal)
-        households_sql = households_sql.replace(f"'{_IDS}'", literal)
-        # DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
-        # (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
-        # source). So the family's rows are fetched first, by index, and the plan runs on those.
-        for src, found in sorted(batches.items()):
-            table_name = materialise(con, catalogue()[src], found)
-            family = f"_family_{src}"
-            raw.execute(f'CREATE OR REPLACE TEMP TABLE "{family}" AS SELECT * FROM "{table_name}" WHERE id_number IN ({literal})')
-            facts_sql = facts_sql.replace(f'"{table_name}"', f'"{family}"')
-            households_sql = households_sql.replace(f'"{table_name}"', f'"{family}"')
+        _family_rows(con, persons=persons, batches=batches)
+    facts_sql, households_sql = _plan(con, on=on, batches=batches, small=small)
     raw.register(_PERSONS, persons)
     try:
-        facts = raw.sql(facts_sql).to_arrow_table()
-        households = raw.sql(households_sql).to_arrow_table()
+        if small:
+            # A family's rows are few: the statement runs as it is (``execute``), without the
+            # relation API's second parse and Python-side tokenising of a 20 KB text (~40 % of a
+            # lookup); the extra copy of the rows it warns of is a few dozen rows.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+                facts = raw.execute(facts_sql).to_arrow_table()
+                households = raw.execute(households_sql).to_arrow_table()
+        else:
+            facts = raw.sql(facts_sql).to_arrow_table()
+            households = raw.sql(households_sql).to_arrow_table()
     finally:
         raw.unregister(_PERSONS)
     return facts, households
@@ -611,13 +625,21 @@ def _households_final(households: pa.Table) -> pa.Table:
 # -- reading facts back ---------------------------------------------------------------------------
 
 
+_FACTS_DETAIL = "_verification_facts_detail"
+
+
 def fact_detail(facts: pa.Table, key: str) -> pa.Array:
     """One field of every fact's ``detail`` (the cited row as JSON text), as text; null where the
-    field is absent. Parsed by DuckDB in one pass rather than row by row."""
-    con = duckdb.connect()
-    con.register("facts_detail", facts.select(["detail"]))
+    field is absent. Parsed by DuckDB in one pass rather than row by row, on the engine's own
+    connection (a new in-memory database costs tens of milliseconds, more than a family's facts)."""
     path = "$." + key.replace('"', "")
-    out = con.sql("SELECT json_extract_string(detail, $path) FROM facts_detail", params={"path": path}).to_arrow_table()
+    with session("duckdb") as con:
+        con.con.register(_FACTS_DETAIL, facts.select(["detail"]))
+        try:
+            out = con.con.sql(f"SELECT json_extract_string(detail, $path) FROM {_FACTS_DETAIL}",
+                              params={"path": path}).to_arrow_table()
+        finally:
+            con.con.unregister(_FACTS_DETAIL)
     return out.column(0).combine_chunks()
 
 
