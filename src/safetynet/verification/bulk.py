@@ -131,7 +131,8 @@ def persons_current(*, on: dt.date, region_code: str | None = None) -> pa.Table:
 
     The store hands the roll over as one CSV text (``group_concat`` on SQLite, ``string_agg`` on
     PostgreSQL) that Arrow's reader parses: a million rows as Python tuples cost about twice as
-    much. Unordered: the engine orders what it writes."""
+    much. Unordered: the engine orders what it writes. (Both stores cap one text at about 1 GB, some
+    eleven million members: a roll that size belongs to the Spark path.)"""
     m, p = Membership._meta.db_table, Person._meta.db_table
     line = "m.person_id || ',' || m.household_id || ',' || coalesce(p.id_number_index, '')"
     rows = f"group_concat({line}, char(10))" if connection.vendor == "sqlite" else f"string_agg({line}, E'\\n')"
