@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection
 from django.db.models import Max, Min, Q
 
@@ -164,12 +165,14 @@ SUPPORT_SCHEMA = pa.schema([
 def support_obligations_at(*, on: dt.date, person_ids: Iterable[int] | None = None) -> pa.Table:
     """Every duty of support (:class:`~safetynet.registry.models.SupportObligation`) in force on
     ``on`` (started by then or undated, not ended before), of ``person_ids`` if given, ordered by
-    person then supporter."""
+    person then supporter. More ids than one query may bind (a city's roll) are matched after
+    reading every duty in force."""
     qs = SupportObligation.objects.filter(
         Q(started_on__isnull=True) | Q(started_on__lte=on), Q(ended_on__isnull=True) | Q(ended_on__gte=on)
     )
-    if person_ids is not None:
-        qs = qs.filter(person_id__in=list(person_ids))
+    ids = None if person_ids is None else np.unique(np.fromiter(person_ids, np.int64))
+    if ids is not None and len(ids) <= _CHUNK:
+        qs = qs.filter(person_id__in=ids.tolist())
     rows = list(
         qs.order_by("person_id", "supporter_id")
         .values_list("person_id", "supporter_id", "relation")
@@ -177,7 +180,10 @@ def support_obligations_at(*, on: dt.date, person_ids: Iterable[int] | None = No
     if not rows:
         return SUPPORT_SCHEMA.empty_table()
     cols = list(zip(*rows, strict=True))
-    return pa.table(
+    table = pa.table(
         [pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string())],
         schema=SUPPORT_SCHEMA,
     )
+    if ids is not None and len(ids) > _CHUNK:
+        table = table.filter(pc.is_in(table.column("person_id"), pa.array(ids)))
+    return table
