@@ -184,6 +184,35 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
     return VerificationFiles(facts=int(written), households=_households_final(households))
 
 
+def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields: dict[str, pa.DataType],
+                 backend: str | None = None) -> pa.Table:
+    """The facts of :func:`verify` of the given ``categories`` only, in ``FACT_ORDER``, citing source,
+    batch and row without the copy of the row: instead each carries the cited row's ``fields``
+    (name → type; null where the row's source has no such column). For a whole roll that needs a
+    few columns of a few kinds of fact (monitoring), not every row as JSON."""
+    name = backend_name(backend)
+    persons = _persons(inp)
+    batches = _batches(inp)
+    schema = pa.schema([*FACTS_CITED_SCHEMA, *(pa.field(f, t) for f, t in fields.items())])
+    with session(name) as con:
+        tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
+        if name == "duckdb":
+            persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
+            expr = facts_expression(tables=tables, persons=persons_t, on=inp.on, detail=False, categories=categories,
+                                    fields=fields).order_by(list(FACT_ORDER))
+            con.con.register(_PERSONS, persons)
+            try:
+                facts = con.con.sql(str(con.compile(expr))).to_arrow_table()
+            finally:
+                con.con.unregister(_PERSONS)
+        else:
+            with arrow_tables(con, persons=persons) as named:
+                facts = con.to_pyarrow(facts_expression(tables=tables, persons=named["persons"], on=inp.on, detail=False,
+                                                        categories=categories, fields=fields))
+            facts = facts.sort_by([(c, "ascending") for c in FACT_ORDER])
+    return facts.select(schema.names).cast(schema)
+
+
 def verify_households(inp: VerificationInput, *, backend: str | None = None) -> pa.Table:
     """The household totals of :func:`verify` alone (no facts), from the source columns."""
     name = backend_name(backend)
@@ -308,9 +337,10 @@ def _cite(
     count: Callable[[ibis.Table], ibis.Value] | None = None,
     area: Callable[[ibis.Table], ibis.Value] | None = None,
     detail: bool = True,
+    fields: dict[str, pa.DataType] | None = None,
 ) -> ibis.Table:
     """The rows of ``t`` matched to ``persons``, as facts of one category (with ``detail``, the
-    cited row's declared columns as JSON text)."""
+    cited row's declared columns as JSON text; with ``fields``, those columns of the row, typed)."""
     declared = [c.name for c in catalogue()[source].columns]
     j = t.join(persons, "id_number")
     columns = dict(
@@ -326,6 +356,9 @@ def _cite(
     )
     if detail:
         columns["detail"] = ibis.struct({c: j[c] for c in declared}).cast("json").cast("string")
+    for f, dtype in (fields or {}).items():
+        typ = ibis.dtype(dtype)
+        columns[f] = j[f].cast(typ) if f in declared else ibis.null(typ)
     return j.select(**columns)
 
 
@@ -445,15 +478,17 @@ FACT_ORDER = ("household_id", "person_id", "kind", "category", "source", "batch_
 
 def facts_expression(
     *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None,
-    detail: bool = True,
+    detail: bool = True, categories: tuple[str, ...] | None = None, fields: dict[str, pa.DataType] | None = None,
 ) -> ibis.Table:
     """All facts of ``persons`` at ``on`` from the in-force ``tables`` (one per source), as one table
     (unordered: a caller orders by ``FACT_ORDER`` last). Without ``detail`` a fact cites its source, batch and row only (the cited row
-    is read from the batch on demand)."""
+    is read from the batch on demand). ``categories`` keeps those kinds of fact only; ``fields``
+    adds those columns of the cited row (see :func:`verify_facts`)."""
     parts = [
         _cite(c.table, persons, source=c.source, kind=c.kind, category=c.category, amount=c.amount, count=c.count,
-              area=c.area, detail=detail)
+              area=c.area, detail=detail, fields=fields)
         for c in _citations(tables=tables, on=on, ids=ids)
+        if categories is None or c.category in categories
     ]
     if not parts:  # nothing in force: no facts, in the facts' shape
         none = persons.filter(ibis.literal(False))
@@ -464,6 +499,7 @@ def facts_expression(
         )
         if not detail:
             del columns["detail"]
+        columns |= {f: ibis.null(ibis.dtype(t)) for f, t in (fields or {}).items()}
         return none.select(**columns)
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
@@ -613,7 +649,10 @@ def _households_final(households: pa.Table) -> pa.Table:
 
 def fact_detail(facts: pa.Table, key: str) -> pa.Array:
     """One field of every fact's ``detail`` (the cited row as JSON text), as text; null where the
-    field is absent. Parsed by DuckDB in one pass rather than row by row."""
+    field is absent. Parsed by DuckDB in one pass rather than row by row. Facts that carry the
+    field as a column of its own (:func:`verify_facts`) give that column, as text."""
+    if key in facts.column_names:
+        return facts.column(key).cast(pa.string()).combine_chunks()
     con = duckdb.connect()
     con.register("facts_detail", facts.select(["detail"]))
     path = "$." + key.replace('"', "")

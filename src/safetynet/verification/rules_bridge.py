@@ -83,10 +83,9 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
     person_id = links.column("person_id").to_numpy()
     supporter_id = links.column("supporter_id").to_numpy()
     relation = links.column("relation").to_numpy(zero_copy_only=False)
-    by_person: dict[int, tuple[int, float, int]] = {}
     sources = [known] if known is not None else []
-    known_ids = set(known.extra["person_id"].tolist()) if known is not None else set()
-    outside = sorted(set(supporter_id.tolist()) - known_ids)
+    known_ids = known.extra["person_id"] if known is not None else np.zeros(0, np.int64)
+    outside = np.setdiff1d(supporter_id, known_ids).tolist()
     if outside:
         households = Membership.objects.filter(
             Q(left_on__isnull=True) | Q(left_on__gt=first), person_id__in=outside, joined_on__lte=first
@@ -95,22 +94,24 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
         if table.num_rows:
             verified = verify(VerificationInput(persons=table.select(PERSONS_SCHEMA.names), on=on))
             sources.append(population_from_verification(members=table, verified=verified))
+    # Every person of the sources with their household, its income and size; the first source
+    # that has a person is the one read.
+    columns: list[tuple[np.ndarray, ...]] = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))]
     for source in sources:
         income, size = household_income_and_size(source)
-        household = source.household_ids[source.person_household]
-        for pid, h, inc, n in zip(
-            source.extra["person_id"].tolist(), household.tolist(), income.tolist(), size.tolist(), strict=True
-        ):
-            by_person.setdefault(pid, (h, inc, n))
-    found = np.array([s in by_person for s in supporter_id.tolist()], dtype=bool)
-    rows = [by_person[s] for s in supporter_id[found].tolist()]
+        columns.append((source.extra["person_id"], source.household_ids[source.person_household], income, size))
+    pid, household, income, size = (np.concatenate(c) for c in zip(*columns, strict=True))
+    known_pid, first = np.unique(pid, return_index=True)
+    at = np.searchsorted(known_pid, supporter_id).clip(0, max(len(known_pid) - 1, 0))
+    found = known_pid[at] == supporter_id if len(known_pid) else np.zeros(len(supporter_id), bool)
+    rows = first[at[found]]
     return SupporterLinks(
         person_id=person_id[found],
         supporter_id=supporter_id[found],
         relation=relation[found],
-        household_id=np.array([r[0] for r in rows], dtype=np.int64),
-        income=np.array([r[1] for r in rows], dtype=np.float64),
-        size=np.array([r[2] for r in rows], dtype=np.int32),
+        household_id=household[rows].astype(np.int64),
+        income=income[rows].astype(np.float64),
+        size=size[rows].astype(np.int32),
     )
 
 
