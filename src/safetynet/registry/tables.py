@@ -170,9 +170,10 @@ def support_obligations_at(*, on: dt.date, person_ids: Iterable[int] | None = No
     qs = SupportObligation.objects.filter(
         Q(started_on__isnull=True) | Q(started_on__lte=on), Q(ended_on__isnull=True) | Q(ended_on__gte=on)
     )
-    ids = None if person_ids is None else np.unique(np.fromiter(person_ids, np.int64))
+    ids = None if person_ids is None else np.asarray(
+        person_ids if isinstance(person_ids, np.ndarray) else list(person_ids), np.int64)
     if ids is not None and len(ids) <= _CHUNK:
-        qs = qs.filter(person_id__in=ids.tolist())
+        qs = qs.filter(person_id__in=np.unique(ids).tolist())
     rows = list(
         qs.order_by("person_id", "supporter_id")
         .values_list("person_id", "supporter_id", "relation")

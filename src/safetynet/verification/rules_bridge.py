@@ -79,13 +79,15 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
     month, with the household each supporter belongs to on that day. Households of ``known`` are
     read from it; the others are verified here as a population of their own, the same way."""
     first = on.replace(day=1)
-    links = support_obligations_at(on=first, person_ids=person_ids.tolist())
+    links = support_obligations_at(on=first, person_ids=person_ids)
     person_id = links.column("person_id").to_numpy()
     supporter_id = links.column("supporter_id").to_numpy()
     relation = links.column("relation").to_numpy(zero_copy_only=False)
     sources = [known] if known is not None else []
-    known_ids = known.extra["person_id"] if known is not None else np.zeros(0, np.int64)
-    outside = np.setdiff1d(supporter_id, known_ids).tolist()
+    known_ids = np.sort(known.extra["person_id"]) if known is not None else np.zeros(0, np.int64)
+    at = np.searchsorted(known_ids, supporter_id).clip(0, max(len(known_ids) - 1, 0))
+    is_known = known_ids[at] == supporter_id if len(known_ids) else np.zeros(len(supporter_id), bool)
+    outside = sorted(set(supporter_id[~is_known].tolist()))
     if outside:
         households = Membership.objects.filter(
             Q(left_on__isnull=True) | Q(left_on__gt=first), person_id__in=outside, joined_on__lte=first
@@ -113,6 +115,14 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
         income=income[rows].astype(np.float64),
         size=size[rows].astype(np.int32),
     )
+
+
+def _per_value(values: pa.ChunkedArray, fn, dtype) -> np.ndarray:
+    """``fn`` of every value, computed once per distinct value (a roll has a million rows and a
+    few dozen distinct relationships or counties)."""
+    encoded = values.combine_chunks().dictionary_encode(null_encoding="encode")
+    mapped = np.array([fn(v) for v in encoded.dictionary.to_pylist()], dtype=dtype)
+    return mapped[encoded.indices.to_numpy(zero_copy_only=False)] if len(mapped) else np.zeros(len(values), dtype)
 
 
 def supporter_facts(*, household: Household, members: list[Membership], on: dt.date) -> dict:
@@ -312,7 +322,7 @@ def population_from_verification(
 
     regions = members.column("region_code").to_numpy(zero_copy_only=False)[first]
     households = {c: np.zeros(n_h, dtype=t) for c, t in HOUSEHOLD_COLUMNS.items()}
-    households["county_code"] = np.array([county_of(c) for c in regions], dtype=np.int32)
+    households["county_code"] = _per_value(members.column("region_code").take(pa.array(first)), county_of, np.int32)
     households["rural"] = members.column("rural").to_numpy(zero_copy_only=False)[first]
     households["deposits"] = total("deposits") + total("wealth_products") + total("securities")
     households["vehicles"] = total("vehicles_count").astype(np.int32)
@@ -324,12 +334,12 @@ def population_from_verification(
     households["education_expenses_12m"] = np.round(total("deduction_education") * 12, 2)
     households["dibao_current_amount"] = np.round(np.bincount(
         person_household[fact_person[dibao_fact]], weights=amount[dibao_fact], minlength=n_h), 2)
-    relationship = members.column("relationship").to_numpy(zero_copy_only=False)
     population = Population(
         household_ids=household_ids,
         households=households,
         person_household=person_household,
-        person_role=np.array([ROLE_KEYS.index(RELATIONSHIP_ROLE.get(r, "other")) for r in relationship], np.int16),
+        person_role=_per_value(members.column("relationship"),
+                               lambda r: ROLE_KEYS.index(RELATIONSHIP_ROLE.get(r, "other")), np.int16),
         persons=persons,
         extra={"household_number": members.column("household_number").to_numpy(zero_copy_only=False)[first],
                "region_code": regions, "person_id": members.column("person_id").to_numpy()},
