@@ -429,13 +429,21 @@ def part_monitoring(*, on: dt.date, profile: bool, rounds: int) -> dict:
     del members, standard
 
     t = time.perf_counter()
+    if profile:
+        prof = cProfile.Profile()
+        prof.enable()
     counts = monitor_run(on=on)
     out["full_run_s"] = round(time.perf_counter() - t, 2)
+    if profile:
+        prof.disable()
+        text = io.StringIO()
+        pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(40)
+        out["profile_full_run"] = text.getvalue().splitlines()[:100]
     out["full_run"] = {k: counts[k] for k in ("households_scored", "persons", "indicators_computed", "seconds_compute",
                                              "seconds_total")}
     out["load"] = _load()
     out["max_rss_mb"] = max_rss_mb()
-    print("monitoring", json.dumps({k: v for k, v in out.items() if k not in ("profile", "indicator_matrix")}), flush=True)
+    print("monitoring", json.dumps({k: v for k, v in out.items() if k not in ("profile", "profile_full_run", "indicator_matrix")}), flush=True)
     return out
 
 

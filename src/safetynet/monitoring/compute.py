@@ -128,7 +128,7 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
     n = members.num_rows
     fact_rows = people.rows(facts.column("person_id").to_numpy())
     certificate = certificate_grades(facts, fact_rows, n)
-    transfers = facts.column("category").to_numpy(zero_copy_only=False) == "transfers"
+    transfers = pc.equal(facts.column("category"), "transfers").to_numpy(zero_copy_only=False)
     programme = np.full(n, "", dtype=object)
     programme[fact_rows[transfers]] = fact_detail(facts.filter(transfers), "programme").fill_null("").to_numpy(
         zero_copy_only=False)

@@ -72,6 +72,7 @@ import duckdb
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from safetynet.engine.backend import arrow_tables, backend_name, session
@@ -197,12 +198,19 @@ def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields:
     with session(name) as con:
         tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
         if name == "duckdb":
-            persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
-            expr = facts_expression(tables=tables, persons=persons_t, on=inp.on, detail=False, categories=categories,
-                                    fields=fields).order_by(list(FACT_ORDER))
+            views = tuple((src, parquet_view(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
+            key = (inp.on, views, categories, tuple((f, str(t)) for f, t in fields.items()))
+            sql = _facts_plans.get(key)
+            if sql is None:  # compiled once per date, batch set and shape, as _plan does
+                persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
+                sql = _facts_plans[key] = str(con.compile(facts_expression(
+                    tables=tables, persons=persons_t, on=inp.on, detail=False, categories=categories,
+                    fields=fields).order_by(list(FACT_ORDER))))
+                while len(_facts_plans) > _PLANS_KEPT:
+                    _facts_plans.popitem(last=False)
             con.con.register(_PERSONS, persons)
             try:
-                facts = con.con.sql(str(con.compile(expr))).to_arrow_table()
+                facts = con.con.sql(sql).to_arrow_table()
             finally:
                 con.con.unregister(_PERSONS)
         else:
@@ -268,6 +276,7 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
 _PERSONS = "_verification_persons"
 _IDS = "__verification_ids__"
 _plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+_facts_plans: OrderedDict[tuple, str] = OrderedDict()  # verify_facts's SQL
 _PLANS_KEPT = 64
 
 
@@ -663,7 +672,7 @@ def fact_detail(facts: pa.Table, key: str) -> pa.Array:
 def certificate_grades(facts: pa.Table, fact_rows: np.ndarray, n: int) -> np.ndarray:
     """Per person row (``fact_rows[i]`` is fact ``i``'s person row, ``n`` rows): the most severe
     grade (1 most severe) among their valid disability certificates; 0 with none."""
-    is_certificate = facts.column("category").to_numpy(zero_copy_only=False) == "disability"
+    is_certificate = pc.equal(facts.column("category"), "disability").to_numpy(zero_copy_only=False)
     grades = fact_detail(facts.filter(is_certificate), "disability_grade").cast(pa.int64()).fill_null(0).to_numpy()
     rows = fact_rows[is_certificate][grades > 0]
     out = np.full(n, np.iinfo(np.int64).max)
