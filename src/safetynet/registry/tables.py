@@ -102,24 +102,21 @@ def _table(rows: list[tuple]) -> pa.Table:
     if not rows:
         return MEMBERS_SCHEMA.empty_table()
     cols = list(zip(*rows, strict=True))
-    parsed: dict = {}
+    # health_conditions: a few distinct JSON lists among a million members, each parsed once.
+    health = pa.array(cols[13], pa.string()).dictionary_encode(null_encoding="encode")
+    parsed = [frozenset(json.loads(text) if text else ()) for text in health.dictionary.to_pylist()]
 
-    def conditions(text: str | None) -> frozenset:
-        if text not in parsed:
-            parsed[text] = frozenset(json.loads(text) if text else ())
-        return parsed[text]
+    def condition(name: str) -> pa.Array:
+        return pa.array([name in c for c in parsed], pa.bool_()).take(health.indices)
 
-    health = [conditions(v) for v in cols[13]]
     return pa.table(
         [
             pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string()),
             pa.array(cols[3], pa.string()), pa.array(cols[4], pa.string()), _bools(cols[5]),
             pa.array(cols[6], pa.string()), _dates(cols[7]), _dates(cols[8]), _dates(cols[9]),
-            pa.array([g or 0 for g in cols[10]], pa.int64()), pa.array(cols[11], pa.string()),
+            pa.array(cols[10], pa.int64()).fill_null(0), pa.array(cols[11], pa.string()),
             pa.array(cols[12], pa.string()),
-            pa.array(["serious" in c for c in health], pa.bool_()),
-            pa.array(["chronic" in c for c in health], pa.bool_()),
-            pa.array(["needs_care" in c for c in health], pa.bool_()),
+            condition("serious"), condition("chronic"), condition("needs_care"),
             _dates(cols[14]),
         ],
         schema=MEMBERS_SCHEMA,
