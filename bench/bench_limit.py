@@ -137,6 +137,107 @@ SELECT household_id, members,
     duplicate_membership_count
 FROM h ORDER BY household_id
 """
+# The monitoring reference: the indicator matrix (``monitoring/expressions.py``'s measures and the
+# library's deprivation columns) by hand, over the same files, the registry's members (``roll``)
+# and each household's 低保 standard (``standard``, from the rules: an input, as it is to the
+# platform's expression). ``{totals}`` is REFERENCE (the household totals); ``{deprived}`` the
+# ``d_<code>`` columns written from the library's cut-offs.
+MONITORING_REFERENCE = """
+WITH
+totals AS (SELECT * FROM ({totals})),
+wage_ids AS (
+    SELECT DISTINCT id_number FROM read_parquet({tax_wages}) WHERE period IN ({months})
+    UNION SELECT DISTINCT id_number FROM read_parquet({public_payroll})),
+pension_ids AS (SELECT DISTINCT id_number FROM read_parquet({social_insurance}) WHERE status = 'receiving'),
+benefit_ids AS (
+    SELECT DISTINCT id_number FROM read_parquet({unemployment})
+    WHERE (benefit_start IS NOT NULL AND benefit_start <= DATE '{on}' AND (benefit_end IS NULL OR benefit_end >= DATE '{on}'))
+       OR (benefit_start IS NULL AND status = 'receiving_benefit')),
+unemployed_ids AS (SELECT DISTINCT id_number FROM read_parquet({unemployment}) WHERE registered_on <= DATE '{on}'),
+death_ids AS (SELECT DISTINCT id_number FROM read_parquet({hukou_deaths}) WHERE death_date <= DATE '{on}'),
+certificates AS (
+    SELECT id_number, min(disability_grade) FILTER (WHERE disability_grade > 0) AS grade
+    FROM read_parquet({disability_certificates})
+    WHERE issued_on <= DATE '{on}' AND valid_until >= DATE '{on}' GROUP BY id_number),
+programmes AS (
+    SELECT id_number, last(programme ORDER BY _batch, _row) AS programme
+    FROM read_parquet({benefits}) WHERE start_date <= DATE '{on}' GROUP BY id_number),
+housing AS (
+    SELECT id_number, sum(account_balance::DOUBLE) AS housing_fund FROM read_parquet({housing_fund}) GROUP BY id_number),
+stays AS (
+    SELECT id_number, count(*) AS stays FROM read_parquet({medical_expenses})
+    WHERE discharged_on > DATE '{year_before}' AND discharged_on <= DATE '{on}' GROUP BY id_number),
+people AS (
+    SELECT r.household_id,
+        {year} - year(r.birth_date) - CASE WHEN dayofyear(r.birth_date) <= {day_of_year} THEN 0 ELSE 1 END AS age,
+        r.disability_grade AS registry_grade, coalesce(c.grade, 0) AS certificate_grade,
+        CASE WHEN r.disability_grade > 0 AND coalesce(c.grade, 0) > 0 THEN least(r.disability_grade, c.grade)
+             WHEN r.disability_grade > 0 THEN r.disability_grade ELSE coalesce(c.grade, 0) END AS grade,
+        r.disability_category, r.labour_capacity, r.relationship, r.serious_illness, r.chronic_illness, r.needs_care,
+        coalesce(pr.programme, '') AS programme, w.id_number IS NOT NULL AS f_wages,
+        pe.id_number IS NOT NULL AS f_pensions, b.id_number IS NOT NULL AS f_benefit,
+        u.id_number IS NOT NULL AS f_unemployed, d.id_number IS NOT NULL AS f_deceased,
+        hf.housing_fund, s.stays
+    FROM roll r
+    LEFT JOIN wage_ids w USING (id_number) LEFT JOIN pension_ids pe USING (id_number)
+    LEFT JOIN benefit_ids b USING (id_number) LEFT JOIN unemployed_ids u USING (id_number)
+    LEFT JOIN death_ids d USING (id_number) LEFT JOIN certificates c USING (id_number)
+    LEFT JOIN programmes pr USING (id_number) LEFT JOIN housing hf USING (id_number) LEFT JOIN stays s USING (id_number)),
+h AS (
+    SELECT household_id,
+        sum(f_wages::BIGINT) AS earners, sum((f_wages OR f_pensions OR f_benefit)::BIGINT) AS earned,
+        sum((age >= 60)::BIGINT) AS elderly, sum((age >= 80)::BIGINT) AS oldest_old,
+        sum((age < 18)::BIGINT) AS children, sum((age >= 18 AND age < 60)::BIGINT) AS adults,
+        sum((age >= 6 AND age < 18)::BIGINT) AS school_age, sum((age < 6)::BIGINT) AS preschool,
+        sum((relationship = 'spouse')::BIGINT) AS spouses,
+        sum((age >= 16 AND age < 60 AND labour_capacity = 'full')::BIGINT) AS working_capable,
+        sum((age >= 16 AND age < 60 AND labour_capacity = 'full' AND NOT f_wages)::BIGINT) AS idle_working_age,
+        sum(serious_illness::BIGINT) AS serious, sum(chronic_illness::BIGINT) AS chronic,
+        sum(needs_care::BIGINT) AS needs_care, sum((serious_illness OR chronic_illness)::BIGINT) AS ill,
+        sum((grade > 0)::BIGINT) AS disabled, sum((grade > 0 AND grade <= 2)::BIGINT) AS severe_disabled,
+        sum((disability_category IN ('intellectual', 'mental'))::BIGINT) AS intellectual_mental,
+        sum((labour_capacity = 'none')::BIGINT) AS no_labour, sum((labour_capacity = 'partial')::BIGINT) AS partial_labour,
+        sum((registry_grade > 0 AND certificate_grade = 0)::BIGINT) AS disabled_uncertified,
+        sum(f_unemployed::BIGINT) AS unemployed, sum(f_pensions::BIGINT) AS insured,
+        sum((f_deceased AND (f_wages OR f_pensions OR f_benefit))::BIGINT) AS deceased_earners,
+        sum((programme = 'dibao')::BIGINT) AS dibao, sum((programme = 'tekun')::BIGINT) AS tekun,
+        sum((programme = 'low_income_margin')::BIGINT) AS margin,
+        sum((programme = 'disability_subsidies')::BIGINT) AS disability_subsidy,
+        sum((programme <> '')::BIGINT) AS transfers,
+        round(coalesce(sum(housing_fund), 0), 2) AS housing_fund, coalesce(sum(stays), 0) AS stays
+    FROM people GROUP BY household_id),
+m AS (
+    SELECT t.household_id, s.standard,
+        t.income_per_head / s.standard AS income_ratio, t.income_total, t.income_wages, t.income_unemployment_benefit,
+        t.income_wages / t.members AS wages_per_head,
+        (t.income_pensions > 0 AND t.income_total - t.income_pensions - t.income_transfers <= 0)::DOUBLE AS pension_only,
+        CASE WHEN h.elderly > 0 THEN t.income_pensions / h.elderly ELSE 'inf'::DOUBLE END AS pension_per_elderly,
+        (h.earned = 1 AND t.members >= 4)::DOUBLE AS single_earner_large,
+        t.deposits + t.wealth_products + t.securities AS financial_assets,
+        (t.deposits + t.wealth_products + t.securities) / t.members AS financial_assets_per_head,
+        t.vehicles_count, t.securities, h.housing_fund, t.business_count,
+        h.serious AS serious_illness_members, h.chronic AS chronic_members, h.needs_care AS needs_care_members,
+        h.ill AS ill_members, h.stays AS hospital_stays_12m, t.deduction_medical * 12 AS medical_oop_12m,
+        CASE WHEN t.income_total > 0 THEN t.deduction_medical * 12 / (t.income_total * 12)
+             WHEN t.deduction_medical * 12 > 0 THEN 'inf'::DOUBLE ELSE 0.0 END AS medical_oop_share,
+        h.disabled AS disabled_members, h.severe_disabled AS severe_disabled_members,
+        h.intellectual_mental AS intellectual_mental_members, h.no_labour AS no_labour_members,
+        h.partial_labour AS partial_labour_members, h.disabled_uncertified, h.school_age AS school_age_children,
+        h.preschool AS preschool_children, h.unemployed AS unemployed_members, h.earners,
+        h.idle_working_age,
+        CASE WHEN h.earners > 0 THEN (t.members - h.earners) / h.earners ELSE 'inf'::DOUBLE END AS dependency_ratio,
+        h.insured AS insured_members, h.working_capable AS working_age_capable, t.real_estate_count,
+        t.real_estate_area / t.members AS area_per_head, h.elderly AS elderly_members,
+        h.oldest_old AS oldest_old_members, (t.members = 1 AND h.elderly = 1)::DOUBLE AS elderly_alone,
+        (h.elderly = t.members)::DOUBLE AS elderly_only, CASE WHEN h.adults = 0 THEN h.children ELSE 0.0 END AS orphans,
+        (h.spouses = 0 AND h.children > 0 AND h.adults > 0)::DOUBLE AS single_parent,
+        h.deceased_earners, t.deceased_count AS deceased_members, t.imprisoned_count AS imprisoned_members,
+        t.members, h.children, h.dibao AS dibao_members, h.tekun AS tekun_members, h.margin AS margin_members,
+        h.disability_subsidy AS disability_subsidy_members, h.transfers AS transfers_members,
+        t.duplicate_membership_count
+    FROM totals t JOIN h USING (household_id) JOIN standard s USING (household_id))
+SELECT household_id, standard, {measures}, {deprived} FROM m ORDER BY household_id
+"""
 # Half up to the fen as compute._to_fen does it (the same doubles).
 FEN = "CREATE OR REPLACE MACRO fen(x) AS sign(x) * floor(abs(x) * 100 + 0.5 + 1e-7) / 100"
 
@@ -167,6 +268,25 @@ def reference_sql(on: dt.date) -> str:
         year_before = on.replace(year=on.year - 1, day=28)
     return REFERENCE.format(on=on.isoformat(), year_before=year_before.isoformat(),
                             months=", ".join(f"'{m}'" for m in _months_before(on, 3)), **files)
+
+
+def monitoring_reference_sql(on: dt.date, lib) -> str:
+    from safetynet.engine.lake import batches_in_force
+    from safetynet.monitoring.expressions import MEASURES
+
+    files = {src: "[" + ", ".join(f"'{b.path}'" for b in found) + "]" for src, found in batches_in_force(on=on).items()}
+    try:
+        year_before = on.replace(year=on.year - 1)
+    except ValueError:
+        year_before = on.replace(year=on.year - 1, day=28)
+    deprived = []
+    for i in lib.computed:
+        cutoff = f"standard * {i.cutoff}" if i.per_standard else repr(float(i.cutoff))
+        deprived.append(f"({i.measure} {'=' if i.op == '==' else i.op} {cutoff})::TINYINT AS d_{i.code}")
+    return MONITORING_REFERENCE.format(
+        totals=reference_sql(on), on=on.isoformat(), year_before=year_before.isoformat(), year=on.year,
+        day_of_year=on.timetuple().tm_yday, months=", ".join(f"'{m}'" for m in _months_before(on, 3)),
+        measures=", ".join(f"{m}::DOUBLE AS {m}" for m in MEASURES), deprived=", ".join(deprived), **files)
 
 
 def compare(reference, platform) -> dict:
@@ -301,13 +421,20 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
     return out
 
 
-def part_monitoring(*, on: dt.date, profile: bool) -> dict:
+def part_monitoring(*, on: dt.date, profile: bool, rounds: int) -> dict:
     import cProfile
     import io
     import pstats
 
-    from safetynet.monitoring.compute import monitor_compute
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    from safetynet.engine.backend import engine_settings
+    from safetynet.monitoring.compute import indicator_table, monitor_compute, monitoring_facts
+    from safetynet.monitoring.indicators import library
     from safetynet.monitoring.tasks import monitor_run
+    from safetynet.registry.tables import members_at
 
     out = {}
     t = time.perf_counter()
@@ -322,15 +449,64 @@ def part_monitoring(*, on: dt.date, profile: bool) -> dict:
         pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(35)
         out["profile"] = text.getvalue().splitlines()[:90]
     out["households"] = len(result.household_ids)
-    del result
+    print("monitoring_compute", json.dumps({k: v for k, v in out.items() if k != "profile"}), flush=True)
+
+    # The indicator matrix: the platform (verification as monitoring reads it, then the measures
+    # and deprivation expression) against MONITORING_REFERENCE, alternately, from the same members
+    # and the same standards (the rules' decision is an input to both).
+    lib = library()
     t = time.perf_counter()
+    members = members_at(on=on)
+    out["members_s"] = round(time.perf_counter() - t, 2)
+    household_ids = np.unique(members.column("household_id").to_numpy())
+    assert np.array_equal(household_ids, result.household_ids)
+    standard = pa.table({"household_id": pa.array(household_ids, pa.int64()), "standard": pa.array(result.standard)})
+    del result
+    sql = monitoring_reference_sql(on, lib)
+    ref_con = duckdb.connect()
+    sizes = engine_settings()
+    ref_con.execute(f"SET threads = {sizes['threads']}; SET memory_limit = '{sizes['memory_limit']}'")
+    ref_con.execute(FEN)
+    ref_con.register("roll", members)
+    ref_con.register("standard", standard)
+    rows = []
+    for r in range(rounds):
+        t = time.perf_counter()
+        reference = ref_con.sql(sql).to_arrow_table()
+        ref_s = time.perf_counter() - t
+        t = time.perf_counter()
+        verified = monitoring_facts(members, on=on)
+        table = indicator_table(members=members, verified=verified, standard=standard.column("standard").to_numpy(),
+                                on=on, lib=lib)
+        platform_s = time.perf_counter() - t
+        del verified
+        table = table.set_column(0, "household_id", pa.array(household_ids[table.column("household_id").to_numpy()]))
+        row = {"round": r + 1, "reference_s": round(ref_s, 3), "platform_s": round(platform_s, 3),
+               "ratio": round(platform_s / ref_s, 2), "check": compare(reference, table), "load": _load()}
+        print("indicator_matrix", json.dumps(row, ensure_ascii=False), flush=True)
+        rows.append(row)
+        del reference, table
+    out["indicator_matrix"] = rows
+    out["median_ratio_indicator_matrix"] = statistics.median(r["ratio"] for r in rows)
+    ref_con.close()
+    del members, standard
+
+    t = time.perf_counter()
+    if profile:
+        prof = cProfile.Profile()
+        prof.enable()
     counts = monitor_run(on=on)
     out["full_run_s"] = round(time.perf_counter() - t, 2)
+    if profile:
+        prof.disable()
+        text = io.StringIO()
+        pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(40)
+        out["profile_full_run"] = text.getvalue().splitlines()[:100]
     out["full_run"] = {k: counts[k] for k in ("households_scored", "persons", "indicators_computed", "seconds_compute",
                                              "seconds_total")}
     out["load"] = _load()
     out["max_rss_mb"] = max_rss_mb()
-    print("monitoring", json.dumps({k: v for k, v in out.items() if k != "profile"}), flush=True)
+    print("monitoring", json.dumps({k: v for k, v in out.items() if k not in ("profile", "profile_full_run", "indicator_matrix")}), flush=True)
     return out
 
 
@@ -347,7 +523,7 @@ def work(step: str, *, rounds: int, reports: int, profile: bool) -> None:
     elif step == "report":
         result = part_report(on=REFERENCE_DATE, reports=reports, profile=profile)
     else:
-        result = part_monitoring(on=REFERENCE_DATE, profile=profile)
+        result = part_monitoring(on=REFERENCE_DATE, profile=profile, rounds=rounds)
     (Path(settings.HOME) / f"limit-{step}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
 
 

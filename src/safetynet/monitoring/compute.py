@@ -18,7 +18,6 @@ Ages are whole years at ``on``. "Had income" means a wages, pension or unemploym
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -36,14 +35,25 @@ from safetynet.rules.services import decide_population
 from safetynet.verification.compute import (
     PERSONS_SCHEMA,
     VerificationInput,
+    VerificationOutput,
     certificate_grades,
     fact_detail,
-    verify,
+    verify_facts,
+    verify_households,
 )
 from safetynet.verification.rules_bridge import population_from_verification
 
 EARNING = ("wages", "pensions", "unemployment_benefit")
 FACT_INPUT = ("person_id", "household_id", "category", "amount")  # the facts the expression reads
+# The kinds of fact monitoring reads (indicators, the rules' population, triggers) and the columns
+# of their cited rows it needs, typed: not every fact with its whole row as JSON.
+FACT_CATEGORIES = (*EARNING, "transfers", "medical_out_of_pocket", "housing_fund", "deceased", "imprisoned",
+                   "disability", "unemployed")
+FACT_FIELDS = {
+    "programme": pa.string(), "disability_grade": pa.int64(), "issued_on": pa.date32(),
+    "discharged_on": pa.date32(), "out_of_pocket": pa.float64(), "hospital_name": pa.string(),
+    "death_date": pa.date32(), "admitted_on": pa.date32(), "registered_on": pa.date32(),
+}
 DECISIONS = ("dibao_standard", "dibao_eligible", "dibao_gradual_exit")
 # Households verified and scored together: about 1.1M persons, a few GB of facts in memory.
 PART_HOUSEHOLDS = 400_000
@@ -103,10 +113,14 @@ def _age(birth: np.ndarray, on: dt.date) -> np.ndarray:
 
 
 def _details(facts: pa.Table, category: str, people: MemberRows) -> tuple[np.ndarray, list[dict]]:
-    """Member rows and parsed details of one category's facts (a small subset: parsed in Python)."""
+    """Member rows and the cited rows' fields (``FACT_FIELDS``, dates as ISO text) of one category's
+    facts: a small subset, read in Python."""
     sub = facts.filter(pc.equal(facts.column("category"), category))
     rows = people.rows(sub.column("person_id").to_numpy())
-    return rows, [json.loads(d) for d in sub.column("detail").to_pylist()]
+    fields = sub.select(list(FACT_FIELDS))
+    fields = pa.table([c.cast(pa.string()) if pa.types.is_date(c.type) else c for c in fields.columns],
+                      names=fields.column_names)
+    return rows, fields.to_pylist()
 
 
 def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, people: MemberRows, on: dt.date) -> pa.Table:
@@ -114,7 +128,7 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
     n = members.num_rows
     fact_rows = people.rows(facts.column("person_id").to_numpy())
     certificate = certificate_grades(facts, fact_rows, n)
-    transfers = facts.column("category").to_numpy(zero_copy_only=False) == "transfers"
+    transfers = pc.equal(facts.column("category"), "transfers").to_numpy(zero_copy_only=False)
     programme = np.full(n, "", dtype=object)
     programme[fact_rows[transfers]] = fact_detail(facts.filter(transfers), "programme").fill_null("").to_numpy(
         zero_copy_only=False)
@@ -135,12 +149,30 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
     }, schema=PEOPLE_SCHEMA)
 
 
-def _indicators(*, people: pa.Table, facts: pa.Table, households: pa.Table, lib: Library,
-                backend: str | None) -> pa.Table:
-    name = backend_name(backend)
+def monitoring_facts(members: pa.Table, *, on: dt.date, backend: str | None = None) -> VerificationOutput:
+    """Verification of ``members`` as monitoring reads it: the household totals, and the facts of
+    ``FACT_CATEGORIES`` only, each with the ``FACT_FIELDS`` of its cited row (no row as JSON)."""
+    inp = VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on)
+    return VerificationOutput(
+        facts=verify_facts(inp, categories=FACT_CATEGORIES, fields=FACT_FIELDS, backend=backend),
+        households=verify_households(inp, backend=backend))
+
+
+def indicator_table(*, members: pa.Table, verified: VerificationOutput, standard: np.ndarray, on: dt.date,
+                    lib: Library, backend: str | None = None) -> pa.Table:
+    """One row per household of ``members`` (``household_id``: its row index, in household id
+    order): ``standard``, every measure and the ``d_<code>`` columns (:func:`indicators_expression`)."""
+    household_ids, person_hh = np.unique(members.column("household_id").to_numpy(), return_inverse=True)
+    # The engine's inputs are keyed by the household's row index.
+    facts = verified.facts.set_column(
+        1, "household_id", pa.array(np.searchsorted(household_ids, verified.facts.column("household_id").to_numpy())))
+    totals = verified.households
+    totals = totals.set_column(0, "household_id", pa.array(np.searchsorted(household_ids, totals.column("household_id").to_numpy())))
+    totals = totals.append_column("standard", pa.array(standard, pa.float64()))
+    people = _people_table(members, facts, person_hh, MemberRows(members.column("person_id").to_numpy()), on)
     with engine_lock():
-        con = connect(name)
-        with arrow_tables(con, people=people, facts=facts.select(FACT_INPUT), households=households) as t:
+        con = connect(backend_name(backend))
+        with arrow_tables(con, people=people, facts=facts.select(FACT_INPUT), households=totals) as t:
             return con.to_pyarrow(indicators_expression(**t, lib=lib))
 
 
@@ -211,24 +243,17 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
     household_ids, first, person_hh = np.unique(members.column("household_id").to_numpy(), return_index=True,
                                                 return_inverse=True)
     H, P = len(household_ids), members.num_rows
-    verified = verify(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on), backend=backend)
+    verified = monitoring_facts(members, on=on, backend=backend)
     decided = decide_population(table=population_from_verification(members=members, verified=verified, supporters_on=on), on=on)
     assert np.array_equal(decided["household_id"], household_ids)
     decisions = {k: np.asarray(decided[k]) for k in DECISIONS}
     standard = decisions["dibao_standard"].astype(float)
     standard = np.where(standard > 0, standard, np.median(standard[standard > 0]) if (standard > 0).any() else 1.0)
-
-    # The engine's inputs are keyed by the household's row index in this part.
-    facts = verified.facts.set_column(
-        1, "household_id", pa.array(np.searchsorted(household_ids, verified.facts.column("household_id").to_numpy())))
-    totals = verified.households
-    totals = totals.set_column(0, "household_id", pa.array(np.searchsorted(household_ids, totals.column("household_id").to_numpy())))
-    totals = totals.append_column("standard", pa.array(standard, pa.float64()))
+    table = indicator_table(members=members, verified=verified, standard=standard, on=on, lib=lib, backend=backend)
+    assert np.array_equal(table.column("household_id").to_numpy(), np.arange(H))
+    facts = verified.facts
     del verified
     people = MemberRows(members.column("person_id").to_numpy())
-    table = _indicators(people=_people_table(members, facts, person_hh, people, on), facts=facts, households=totals,
-                        lib=lib, backend=backend)
-    assert np.array_equal(table.column("household_id").to_numpy(), np.arange(H))
     measures = {c: table.column(c).to_numpy() for c in table.column_names if c != "household_id" and not c.startswith("d_")}
     # Beside the indicators, for the risk model: the hidden-income proxies and where the household lives.
     measures.update(proxy_measures(id_numbers=members.column("id_number"), person_hh=person_hh,

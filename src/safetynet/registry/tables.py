@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection
 from django.db.models import Max, Min, Q
 
@@ -101,24 +102,21 @@ def _table(rows: list[tuple]) -> pa.Table:
     if not rows:
         return MEMBERS_SCHEMA.empty_table()
     cols = list(zip(*rows, strict=True))
-    parsed: dict = {}
+    # health_conditions: a few distinct JSON lists among a million members, each parsed once.
+    health = pa.array(cols[13], pa.string()).dictionary_encode(null_encoding="encode")
+    parsed = [frozenset(json.loads(text) if text else ()) for text in health.dictionary.to_pylist()]
 
-    def conditions(text: str | None) -> frozenset:
-        if text not in parsed:
-            parsed[text] = frozenset(json.loads(text) if text else ())
-        return parsed[text]
+    def condition(name: str) -> pa.Array:
+        return pa.array([name in c for c in parsed], pa.bool_()).take(health.indices)
 
-    health = [conditions(v) for v in cols[13]]
     return pa.table(
         [
             pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string()),
             pa.array(cols[3], pa.string()), pa.array(cols[4], pa.string()), _bools(cols[5]),
             pa.array(cols[6], pa.string()), _dates(cols[7]), _dates(cols[8]), _dates(cols[9]),
-            pa.array([g or 0 for g in cols[10]], pa.int64()), pa.array(cols[11], pa.string()),
+            pa.array(cols[10], pa.int64()).fill_null(0), pa.array(cols[11], pa.string()),
             pa.array(cols[12], pa.string()),
-            pa.array(["serious" in c for c in health], pa.bool_()),
-            pa.array(["chronic" in c for c in health], pa.bool_()),
-            pa.array(["needs_care" in c for c in health], pa.bool_()),
+            condition("serious"), condition("chronic"), condition("needs_care"),
             _dates(cols[14]),
         ],
         schema=MEMBERS_SCHEMA,
@@ -164,12 +162,15 @@ SUPPORT_SCHEMA = pa.schema([
 def support_obligations_at(*, on: dt.date, person_ids: Iterable[int] | None = None) -> pa.Table:
     """Every duty of support (:class:`~safetynet.registry.models.SupportObligation`) in force on
     ``on`` (started by then or undated, not ended before), of ``person_ids`` if given, ordered by
-    person then supporter."""
+    person then supporter. More ids than one query may bind (a city's roll) are matched after
+    reading every duty in force."""
     qs = SupportObligation.objects.filter(
         Q(started_on__isnull=True) | Q(started_on__lte=on), Q(ended_on__isnull=True) | Q(ended_on__gte=on)
     )
-    if person_ids is not None:
-        qs = qs.filter(person_id__in=list(person_ids))
+    ids = None if person_ids is None else np.asarray(
+        person_ids if isinstance(person_ids, np.ndarray) else list(person_ids), np.int64)
+    if ids is not None and len(ids) <= _CHUNK:
+        qs = qs.filter(person_id__in=np.unique(ids).tolist())
     rows = list(
         qs.order_by("person_id", "supporter_id")
         .values_list("person_id", "supporter_id", "relation")
@@ -177,7 +178,10 @@ def support_obligations_at(*, on: dt.date, person_ids: Iterable[int] | None = No
     if not rows:
         return SUPPORT_SCHEMA.empty_table()
     cols = list(zip(*rows, strict=True))
-    return pa.table(
+    table = pa.table(
         [pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string())],
         schema=SUPPORT_SCHEMA,
     )
+    if ids is not None and len(ids) > _CHUNK:
+        table = table.filter(pc.is_in(table.column("person_id"), pa.array(ids)))
+    return table

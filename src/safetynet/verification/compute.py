@@ -72,6 +72,7 @@ from pathlib import Path
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from safetynet.engine.backend import arrow_tables, backend_name, session
@@ -184,6 +185,42 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
     return VerificationFiles(facts=int(written), households=_households_final(households))
 
 
+def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields: dict[str, pa.DataType],
+                 backend: str | None = None) -> pa.Table:
+    """The facts of :func:`verify` of the given ``categories`` only, in ``FACT_ORDER``, citing source,
+    batch and row without the copy of the row: instead each carries the cited row's ``fields``
+    (name → type; null where the row's source has no such column). For a whole roll that needs a
+    few columns of a few kinds of fact (monitoring), not every row as JSON."""
+    name = backend_name(backend)
+    persons = _persons(inp)
+    batches = _batches(inp)
+    schema = pa.schema([*FACTS_CITED_SCHEMA, *(pa.field(f, t) for f, t in fields.items())])
+    with session(name) as con:
+        tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
+        if name == "duckdb":
+            views = tuple((src, parquet_view(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
+            key = (inp.on, views, categories, tuple((f, str(t)) for f, t in fields.items()))
+            sql = _facts_plans.get(key)
+            if sql is None:  # compiled once per date, batch set and shape, as _plan does
+                persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
+                sql = _facts_plans[key] = str(con.compile(facts_expression(
+                    tables=tables, persons=persons_t, on=inp.on, detail=False, categories=categories,
+                    fields=fields).order_by(list(FACT_ORDER))))
+                while len(_facts_plans) > _PLANS_KEPT:
+                    _facts_plans.popitem(last=False)
+            con.con.register(_PERSONS, persons)
+            try:
+                facts = con.con.sql(sql).to_arrow_table()
+            finally:
+                con.con.unregister(_PERSONS)
+        else:
+            with arrow_tables(con, persons=persons) as named:
+                facts = con.to_pyarrow(facts_expression(tables=tables, persons=named["persons"], on=inp.on, detail=False,
+                                                        categories=categories, fields=fields))
+            facts = facts.sort_by([(c, "ascending") for c in FACT_ORDER])
+    return facts.select(schema.names).cast(schema)
+
+
 def verify_households(inp: VerificationInput, *, backend: str | None = None) -> pa.Table:
     """The household totals of :func:`verify` alone (no facts), from the source columns."""
     name = backend_name(backend)
@@ -241,6 +278,7 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
 _PERSONS = "_verification_persons"
 _FAMILY = "_family_{}"
 _plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+_facts_plans: OrderedDict[tuple, str] = OrderedDict()  # verify_facts's SQL
 _PLANS_KEPT = 64
 
 
@@ -322,9 +360,10 @@ def _cite(
     count: Callable[[ibis.Table], ibis.Value] | None = None,
     area: Callable[[ibis.Table], ibis.Value] | None = None,
     detail: bool = True,
+    fields: dict[str, pa.DataType] | None = None,
 ) -> ibis.Table:
     """The rows of ``t`` matched to ``persons``, as facts of one category (with ``detail``, the
-    cited row's declared columns as JSON text)."""
+    cited row's declared columns as JSON text; with ``fields``, those columns of the row, typed)."""
     declared = [c.name for c in catalogue()[source].columns]
     j = t.join(persons, "id_number")
     columns = dict(
@@ -340,6 +379,9 @@ def _cite(
     )
     if detail:
         columns["detail"] = ibis.struct({c: j[c] for c in declared}).cast("json").cast("string")
+    for f, dtype in (fields or {}).items():
+        typ = ibis.dtype(dtype)
+        columns[f] = j[f].cast(typ) if f in declared else ibis.null(typ)
     return j.select(**columns)
 
 
@@ -459,15 +501,17 @@ FACT_ORDER = ("household_id", "person_id", "kind", "category", "source", "batch_
 
 def facts_expression(
     *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None,
-    detail: bool = True,
+    detail: bool = True, categories: tuple[str, ...] | None = None, fields: dict[str, pa.DataType] | None = None,
 ) -> ibis.Table:
     """All facts of ``persons`` at ``on`` from the in-force ``tables`` (one per source), as one table
     (unordered: a caller orders by ``FACT_ORDER`` last). Without ``detail`` a fact cites its source, batch and row only (the cited row
-    is read from the batch on demand)."""
+    is read from the batch on demand). ``categories`` keeps those kinds of fact only; ``fields``
+    adds those columns of the cited row (see :func:`verify_facts`)."""
     parts = [
         _cite(c.table, persons, source=c.source, kind=c.kind, category=c.category, amount=c.amount, count=c.count,
-              area=c.area, detail=detail)
+              area=c.area, detail=detail, fields=fields)
         for c in _citations(tables=tables, on=on, ids=ids)
+        if categories is None or c.category in categories
     ]
     if not parts:  # nothing in force: no facts, in the facts' shape
         none = persons.filter(ibis.literal(False))
@@ -478,6 +522,7 @@ def facts_expression(
         )
         if not detail:
             del columns["detail"]
+        columns |= {f: ibis.null(ibis.dtype(t)) for f, t in (fields or {}).items()}
         return none.select(**columns)
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
@@ -631,7 +676,10 @@ _FACTS_DETAIL = "_verification_facts_detail"
 def fact_detail(facts: pa.Table, key: str) -> pa.Array:
     """One field of every fact's ``detail`` (the cited row as JSON text), as text; null where the
     field is absent. Parsed by DuckDB in one pass rather than row by row, on the engine's own
-    connection (a new in-memory database costs tens of milliseconds, more than a family's facts)."""
+    connection (a new in-memory database costs tens of milliseconds, more than a family's facts).
+    Facts that carry the field as a column of its own (:func:`verify_facts`) give that column, as text."""
+    if key in facts.column_names:
+        return facts.column(key).cast(pa.string()).combine_chunks()
     path = "$." + key.replace('"', "")
     with session("duckdb") as con:
         con.con.register(_FACTS_DETAIL, facts.select(["detail"]))
@@ -646,7 +694,7 @@ def fact_detail(facts: pa.Table, key: str) -> pa.Array:
 def certificate_grades(facts: pa.Table, fact_rows: np.ndarray, n: int) -> np.ndarray:
     """Per person row (``fact_rows[i]`` is fact ``i``'s person row, ``n`` rows): the most severe
     grade (1 most severe) among their valid disability certificates; 0 with none."""
-    is_certificate = facts.column("category").to_numpy(zero_copy_only=False) == "disability"
+    is_certificate = pc.equal(facts.column("category"), "disability").to_numpy(zero_copy_only=False)
     grades = fact_detail(facts.filter(is_certificate), "disability_grade").cast(pa.int64()).fill_null(0).to_numpy()
     rows = fact_rows[is_certificate][grades > 0]
     out = np.full(n, np.iinfo(np.int64).max)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db.models import Q
 
 from safetynet.engine.lake import batches_in_force
@@ -79,14 +80,15 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
     month, with the household each supporter belongs to on that day. Households of ``known`` are
     read from it; the others are verified here as a population of their own, the same way."""
     first = on.replace(day=1)
-    links = support_obligations_at(on=first, person_ids=person_ids.tolist())
+    links = support_obligations_at(on=first, person_ids=person_ids)
     person_id = links.column("person_id").to_numpy()
     supporter_id = links.column("supporter_id").to_numpy()
     relation = links.column("relation").to_numpy(zero_copy_only=False)
-    by_person: dict[int, tuple[int, float, int]] = {}
     sources = [known] if known is not None else []
-    known_ids = set(known.extra["person_id"].tolist()) if known is not None else set()
-    outside = sorted(set(supporter_id.tolist()) - known_ids)
+    known_ids = np.sort(known.extra["person_id"]) if known is not None else np.zeros(0, np.int64)
+    at = np.searchsorted(known_ids, supporter_id).clip(0, max(len(known_ids) - 1, 0))
+    is_known = known_ids[at] == supporter_id if len(known_ids) else np.zeros(len(supporter_id), bool)
+    outside = sorted(set(supporter_id[~is_known].tolist()))
     if outside:
         households = Membership.objects.filter(
             Q(left_on__isnull=True) | Q(left_on__gt=first), person_id__in=outside, joined_on__lte=first
@@ -95,23 +97,33 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
         if table.num_rows:
             verified = verify(VerificationInput(persons=table.select(PERSONS_SCHEMA.names), on=on))
             sources.append(population_from_verification(members=table, verified=verified))
+    # Every person of the sources with their household, its income and size; the first source
+    # that has a person is the one read.
+    columns: list[tuple[np.ndarray, ...]] = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))]
     for source in sources:
         income, size = household_income_and_size(source)
-        household = source.household_ids[source.person_household]
-        for pid, h, inc, n in zip(
-            source.extra["person_id"].tolist(), household.tolist(), income.tolist(), size.tolist(), strict=True
-        ):
-            by_person.setdefault(pid, (h, inc, n))
-    found = np.array([s in by_person for s in supporter_id.tolist()], dtype=bool)
-    rows = [by_person[s] for s in supporter_id[found].tolist()]
+        columns.append((source.extra["person_id"], source.household_ids[source.person_household], income, size))
+    pid, household, income, size = (np.concatenate(c) for c in zip(*columns, strict=True))
+    known_pid, first = np.unique(pid, return_index=True)
+    at = np.searchsorted(known_pid, supporter_id).clip(0, max(len(known_pid) - 1, 0))
+    found = known_pid[at] == supporter_id if len(known_pid) else np.zeros(len(supporter_id), bool)
+    rows = first[at[found]]
     return SupporterLinks(
         person_id=person_id[found],
         supporter_id=supporter_id[found],
         relation=relation[found],
-        household_id=np.array([r[0] for r in rows], dtype=np.int64),
-        income=np.array([r[1] for r in rows], dtype=np.float64),
-        size=np.array([r[2] for r in rows], dtype=np.int32),
+        household_id=household[rows].astype(np.int64),
+        income=income[rows].astype(np.float64),
+        size=size[rows].astype(np.int32),
     )
+
+
+def _per_value(values: pa.ChunkedArray, fn, dtype) -> np.ndarray:
+    """``fn`` of every value, computed once per distinct value (a roll has a million rows and a
+    few dozen distinct relationships or counties)."""
+    encoded = values.combine_chunks().dictionary_encode(null_encoding="encode")
+    mapped = np.array([fn(v) for v in encoded.dictionary.to_pylist()], dtype=dtype)
+    return mapped[encoded.indices.to_numpy(zero_copy_only=False)] if len(mapped) else np.zeros(len(values), dtype)
 
 
 def supporter_facts(*, household: Household, members: list[Membership], on: dt.date) -> dict:
@@ -272,13 +284,16 @@ def population_from_verification(
     first = np.unique(person_household, return_index=True)[1]
     facts = verified.facts
     fact_person = MemberRows(members.column("person_id").to_numpy()).rows(facts.column("person_id").to_numpy())
-    category = facts.column("category").to_numpy(zero_copy_only=False)
-    is_income = facts.column("kind").to_numpy(zero_copy_only=False) == "income"
+
+    def category(*names: str) -> np.ndarray:  # compared in Arrow: millions of facts
+        return pc.is_in(facts.column("category"), pa.array(names, pa.string())).to_numpy(zero_copy_only=False)
+
+    is_income = pc.equal(facts.column("kind"), "income").to_numpy(zero_copy_only=False)
     amount = np.nan_to_num(facts.column("amount").to_numpy(zero_copy_only=False).astype(float))
 
     persons = {c: np.zeros(n_p, dtype=t) for c, t in PERSON_COLUMNS.items()}
     for kind in {*_INCOME_FIELD.values()}:
-        rows = is_income & np.isin(category, [c for c, f in _INCOME_FIELD.items() if f == kind])
+        rows = is_income & category(*(c for c, f in _INCOME_FIELD.items() if f == kind))
         persons[kind] = np.round(np.bincount(fact_person[rows], weights=amount[rows], minlength=n_p), 2)
     registry_grade = members.column("disability_grade").to_numpy()
     certificate = certificate_grades(facts, fact_person, n_p)
@@ -300,7 +315,7 @@ def population_from_verification(
     # population_from_registry from the same population.
     persons["has_capable_supporter"][:] = False
 
-    dibao_fact = (category == "transfers") & (fact_detail(facts, "programme").fill_null("").to_numpy(
+    dibao_fact = category("transfers") & (fact_detail(facts, "programme").fill_null("").to_numpy(
         zero_copy_only=False) == "dibao")
 
     totals = verified.households
@@ -311,24 +326,24 @@ def population_from_verification(
 
     regions = members.column("region_code").to_numpy(zero_copy_only=False)[first]
     households = {c: np.zeros(n_h, dtype=t) for c, t in HOUSEHOLD_COLUMNS.items()}
-    households["county_code"] = np.array([county_of(c) for c in regions], dtype=np.int32)
+    households["county_code"] = _per_value(members.column("region_code").take(pa.array(first)), county_of, np.int32)
     households["rural"] = members.column("rural").to_numpy(zero_copy_only=False)[first]
     households["deposits"] = total("deposits") + total("wealth_products") + total("securities")
     households["vehicles"] = total("vehicles_count").astype(np.int32)
     households["dwellings"] = total("real_estate_count").astype(np.int32)
     households["business_registrations"] = total("business_count").astype(np.int32)
-    medical = category == "medical_out_of_pocket"
+    medical = category("medical_out_of_pocket")
     persons["own_medical_expenses_12m"] = np.round(
         np.bincount(fact_person[medical], weights=amount[medical] * 12, minlength=n_p), 2)
     households["education_expenses_12m"] = np.round(total("deduction_education") * 12, 2)
     households["dibao_current_amount"] = np.round(np.bincount(
         person_household[fact_person[dibao_fact]], weights=amount[dibao_fact], minlength=n_h), 2)
-    relationship = members.column("relationship").to_numpy(zero_copy_only=False)
     population = Population(
         household_ids=household_ids,
         households=households,
         person_household=person_household,
-        person_role=np.array([ROLE_KEYS.index(RELATIONSHIP_ROLE.get(r, "other")) for r in relationship], np.int16),
+        person_role=_per_value(members.column("relationship"),
+                               lambda r: ROLE_KEYS.index(RELATIONSHIP_ROLE.get(r, "other")), np.int16),
         persons=persons,
         extra={"household_number": members.column("household_number").to_numpy(zero_copy_only=False)[first],
                "region_code": regions, "person_id": members.column("person_id").to_numpy()},

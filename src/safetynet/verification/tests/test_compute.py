@@ -15,7 +15,13 @@ import pytest
 from safetynet.core.crypto import blind_index_many
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
-from safetynet.verification.compute import FACTS_CITED_SCHEMA, VerificationInput, verify, verify_to_parquet
+from safetynet.verification.compute import (
+    FACTS_CITED_SCHEMA,
+    VerificationInput,
+    verify,
+    verify_facts,
+    verify_to_parquet,
+)
 
 ON = dt.date(2026, 11, 15)
 HEAD = make_resident_id("990101", dt.date(1980, 5, 17), 11, "M")
@@ -261,3 +267,29 @@ def test_the_bulk_path_writes_the_same_facts_and_totals_on_both_engines(lake, tm
     assert duck_file.cast(FACTS_CITED_SCHEMA).equals(spark_file.cast(FACTS_CITED_SCHEMA))  # DuckDB marks some not null
     assert duck.households.equals(spark.households)
     assert duck.households.equals(verify(inp, backend="spark").households)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_few_kinds_of_fact_carry_the_named_columns_of_their_rows(lake, tmp_path, backend):
+    # given the family and a stranger in another household
+    land_family(tmp_path)
+    persons = pa.concat_tables(
+        [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([20], pa.int64()), "id_number": [STRANGER]})]
+    )
+    inp = VerificationInput(persons=_keyed(persons), on=ON)
+    kinds = ("wages", "pensions", "medical_out_of_pocket", "disability")
+    fields = {"period": pa.string(), "discharged_on": pa.date32(), "disability_grade": pa.int64()}
+    # when only those kinds are asked for, with those columns of the cited rows
+    slim = verify_facts(inp, categories=kinds, fields=fields, backend=backend)
+    # then they are verify()'s facts of those kinds, in its order, the columns typed from the row
+    full = verify(inp, backend="duckdb").facts
+    full = full.filter(pa.compute.is_in(full.column("category"), pa.array(kinds)))
+    assert slim.num_rows == full.num_rows > 3
+    assert slim.select(FACTS_CITED_SCHEMA.names).equals(full.drop_columns(["detail"]))
+    details = [json.loads(d) for d in full.column("detail").to_pylist()]
+    for name in fields:
+        expected = [d.get(name) for d in details]
+        got = slim.column(name).cast(pa.string()).to_pylist() if name != "disability_grade" else slim.column(name).to_pylist()
+        assert got == expected, name
+    assert {"wages", "pensions", "medical_out_of_pocket"} <= set(slim.column("category").to_pylist()) <= set(kinds)
