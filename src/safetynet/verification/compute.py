@@ -208,17 +208,22 @@ def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields:
                     fields=fields).order_by(list(FACT_ORDER))))
                 while len(_facts_plans) > _PLANS_KEPT:
                     _facts_plans.popitem(last=False)
-            con.con.register(_PERSONS, persons)
-            try:
-                facts = con.con.sql(sql).to_arrow_table()
-            finally:
-                con.con.unregister(_PERSONS)
+            facts = _run_on_persons(con, sql, persons)
         else:
             with arrow_tables(con, persons=persons) as named:
                 facts = con.to_pyarrow(facts_expression(tables=tables, persons=named["persons"], on=inp.on, detail=False,
                                                         categories=categories, fields=fields))
             facts = facts.sort_by([(c, "ascending") for c in FACT_ORDER])
     return facts.select(schema.names).cast(schema)
+
+
+def _run_on_persons(con, sql: str, persons: pa.Table) -> pa.Table:
+    """A compiled plan run on DuckDB with ``persons`` registered under its fixed name for the call."""
+    con.con.register(_PERSONS, persons)
+    try:
+        return con.con.sql(sql).to_arrow_table()
+    finally:
+        con.con.unregister(_PERSONS)
 
 
 def verify_households(inp: VerificationInput, *, backend: str | None = None) -> pa.Table:
@@ -229,11 +234,7 @@ def verify_households(inp: VerificationInput, *, backend: str | None = None) -> 
     with session(name) as con:
         if name == "duckdb":
             _facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, small=False, cited=True)
-            con.con.register(_PERSONS, persons)
-            try:
-                households = con.con.sql(households_sql).to_arrow_table()
-            finally:
-                con.con.unregister(_PERSONS)
+            households = _run_on_persons(con, households_sql, persons)
         else:
             tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
             with arrow_tables(con, persons=persons) as named:
