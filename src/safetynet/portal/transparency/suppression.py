@@ -11,6 +11,12 @@ total, a column with its total) is one linear equation an outsider can use.
    is not determined. A suppressed cell that is a *bridge* of that graph is determined by a cut
    of published sums; while one exists, the cheapest published cell joining the two sides of
    the bridge is suppressed too (interior cells before totals, smallest first).
+3. Audit: the cycle argument moves each cell by ``±d``, which non-negativity forbids when a
+   withheld cell holds 0 (it may only grow). When a zero has been withheld, each withheld cell's
+   range over every non-negative filling that keeps the published sums is computed (a linear
+   programme, HiGHS through SciPy); while one is fixed, the cheapest published cell of its row or
+   column that frees it is withheld too. With no zero withheld, every cycle moves by ``±½``, so
+   the audit has nothing to find and is skipped.
 
 Zeros are published: an empty cell identifies no one. The same pattern is applied to every
 measure of the table (households, persons, amounts), decided on the household counts.
@@ -19,6 +25,9 @@ measure of the table (households, persons, amounts), decided on the household co
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import linprog
 
 Cell = tuple[int, int]
 
@@ -107,7 +116,11 @@ def suppress(table: Sequence[Sequence[int]], k: int) -> set[Cell]:
     while True:
         bridges = _bridges(hidden, n_rows)
         if not bridges:
-            return hidden
+            fixed = _audit(full, hidden)
+            if fixed is None:
+                return hidden
+            hidden.add(_freeing_cell(full, hidden, fixed, cost))
+            continue
         bi, bj = bridges[0]
         side_a = _component(hidden, n_rows, bi, (bi, bj))
         side_b = _component(hidden, n_rows, n_rows + bj, (bi, bj))
@@ -134,6 +147,58 @@ def suppress(table: Sequence[Sequence[int]], k: int) -> set[Cell]:
         small = side_a if len(side_a) <= len(side_b) else side_b
         growing = [(i, j) for i, j in open_cells if row_in(small, i) or col_in(small, j)]
         hidden.add(min(growing, key=cost))
+
+
+def value_range(full: list[list[int]], hidden: set[Cell], cell: Cell) -> tuple[float, float]:
+    """The least and greatest value of the withheld ``cell`` over every non-negative filling of the
+    withheld cells of ``full`` (an augmented table) that keeps each published line sum: each row
+    with its total and each column with its total. The upper end is ``inf`` when unbounded."""
+    n_rows, n_cols = len(full), len(full[0])
+    order = sorted(hidden)
+    index = {c: k for k, c in enumerate(order)}
+    lines = [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
+    lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
+    a_eq, b_eq = [], []
+    for line in lines:
+        *parts, total = line
+        coeffs, rhs = np.zeros(len(order)), 0.0
+        for sign, (i, j) in [(1, p) for p in parts] + [(-1, total)]:
+            if (i, j) in index:
+                coeffs[index[(i, j)]] += sign
+            else:
+                rhs -= sign * full[i][j]
+        if coeffs.any():
+            a_eq.append(coeffs)
+            b_eq.append(rhs)
+    objective = np.zeros(len(order))
+    objective[index[cell]] = 1
+    low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return low.fun, (float("inf") if high.status == 3 else -high.fun)
+
+
+def _fixed(full: list[list[int]], hidden: set[Cell], cell: Cell) -> bool:
+    low, high = value_range(full, hidden, cell)
+    return high - low < 1e-6
+
+
+def _audit(full: list[list[int]], hidden: set[Cell]) -> Cell | None:
+    """The first withheld cell whose value the published sums fix, or ``None`` (step 3)."""
+    if all(full[i][j] > 0 for i, j in hidden):
+        return None
+    return next((cell for cell in sorted(hidden) if _fixed(full, hidden, cell)), None)
+
+
+def _freeing_cell(full: list[list[int]], hidden: set[Cell], fixed: Cell, cost) -> Cell:
+    """The cheapest published cell of ``fixed``'s row or column whose withholding frees it; failing
+    that, the cheapest published cell of that row or column (or of the table)."""
+    n_rows, n_cols = len(full), len(full[0])
+    published = [(i, j) for i in range(n_rows) for j in range(n_cols) if (i, j) not in hidden]
+    near = sorted((c for c in published if c[0] == fixed[0] or c[1] == fixed[1]), key=cost)
+    for candidate in near:
+        if not _fixed(full, hidden | {candidate}, fixed):
+            return candidate
+    return near[0] if near else min(published, key=cost)
 
 
 def publish(table: Sequence[Sequence[int]], hidden: set[Cell]) -> list[list[int | None]]:
