@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--keep-alive", type=int, default=KEEP_ALIVE_S, help="gunicorn's idle connection timeout (s)")
     args = parser.parse_args()
     home = Path(os.environ["SAFETYNET_HOME"])
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -155,7 +156,7 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "safetynet.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
          "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "60", "--preload",
-         "--keep-alive", str(KEEP_ALIVE_S),
+         "--keep-alive", str(args.keep_alive),
          "--certfile", str(cert), "--keyfile", str(key), "--log-level", "warning"],
         env=env,
         start_new_session=True,
@@ -207,7 +208,8 @@ def main() -> None:
         "users": args.users,
         "duration_s": args.duration,
         "ramp_s": ramp,
-        "gunicorn": {"workers": args.workers, "threads": args.threads, "profile": "production", "tls": True},
+        "gunicorn": {"workers": args.workers, "threads": args.threads, "keep_alive_s": args.keep_alive,
+                     "profile": "production", "tls": True},
         "database": "postgresql",
         "households": len(households),
         "reports": len(reports),

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from safetynet.accounts.models import User
 from safetynet.cases.models import CaseTransition
-from safetynet.cases.tests.conftest import Staff, drive_to_active, submit
+from safetynet.cases.tests import conftest as cases_conftest
+from safetynet.cases.tests.conftest import drive_to_active, submit
 from safetynet.core.testing import Role, make_household, make_user
 from safetynet.payments import services
 
@@ -16,22 +17,14 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+#: The same staff as the cases tests'.
+staff = cases_conftest.staff
+
+
 @dataclass
 class Finance:
     maker: User
     checker: User
-
-
-@pytest.fixture
-def staff(tree) -> Staff:
-    return Staff(
-        worker=make_user(Role.COMMUNITY_WORKER, tree.east_community),
-        street=make_user(Role.STREET_OFFICER, tree.east_street),
-        county=make_user(Role.COUNTY_APPROVER, tree.east),
-        centre=make_user(Role.VERIFICATION_CENTRE, tree.east),
-        supervisor=make_user(Role.SUPERVISOR, tree.east),
-        west_street=make_user(Role.STREET_OFFICER, tree.west_street),
-    )
 
 
 @pytest.fixture
