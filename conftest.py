@@ -13,6 +13,22 @@ settings.load_profile("safetynet")
 pytest_plugins = ["safetynet.core.testing_browser"]
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Argon2 is right for production and costs about a quarter of a second of CPU a hash; the
+    tests make hundreds of accounts (a demo city alone makes eleven), so they hash with MD5.
+    A test of argon2 itself asks for the production hashers (``production_passwords``)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def production_passwords(settings):
+    """The production password hashers (argon2), for a test of how passwords are stored."""
+    from safetynet import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+
+
 @pytest.fixture
 def tree(db):
     return testing.make_region_tree()

@@ -36,7 +36,7 @@ def _refusal(fn, **kwargs) -> SafetyNetError:
     return info.value
 
 
-def test_a_staff_account_is_created_with_an_argon2_hash_and_audited(tree):
+def test_a_staff_account_is_created_with_an_argon2_hash_and_audited(tree, production_passwords):
     # given an admin of the city
     admin = make_user(Role.ADMIN, tree.city)
     # when they create a street officer for a street in their city

@@ -16,12 +16,6 @@ from safetynet.verification.services import authorisation_record, verification_r
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Argon2 is right for production and slow for dozens of test accounts.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _empty_lake(lake):
     """Verification reads the lake; each test starts with an empty one (no facts on record)."""
     return lake

@@ -31,9 +31,6 @@ FUZZ_ROLES = [Role.COUNTY_APPROVER, Role.STREET_OFFICER, Role.VERIFICATION_CENTR
 
 @pytest.fixture(params=FUZZ_ROLES)
 def api_world(db, settings, request):
-    # One world per operation: a fast hasher keeps the 40-odd setups cheap (argon2 is tested
-    # in accounts/tests).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     tree = make_region_tree()
     for region in (tree.east_community, tree.east_community_2, tree.west_community):
         make_household(region, members=2, joined_on=dt.date(2012, 6, 1))

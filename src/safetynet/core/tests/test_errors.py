@@ -32,11 +32,6 @@ def _all_error_classes() -> list[type[SafetyNetError]]:
 ERRORS = _all_error_classes()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_every_app_declares_its_errors():
     modules = {cls.__module__ for cls in ERRORS}
     for app in ("cases", "registry", "verification", "monitoring", "rules", "sources", "regions", "accounts"):

@@ -139,7 +139,6 @@ def _probes(world) -> dict[Action, tuple]:
 
 @pytest.fixture
 def world(tree, settings, tmp_path, lake):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path
     household = make_household(tree.east_community)
     street = make_user(Role.STREET_OFFICER, tree.east_street)

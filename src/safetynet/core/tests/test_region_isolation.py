@@ -420,7 +420,6 @@ def _west_case(household: Household, programme: str, steps: list[str], street) -
 
 @pytest.fixture
 def world(db, settings) -> World:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     tree = make_region_tree()
     region_bulk_create(specs=[RegionSpec("990103000000", "北区", Level.COUNTY, tree.city.code)])
     north = Region.objects.get(code="990103000000")

@@ -11,12 +11,6 @@ from safetynet.cases.tests.conftest import drive_to_active, submit
 from safetynet.core.testing import Role, make_household, make_user
 from safetynet.payments import services
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 #: The same staff as the cases tests'.
 staff = cases_conftest.staff
 

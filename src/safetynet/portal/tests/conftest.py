@@ -16,10 +16,9 @@ from safetynet.core.testing import Role, make_user
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     # Rate-limit counters live in the cache: each test starts with none. Uploads go to a
-    # temporary folder; argon2 is right for production and slow for test accounts.
+    # temporary folder.
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     cache.clear()
 

@@ -12,11 +12,6 @@ from safetynet.resources.services import provider_create, resource_propose
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _lake(lake):
     """An empty lake: every household's verified facts are 'nothing found' (no income, no assets)."""
     return lake

@@ -20,7 +20,6 @@ SHOT = "/tmp/resources-package-360.png"
 @pytest.fixture
 def scene(transactional_db, settings, tmp_path):
     settings.LAKE_DIR = tmp_path / "lake"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     tree = make_region_tree()
     family = make_household(tree.east_community, members=1)
     today = dt.date.today()

@@ -20,11 +20,6 @@ COLUMNS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def ingest(tmp_path, source: str, rows: list[dict]) -> None:
     path = tmp_path / f"{source}.csv"
     with path.open("w", newline="", encoding="utf-8") as f:

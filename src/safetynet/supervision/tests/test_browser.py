@@ -24,7 +24,6 @@ SHOT = "/tmp/supervision-workbench-360.png"
 @pytest.fixture
 def scene(transactional_db, settings, tmp_path):
     settings.LAKE_DIR = tmp_path / "lake"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     tree = make_region_tree()
     world = build_world(tree, tmp_path)
     make_user(Role.SUPERVISOR, tree.city, username="supervisor")

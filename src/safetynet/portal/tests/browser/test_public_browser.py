@@ -21,7 +21,6 @@ def assert_accessible(page):
 def scene(transactional_db, settings, tmp_path):
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     tree = make_region_tree()
     street = make_user(Role.STREET_OFFICER, tree.east_street, username="east-street")
     return tree, street
