@@ -1,5 +1,6 @@
-"""English (``locale/en``): the shell and the pages of resources, payments, supervision and the
-portal read in English when the visitor chooses it; Chinese stays the default."""
+"""English (``locale/en``): the shell and the pages of every app (cases, monitoring, resources,
+payments, supervision, the portal) read in English when the visitor chooses it; Chinese stays
+the default."""
 
 import re
 
@@ -45,6 +46,20 @@ def test_the_new_apps_pages_read_in_english(client, tree, url, english):
     for text in english:
         assert text in html, text
 
+
+@pytest.mark.parametrize(("role", "url", "english", "chinese"), [
+    (Role.STREET_OFFICER, "/cases/", ["Programme and step", "All steps"], "全部环节"),
+    # a label marked with gettext_lazy imported as _lazy (extracted by the project's makemessages)
+    (Role.COMMUNITY_WORKER, "/cases/proxy/", ["Find a household: household number, name, ID number or phone"],
+     "查找家庭"),
+    (Role.COMMUNITY_WORKER, "/monitoring/alerts/", ["All levels", "Overdue only"], "只看已超期"),
+])
+def test_the_case_and_alert_workbenches_read_in_english(client, tree, role, url, english, chinese):
+    region = tree.east_street if role == Role.STREET_OFFICER else tree.east_community
+    html = _english(client, make_user(role, region)).get(url).content.decode()
+    for text in english:
+        assert text in html, text
+    assert chinese not in html
 
 def test_chinese_stays_the_default(client, tree):
     client.force_login(make_user(Role.ADMIN, tree.city))
