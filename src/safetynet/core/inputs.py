@@ -75,7 +75,7 @@ def require_date_in_range(value: dt.date | None, *, field: str, years_ahead: int
     latest = dt.date.today().replace(month=1, day=1) + dt.timedelta(days=366 * (years_ahead + 1))
     if not EARLIEST <= value < latest:
         raise ValidationFailed(
-            _("%(field)s 超出允许范围（%(lo)s 至 %(hi)s 之前）")
+            _("%(field)s 超出允许范围（%(lo)s 至 %(hi)s 之间）")
             % {"field": field, "lo": EARLIEST.isoformat(), "hi": latest.isoformat()},
             code="invalid.date_range",
             field=field,
