@@ -42,7 +42,7 @@ from collections.abc import Callable
 import numpy as np
 
 from safetynet.monitoring.errors import NotEnoughOutcomes
-from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, allocate, dispatch
+from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, allocate, apportion, dispatch
 from safetynet.monitoring.model.prior import prior_score
 from safetynet.monitoring.model.training import cells_of, train
 
@@ -51,6 +51,12 @@ CAPACITY_SHARE = 0.05
 #: The least expected find per visit that fills a slot the floor left free (the setting
 #: ``MONITORING_MIN_EXPECTED_FIND``'s default: today's rules find need in about one alert in six).
 FILL_MIN = 0.17
+#: The least expected precision of a month's visits (the setting ``MONITORING_MIN_PRECISION``).
+MIN_PRECISION = 0.5
+#: The recall at which each month's ranking is also read (the issue's target).
+RECALL_AT = 0.95
+#: The outcomes a model must have learned from before it ranks (the setting ``MONITORING_MIN_OUTCOMES``).
+MIN_OUTCOMES = 2000
 
 
 def cohorts(community: np.ndarray, months: int, rng: np.random.Generator) -> np.ndarray:
@@ -70,6 +76,18 @@ def _figures(found: int, visits: int, needy: int, households: int) -> dict:
             "visits_share": round(visits / households, 4) if households else None}
 
 
+def _ranking_at_recall(priority: np.ndarray, mandatory: np.ndarray, needy: np.ndarray, recall: float) -> dict:
+    """What the month's ranking alone gives at ``recall``: the visits it would need, best first
+    (mandatory triggers first), to find that share of the pool's needy households, and their
+    precision (read on the truth for the report only; nothing here reaches dispatch or training)."""
+    want = int(np.ceil(recall * needy.sum()))
+    if not want:
+        return {"recall": recall, "visits": 0, "precision": None}
+    order = np.lexsort((-priority, ~mandatory))
+    k = int(np.searchsorted(np.cumsum(needy[order]), want) + 1)
+    return {"recall": recall, "visits": k, "precision": round(want / k, 4)}
+
+
 POLICIES = ("rules_only", "learned", "learned_alerts_only")
 
 
@@ -78,13 +96,14 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
              months: int = MONTHS, capacity_share: float = CAPACITY_SHARE, explore_share: float = EXPLORE_SHARE,
              seed: int = 0, trainer: Callable = train, use_threshold: bool = True,
              policies: tuple[str, ...] = POLICIES, allocate_by_need: bool = True, fill_min: float | None = FILL_MIN,
-             cold_start: str = "prior", fair: bool = True) -> dict:
+             cold_start: str = "prior", fair: bool = True, capacity_of: str = "monitored",
+             min_precision: float | None = MIN_PRECISION, min_outcomes: int = MIN_OUTCOMES) -> dict:
     """Month-by-month figures of the policies (see module doc). Arrays are over all households."""
     rng = np.random.default_rng(seed)
     cohort = cohorts(community, months, rng)
     out: dict = {"protocol": {"months": months, "capacity_share": capacity_share, "explore_share": explore_share,
                               "allocate_by_need": allocate_by_need, "fill_min": fill_min, "cold_start": cold_start,
-                              "fair": fair,
+                              "fair": fair, "capacity_of": capacity_of, "min_precision": min_precision, "min_outcomes": min_outcomes,
                               "seed": seed, "households": int(len(needy)), "candidates": int(candidate.sum()),
                               "needy_not_receiving": int(needy.sum()),
                               "needy_not_receiving_alerted": int((needy & candidate).sum())},
@@ -103,10 +122,12 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
             in_month = cohort == m
             needy_now = needy & arrived & ~visited
             rows = np.flatnonzero(pool)
-            households = int(in_month.sum())
-            present, sizes = np.unique(community[in_month], return_counts=True)
+            base = in_month if capacity_of == "cohort" else np.ones(len(needy), bool)
+            households = int(base.sum())
+            present, sizes = np.unique(community[base], return_counts=True)
             by_count = {int(c): int(n) for c, n in zip(present, sizes, strict=True)}
-            slots = {c: int(round(capacity_share * n)) for c, n in by_count.items()}
+            slots = apportion(int(capacity_share * households), by_count)  # the month's capacity, by household count
+            capacity = int(sum(slots.values()))
             fill, explore_slots = None, None
             if learned and model is not None:
                 priority, explore = model.predict(x[rows]), explore_share
@@ -125,7 +146,8 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 parity = cells_of({k: g[rows] for k, g in groups.items()}) if (model is not None and fair) else None
                 slots, explore_slots = allocate(expected=priority, mandatory=mandatory[rows], community=community[rows],
                                                 total=total, households=by_count, explore_share=explore,
-                                                min_find=least, cells=parity)
+                                                min_find=least, cells=parity,
+                                                min_precision=min_precision if model is not None else None)
             sent, explored, inclusion = dispatch(priority=priority, mandatory=mandatory[rows],
                                                  community=community[rows], slots=slots, floor=floor,
                                                  explore_share=explore, rng=prng,
@@ -139,10 +161,11 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
             sent_now[go] = True
             ranking = "model" if (learned and model is not None) else ("prior" if learned and cold_start == "prior"
                                                                            else "rules")
-            month = {"month": m + 1, "ranking": ranking, "slots": int(sum(slots.values())),
+            month = {"month": m + 1, "ranking": ranking, "capacity": capacity, "slots": int(sum(slots.values())),
                      "households": households, "pool": int(rows.size), "explored": int(explored.sum()),
                      "backlog_after": int((candidate & arrived & ~visited).sum()),
                      **_figures(int(needy[go].sum()), int(go.size), int(needy_now.sum()), households),
+                     "ranking_at_recall": _ranking_at_recall(priority, mandatory[rows], needy[rows], RECALL_AT),
                      "groups": {k: _figures(int((sent_now & needy & g).sum()), int((sent_now & g).sum()),
                                             int((needy_now & g).sum()), int((in_month & g).sum()))
                                 for k, g in groups.items()}}
@@ -156,9 +179,9 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 except NotEnoughOutcomes as exc:
                     out["models"][policy].append({"after_month": m + 1, "trained": False, "reason": exc.message})
                     continue
-                out["models"][policy].append({"after_month": m + 1, "trained": True, "promoted": trained.promotable,
+                out["models"][policy].append({"after_month": m + 1, "trained": True, "promoted": bool(trained.promotable and known.size >= min_outcomes),
                                               "failing_groups": trained.fairness["failing"], **trained.metrics})
-                if trained.promotable:
+                if trained.promotable and known.size >= min_outcomes:
                     model = trained
     last = {p: out[p][-1] for p in policies}
     out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "visits_share", "found",

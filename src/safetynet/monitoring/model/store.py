@@ -105,7 +105,7 @@ def risk_model_train(*, actor=None, promote: bool = True, system: bool = False) 
     path = folder / f"v{version}.joblib"
     joblib.dump(trained, path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    promoted = promote and trained.promotable
+    promoted = promote and trained.promotable and len(y) >= settings.MONITORING_MIN_OUTCOMES
     model = RiskModel.objects.create(
         version=version, period_start=period["start"], period_end=period["end"], outcomes=len(y),
         threshold=trained.threshold, metrics=trained.metrics, fairness=trained.fairness, features=trained.features,
