@@ -271,7 +271,7 @@ MONITORING_EXPLORE_SHARE = 0.1
 MONITORING_MIN_EXPECTED_FIND = 0.17
 # With a promoted model, the visits stop where the expected precision of the area's visits would fall
 # below this (the target: one visit in two finds need); exploration visits count too.
-MONITORING_MIN_PRECISION = 0.5
+MONITORING_MIN_PRECISION = 0.55
 # A model ranks only once it has learned from this many visit outcomes; until then the cold-start
 # prior fills the capacity (about two months of 5 % of households on the evaluation's demo city).
 MONITORING_MIN_OUTCOMES = 2000

@@ -43,6 +43,8 @@ EXPLORE_SHARE = 0.1
 LEVEL_RANK = {"red": 3, "orange": 2, "yellow": 1}
 #: How far below the overall a cell's expected recall may fall before the cell's next visit goes first.
 PARITY_GAP = 0.02
+#: Under a precision target, the share of it a lagging cell's next row must reach to go first.
+PARITY_LEAST = 0.5
 
 
 def rules_priority(*, level_rank: np.ndarray, af_score: np.ndarray) -> np.ndarray:
@@ -86,7 +88,8 @@ def allocate(*, expected: np.ndarray, mandatory: np.ndarray, community: np.ndarr
     if cells is None:
         best = rest[np.argsort(-expected[rest], kind="stable")[:room]]
     else:
-        best = _best_within_parity(expected, rest, cells, room, gap, base=must)
+        best = _best_within_parity(expected, rest, cells, room, gap, base=must,
+                                   least=PARITY_LEAST * min_precision if min_precision is not None else 0.0)
     if min_precision is not None:
         unranked = ~mandatory
         unranked[best] = False
@@ -118,10 +121,12 @@ def _within_precision(p: np.ndarray, must: np.ndarray, order: np.ndarray, explor
 
 
 def _best_within_parity(expected: np.ndarray, rows: np.ndarray, cells: np.ndarray, k: int, gap: float,
-                        base: np.ndarray) -> np.ndarray:
+                        base: np.ndarray, least: float = 0.0) -> np.ndarray:
     """``k`` of ``rows``: the highest expected finds, except that while a cell's expected recall (the
     expected finds of its visits so far, ``base`` included, over the expected needy households
-    among all its rows) is more than ``gap`` below the overall, its next best row goes first."""
+    among all its rows) is more than ``gap`` below the overall, its next best row goes first, if
+    that row's expected find is at least ``least`` (under a precision target, a lagging cell's
+    doubtful rows do not go before likelier ones elsewhere)."""
     p = np.clip(np.nan_to_num(expected), 0, 1)
     labels, cell = np.unique(cells.astype(str), return_inverse=True)
     need = np.bincount(cell, weights=p, minlength=labels.size)
@@ -134,7 +139,7 @@ def _best_within_parity(expected: np.ndarray, rows: np.ndarray, cells: np.ndarra
     chosen: list[int] = []
     while len(chosen) < k and (head < sizes).any():
         recall = np.where(need > 0, found / np.maximum(need, 1e-12), 1.0)
-        lagging = (head < sizes) & (recall < found.sum() / total_need - gap)
+        lagging = (head < sizes) & (recall < found.sum() / total_need - gap) & (next_p >= least)
         j = int(np.argmin(np.where(lagging, recall, np.inf))) if lagging.any() else int(np.argmax(next_p))
         row = int(queues[j][head[j]])
         chosen.append(row)

@@ -52,7 +52,7 @@ CAPACITY_SHARE = 0.05
 #: ``MONITORING_MIN_EXPECTED_FIND``'s default: today's rules find need in about one alert in six).
 FILL_MIN = 0.17
 #: The least expected precision of a month's visits (the setting ``MONITORING_MIN_PRECISION``).
-MIN_PRECISION = 0.5
+MIN_PRECISION = 0.55
 #: The recall at which each month's ranking is also read (the issue's target).
 RECALL_AT = 0.95
 #: The outcomes a model must have learned from before it ranks (the setting ``MONITORING_MIN_OUTCOMES``).
@@ -184,6 +184,6 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 if trained.promotable and known.size >= min_outcomes:
                     model = trained
     last = {p: out[p][-1] for p in policies}
-    out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "visits_share", "found",
-                                                      "needy_in_pool", "ranking")} for p in last}
+    out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "capacity", "visits_share", "found",
+                                                      "needy_in_pool", "ranking", "ranking_at_recall")} for p in last}
     return out
