@@ -31,6 +31,14 @@ except that a cell (rural/urban × district) whose expected recall falls more th
 :data:`PARITY_GAP` below the overall gets its next best visit first: the fairness target asks
 that no group's recall fall two points below the overall, and placing every visit where finds are
 likeliest starves the rural cells, whose needy households the data shows less clearly.
+
+When capacity does not bind (5 % of households a month is several times the visits worth
+making), the precision target decides how many visits are made (``min_precision``, the setting
+``MONITORING_MIN_PRECISION``): the ranked visits stop where the expected precision of all the
+month's visits — mandatory, ranked and explored — would fall below it, and the exploration is a
+share of the visits made, not of the capacity. A lagging cell's next row then goes first only
+if its expected find is at least :data:`PARITY_LEAST` of the target (else the cell's doubtful
+rows, first in the parity order, would use up the precision budget before the likelier ones).
 """
 
 

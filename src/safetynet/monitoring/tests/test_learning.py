@@ -238,6 +238,9 @@ def test_no_month_visits_more_than_five_percent_of_the_monitored_households():
         for month in out[policy]:
             assert month["capacity"] == 300 and month["visits"] <= month["slots"] <= 300
             assert month["visits_share"] <= 0.05 and month["households"] == 6000
+    # the targets are reported for the last month: visits within 5 % met, each figure beside its target
+    assert out["targets"]["learned"]["visits_share_met"] and out["targets"]["learned"]["visits_share"] <= 0.05
+    assert out["targets"]["learned"]["recall"] == out["last_month"]["learned"]["recall"]
     # with a model, the visits stop at the precision target well short of the capacity
     ranked = [m for m in out["learned"] if m["ranking"] == "model"]
     assert ranked and all(m["visits"] < 300 for m in ranked)
