@@ -64,7 +64,7 @@ THREADS = 1
 MONOTONE_DECREASING = frozenset({
     "income_ratio", "income_total", "income_wages", "financial_assets_per_head", "real_estate_count",
     "business_count", "vehicles_count", "housing_fund", "pension_per_elderly", "land_area_mu", "land_subsidy_year",
-    "electricity_kwh_per_head",
+    "land_area_per_head", "electricity_kwh_per_head",
 })
 
 
