@@ -129,6 +129,9 @@ def _load(path: str, sha256: str) -> TrainedModel:
 
 def risk_model_promoted() -> tuple[RiskModel, TrainedModel] | None:
     row = RiskModel.objects.filter(promoted=True).order_by("-version").first()
-    if row is None or list(row.features) != feature_names():
+    if row is None:
+        return None
+    trained = _load(str(Path(settings.LAKE_DIR) / row.artefact), row.sha256)
+    if list(trained.features) != feature_names():
         return None  # a model of other features cannot score today's matrix: the prior ranks until the next training
-    return row, _load(str(Path(settings.LAKE_DIR) / row.artefact), row.sha256)
+    return row, trained
