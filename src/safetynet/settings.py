@@ -269,3 +269,11 @@ MONITORING_EXPLORE_SHARE = 0.1
 # The least expected find per visit (the model's calibrated probability) that fills a slot the
 # operating threshold left free: about today's rules' precision (one find in six alerts).
 MONITORING_MIN_EXPECTED_FIND = 0.17
+# With a promoted model, the visits stop where the expected precision of the area's visits would fall
+# below this; exploration visits count too. The issue's target is one find in two visits: the
+# model's probabilities ran about 0.05 high on households nobody had visited (development city,
+# seed 2), so the expected precision asked for is 0.55.
+MONITORING_MIN_PRECISION = 0.55
+# A model ranks only once it has learned from this many visit outcomes; until then the cold-start
+# prior fills the capacity (about two months of 5 % of households on the evaluation's demo city).
+MONITORING_MIN_OUTCOMES = 2000

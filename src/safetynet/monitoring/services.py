@@ -387,15 +387,19 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         floor = None
     community = np.array([a[6] for a in pool], np.int64)
     fill = settings.MONITORING_MIN_EXPECTED_FIND if promoted else None
+    allocation = (recommend(expected=priority, mandatory=mandatory, community=community, capacity=capacity,
+                            households=_households_per_community(result, capacity),
+                            explore_share=settings.MONITORING_EXPLORE_SHARE, least=np.minimum(floor, fill),
+                            cells=np.array([cell_of[row_of[a[1]]] if a[1] in row_of else "" for a in pool], dtype=object),
+                            min_precision=settings.MONITORING_MIN_PRECISION)
+                  if promoted else None)
+    if allocation is not None:
+        # no community sends more than the recommendation, which stops at the precision target
+        slots = {r: min(n, allocation[r]["recommended"]) for r, n in slots.items()}
     sent, explored, _inclusion = dispatch(
         priority=priority, mandatory=mandatory, community=community, slots=slots, floor=floor,
         explore_share=settings.MONITORING_EXPLORE_SHARE, rng=np.random.default_rng(run.pk),
         guided=promoted is not None, fill_min=fill)
-    allocation = (recommend(expected=priority, mandatory=mandatory, community=community, capacity=capacity,
-                            households=_households_per_community(result, capacity),
-                            explore_share=settings.MONITORING_EXPLORE_SHARE, least=np.minimum(floor, fill),
-                            cells=np.array([cell_of[row_of[a[1]]] if a[1] in row_of else "" for a in pool], dtype=object))
-                  if promoted else None)
     reasons: dict[int, list] = {}
     if promoted:
         sent_households = sorted({pool[i][1] for i in np.flatnonzero(sent) if pool[i][1] in row_of})

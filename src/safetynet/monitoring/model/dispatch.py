@@ -31,6 +31,14 @@ except that a cell (rural/urban × district) whose expected recall falls more th
 :data:`PARITY_GAP` below the overall gets its next best visit first: the fairness target asks
 that no group's recall fall two points below the overall, and placing every visit where finds are
 likeliest starves the rural cells, whose needy households the data shows less clearly.
+
+When capacity does not bind (5 % of households a month is several times the visits worth
+making), the precision target decides how many visits are made (``min_precision``, the setting
+``MONITORING_MIN_PRECISION``): the ranked visits stop where the expected precision of all the
+month's visits — mandatory, ranked and explored — would fall below it, and the exploration is a
+share of the visits made, not of the capacity. A lagging cell's next row then goes first only
+if its expected find is at least :data:`PARITY_LEAST` of the target (else the cell's doubtful
+rows, first in the parity order, would use up the precision budget before the likelier ones).
 """
 
 
@@ -43,6 +51,8 @@ EXPLORE_SHARE = 0.1
 LEVEL_RANK = {"red": 3, "orange": 2, "yellow": 1}
 #: How far below the overall a cell's expected recall may fall before the cell's next visit goes first.
 PARITY_GAP = 0.02
+#: Under a precision target, the share of it a lagging cell's next row must reach to go first.
+PARITY_LEAST = 0.5
 
 
 def rules_priority(*, level_rank: np.ndarray, af_score: np.ndarray) -> np.ndarray:
@@ -65,35 +75,66 @@ def apportion(total: int, weights: dict) -> dict:
 
 def allocate(*, expected: np.ndarray, mandatory: np.ndarray, community: np.ndarray, total: int,
              households: dict, explore_share: float, min_find: float | np.ndarray | None = None,
-             cells: np.ndarray | None = None, gap: float = PARITY_GAP) -> tuple[dict, dict]:
+             cells: np.ndarray | None = None, gap: float = PARITY_GAP,
+             min_precision: float | None = None) -> tuple[dict, dict]:
     """Recommended capacity per community for ``total`` visits (see module doc): (slots, of which
     exploration). ``expected``: each row's expected find per visit; ``households``: each
     community's household count (the exploration share's weights). Visits no row justifies (fewer
     rows at ``min_find`` or above than slots) are not handed out: the total may come out lower.
     ``cells``: a label per row (rural/urban × district) whose expected recall is kept within
-    ``gap`` of the overall (:func:`_best_within_parity`)."""
-    explore = apportion(int(round(total * explore_share)), households)
-    slots = {c: explore.get(c, 0) for c in households}
-    for c in community[mandatory].tolist():
-        slots[c] = slots.get(c, 0) + 1
-    left = max(total - sum(slots.values()), 0)
+    ``gap`` of the overall (:func:`_best_within_parity`). ``min_precision``: the ranked visits stop
+    where the expected precision of all the visits (mandatory, ranked and explored) would fall
+    below it (:func:`_within_precision`). Exploration is ``explore_share`` of the visits made: of
+    the whole ``total`` when capacity binds, fewer when the ranking stops short of it."""
+    p = np.clip(np.nan_to_num(expected), 0, 1)
+    must = np.flatnonzero(mandatory)
+    left = max(total - must.size, 0)
+    room = left - int(round(left * explore_share))  # ranked visits when capacity binds
     rest = np.flatnonzero(~mandatory)
     if min_find is not None:
         rest = rest[expected[rest] >= (min_find[rest] if isinstance(min_find, np.ndarray) else min_find)]
     if cells is None:
-        best = rest[np.argsort(-expected[rest], kind="stable")[:left]]
+        best = rest[np.argsort(-expected[rest], kind="stable")[:room]]
     else:
-        best = _best_within_parity(expected, rest, cells, left, gap, base=np.flatnonzero(mandatory))
-    for c, n in zip(*np.unique(community[best], return_counts=True), strict=True):
+        best = _best_within_parity(expected, rest, cells, room, gap, base=must,
+                                   least=PARITY_LEAST * min_precision if min_precision is not None else 0.0)
+    if min_precision is not None:
+        unranked = ~mandatory
+        unranked[best] = False
+        best = best[:_within_precision(p, must, best, unranked, min_precision, explore_share)]
+    explore_total = left - room if best.size == room else int(round(best.size * explore_share / (1 - explore_share)))
+    explore = apportion(min(explore_total, left - best.size), households)
+    slots = {c: explore.get(c, 0) for c in households}
+    for c, n in zip(*np.unique(community[np.r_[must, best]], return_counts=True), strict=True):
         slots[c.item()] = slots.get(c.item(), 0) + int(n)
     return slots, explore
 
 
+def _within_precision(p: np.ndarray, must: np.ndarray, order: np.ndarray, explorable: np.ndarray, target: float,
+                      explore_share: float) -> int:
+    """How many of ``order`` (best first) to visit so that the expected precision of the month's
+    visits stays at ``target`` or above: the mandatory visits ``must``, the first *k* of ``order``
+    and the exploration visits (``explore_share`` of all, each expected to find what a draw of
+    :func:`_explore_weights` over the ``explorable`` rows, those left out of ``order``, finds).
+    The largest such *k*."""
+    if not order.size:
+        return 0
+    q = p[explorable]
+    draw = float(_explore_weights(q, guided=True) @ q) if q.size else 0.0
+    k = np.arange(1, order.size + 1)
+    visits = (must.size + k) / (1 - explore_share)
+    expected = p[must].sum() + np.cumsum(p[order]) + (visits - must.size - k) * draw
+    ok = np.flatnonzero(expected >= target * visits)
+    return int(ok[-1] + 1) if ok.size else 0
+
+
 def _best_within_parity(expected: np.ndarray, rows: np.ndarray, cells: np.ndarray, k: int, gap: float,
-                        base: np.ndarray) -> np.ndarray:
+                        base: np.ndarray, least: float = 0.0) -> np.ndarray:
     """``k`` of ``rows``: the highest expected finds, except that while a cell's expected recall (the
     expected finds of its visits so far, ``base`` included, over the expected needy households
-    among all its rows) is more than ``gap`` below the overall, its next best row goes first."""
+    among all its rows) is more than ``gap`` below the overall, its next best row goes first, if
+    that row's expected find is at least ``least`` (under a precision target, a lagging cell's
+    doubtful rows do not go before likelier ones elsewhere)."""
     p = np.clip(np.nan_to_num(expected), 0, 1)
     labels, cell = np.unique(cells.astype(str), return_inverse=True)
     need = np.bincount(cell, weights=p, minlength=labels.size)
@@ -106,7 +147,7 @@ def _best_within_parity(expected: np.ndarray, rows: np.ndarray, cells: np.ndarra
     chosen: list[int] = []
     while len(chosen) < k and (head < sizes).any():
         recall = np.where(need > 0, found / np.maximum(need, 1e-12), 1.0)
-        lagging = (head < sizes) & (recall < found.sum() / total_need - gap)
+        lagging = (head < sizes) & (recall < found.sum() / total_need - gap) & (next_p >= least)
         j = int(np.argmin(np.where(lagging, recall, np.inf))) if lagging.any() else int(np.argmax(next_p))
         row = int(queues[j][head[j]])
         chosen.append(row)
@@ -178,13 +219,13 @@ def _explore_weights(priority: np.ndarray, guided: bool) -> np.ndarray:
 
 def recommend(*, expected: np.ndarray, mandatory: np.ndarray, community: np.ndarray, capacity: dict,
               households: dict, explore_share: float, least: float | np.ndarray | None,
-              cells: np.ndarray | None = None) -> dict:
+              cells: np.ndarray | None = None, min_precision: float | None = None) -> dict:
     """Per community with a capacity: its capacity now, the capacity :func:`allocate` recommends for
     the same total, and the finds the recommended visits are expected to make (exploration
     counted at nothing)."""
     slots, explore = allocate(expected=expected, mandatory=mandatory, community=community,
                               total=int(sum(capacity.values())), households=households,
-                              explore_share=explore_share, min_find=least, cells=cells)
+                              explore_share=explore_share, min_find=least, cells=cells, min_precision=min_precision)
     p = np.clip(np.nan_to_num(expected), 0, 1)
     keys, idx = np.unique(community, return_inverse=True)
     must = np.bincount(idx[mandatory], minlength=keys.size)

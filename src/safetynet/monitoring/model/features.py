@@ -46,16 +46,20 @@ MEASURE_TITLES: dict[str, str] = {
     "electricity_kwh": "月均用电量(千瓦时)",
     "electricity_kwh_per_head": "按人口折算的月均用电量",
 }
+#: Features derived from the measures: the contracted land per member (人均承包地面积), what the
+#: rural means test imputes farm income from; the household's area alone does not say how many
+#: it feeds.
+DERIVED_TITLES: dict[str, str] = {"land_area_per_head": "人均承包地面积(亩)"}
 ROUTES = {"af_score": "剥夺得分", "route_red": "红色预警", "route_orange": "橙色预警",
           "route_uncovered": "应保尽保名单", "route_trigger": "触发式预警"}
 
 
 def feature_names() -> list[str]:
-    return [*ROUTES, *MEASURE_TITLES, *(f"d_{i.code}" for i in library().computed)]
+    return [*ROUTES, *MEASURE_TITLES, *DERIVED_TITLES, *(f"d_{i.code}" for i in library().computed)]
 
 
 def feature_titles() -> dict[str, str]:
-    titles = {**ROUTES, **MEASURE_TITLES}
+    titles = {**ROUTES, **MEASURE_TITLES, **DERIVED_TITLES}
     titles.update({f"d_{i.code}": i.title for i in library().computed})
     return titles
 
@@ -74,6 +78,8 @@ def feature_matrix(result: MonitoringResult, *, rows: np.ndarray, candidates: li
     cols = [result.af.scores[rows] if result.af is not None else np.zeros(len(rows))]
     cols += [np.isin(hid, np.fromiter(routes[r], np.int64, len(routes[r]))) for r in ("red", "orange", "uncovered", "trigger")]
     cols += [result.measures[m][rows] for m in MEASURE_TITLES]
+    cols += [np.asarray(result.measures["land_area_mu"][rows], np.float64)
+             / np.maximum(np.asarray(result.measures["members"][rows], np.float64), 1)]
     matrix = result.matrix[rows]
     x = np.column_stack([np.asarray(c, np.float64) for c in cols] + [matrix.astype(np.float64)])
     x[np.isinf(x)] = BIG

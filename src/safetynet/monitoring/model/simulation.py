@@ -1,26 +1,33 @@
 """The evaluation protocol (评估方案): months of dispatch under capacity on the demo city.
 
 The city's households are split at random, within each community, into ``months`` cohorts: month
-*m* monitors cohort *m* (the households whose data changed that month) together with every
-household of the earlier cohorts not yet visited. Every month, under the same capacity
-(``capacity_share`` of the month's households, in each community):
+*m* monitors cohort *m* (the households whose data changed that month: the flow of newly needy
+households, ≈1/``months`` of them a month) together with every household of the earlier cohorts
+not yet visited. Every month, under the same capacity:
 
-* **rules only** (today): the rules' alerts in the rules' order, capacity filled;
+* **rules only** (today): the rules' alerts in the rules' order, up to capacity;
 * **learned**: the latest promoted model ranks *every* household of the pool, alerted or not (the
-  rules' alerts cover only part of the needy households receiving nothing), with its operating
-  threshold, capacity filled below it while the expected find is at least ``fill_min``, and an
-  exploration share drawn over the whole pool; in month 1, with no outcomes yet, the prior
-  (``model.prior``: income ratio and electricity use per head) ranks the pool;
+  rules' alerts cover only part of the needy households receiving nothing), down to its
+  operating threshold, below it while the expected find is at least ``fill_min``, and only while
+  the expected precision of the month's visits stays at ``min_precision`` (exploration included);
+  an exploration share of the visits is drawn over the whole pool. Until a model has learned from
+  ``min_outcomes`` outcomes (and passed the fairness check), the prior (``model.prior``: income
+  ratio and electricity use per head) ranks the pool and the capacity is filled: it is a
+  ranking, not a probability, so no precision can be asked of it;
 * **learned, alerts only**: the same, but ranking only the rules' alerts (what the model adds by
   order alone).
 
-Capacity: each community's share is ``capacity_share`` of its month's households, rounded; rules
-only keep that split (today's setting). The learned policies, with ``allocate_by_need``, split the
-same total by expected need (``dispatch.allocate``: mandatory triggers, exploration by household
-count, the rest to the highest expected finds wherever they are, with ``fair`` a rural/urban ×
-district cell whose expected recall lags first; under the prior, by its order), as a supervisor
-following dispatch's recommended capacities would; visits that no household justifies are left
-unused, so the total never exceeds the rules'.
+Capacity (``capacity_of``): ``"monitored"``, ``capacity_share`` (5 %) of the city's households a
+month, each community's share in proportion to its households — the production setting (5
+weekly visits in a community of 400 households is 5 % a month) and the issue's "at most 5 % of
+households visited per month"; or ``"cohort"``, 5 % of the month's cohort only (the earlier
+protocol's capacity, six times harsher, kept as a sensitivity). Rules only keep the split by
+household count. The learned policies, with ``allocate_by_need``, split the same total by
+expected need (``dispatch.allocate``: mandatory triggers, the highest expected finds wherever
+they are, with ``fair`` a rural/urban × district cell whose expected recall lags first, and
+exploration by household count; under the prior, by its order), as a supervisor following
+dispatch's recommended capacities would; visits that no household justifies are left unused, so
+the total never exceeds the capacity.
 
 A visit reveals the ground truth of the visited household only, and nothing else ever reaches
 training: the labels the trainer sees are read from ``revealed``, which only a visit writes (a
@@ -42,15 +49,21 @@ from collections.abc import Callable
 import numpy as np
 
 from safetynet.monitoring.errors import NotEnoughOutcomes
-from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, allocate, dispatch
+from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, allocate, apportion, dispatch
 from safetynet.monitoring.model.prior import prior_score
-from safetynet.monitoring.model.training import cells_of, train
+from safetynet.monitoring.model.training import MIN_GROUP_NEEDY, cells_of, train
 
 MONTHS = 6
 CAPACITY_SHARE = 0.05
 #: The least expected find per visit that fills a slot the floor left free (the setting
 #: ``MONITORING_MIN_EXPECTED_FIND``'s default: today's rules find need in about one alert in six).
 FILL_MIN = 0.17
+#: The least expected precision of a month's visits (the setting ``MONITORING_MIN_PRECISION``).
+MIN_PRECISION = 0.55
+#: The recall at which each month's ranking is also read (the issue's target).
+RECALL_AT = 0.95
+#: The outcomes a model must have learned from before it ranks (the setting ``MONITORING_MIN_OUTCOMES``).
+MIN_OUTCOMES = 2000
 
 
 def cohorts(community: np.ndarray, months: int, rng: np.random.Generator) -> np.ndarray:
@@ -70,6 +83,35 @@ def _figures(found: int, visits: int, needy: int, households: int) -> dict:
             "visits_share": round(visits / households, 4) if households else None}
 
 
+def _ranking_at_recall(priority: np.ndarray, mandatory: np.ndarray, needy: np.ndarray, recall: float) -> dict:
+    """What the month's ranking alone gives at ``recall``: the visits it would need, best first
+    (mandatory triggers first), to find that share of the pool's needy households, and their
+    precision (read on the truth for the report only; nothing here reaches dispatch or training)."""
+    want = int(np.ceil(recall * needy.sum()))
+    if not want:
+        return {"recall": recall, "visits": 0, "precision": None}
+    order = np.lexsort((-priority, ~mandatory))
+    k = int(np.searchsorted(np.cumsum(needy[order]), want) + 1)
+    return {"recall": recall, "visits": k, "precision": round(want / k, 4)}
+
+
+#: The issue's targets for the last month: recall of the needy households receiving nothing, the
+#: precision of the visits made, and no group's recall more than the gap below the overall.
+TARGETS = {"recall": 0.95, "precision": 0.5, "group_gap": 0.02}
+
+
+def _targets(month: dict, capacity_share: float) -> dict:
+    """The last month against :data:`TARGETS`: each figure, its target and whether it is met (a
+    group is judged when it holds at least ``MIN_GROUP_NEEDY`` needy households in the pool)."""
+    judged = {k: g["recall"] for k, g in month["groups"].items() if g["needy_in_pool"] >= MIN_GROUP_NEEDY}
+    worst = min(judged, key=judged.get) if judged else None
+    gap = round(month["recall"] - judged[worst], 4) if worst and month["recall"] is not None else None
+    return {"recall": month["recall"], "recall_met": (month["recall"] or 0) >= TARGETS["recall"],
+            "precision": month["precision"], "precision_met": (month["precision"] or 0) >= TARGETS["precision"],
+            "visits_share": month["visits_share"], "visits_share_met": (month["visits_share"] or 0) <= capacity_share,
+            "worst_group": worst, "group_gap": gap, "group_gap_met": gap is not None and gap <= TARGETS["group_gap"]}
+
+
 POLICIES = ("rules_only", "learned", "learned_alerts_only")
 
 
@@ -78,13 +120,14 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
              months: int = MONTHS, capacity_share: float = CAPACITY_SHARE, explore_share: float = EXPLORE_SHARE,
              seed: int = 0, trainer: Callable = train, use_threshold: bool = True,
              policies: tuple[str, ...] = POLICIES, allocate_by_need: bool = True, fill_min: float | None = FILL_MIN,
-             cold_start: str = "prior", fair: bool = True) -> dict:
+             cold_start: str = "prior", fair: bool = True, capacity_of: str = "monitored",
+             min_precision: float | None = MIN_PRECISION, min_outcomes: int = MIN_OUTCOMES) -> dict:
     """Month-by-month figures of the policies (see module doc). Arrays are over all households."""
     rng = np.random.default_rng(seed)
     cohort = cohorts(community, months, rng)
     out: dict = {"protocol": {"months": months, "capacity_share": capacity_share, "explore_share": explore_share,
                               "allocate_by_need": allocate_by_need, "fill_min": fill_min, "cold_start": cold_start,
-                              "fair": fair,
+                              "fair": fair, "capacity_of": capacity_of, "min_precision": min_precision, "min_outcomes": min_outcomes,
                               "seed": seed, "households": int(len(needy)), "candidates": int(candidate.sum()),
                               "needy_not_receiving": int(needy.sum()),
                               "needy_not_receiving_alerted": int((needy & candidate).sum())},
@@ -103,10 +146,12 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
             in_month = cohort == m
             needy_now = needy & arrived & ~visited
             rows = np.flatnonzero(pool)
-            households = int(in_month.sum())
-            present, sizes = np.unique(community[in_month], return_counts=True)
+            base = in_month if capacity_of == "cohort" else np.ones(len(needy), bool)
+            households = int(base.sum())
+            present, sizes = np.unique(community[base], return_counts=True)
             by_count = {int(c): int(n) for c, n in zip(present, sizes, strict=True)}
-            slots = {c: int(round(capacity_share * n)) for c, n in by_count.items()}
+            slots = apportion(int(capacity_share * households), by_count)  # the month's capacity, by household count
+            capacity = int(sum(slots.values()))
             fill, explore_slots = None, None
             if learned and model is not None:
                 priority, explore = model.predict(x[rows]), explore_share
@@ -125,7 +170,8 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 parity = cells_of({k: g[rows] for k, g in groups.items()}) if (model is not None and fair) else None
                 slots, explore_slots = allocate(expected=priority, mandatory=mandatory[rows], community=community[rows],
                                                 total=total, households=by_count, explore_share=explore,
-                                                min_find=least, cells=parity)
+                                                min_find=least, cells=parity,
+                                                min_precision=min_precision if model is not None else None)
             sent, explored, inclusion = dispatch(priority=priority, mandatory=mandatory[rows],
                                                  community=community[rows], slots=slots, floor=floor,
                                                  explore_share=explore, rng=prng,
@@ -139,10 +185,11 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
             sent_now[go] = True
             ranking = "model" if (learned and model is not None) else ("prior" if learned and cold_start == "prior"
                                                                            else "rules")
-            month = {"month": m + 1, "ranking": ranking, "slots": int(sum(slots.values())),
+            month = {"month": m + 1, "ranking": ranking, "capacity": capacity, "slots": int(sum(slots.values())),
                      "households": households, "pool": int(rows.size), "explored": int(explored.sum()),
                      "backlog_after": int((candidate & arrived & ~visited).sum()),
                      **_figures(int(needy[go].sum()), int(go.size), int(needy_now.sum()), households),
+                     "ranking_at_recall": _ranking_at_recall(priority, mandatory[rows], needy[rows], RECALL_AT),
                      "groups": {k: _figures(int((sent_now & needy & g).sum()), int((sent_now & g).sum()),
                                             int((needy_now & g).sum()), int((in_month & g).sum()))
                                 for k, g in groups.items()}}
@@ -156,11 +203,12 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 except NotEnoughOutcomes as exc:
                     out["models"][policy].append({"after_month": m + 1, "trained": False, "reason": exc.message})
                     continue
-                out["models"][policy].append({"after_month": m + 1, "trained": True, "promoted": trained.promotable,
+                out["models"][policy].append({"after_month": m + 1, "trained": True, "promoted": bool(trained.promotable and known.size >= min_outcomes),
                                               "failing_groups": trained.fairness["failing"], **trained.metrics})
-                if trained.promotable:
+                if trained.promotable and known.size >= min_outcomes:
                     model = trained
     last = {p: out[p][-1] for p in policies}
-    out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "visits_share", "found",
-                                                      "needy_in_pool", "ranking")} for p in last}
+    out["targets"] = {p: _targets(last[p], capacity_share) for p in policies}
+    out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "capacity", "visits_share", "found",
+                                                      "needy_in_pool", "ranking", "ranking_at_recall")} for p in last}
     return out

@@ -105,7 +105,7 @@ def risk_model_train(*, actor=None, promote: bool = True, system: bool = False) 
     path = folder / f"v{version}.joblib"
     joblib.dump(trained, path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    promoted = promote and trained.promotable
+    promoted = promote and trained.promotable and len(y) >= settings.MONITORING_MIN_OUTCOMES
     model = RiskModel.objects.create(
         version=version, period_start=period["start"], period_end=period["end"], outcomes=len(y),
         threshold=trained.threshold, metrics=trained.metrics, fairness=trained.fairness, features=trained.features,
@@ -131,4 +131,7 @@ def risk_model_promoted() -> tuple[RiskModel, TrainedModel] | None:
     row = RiskModel.objects.filter(promoted=True).order_by("-version").first()
     if row is None:
         return None
-    return row, _load(str(Path(settings.LAKE_DIR) / row.artefact), row.sha256)
+    trained = _load(str(Path(settings.LAKE_DIR) / row.artefact), row.sha256)
+    if list(trained.features) != feature_names():
+        return None  # a model of other features cannot score today's matrix: the prior ranks until the next training
+    return row, trained

@@ -45,7 +45,7 @@ def test_no_outcome_of_an_unvisited_household_ever_reaches_training():
     # the rules' alerts only)
     out = simulate(x=x, needy=needy, candidate=candidate, mandatory=np.zeros(len(x), bool),
                    rules_priority=rng.random(len(x)), community=community, groups=groups, features=FEATURES,
-                   months=4, capacity_share=0.05, seed=1, trainer=spy)
+                   months=4, capacity_share=0.05, seed=1, trainer=spy, min_outcomes=0)
     # then every household the trainer ever saw had been dispatched in an earlier month
     runs = {"learned": seen[:3], "learned_alerts_only": seen[3:]}
     assert len(seen) == 6  # each policy retrained after months 1–3, never after the last
@@ -73,7 +73,8 @@ def test_each_outcome_carries_its_inverse_inclusion_probability():
 
     out = simulate(x=x, needy=needy, candidate=candidate, mandatory=np.zeros(len(x), bool),
                    rules_priority=rng.random(len(x)), community=community, groups=groups, features=FEATURES,
-                   months=3, capacity_share=0.05, explore_share=0.3, seed=2, trainer=spy, policies=("learned",))
+                   months=3, capacity_share=0.05, explore_share=0.3, seed=2, trainer=spy, policies=("learned",),
+                   min_outcomes=0)
     # then ranked visits weigh 1 and explored ones, drawn from a large pool, stand for many households
     w = handed[-1]
     explored = sum(m["explored"] for m in out["learned"][:2])
@@ -218,20 +219,54 @@ def test_the_cold_start_prior_ranks_the_lowest_income_and_electricity_use_first(
     assert (prior_score(x[:, 2:], ["other"]) == 0).all()
 
 
-def test_the_protocol_starts_from_the_prior_and_never_exceeds_the_rules_capacity():
-    # given a city whose income ratio reveals need (a lower ratio, likelier need)
+def test_no_month_visits_more_than_five_percent_of_the_monitored_households():
+    # given a city of 6,000 households whose income ratio reveals need (a lower ratio, likelier need)
     x, needy, candidate, community, groups, rng = _city()
     x = np.column_stack([x, -x[:, 0]]).astype(np.float32)  # the signal, read as an income ratio
     features = [*FEATURES, "income_ratio"]
-    out = simulate(x=x, needy=needy, candidate=candidate, mandatory=np.zeros(len(x), bool),
-                   rules_priority=rng.random(len(x)), community=community, groups=groups, features=features,
-                   months=3, capacity_share=0.05, seed=4, policies=("rules_only", "learned"))
-    # then month 1 ranks by the prior, far better than the rules' random order here
+    args = {"x": x, "needy": needy, "candidate": candidate, "mandatory": np.zeros(len(x), bool),
+            "rules_priority": rng.random(len(x)), "community": community, "groups": groups, "features": features,
+            "months": 3, "capacity_share": 0.05, "seed": 4, "policies": ("rules_only", "learned")}
+    # when the protocol runs with a model ranking from month 2
+    out = simulate(**args, min_outcomes=0)
+    # then month 1 ranks by the prior, better than the rules' random order here
     first = out["learned"][0]
-    assert first["ranking"] == "prior" and first["precision"] > 2 * out["rules_only"][0]["precision"]
-    # and every month the learned policy's slots and visits stay within the rules' capacity
-    for rules, learned in zip(out["rules_only"], out["learned"], strict=True):
-        assert learned["visits"] <= learned["slots"] <= rules["slots"]
+    assert first["ranking"] == "prior" and first["precision"] > out["rules_only"][0]["precision"]
+    # and every month's capacity is 5 % of the city's households (not of the month's cohort of
+    # 2,000), and no policy visits more
+    for policy in ("rules_only", "learned"):
+        for month in out[policy]:
+            assert month["capacity"] == 300 and month["visits"] <= month["slots"] <= 300
+            assert month["visits_share"] <= 0.05 and month["households"] == 6000
+    # the targets are reported for the last month: visits within 5 % met, each figure beside its target
+    assert out["targets"]["learned"]["visits_share_met"] and out["targets"]["learned"]["visits_share"] <= 0.05
+    assert out["targets"]["learned"]["recall"] == out["last_month"]["learned"]["recall"]
+    # with a model, the visits stop at the precision target well short of the capacity
+    ranked = [m for m in out["learned"] if m["ranking"] == "model"]
+    assert ranked and all(m["visits"] < 300 for m in ranked)
+    # the earlier protocol's capacity (5 % of the month's cohort) stays available as a sensitivity
+    harsh = simulate(**{**args, "policies": ("rules_only",)}, capacity_of="cohort")
+    assert [m["capacity"] for m in harsh["rules_only"]] == [100, 100, 100]
+    # and until a model has learned from enough outcomes, the prior keeps ranking
+    slow = simulate(**{**args, "policies": ("learned",)}, min_outcomes=10_000)
+    assert [m["ranking"] for m in slow["learned"]] == ["prior"] * 3
+
+
+def test_the_ranked_visits_stop_where_the_expected_precision_would_fall_below_the_target():
+    expected = np.array([0.9, 0.8, 0.6, 0.3, 0.2, 0.1])
+    args = {"expected": expected, "mandatory": np.zeros(6, bool), "community": np.zeros(6, np.int64), "total": 6,
+            "households": {0: 6}, "explore_share": 0.0}
+    # running means 0.9, 0.85, 0.77, 0.65, 0.56, 0.48: the sixth visit would take it below one in two
+    assert allocate(**args, min_precision=0.5)[0] == {0: 5}
+    assert allocate(**args, min_precision=0.7)[0] == {0: 3}
+    # a mandatory trigger unlikely to find need takes the place of a ranked visit (0.1, 0.9, 0.8, 0.6)
+    assert allocate(**args, min_precision=0.58)[0] == {0: 4}
+    mandatory = np.array([0, 0, 0, 0, 0, 1], bool)
+    assert allocate(**{**args, "mandatory": mandatory}, min_precision=0.58)[0] == {0: 4}
+    # exploration is a share of the visits made, and its expected finds (a draw from the rows not
+    # ranked) count in the precision: three ranked visits and one explored
+    slots, explore = allocate(**{**args, "explore_share": 0.25}, min_precision=0.6)
+    assert explore == {0: 1} and slots == {0: 4}
 
 
 def test_a_cell_whose_expected_recall_lags_gets_its_next_visit_first():

@@ -194,6 +194,23 @@ def test_a_promoted_model_scores_every_open_alert_and_explains_the_dispatched(fa
     assert counts["expected_finds"] == pytest.approx(sum(a.risk for a in sent), abs=0.01)
 
 
+def test_a_promoted_model_of_another_feature_list_is_not_used_to_score(family, tree, settings):
+    # given a promoted model trained before a feature was added (one column fewer than today's)
+    names = feature_names()[:-1]
+    rng = np.random.default_rng(1)
+    x = rng.random((400, len(names))).astype(np.float32)
+    model = train(x, (x[:, names.index("income_ratio")] < 0.4).astype(np.int8), features=names)
+    path = settings.LAKE_DIR / "derived" / "monitoring" / "models" / "v1.joblib"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    RiskModel.objects.create(version=1, outcomes=400, threshold=0.0, artefact="derived/monitoring/models/v1.joblib",
+                             sha256=hashlib.sha256(path.read_bytes()).hexdigest(), promoted=True)
+    # then the run dispatches by the cold-start prior instead of failing on the matrix
+    counts = monitor_run(on=ON)["dispatch"]
+    assert counts["model_version"] is None and counts["dispatched"] > 0
+    assert all(a.risk is None for a in Alert.objects.filter(household=family))
+
+
 def test_what_a_visit_found_is_a_fact_of_the_household_seen_only_in_its_region(family, tree):
     worker = make_user("community_worker", tree.east_community)
     monitor_run(on=ON)
