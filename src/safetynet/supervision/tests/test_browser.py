@@ -11,9 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from safetynet.cases.models import Case
-from safetynet.cases.tests.conftest import drive_to_active, submit
+from safetynet.cases.tests.conftest import Staff, drive_to_active, submit
 from safetynet.core.testing import PASSWORD, Role, make_household, make_region_tree, make_user
-from safetynet.payments.tests.conftest import Staff
 from safetynet.supervision.models import Anomaly, AnomalyStatus, Kind
 from safetynet.supervision.tests.conftest import build_world
 

@@ -6,11 +6,10 @@ import datetime as dt
 import pytest
 
 from safetynet.audit.models import AuditEvent
-from safetynet.cases.tests.conftest import drive_to_active, submit
+from safetynet.cases.tests.conftest import Staff, drive_to_active, submit
 from safetynet.core.errors import PermissionDenied
 from safetynet.core.testing import Role, make_household, make_user
 from safetynet.payments.models import BankFileFormat, Outcome, PaymentLine, PaymentResult
-from safetynet.payments.tests.conftest import Staff
 from safetynet.supervision import services
 from safetynet.supervision.errors import ErrorCode
 from safetynet.supervision.models import RecoveryStatus
