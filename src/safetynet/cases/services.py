@@ -280,7 +280,7 @@ def _record(*, case: Case, from_status: str, actor, reason: str, data: dict[str,
 
 
 def _notify(*, case: Case, reason: str) -> None:
-    where, nxt = APPLICANT_STEPS[case.status]
+    where, nxt = (str(text) for text in APPLICANT_STEPS[case.status])
     prog = PROGRAMMES[case.programme]
     adverse = case.status in CLOSED_STATUSES
     payload = {
@@ -295,7 +295,7 @@ def _notify(*, case: Case, reason: str) -> None:
             else ""
         ),
         "reason": reason,
-        "appeal": APPEAL_HOW_TO if adverse else "",
+        "appeal": str(APPEAL_HOW_TO) if adverse else "",
     }
     template = "case.decision_adverse" if adverse else "case.status_changed"
     phone = Person.objects.filter(pk=case.applicant_id).values_list("phone", flat=True).first() or ""
