@@ -5,6 +5,7 @@ the default."""
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from safetynet.cases.services import case_submit
@@ -80,6 +81,13 @@ def test_the_rules_parameters_read_in_english(client, tree):
     assert "Urban dibao standard" in html and "(yuan per person a month)" in html and "城市低保标准" not in html
     page = client.get("/rules/simulate/").content.decode()
     assert "Urban dibao standard (yuan per person a month)" in page
+
+
+def test_the_open_data_dictionary_and_licence_read_in_english(client):
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("portal:open_data")).content.decode()
+    assert "Demo City public open data licence (demonstration)</strong>: Free to copy" in html
+    assert "withheld together with the households" in html and "与户数同时抑制" not in html
 
 
 def test_chinese_stays_the_default(client, tree):
