@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from safetynet.cases.models import OutboxMessage
 from safetynet.cases.services import case_submit
 from safetynet.core.testing import Role, make_household, make_user
 from safetynet.portal.models import Complaint
@@ -74,6 +75,17 @@ def test_the_applicant_reads_the_form_and_the_progress_in_english(client, tree):
     html = client.get(f"/cases/{case.pk}/progress/").content.decode()
     assert "Your application has been submitted" in html and "Next step: " in html
     assert "Minimum living guarantee (dibao)" in html and not HAN.search(html.split("<main")[-1]), html
+
+
+def test_the_applicants_message_stays_chinese_when_an_officer_reads_english(tree):
+    household = make_household(tree.east_community)
+    head = household.memberships.order_by("id").first().person
+    officer = make_user(Role.STREET_OFFICER, tree.east_street)
+    with translation.override("en"):
+        case = case_submit(programme="dibao", household_id=household.pk, applicant_id=head.pk, actor=officer,
+                           channel="window").case
+    message = OutboxMessage.objects.filter(case=case).first()
+    assert message.payload["where"] == "您的申请已提交，正在等待街道（乡镇）受理。"
 
 
 def test_the_rules_parameters_read_in_english(client, tree):
