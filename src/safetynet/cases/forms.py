@@ -170,7 +170,7 @@ def findings_rows(findings: dict[str, Any]) -> list[tuple[str, str]]:
         if isinstance(value, bool):
             shown = _("是") if value else _("否")
         elif isinstance(value, list):
-            shown = "、".join(str(v) for v in value) or _("无")
+            shown = _("、").join(str(v) for v in value) or _("无")
         else:
             f = BY_KEY.get(key)
             shown = str(dict(f.choices).get(value, value)) if f else str(value)
@@ -284,7 +284,7 @@ class MandateApplyForm(ApplyForm):
         data = super().clean()
         m = self.mandates.get(data.get("mandate"))
         if m is not None and m.programmes and data.get("programme") and data["programme"] not in m.programmes:
-            names = "、".join(str(Programme(p).label) for p in m.programmes if p in Programme.values)
+            names = _("、").join(str(Programme(p).label) for p in m.programmes if p in Programme.values)
             self.add_error("programme", _("%(n)s 的委托书只包括：%(p)s") % {"n": m.grantor_name, "p": names})
         return data
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from safetynet.cases.models import ADVERSE_STATUSES, Channel, Programme, Status
 from safetynet.core.roles import Role
 
@@ -48,6 +50,7 @@ class Move:
 @dataclass(frozen=True)
 class ProgrammeConfig:
     code: str
+    #: Chinese, marked for translation: ``gettext(label_zh)`` where a page shows it.
     label_zh: str
     moves: tuple[Move, ...]
     #: Deadline to accept or refuse an application, working days from filing.
@@ -162,7 +165,7 @@ def _noticed_approval(*, approver: set[str]) -> tuple[Move, ...]:
 
 DIBAO = ProgrammeConfig(
     code=Programme.DIBAO,
-    label_zh="最低生活保障（低保）",
+    label_zh=gettext_noop("最低生活保障（低保）"),
     accept_days=5,
     gradual_exit_months=6,
     moves=(
@@ -177,7 +180,7 @@ DIBAO = ProgrammeConfig(
 
 TEKUN = ProgrammeConfig(
     code=Programme.TEKUN,
-    label_zh="特困人员救助供养",
+    label_zh=gettext_noop("特困人员救助供养"),
     accept_days=5,
     review_months_other=12,
     moves=(
@@ -192,7 +195,7 @@ TEKUN = ProgrammeConfig(
 
 LOW_INCOME_MARGIN = ProgrammeConfig(
     code=Programme.LOW_INCOME_MARGIN,
-    label_zh="低保边缘/低收入家庭认定",
+    label_zh=gettext_noop("低保边缘/低收入家庭认定"),
     accept_days=5,
     review_months_other=12,
     moves=(
@@ -207,7 +210,7 @@ LOW_INCOME_MARGIN = ProgrammeConfig(
 
 TEMPORARY_ASSISTANCE = ProgrammeConfig(
     code=Programme.TEMPORARY_ASSISTANCE,
-    label_zh="临时救助",
+    label_zh=gettext_noop("临时救助"),
     accept_days=2,
     street_approval_limit=Decimal("1000"),
     emergency_hours=24,
@@ -233,7 +236,7 @@ TEMPORARY_ASSISTANCE = ProgrammeConfig(
 
 MEDICAL_ASSISTANCE = ProgrammeConfig(
     code=Programme.MEDICAL_ASSISTANCE,
-    label_zh="医疗救助",
+    label_zh=gettext_noop("医疗救助"),
     accept_days=3,
     review_months_other=12,
     moves=(
@@ -249,7 +252,7 @@ MEDICAL_ASSISTANCE = ProgrammeConfig(
 
 DISABILITY_SUBSIDIES = ProgrammeConfig(
     code=Programme.DISABILITY_SUBSIDIES,
-    label_zh="残疾人两项补贴",
+    label_zh=gettext_noop("残疾人两项补贴"),
     accept_days=5,
     review_months_other=12,
     moves=(

@@ -105,7 +105,7 @@ def case_progress_for_applicant(*, user, case_id: int) -> Progress:
     decisions carry their reasons and how to appeal."""
     case = case_get_visible(user=user, case_id=case_id)
     transitions = list(CaseTransition.objects.filter(case=case).order_by("seq"))
-    where, nxt = APPLICANT_STEPS[case.status]
+    where, nxt = (str(text) for text in APPLICANT_STEPS[case.status])
     adverse = case.status in CLOSED_STATUSES or case.status == Status.SUSPENDED
     reasons: list[str] = []
     if adverse and transitions:
@@ -119,17 +119,17 @@ def case_progress_for_applicant(*, user, case_id: int) -> Progress:
         nxt = nxt + _("本环节应在%(d)s前办结。") % {"d": due.isoformat()}
     return Progress(
         case_id=case.pk,
-        programme=PROGRAMMES[case.programme].label_zh,
+        programme=_(PROGRAMMES[case.programme].label_zh),
         step=case.status,
         where=where,
         next_step=nxt,
         due_date=due,
         overdue=bool(case.due_at and case.is_open and case.due_at < timezone.now()),
         reasons=reasons,
-        how_to_appeal=APPEAL_HOW_TO if adverse else "",
+        how_to_appeal=str(APPEAL_HOW_TO) if adverse else "",
         amount_monthly=str(case.amount_monthly) if case.amount_monthly is not None else None,
         history=[
-            ProgressEntry(at=t.at, step=t.to_status, text=APPLICANT_STEPS[t.to_status][0],
+            ProgressEntry(at=t.at, step=t.to_status, text=str(APPLICANT_STEPS[t.to_status][0]),
                           reason=t.reason if t.to_status in CLOSED_STATUSES else "")
             for t in transitions
         ],

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
@@ -280,23 +281,26 @@ def _record(*, case: Case, from_status: str, actor, reason: str, data: dict[str,
 
 
 def _notify(*, case: Case, reason: str) -> None:
-    where, nxt = APPLICANT_STEPS[case.status]
-    prog = PROGRAMMES[case.programme]
-    adverse = case.status in CLOSED_STATUSES
-    payload = {
-        "case_id": case.pk,
-        "programme": prog.label_zh,
-        "status": case.status,
-        "where": where,
-        "next": "" if adverse else nxt,
-        "deadline": (
-            _("预计在%(d)s前办结本环节。") % {"d": timezone.localdate(case.due_at).isoformat()}
-            if case.due_at and case.is_open and case.status != Status.ACTIVE
-            else ""
-        ),
-        "reason": reason,
-        "appeal": APPEAL_HOW_TO if adverse else "",
-    }
+    # The applicant's message is stored in the outbox and read later: it is written in the
+    # platform's language, whatever language the officer who moved the case reads.
+    with translation.override(settings.LANGUAGE_CODE):
+        where, nxt = (str(text) for text in APPLICANT_STEPS[case.status])
+        prog = PROGRAMMES[case.programme]
+        adverse = case.status in CLOSED_STATUSES
+        payload = {
+            "case_id": case.pk,
+            "programme": prog.label_zh,
+            "status": case.status,
+            "where": where,
+            "next": "" if adverse else nxt,
+            "deadline": (
+                _("预计在%(d)s前办结本环节。") % {"d": timezone.localdate(case.due_at).isoformat()}
+                if case.due_at and case.is_open and case.status != Status.ACTIVE
+                else ""
+            ),
+            "reason": reason,
+            "appeal": str(APPEAL_HOW_TO) if adverse else "",
+        }
     template = "case.decision_adverse" if adverse else "case.status_changed"
     phone = Person.objects.filter(pk=case.applicant_id).values_list("phone", flat=True).first() or ""
     outbox_enqueue(channel=OutboxChannel.SMS, recipient=phone, template=template, payload=payload, case=case,

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from safetynet.cases import forms, selectors, services, workflow
@@ -128,7 +129,7 @@ def _refused(request, case_id: int, error: SafetyNetError | str, form_name: str,
 
 
 def _form_errors(form) -> str:
-    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+    return pgettext("between the items of a list", "；").join(str(e) for errors in form.errors.values() for e in errors)
 
 
 @require_POST

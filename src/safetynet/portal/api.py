@@ -37,10 +37,10 @@ from safetynet.portal.selfcheck import (
 from safetynet.portal.services import complaint_answer, complaint_file, complaint_start
 from safetynet.portal.throttle import throttle
 from safetynet.portal.transparency.selectors import (
-    DATA_DICTIONARY,
-    LICENCE,
     MAX_MONTHS,
     aggregate_tables,
+    data_dictionary,
+    licence,
     months_available,
     notices_current,
     open_data_rows,
@@ -316,8 +316,8 @@ def aggregates(request, month: str | None = Query(None, max_length=7), months: i
     return {
         "k": tables[0].k,
         "months": [f"{m:%Y-%m}" for m in chosen],
-        "licence": LICENCE,
-        "dictionary": DATA_DICTIONARY,
+        "licence": licence(),
+        "dictionary": data_dictionary(),
         "rows": open_data_rows(tables),
     }
 

@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -46,9 +47,9 @@ from safetynet.portal.services import (
 )
 from safetynet.portal.throttle import throttle
 from safetynet.portal.transparency.selectors import (
-    DATA_DICTIONARY,
-    LICENCE,
     aggregate_tables,
+    data_dictionary,
+    licence,
     months_available,
     notices_current,
     open_data_rows,
@@ -181,7 +182,7 @@ def transparency(request):
 
 
 def _measures(table) -> list[dict]:
-    label = f"{table.month.year}年{table.month.month}月"
+    label = date_format(table.month, "YEAR_MONTH_FORMAT")
     return [
         {"code": code, "title": title % {"m": label}, "caption": caption,
          "rows": list(zip(table.row_names, values, strict=True))}
@@ -201,7 +202,7 @@ def notices(request):
 
 @public_page
 def open_data(request):
-    return render(request, "portal/open_data.html", {"dictionary": DATA_DICTIONARY, "licence": LICENCE})
+    return render(request, "portal/open_data.html", {"dictionary": data_dictionary(), "licence": licence()})
 
 
 def _open_rows(request):
@@ -216,7 +217,7 @@ def open_data_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="safetynet-aggregates.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    fields = [d["field"] for d in DATA_DICTIONARY]
+    fields = [d["field"] for d in data_dictionary()]
     writer = csv.DictWriter(response, fieldnames=fields)
     writer.writeheader()
     for row in rows:
@@ -228,7 +229,7 @@ def open_data_csv(request):
 def open_data_json(request):
     rows = _open_rows(request)
     return JsonResponse(
-        {"licence": LICENCE, "dictionary": DATA_DICTIONARY, "rows": rows}, json_dumps_params={"ensure_ascii": False}
+        {"licence": licence(), "dictionary": data_dictionary(), "rows": rows}, json_dumps_params={"ensure_ascii": False}
     )
 
 

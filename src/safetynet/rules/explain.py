@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from safetynet.rules.decision import (
     AmountLine,
@@ -323,7 +323,7 @@ def _income_findings(r: _Reader) -> list[Test]:
                     _("%(name)s的%(what)s共 %(a)s 元依法不计入家庭收入（依据：%(ref)s）")
                     % {
                         "name": _member_name(r.facts, i),
-                        "what": "、".join(str(names[k]) for k, _src in used),
+                        "what": _("、").join(str(names[k]) for k, _src in used),
                         "a": yuan(amount),
                         "ref": refs,
                     },
@@ -335,8 +335,18 @@ def _income_findings(r: _Reader) -> list[Test]:
     return tests
 
 
+def _sep() -> str:
+    """Between the clauses of a summary: ``；`` in Chinese, ``; `` in English."""
+    return pgettext("between the items of a list", "；")
+
+
+def _stop() -> str:
+    """The end of a summary: ``。`` in Chinese, ``.`` in English."""
+    return pgettext("end of a sentence", "。")
+
+
 def _failed(tests: list[Test]) -> str:
-    return "；".join(t.text for t in tests if not t.passed)
+    return _sep().join(t.text for t in tests if not t.passed)
 
 
 def _dibao(r: _Reader) -> ProgrammeDecision:
@@ -406,11 +416,11 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
             )
         amount = r.hh("dibao_amount")
         lines.append(_rounding_line(r, "dibao.total", amount))
-        summary = "；".join([income_text, *[_bare(line) for line in lines[:-1]]]) + _(
+        summary = _sep().join([income_text, *[_bare(line) for line in lines[:-1]]]) + _(
             "；合计每月 %(a)s 元。"
         ) % {"a": yuan(amount)}
         if addon == 0 and local == 0 and yuan_decimal(gap) == yuan_decimal(amount):
-            summary = income_text + "；" + _bare(lines[0]) + "。"
+            summary = income_text + _sep() + _bare(lines[0]) + _stop()
     elif exiting:
         share, duration = (
             r.param("dibao.gradual_exit.amount_share"),
@@ -443,7 +453,7 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
                 r.param("payment.rounding_unit"),
             )
         )
-        summary = income_text + "；" + tests[-1].text + "；" + _bare(lines[-1]) + "。"
+        summary = _sep().join([income_text, tests[-1].text, _bare(lines[-1])]) + _stop()
     else:
         amount = 0.0
         if r.hh("dibao_current_amount") > 0:
@@ -457,12 +467,12 @@ def _dibao(r: _Reader) -> ProgrammeDecision:
             lines.append(_rounding_line(r, "dibao.total", amount))
             summary = (
                 _("全户不符合低保条件：%(why)s；") % {"why": _failed(tests[: len(tests) - len(single_tests)])}
-                + "；".join(_bare(line) for line in single_lines)
+                + _sep().join(_bare(line) for line in single_lines)
                 + _("；合计每月 %(a)s 元。") % {"a": yuan(amount)}
             )
     appeal = [t.text for t in findings if t.appealable]
-    if appeal and summary.endswith("。"):
-        summary = summary[:-1] + "；" + "；".join(appeal) + "。"
+    if appeal and summary.endswith(_stop()):
+        summary = summary.removesuffix(_stop()) + _sep() + _sep().join(appeal) + _stop()
     eligible = bool(regular or exiting or r.hh("dibao_single_persons"))
     return ProgrammeDecision("dibao", eligible, yuan_decimal(amount), summary, tests, lines)
 
@@ -720,9 +730,9 @@ def _tekun(r: _Reader) -> ProgrammeDecision:
     total = yuan_decimal(r.hh("tekun_household_amount"))
     if not any(no_labour[i] for i in range(len(present)) if present[i]):
         sentences.append(_("家庭成员均有劳动能力，不符合特困供养条件"))
-    summary = "；".join(sentences) + "。"
+    summary = _sep().join(sentences) + _stop()
     if total:
-        summary = summary[:-1] + _("；合计每月 %(a)s 元。") % {"a": yuan(total)}
+        summary = summary.removesuffix(_stop()) + _("；合计每月 %(a)s 元。") % {"a": yuan(total)}
     return ProgrammeDecision("tekun", bool(r.hh("tekun_persons")), total, summary, tests, lines)
 
 
@@ -873,7 +883,7 @@ def _temporary(r: _Reader) -> ProgrammeDecision:
             "temporary_assistance",
             True,
             amount,
-            text + "。",
+            text + _stop(),
             tests,
             [_line("temporary_assistance.one_off", amount, text, source, r.param("payment.rounding_unit"))],
         )
@@ -984,7 +994,7 @@ def _medical(r: _Reader) -> ProgrammeDecision:
                 unit,
             )
         )
-        summary = "；".join([tests[0].text, *texts]) + _("；合计 %(a)s 元。") % {"a": yuan(amount)}
+        summary = _sep().join([tests[0].text, *texts]) + _("；合计 %(a)s 元。") % {"a": yuan(amount)}
         return ProgrammeDecision("medical_assistance", True, amount, summary, tests, lines)
     return ProgrammeDecision(
         "medical_assistance", True, yuan_decimal(0), tests[0].text + _("；暂无可救助的自付医疗费用。"), tests
@@ -1055,11 +1065,11 @@ def _disability(r: _Reader) -> ProgrammeDecision:
                     member=i,
                 )
             )
-        sentences.append("；".join(t.text for t in tests[-2:]))
+        sentences.append(_sep().join(t.text for t in tests[-2:]))
     total = yuan_decimal(r.hh("living_subsidy_amount")) + yuan_decimal(r.hh("care_subsidy_amount"))
     if not sentences:
         summary = _("家庭成员中无持证残疾人。")
         tests.append(r.test("disability.none", False, summary))
     else:
-        summary = "；".join(sentences) + (_("；合计每月 %(a)s 元。") % {"a": yuan(total)} if total else "。")
+        summary = _sep().join(sentences) + (_("；合计每月 %(a)s 元。") % {"a": yuan(total)} if total else _stop())
     return ProgrammeDecision("disability_subsidies", total > 0, total, summary, tests, lines)

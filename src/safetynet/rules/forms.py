@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safetynet.rules.errors import InvalidReform
+from safetynet.rules.parameter_labels import translated_description, translated_unit
 from safetynet.rules.reforms import ReformSpec, reform_parse
 
 DEFAULT_REGION = "default"
@@ -29,12 +30,14 @@ class DateInput(forms.DateInput):
 
 
 def parameter_label(p: dict[str, Any]) -> str:
-    """A parameter in plain Chinese: its description and, once, its unit (no internal path)."""
+    """A parameter in plain words: its description and, once, its unit (no internal path), in the
+    active language. Whether the description already names the unit is read on the Chinese."""
     description = p["description"] or p["path"]
     unit = p["unit"] or ""
+    label = translated_description(description)
     if not unit or f"（{unit}）" in description or description.endswith(unit):
-        return description
-    return f"{description}（{unit}）"
+        return label
+    return _("%(description)s（%(unit)s）") % {"description": label, "unit": translated_unit(unit)}
 
 
 def parameter_choices(parameters: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -400,7 +400,7 @@ def _household_table(rows: list[dict[str, Any]]) -> list[list[Any]]:
             r["change"],
             r["baseline_dibao"],
             r["reform_dibao"],
-            "、".join(str(PROGRAMME_LABELS[p]) for p in r["lost"]),
+            gettext("、").join(str(PROGRAMME_LABELS[p]) for p in r["lost"]),
         ]
         for r in rows
     ]

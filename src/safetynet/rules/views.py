@@ -26,6 +26,7 @@ from safetynet.rules.parameter_admin import (
     parameter_change_propose,
     parameter_change_reject,
 )
+from safetynet.rules.parameter_labels import translated_description, translated_unit
 from safetynet.rules.selectors import parameter_change_list_for_user, parameter_list, parameter_regions
 
 CHANGE_LIST_LIMIT = 200
@@ -247,8 +248,10 @@ def parameters_page(request):
     today = timezone.localdate()
     q = request.GET.get("q", "").strip()
     parameters = parameter_list(on=today)
+    for p in parameters:
+        p["label"], p["unit_label"] = translated_description(p["description"] or ""), translated_unit(p["unit"])
     if q:
-        parameters = [p for p in parameters if q in p["path"] or q in (p["description"] or "")]
+        parameters = [p for p in parameters if q in p["path"] or q in (p["description"] or "") or q in p["label"]]
     names = {r.code: r.name for r in parameter_regions()}
     for p in parameters:
         for r in p["regions"]:
@@ -266,7 +269,7 @@ def _changes_page(request, *, form=None, error: str = "", error_change: int | No
         changes = changes.filter(path=path_filter)
     can_propose = can(user, Action.RULES_PARAMETER_CHANGE)
     parameters = parameter_list(on=timezone.localdate())
-    descriptions = {p["path"]: p["description"] for p in parameters}
+    descriptions = {p["path"]: translated_description(p["description"] or "") for p in parameters}
     rows = list(changes[:CHANGE_LIST_LIMIT])
     if can_propose and form is None:
         form = forms.ParameterChangeForm(

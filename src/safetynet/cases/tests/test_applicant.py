@@ -31,7 +31,7 @@ def _apply(client, **extra):
 def test_the_form_says_who_each_programme_is_for(client, citizen):
     html = client.get(reverse("cases:apply")).content.decode()
     for code, line in PROGRAMME_WHO.items():
-        assert f'data-testid="who-{code}"' in html and line in html
+        assert f'data-testid="who-{code}"' in html and str(line) in html
 
 
 def test_materials_are_kept_with_the_application_and_a_bad_file_files_nothing(client, citizen):

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from safetynet.cases.selectors import NoticeRow, public_notices_current, roll_rows_public
 from safetynet.core.calendar import add_months
@@ -170,22 +171,36 @@ def open_data_rows(tables: list[AggregateTable]) -> list[dict]:
 
 
 DATA_DICTIONARY = [
-    {"field": "month", "type": "string (YYYY-MM)", "description": "统计月份：当月任一天处于享受救助状态的家庭计入"},
-    {"field": "region_code", "type": "string", "description": "县（区）12 位区划代码；total 表示全市合计"},
-    {"field": "region_name", "type": "string", "description": "县（区）名称"},
-    {"field": "programme", "type": "string", "description": "救助项目代码（dibao 低保、tekun 特困 …）；total 表示各项目合计"},
-    {"field": "programme_name", "type": "string", "description": "救助项目名称"},
-    {"field": "households", "type": "integer or null", "description": "户数；为保护隐私，1 至 k−1 户的单元格及可由合计推算出它们的单元格不公布（null）"},
-    {"field": "persons", "type": "integer or null", "description": "人数（家庭现有成员数之和）；与户数同时抑制"},
-    {"field": "amount_yuan", "type": "decimal string or null", "description": "当月核定发放金额合计（元，两位小数）；与户数同时抑制"},
-    {"field": "suppressed", "type": "boolean", "description": "该单元格是否因小单元格保护而不公布"},
+    {"field": "month", "type": "string (YYYY-MM)", "description": _lazy("统计月份：当月任一天处于享受救助状态的家庭计入")},
+    {"field": "region_code", "type": "string", "description": _lazy("县（区）12 位区划代码；total 表示全市合计")},
+    {"field": "region_name", "type": "string", "description": _lazy("县（区）名称")},
+    {"field": "programme", "type": "string", "description": _lazy("救助项目代码（dibao 低保、tekun 特困 …）；total 表示各项目合计")},
+    {"field": "programme_name", "type": "string", "description": _lazy("救助项目名称")},
+    {"field": "households", "type": "integer or null", "description": _lazy("户数；为保护隐私，1 至 k−1 户的单元格及可由合计推算出它们的单元格不公布（null）")},
+    {"field": "persons", "type": "integer or null", "description": _lazy("人数（家庭现有成员数之和）；与户数同时抑制")},
+    {"field": "amount_yuan", "type": "decimal string or null", "description": _lazy("当月核定发放金额合计（元，两位小数）；与户数同时抑制")},
+    {"field": "suppressed", "type": "boolean", "description": _lazy("该单元格是否因小单元格保护而不公布")},
 ]
 
 LICENCE = {
-    "name": "示范市公共数据开放许可（演示）",
-    "text": "可免费复制、传播、改编和商业使用，须注明来源“示范市民政局社会救助公开数据”；不得试图识别任何个人或家庭。",
+    "name": _lazy("示范市公共数据开放许可（演示）"),
+    "text": _lazy(
+        "可免费复制、传播、改编和商业使用，须注明来源“%(attribution)s”；不得试图识别任何个人或家庭。"
+    ),
     "attribution": "示范市民政局社会救助公开数据",
 }
+
+
+def data_dictionary() -> list[dict]:
+    """The open data's fields, described in the active language."""
+    return [{**d, "description": str(d["description"])} for d in DATA_DICTIONARY]
+
+
+def licence() -> dict:
+    """The open data's licence in the active language; the attribution to quote stays as the
+    publisher wrote it."""
+    return {**LICENCE, "name": str(LICENCE["name"]),
+            "text": str(LICENCE["text"]) % {"attribution": LICENCE["attribution"]}}
 
 
 def notices_current() -> list[NoticeRow]:

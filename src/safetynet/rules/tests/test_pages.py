@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -303,6 +304,22 @@ def test_parameters_page_lists_every_parameter_with_its_reference(tree):
     assert "示范市（990100000000）" in html
     citizen = _login(make_user(Role.CITIZEN, None))
     assert citizen.get("/rules/parameters/").status_code == 403
+
+
+def test_every_regional_parameter_has_an_english_name_and_unit():
+    from django.utils import translation
+
+    from safetynet.rules.parameter_labels import DESCRIPTIONS, UNITS, translated_description, translated_unit
+    from safetynet.rules.regional import node_at
+    from safetynet.rules.system import regional_parameter_paths, yaml_system
+
+    nodes = [node_at(yaml_system().parameters, path) for path in regional_parameter_paths()]
+    with translation.override("en"):
+        for node in nodes:
+            unit = node.metadata.get("unit", "")
+            assert node.description in DESCRIPTIONS and (not unit or unit in UNITS), node.name
+            english = translated_description(node.description) + translated_unit(unit)
+            assert not re.search(r"[\u4e00-\u9fff]", english), english
 
 
 def test_histogram_bins_hold_every_changed_household():
