@@ -15,13 +15,11 @@ derived value can cite the batch and row it came from. A source with no batch in
 an empty table of the declared schema.
 
 On DuckDB a whole-roll computation reads each source's files through a view named by its batch
-set (``parquet_view``), so the compiled query can be kept and run again. A small computation (one
-household) would spend most of its time opening Parquet files, so it reads from tables
-materialised once per set of batches in the shared in-process connection (``materialise``), each
-with an index on ``id_number`` (a lookup by a list of numbers is an index scan: about 1 ms instead
-of a 50 ms scan of a million rows), copying the few rows it needs into a table of its own that
-``source_table(table=…)`` then reads. The key is the batch set: when a new batch lands the next
-call materialises the new set and drops the old one.
+set (``parquet_view``), so the compiled query can be kept and run again. A lookup of a few persons
+reads tables built once from such views and indexed on ``id_number`` (``indexed_table``): a lookup
+by a list of numbers is then an index scan (about 1 ms instead of a 50 ms scan of a million rows).
+The key is what the table was built from (the batch set, the date): when a new batch lands the next
+call builds the new table and drops the old one.
 """
 
 from __future__ import annotations
@@ -109,23 +107,23 @@ def source_table(
     return t.mutate(_as_of=as_of)
 
 
-_materialised_names: dict[tuple[int, str], str] = {}
+_indexed_names: dict[tuple[int, str], str] = {}
 
 
-def materialise(con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...]) -> str:
-    """The name of the DuckDB table holding ``batches`` (materialised on first use)."""
-    key = "|".join(sorted(str(b.path) for b in batches))
-    name = f"lake_{source.name}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
-    slot = (id(con), source.name)
-    old = _materialised_names.get(slot)
+def indexed_table(con: ibis.BaseBackend, *, slot: str, key: str, sql: str) -> str:
+    """The name of a DuckDB table holding ``sql``'s rows in ``id_number`` order with an index on
+    ``id_number``, built on first use of ``key``; the table the ``slot`` held for another key is
+    dropped (one table per slot and connection)."""
+    name = f"{slot}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    held = (id(con), slot)
+    old = _indexed_names.get(held)
     if old == name:
         return name
-    paths = ", ".join("'" + str(b.path).replace("'", "''") + "'" for b in batches)
-    con.raw_sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet([{paths}])")
-    con.raw_sql(f"CREATE INDEX {name}_id ON {name} (id_number)")
+    con.raw_sql(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM ({sql}) ORDER BY id_number')
+    con.raw_sql(f'CREATE INDEX "{name}_id" ON "{name}" (id_number)')
     if old is not None:
-        con.raw_sql(f"DROP TABLE IF EXISTS {old}")
-    _materialised_names[slot] = name
+        con.raw_sql(f'DROP TABLE IF EXISTS "{old}"')
+    _indexed_names[held] = name
     return name
 
 
