@@ -108,21 +108,27 @@ def source_table(
 
 
 _indexed_names: dict[tuple[int, str], str] = {}
+# Indexed tables live in an in-memory database of their own whose storage is compressed (about a
+# third of the memory of the engine's default in-memory tables, for a few tenths of a millisecond
+# more per lookup).
+_INDEXED_DB = "engine_indexed"
 
 
 def indexed_table(con: ibis.BaseBackend, *, slot: str, key: str, sql: str) -> str:
-    """The name of a DuckDB table holding ``sql``'s rows in ``id_number`` order with an index on
-    ``id_number``, built on first use of ``key``; the table the ``slot`` held for another key is
-    dropped (one table per slot and connection)."""
-    name = f"{slot}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    """The (quoted, qualified) name of a DuckDB table holding ``sql``'s rows in ``id_number`` order
+    with an index on ``id_number``, built on first use of ``key``; the table the ``slot`` held for
+    another key is dropped (one table per slot and connection)."""
+    table = f"{slot}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    name = f'{_INDEXED_DB}.main."{table}"'
     held = (id(con), slot)
     old = _indexed_names.get(held)
     if old == name:
         return name
-    con.raw_sql(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM ({sql}) ORDER BY id_number')
-    con.raw_sql(f'CREATE INDEX "{name}_id" ON "{name}" (id_number)')
+    con.raw_sql(f"ATTACH IF NOT EXISTS ':memory:' AS {_INDEXED_DB} (COMPRESS)")
+    con.raw_sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ({sql}) ORDER BY id_number")
+    con.raw_sql(f'CREATE INDEX "{table}_id" ON {name} (id_number)')
     if old is not None:
-        con.raw_sql(f'DROP TABLE IF EXISTS "{old}"')
+        con.raw_sql(f"DROP TABLE IF EXISTS {old}")
     _indexed_names[held] = name
     return name
 

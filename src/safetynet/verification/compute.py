@@ -370,7 +370,7 @@ def _lookup(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[pa.T
     literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids) or "NULL"
 
     def family(tables: list[str | None], empty: str) -> str:
-        return " UNION ALL ".join(f'SELECT * FROM "{t}" WHERE id_number IN ({literal})' for t in tables if t) or empty
+        return " UNION ALL ".join(f"SELECT * FROM {t} WHERE id_number IN ({literal})" for t in tables if t) or empty
 
     if not _household_step:
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
