@@ -376,31 +376,22 @@ def _lookup(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[pa.T
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
         long_t = ibis.table(ibis.schema(TOTALS_BY_ID_SCHEMA), name=_FAMILY_TOTALS)
         _household_step.append(str(con.compile(households_from_totals(persons=persons_t, totals=long_t))))
-    no_facts = "SELECT NULL::VARCHAR AS id_number, " + ", ".join(
-        f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in FACTS_SCHEMA if f.name not in ("person_id", "household_id")
-    ) + " WHERE false"
-    order = ", ".join(f'"{c}"' for c in FACT_ORDER)
     # A family's rows are few: statements run as they are (``execute``, no second parse by the
-    # relation API), and the extra copy of the rows the Arrow warning is about is small.
+    # relation API), the extra copy of the rows the Arrow warning is about is small, and the facts
+    # are joined to the persons and ordered in Arrow (DuckDB's join and sort cost more to set up
+    # than they do work on a few dozen rows).
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        found = raw.execute(family([f for f, _t in names], _NO_FACTS)).to_arrow_table()
         raw.register(_PERSONS, persons)
+        raw.register(_FAMILY_TOTALS, raw.execute(family([t for _f, t in names], _NO_TOTALS)).to_arrow_table())
         try:
-            facts = raw.execute(
-                f"SELECT p.person_id, p.household_id, f.* EXCLUDE (id_number) FROM {_PERSONS} AS p "
-                f"JOIN ({family([f for f, _t in names], no_facts)}) AS f USING (id_number) ORDER BY {order}"
-            ).to_arrow_table()
-            raw.register(_FAMILY_TOTALS, raw.execute(family([t for _f, t in names], _NO_TOTALS)).to_arrow_table())
-            try:
-                households = raw.execute(_household_step[0]).to_arrow_table()
-            finally:
-                raw.unregister(_FAMILY_TOTALS)
+            households = raw.execute(_household_step[0]).to_arrow_table()
         finally:
+            raw.unregister(_FAMILY_TOTALS)
             raw.unregister(_PERSONS)
-    return facts, households
-
-
-_SQL_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
+    facts = persons.join(found, "id_number", join_type="inner")
+    return facts.sort_by([(c, "ascending") for c in FACT_ORDER]), households
 
 
 # -- facts ---------------------------------------------------------------------------------------
@@ -733,6 +724,11 @@ def _empty_facts() -> pa.Table:
 FACTS_SCHEMA = _empty_facts().schema
 # A fact as the bulk run writes it: the citation without the copy of the cited row.
 FACTS_CITED_SCHEMA = pa.schema([f for f in FACTS_SCHEMA if f.name != "detail"])
+# No rows of the index's facts, in their shape (a lookup with no source in force).
+_SQL_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
+_NO_FACTS = "SELECT NULL::VARCHAR AS id_number, " + ", ".join(
+    f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in FACTS_SCHEMA if f.name not in ("person_id", "household_id")
+) + " WHERE false"
 
 
 def _facts_final(facts: pa.Table, *, ordered: bool) -> pa.Table:
