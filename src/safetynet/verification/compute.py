@@ -75,7 +75,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -390,8 +390,22 @@ def _lookup(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[pa.T
         finally:
             raw.unregister(_FAMILY_TOTALS)
             raw.unregister(_PERSONS)
-    facts = persons.join(found, "id_number", join_type="inner")
-    return facts.sort_by([(c, "ascending") for c in FACT_ORDER]), households
+    return _family_facts(persons, found).sort_by([(c, "ascending") for c in FACT_ORDER]), households
+
+
+def _family_facts(persons: pa.Table, found: pa.Table) -> pa.Table:
+    """``found`` (facts by ID number) joined to ``persons`` on ``id_number``, a row per match: the
+    few rows of one family matched in Python (Arrow's hash join starts a thread pool for them)."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, number in enumerate(persons.column("id_number").to_pylist()):
+        if number is not None:
+            rows[number].append(i)
+    pairs = [(i, j) for j, number in enumerate(found.column("id_number").to_pylist()) for i in rows.get(number, ())]
+    left = pa.array([i for i, _j in pairs], pa.int64())
+    right = pa.array([j for _i, j in pairs], pa.int64())
+    matched = found.drop_columns(["id_number"]).take(right)
+    return matched.add_column(0, "person_id", persons.column("person_id").take(left)).add_column(
+        1, "household_id", persons.column("household_id").take(left))
 
 
 # -- facts ---------------------------------------------------------------------------------------
