@@ -785,13 +785,14 @@ def fact_detail(facts: pa.Table, key: str) -> pa.Array:
     if key in facts.column_names:
         return facts.column(key).cast(pa.string()).combine_chunks()
     path = "$." + key.replace('"', "")
-    with session("duckdb") as con:
-        con.con.register(_FACTS_DETAIL, facts.select(["detail"]))
+    with engine_lock():  # reads the registered table only: no Parquet view to drop after it
+        raw = connect("duckdb").con
+        raw.register(_FACTS_DETAIL, facts.select(["detail"]))
         try:
-            out = con.con.sql(f"SELECT json_extract_string(detail, $path) FROM {_FACTS_DETAIL}",
-                              params={"path": path}).to_arrow_table()
+            out = raw.sql(f"SELECT json_extract_string(detail, $path) FROM {_FACTS_DETAIL}",
+                          params={"path": path}).to_arrow_table()
         finally:
-            con.con.unregister(_FACTS_DETAIL)
+            raw.unregister(_FACTS_DETAIL)
     return out.column(0).combine_chunks()
 
 
