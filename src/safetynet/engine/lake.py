@@ -85,18 +85,13 @@ def source_schema(source: Source) -> pa.Schema:
     return pa.schema(fields)
 
 
-def source_table(
-    con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...], *, table: str | None = None
-) -> ibis.Table:
-    """The rows of ``batches`` (all of one source) as one Ibis table on ``con``, with ``_as_of``;
-    with ``table``, that table of ``con`` holds (some of) those rows."""
+def source_table(con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...]) -> ibis.Table:
+    """The rows of ``batches`` (all of one source) as one Ibis table on ``con``, with ``_as_of``."""
     if not batches:
         empty = source_schema(source).empty_table().append_column("_as_of", pa.array([], pa.date32()))
         return ibis.memtable(empty)
     paths = [str(b.path) for b in batches]
-    if table is not None:
-        t = con.table(table)
-    elif con.name == "duckdb":
+    if con.name == "duckdb":
         t = con.table(parquet_view(con, source, batches))
     else:  # Ibis's Spark reader takes one path (a list is read as a glob pattern)
         t = ibis.union(*(con.read_parquet(p) for p in paths)) if len(paths) > 1 else con.read_parquet(paths[0])
