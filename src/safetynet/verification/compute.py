@@ -19,6 +19,17 @@ It is written once as Ibis expressions and runs on DuckDB (default) or Spark wit
 results (``backend=`` or ``$SAFETYNET_ENGINE``). On DuckDB the compiled SQL is kept per date and
 batch set (compiling costs more than running for one family).
 
+A lookup of a few persons (one family's report) on DuckDB is served from an index: every fact is
+a matter of one ID number (each grouping in the definitions is by ``id_number``: the wage periods,
+the latest pension per scheme, the households a person's benefits name), so the facts and the
+per-ID totals of every ID number in a source's in-force batches are computed once per date and
+batch set, by the same expressions, into a table indexed on ``id_number`` (``lake.indexed_table``,
+one per source); a lookup reads the family's rows from those tables by index and joins them to
+the persons, and the household totals are summed from the family's per-ID rows by the same
+household step as a whole roll's. A batch landed since the last call changes its source's batch
+set, so the next lookup rebuilds that source's tables first: a report sees a batch landed a second
+ago. Spark computes a family from the sources (filtered by the family's ID numbers).
+
 The platform's definitions (amounts are yuan; income and deductions are monthly):
 
 Income
@@ -64,7 +75,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +86,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from safetynet.engine.backend import arrow_tables, backend_name, session
-from safetynet.engine.lake import batches_in_force, materialise, parquet_view, source_table
+from safetynet.engine.backend import arrow_tables, backend_name, connect, engine_lock, session
+from safetynet.engine.lake import batches_in_force, indexed_table, parquet_view, source_table
 from safetynet.sources.catalogue import catalogue
 
 INCOME_KINDS = ("wages", "pensions", "unemployment_benefit", "business_income", "property_income", "transfers")
@@ -113,8 +124,8 @@ HOUSEHOLD_COLUMNS = (
     "business_count",
     *(f"{f}_count" for f in FLAG_COUNTS),
 )
-# Up to this many persons a lookup filters each source by the literal id numbers (row groups
-# of the sorted, cached tables are skipped) and DuckDB reads from the cache of in-force tables.
+# Up to this many persons a lookup reads the index of facts by ID number (DuckDB) or filters each
+# source by the literal ID numbers (Spark).
 SMALL_INPUT = 2_000
 PERSONS_SCHEMA = pa.schema(
     [pa.field("person_id", pa.int64()), pa.field("household_id", pa.int64()), pa.field("id_number", pa.string())]
@@ -140,9 +151,14 @@ def verify(inp: VerificationInput, *, backend: str | None = None) -> Verificatio
     persons = _persons(inp)
     small = persons.num_rows <= SMALL_INPUT
     batches = _batches(inp)
+    if name == "duckdb" and small:
+        # The lookup reads the index's tables only (no Parquet view of Ibis's to drop after it).
+        with engine_lock():
+            facts, households = _lookup(connect(name), persons=persons, on=inp.on, batches=batches)
+        return VerificationOutput(facts=_facts_final(facts, ordered=True), households=_households_final(households))
     with session(name) as con:
         if name == "duckdb":
-            facts, households = _run_duckdb(con, persons=persons, on=inp.on, batches=batches, small=small)
+            facts, households = _run_duckdb(con, persons=persons, on=inp.on, batches=batches)
         else:
             facts, households = _run_ibis(con, persons=persons, on=inp.on, batches=batches, small=small)
     return VerificationOutput(facts=_facts_final(facts, ordered=name == "duckdb"), households=_households_final(households))
@@ -165,7 +181,7 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
     with session(name) as con:
         if name == "duckdb":
             raw = con.con
-            facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, small=False, cited=True)
+            facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, cited=True)
             raw.register(_PERSONS, persons)
             try:
                 target = str(facts_path).replace("'", "''")
@@ -233,7 +249,7 @@ def verify_households(inp: VerificationInput, *, backend: str | None = None) -> 
     batches = _batches(inp)
     with session(name) as con:
         if name == "duckdb":
-            _facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, small=False, cited=True)
+            _facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, cited=True)
             households = _run_on_persons(con, households_sql, persons)
         else:
             tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
@@ -272,73 +288,124 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
 # On DuckDB the expressions are compiled once per (date, batch set, shape) and the SQL kept:
 # building and compiling them costs about as much as running them on a city (seconds), and more
 # than running them for one family. The persons are a named table of the plan. Whole rolls read
-# the batches through views named by the batch set (``lake.parquet_view``). A small lookup reads
-# the family's rows of each indexed in-force table (``lake.materialise``) into a temporary table
-# of a fixed name (``_family_<source>``), and its plan reads those: the SQL text is the same on
-# every call, with no id list put in.
+# the batches through views named by the batch set (``lake.parquet_view``).
 _PERSONS = "_verification_persons"
-_FAMILY = "_family_{}"
 _plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
 _facts_plans: OrderedDict[tuple, str] = OrderedDict()  # verify_facts's SQL
 _PLANS_KEPT = 64
 
 
-def _plan(con, *, on: dt.date, batches: dict, small: bool, cited: bool = False) -> tuple[str, str]:
-    """The (facts, households) SQL for this date and batch set, compiled on first use (a small
-    plan after :func:`_family_rows` made its tables)."""
-    read = materialise if small else parquet_view
-    names = tuple((src, read(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
-    key = (on, small, cited, names)
+def _plan(con, *, on: dt.date, batches: dict, cited: bool = False) -> tuple[str, str]:
+    """The (facts, households) SQL for this date and batch set, compiled on first use."""
+    names = tuple((src, parquet_view(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
+    key = (on, cited, names)
     plan = _plans.get(key)
     if plan is None:
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
-        tables = {src: source_table(con, catalogue()[src], found, table=_FAMILY.format(src) if small else None)
-                  for src, found in batches.items()}
+        tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
         facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=not cited)
         facts = _facts_typed(facts) if cited else facts.order_by(list(FACT_ORDER))
         plan = (str(con.compile(facts)), str(con.compile(households_expression(tables=tables, persons=persons_t, on=on))))
-        _plans[key] = plan
-        while len(_plans) > _PLANS_KEPT:
-            _plans.popitem(last=False)
+        _keep(_plans, key, plan)
     return plan
 
 
-def _family_rows(con, *, persons: pa.Table, batches: dict) -> None:
-    """The rows of ``persons``' id numbers in each in-force table, as ``_family_<source>``.
-
-    DuckDB answers ``id_number IN (…)`` from the index only when it is the scan's sole filter
-    (with a period or date test beside it, it reads all 1.2M rows: ~40 ms instead of ~1 ms a
-    source), so the rows are fetched first, by index, and the plan runs on those. One script,
-    one call."""
-    ids = persons.column("id_number").to_pylist()
-    literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids if i is not None) or "NULL"
-    con.con.execute(";\n".join(
-        f'CREATE OR REPLACE TEMP TABLE "{_FAMILY.format(src)}" AS '
-        f'SELECT * FROM "{materialise(con, catalogue()[src], found)}" WHERE id_number IN ({literal})'
-        for src, found in sorted(batches.items())))
+def _keep(plans: OrderedDict, key: tuple, plan) -> None:
+    plans[key] = plan
+    while len(plans) > _PLANS_KEPT:
+        plans.popitem(last=False)
 
 
-def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
+def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[pa.Table, pa.Table]:
+    facts_sql, households_sql = _plan(con, on=on, batches=batches)
     raw = con.con
-    if small:
-        _family_rows(con, persons=persons, batches=batches)
-    facts_sql, households_sql = _plan(con, on=on, batches=batches, small=small)
     raw.register(_PERSONS, persons)
     try:
-        if small:
-            # A family's rows are few: the statement runs as it is (``execute``), without the
-            # relation API's second parse and Python-side tokenising of a 20 KB text (~40 % of a
-            # lookup); the extra copy of the rows it warns of is a few dozen rows.
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
-                facts = raw.execute(facts_sql).to_arrow_table()
-                households = raw.execute(households_sql).to_arrow_table()
-        else:
-            facts = raw.sql(facts_sql).to_arrow_table()
-            households = raw.sql(households_sql).to_arrow_table()
+        return raw.sql(facts_sql).to_arrow_table(), raw.sql(households_sql).to_arrow_table()
     finally:
         raw.unregister(_PERSONS)
-    return facts, households
+
+
+# The index of one source at one date: its facts and its per-ID totals for every ID number in its
+# in-force batches (``_index_tables``), and the household step that sums a family's per-ID rows
+# (compiled once; the family's rows are a named table of it).
+_FAMILY_TOTALS = "_verification_family_totals"
+_household_step: list[str] = []
+_indexes: dict[tuple[int, str], tuple[str, tuple[str | None, str | None]]] = {}
+
+
+def _index_tables(con, *, source: str, found: tuple, on: dt.date) -> tuple[str | None, str | None]:
+    """The names of ``source``'s facts index and per-ID totals index at ``on`` (built on first use
+    of this date and batch set); None for a source that gives no facts, or no totals."""
+    # The files' size and time too: a batch file rewritten in place (``lake-pseudonymise``) is new.
+    key = f"{on.isoformat()}|" + "|".join(sorted(f"{b.path}:{b.path.stat().st_size}:{b.path.stat().st_mtime_ns}"
+                                                 for b in found))
+    held = _indexes.get((id(con), source))
+    if held is not None and held[0] == key:
+        return held[1]
+    tables = {source: source_table(con, catalogue()[source], found)}
+    names: tuple[str | None, str | None] = (None, None)
+    if _citations(tables=tables, on=on):
+        facts = _facts_by_id(facts_expression(tables=tables, persons=None, on=on))
+        totals = totals_by_id(tables=tables, on=on)
+        names = (indexed_table(con, slot=f"verification_facts_{source}", key=key, sql=str(con.compile(facts))),
+                 None if totals is None else indexed_table(con, slot=f"verification_totals_{source}", key=key,
+                                                           sql=str(con.compile(totals))))
+    _indexes[(id(con), source)] = (key, names)
+    return names
+
+
+def _facts_by_id(facts: ibis.Table) -> ibis.Table:
+    return facts.select("id_number", *(facts[c].cast(ibis.dtype(FACTS_SCHEMA.field(c).type)).name(c)
+                                       for c in FACTS_SCHEMA.names if c not in ("person_id", "household_id")))
+
+
+def _lookup(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[pa.Table, pa.Table]:
+    """A few persons' facts and household totals from the index (module doc): the family's rows of
+    every source's tables, read by index (``id_number IN (…)`` as the scan's only filter), joined
+    to the persons in ``FACT_ORDER``; the totals by the household step on the family's per-ID rows."""
+    raw = con.con
+    names = [_index_tables(con, source=src, found=found, on=on) for src, found in sorted(batches.items())]
+    ids = sorted({i for i in persons.column("id_number").to_pylist() if i is not None})
+    literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids) or "NULL"
+
+    def family(tables: list[str | None], empty: str) -> str:
+        return " UNION ALL ".join(f"SELECT * FROM {t} WHERE id_number IN ({literal})" for t in tables if t) or empty
+
+    if not _household_step:
+        persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
+        long_t = ibis.table(ibis.schema(TOTALS_BY_ID_SCHEMA), name=_FAMILY_TOTALS)
+        _household_step.append(str(con.compile(households_from_totals(persons=persons_t, totals=long_t))))
+    # A family's rows are few: statements run as they are (``execute``, no second parse by the
+    # relation API), the extra copy of the rows the Arrow warning is about is small, and the facts
+    # are joined to the persons and ordered in Arrow (DuckDB's join and sort cost more to set up
+    # than they do work on a few dozen rows).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        found = raw.execute(family([f for f, _t in names], _NO_FACTS)).to_arrow_table()
+        raw.register(_PERSONS, persons)
+        raw.register(_FAMILY_TOTALS, raw.execute(family([t for _f, t in names], _NO_TOTALS)).to_arrow_table())
+        try:
+            households = raw.execute(_household_step[0]).to_arrow_table()
+        finally:
+            raw.unregister(_FAMILY_TOTALS)
+            raw.unregister(_PERSONS)
+    return _family_facts(persons, found).sort_by([(c, "ascending") for c in FACT_ORDER]), households
+
+
+def _family_facts(persons: pa.Table, found: pa.Table) -> pa.Table:
+    """``found`` (facts by ID number) joined to ``persons`` on ``id_number``, a row per match: the
+    few rows of one family matched in Python (Arrow's hash join starts a thread pool for them)."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, number in enumerate(persons.column("id_number").to_pylist()):
+        if number is not None:
+            rows[number].append(i)
+    pairs = [(i, j) for j, number in enumerate(found.column("id_number").to_pylist()) for i in rows.get(number, ())]
+    left = pa.array([i for i, _j in pairs], pa.int64())
+    right = pa.array([j for _i, j in pairs], pa.int64())
+    matched = found.drop_columns(["id_number"]).take(right)
+    return matched.add_column(0, "person_id", persons.column("person_id").take(left)).add_column(
+        1, "household_id", persons.column("household_id").take(left))
 
 
 # -- facts ---------------------------------------------------------------------------------------
@@ -352,7 +419,7 @@ def _money(col: ibis.Value) -> ibis.Value:
 
 def _cite(
     t: ibis.Table,
-    persons: ibis.Table,
+    persons: ibis.Table | None,
     *,
     source: str,
     kind: str,
@@ -364,12 +431,13 @@ def _cite(
     fields: dict[str, pa.DataType] | None = None,
 ) -> ibis.Table:
     """The rows of ``t`` matched to ``persons``, as facts of one category (with ``detail``, the
-    cited row's declared columns as JSON text; with ``fields``, those columns of the row, typed)."""
+    cited row's declared columns as JSON text; with ``fields``, those columns of the row, typed).
+    Without ``persons``, every row of ``t`` as a fact of its ``id_number``."""
     declared = [c.name for c in catalogue()[source].columns]
-    j = t.join(persons, "id_number")
+    j = t if persons is None else t.join(persons, "id_number")
+    who = dict(id_number=j.id_number) if persons is None else dict(person_id=j.person_id, household_id=j.household_id)
     columns = dict(
-        person_id=j.person_id,
-        household_id=j.household_id,
+        **who,
         source=ibis.literal(source),
         batch_id=j._batch,
         row=j._row.cast("int64"),
@@ -501,13 +569,14 @@ FACT_ORDER = ("household_id", "person_id", "kind", "category", "source", "batch_
 
 
 def facts_expression(
-    *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None,
+    *, tables: dict[str, ibis.Table], persons: ibis.Table | None, on: dt.date, ids: list[str] | None = None,
     detail: bool = True, categories: tuple[str, ...] | None = None, fields: dict[str, pa.DataType] | None = None,
 ) -> ibis.Table:
     """All facts of ``persons`` at ``on`` from the in-force ``tables`` (one per source), as one table
     (unordered: a caller orders by ``FACT_ORDER`` last). Without ``detail`` a fact cites its source, batch and row only (the cited row
     is read from the batch on demand). ``categories`` keeps those kinds of fact only; ``fields``
-    adds those columns of the cited row (see :func:`verify_facts`)."""
+    adds those columns of the cited row (see :func:`verify_facts`). Without ``persons``, the facts of
+    every ID number in ``tables``, each with its ``id_number`` instead of a person and household."""
     parts = [
         _cite(c.table, persons, source=c.source, kind=c.kind, category=c.category, amount=c.amount, count=c.count,
               area=c.area, detail=detail, fields=fields)
@@ -515,9 +584,14 @@ def facts_expression(
         if categories is None or c.category in categories
     ]
     if not parts:  # nothing in force: no facts, in the facts' shape
-        none = persons.filter(ibis.literal(False))
+        if persons is None:
+            none = ibis.memtable(pa.table({"id_number": pa.array([], pa.string())}))
+            who = dict(id_number=none.id_number)
+        else:
+            none = persons.filter(ibis.literal(False))
+            who = dict(person_id=none.person_id, household_id=none.household_id)
         columns = dict(
-            person_id=none.person_id, household_id=none.household_id, source=ibis.null("string"),
+            **who, source=ibis.null("string"),
             batch_id=ibis.null("string"), row=ibis.null("int64"), as_of=ibis.null("date"), kind=ibis.null("string"),
             category=ibis.null("string"), amount=_NULL_FLOAT, detail=ibis.null("string"),
         )
@@ -548,13 +622,29 @@ _TOTALS = {
 }
 
 
+# Each kind of fact's sums per ID number, as ``totals_by_id`` gives them (one row per ID and kind).
+TOTALS_BY_ID_SCHEMA = pa.schema([
+    pa.field("id_number", pa.string()), pa.field("_source", pa.string()), pa.field("_category", pa.string()),
+    pa.field("_amount", pa.float64()), pa.field("_n", pa.int64()), pa.field("_a", pa.float64()),
+])
+_NO_TOTALS = "SELECT " + ", ".join(
+    f"NULL::{t} AS {n}" for n, t in zip(TOTALS_BY_ID_SCHEMA.names, ("VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "BIGINT",
+                                                                     "DOUBLE"), strict=True)) + " WHERE false"
+
+
 def households_expression(
     *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None
 ) -> ibis.Table:
     """One row per household of ``persons``: members and the totals (module doc), aggregated early
-    and joined late: each source's rows are summed per ID number first (only the columns a total
-    needs), pivoted to one row per ID, and only then joined to the persons and summed per household.
-    The four flags count distinct persons among the few flagged rows."""
+    and joined late: each source's rows are summed per ID number first (:func:`totals_by_id`, only
+    the columns a total needs), and only then joined to the persons and summed per household
+    (:func:`households_from_totals`)."""
+    return households_from_totals(persons=persons, totals=totals_by_id(tables=tables, on=on, ids=ids))
+
+
+def totals_by_id(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] | None = None) -> ibis.Table | None:
+    """The sums each kind of fact adds to the household totals, per ID number (``TOTALS_BY_ID_SCHEMA``:
+    one row per ID number and kind of fact of ``tables``); None when no source is in force."""
     parts = []
     for c in _citations(tables=tables, on=on, ids=ids):
         if c.category not in _TOTALS:
@@ -569,12 +659,20 @@ def households_expression(
                 _a=(c.area(t) if c.area else ibis.literal(0.0)).cast("float64"),
             )
             agg = t.group_by("id_number").aggregate(_amount=t._amount.sum(), _n=t._n.sum(), _a=t._a.sum())
-        parts.append(agg.select("id_number", _category=ibis.literal(c.category), _amount=agg._amount.cast("float64"),
-                                _n=agg._n.cast("int64"), _a=agg._a.cast("float64")))
+        parts.append(agg.select("id_number", _source=ibis.literal(c.source), _category=ibis.literal(c.category),
+                                _amount=agg._amount.cast("float64"), _n=agg._n.cast("int64"),
+                                _a=agg._a.cast("float64")))
+    return (ibis.union(*parts) if len(parts) > 1 else parts[0]) if parts else None
+
+
+def households_from_totals(*, persons: ibis.Table, totals: ibis.Table | None) -> ibis.Table:
+    """One row per household of ``persons`` from the per-ID sums (:func:`totals_by_id`): pivoted to
+    one row per ID, joined to the persons, summed per household; the four flags count distinct
+    persons among the few flagged rows."""
     members = persons.group_by("household_id").aggregate(members=persons.person_id.nunique())
     sums: dict[str, ibis.Value] = {}
-    if parts:
-        long = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    if totals is not None:
+        long = totals
         wide = long.group_by("id_number").aggregate(**{
             column: long[value].sum(where=long._category == category)
             for category, columns in _TOTALS.items() for column, value in columns
@@ -640,6 +738,11 @@ def _empty_facts() -> pa.Table:
 FACTS_SCHEMA = _empty_facts().schema
 # A fact as the bulk run writes it: the citation without the copy of the cited row.
 FACTS_CITED_SCHEMA = pa.schema([f for f in FACTS_SCHEMA if f.name != "detail"])
+# No rows of the index's facts, in their shape (a lookup with no source in force).
+_SQL_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
+_NO_FACTS = "SELECT NULL::VARCHAR AS id_number, " + ", ".join(
+    f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in FACTS_SCHEMA if f.name not in ("person_id", "household_id")
+) + " WHERE false"
 
 
 def _facts_final(facts: pa.Table, *, ordered: bool) -> pa.Table:
@@ -682,13 +785,14 @@ def fact_detail(facts: pa.Table, key: str) -> pa.Array:
     if key in facts.column_names:
         return facts.column(key).cast(pa.string()).combine_chunks()
     path = "$." + key.replace('"', "")
-    with session("duckdb") as con:
-        con.con.register(_FACTS_DETAIL, facts.select(["detail"]))
+    with engine_lock():  # reads the registered table only: no Parquet view to drop after it
+        raw = connect("duckdb").con
+        raw.register(_FACTS_DETAIL, facts.select(["detail"]))
         try:
-            out = con.con.sql(f"SELECT json_extract_string(detail, $path) FROM {_FACTS_DETAIL}",
-                              params={"path": path}).to_arrow_table()
+            out = raw.sql(f"SELECT json_extract_string(detail, $path) FROM {_FACTS_DETAIL}",
+                          params={"path": path}).to_arrow_table()
         finally:
-            con.con.unregister(_FACTS_DETAIL)
+            raw.unregister(_FACTS_DETAIL)
     return out.column(0).combine_chunks()
 
 

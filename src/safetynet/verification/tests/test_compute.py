@@ -15,6 +15,7 @@ import pytest
 from safetynet.core.crypto import blind_index_many
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
+from safetynet.verification import compute
 from safetynet.verification.compute import (
     FACTS_CITED_SCHEMA,
     VerificationInput,
@@ -293,3 +294,53 @@ def test_a_few_kinds_of_fact_carry_the_named_columns_of_their_rows(lake, tmp_pat
         got = slim.column(name).cast(pa.string()).to_pylist() if name != "disability_grade" else slim.column(name).to_pylist()
         assert got == expected, name
     assert {"wages", "pensions", "medical_out_of_pocket"} <= set(slim.column("category").to_pylist()) <= set(kinds)
+
+
+def _two_households() -> pa.Table:
+    return _keyed(pa.concat_tables(
+        [FAMILY, pa.table({"person_id": pa.array([9], pa.int64()), "household_id": pa.array([20], pa.int64()), "id_number": [STRANGER]})]
+    ))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("on", [ON, dt.date(2026, 12, 5)])
+def test_a_family_read_from_the_index_is_the_full_computation(lake, tmp_path, monkeypatch, on):
+    # given the family and a stranger in the lake
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_two_households(), on=on)
+    # when they are looked up in the index (a few persons), and computed from the sources as a whole roll is
+    looked_up = verify(inp)
+    monkeypatch.setattr(compute, "SMALL_INPUT", 0)
+    scanned = verify(inp)
+    # then the facts (with their rows), their order and the household figures are the same
+    assert looked_up.facts.num_rows > 15
+    assert looked_up.facts.equals(scanned.facts)
+    assert looked_up.households.equals(scanned.households)
+
+
+@pytest.mark.django_db
+def test_a_batch_landed_after_a_lookup_is_in_the_next_one(lake, tmp_path, monkeypatch):
+    # given the family looked up once (the index is built)
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_keyed(FAMILY), on=ON)
+    before = verify(inp)
+    assert _household(before)["vehicles_count"] == 1
+    # when a new vehicles extract (the hidden car sold, two new ones) and a hospital stay land
+    header = "id_number,name,plate_number,vehicle_type,vehicle_value,purchase_date,disability_vehicle,reported_on"
+    new_cars = land(tmp_path, "vehicles", header, [
+        f"{SPOUSE},配偶,示A54321,小型轿车,50000.00,2026-11-01,false,2026-11-10",
+        f"{SPOUSE},配偶,示A54322,小型轿车,40000.00,2026-11-02,false,2026-11-10",
+    ], as_of=dt.date(2026, 11, 10)).batch
+    stay = land(tmp_path, "medical_expenses", "id_number,name,hospital_name,diagnosis,admitted_on,discharged_on,total_cost,insurance_paid,out_of_pocket,reported_on", [
+        f"{HEAD},户主,示范医院,阑尾炎,2026-11-01,2026-11-08,6000.00,4800.00,1200.00,2026-11-10",
+    ], as_of=dt.date(2026, 11, 10)).batch
+    after = verify(inp)
+    # then the next lookup cites the new batches, not the superseded extract, as the full computation does
+    h = _household(after)
+    assert (h["vehicles_count"], h["vehicles_value"], h["deduction_medical"]) == (2, 90000.00, 300.00)
+    cited = {(f["source"], f["batch_id"]) for f in after.facts.to_pylist()}
+    assert ("vehicles", new_cars.batch_id) in cited and ("medical_expenses", stay.batch_id) in cited
+    assert not {b for s, b in cited if s == "vehicles"} - {new_cars.batch_id}
+    monkeypatch.setattr(compute, "SMALL_INPUT", 0)
+    scanned = verify(inp)
+    assert after.facts.equals(scanned.facts) and after.households.equals(scanned.households)
