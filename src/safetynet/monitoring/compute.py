@@ -129,9 +129,11 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
     fact_rows = people.rows(facts.column("person_id").to_numpy())
     certificate = certificate_grades(facts, fact_rows, n)
     transfers = pc.equal(facts.column("category"), "transfers").to_numpy(zero_copy_only=False)
-    programme = np.full(n, "", dtype=object)
-    programme[fact_rows[transfers]] = fact_detail(facts.filter(transfers), "programme").fill_null("").to_numpy(
-        zero_copy_only=False)
+    # Each person's programme: that of their last transfers fact ("" with none), taken in Arrow.
+    programmes = fact_detail(facts.filter(transfers), "programme").fill_null("")
+    pick = np.full(n, len(programmes))
+    pick[fact_rows[transfers]] = np.arange(len(programmes))
+    programme = pa.concat_arrays([programmes, pa.array([""], pa.string())]).take(pa.array(pick))
     birth = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     return pa.table({
         "household_id": pa.array(person_hh, pa.int64()),
@@ -145,7 +147,7 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
         "serious_illness": members.column("serious_illness"),
         "chronic_illness": members.column("chronic_illness"),
         "needs_care": members.column("needs_care"),
-        "programme": pa.array(programme.tolist(), pa.string()),
+        "programme": programme,
     }, schema=PEOPLE_SCHEMA)
 
 
@@ -259,9 +261,9 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
     measures.update(proxy_measures(id_numbers=members.column("id_number"), person_hh=person_hh,
                                    members=measures["members"], on=on, backend=backend))
     measures["rural"] = members.column("rural").to_numpy(zero_copy_only=False)[first].astype(float)
-    earning = facts.filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
+    earning = facts.column("person_id").filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
     earned = np.zeros(P, bool)
-    earned[people.rows(earning.column("person_id").to_numpy())] = True
+    earned[people.rows(earning.to_numpy())] = True
     events = facts if trigger_batches is None else facts.filter(
         pc.is_in(facts.column("batch_id"), pa.array(list(trigger_batches), pa.string())))
     return _Part(
