@@ -76,9 +76,13 @@ class MonitoringResult:
     decisions: dict[str, np.ndarray] = field(default_factory=dict)  # DECISIONS, per household
     persons: int = 0
 
-    def reasons(self, i: int) -> list[str]:
-        """The indicators household row ``i`` is deprived in."""
-        return [c for c, d in zip(self.codes, self.matrix[i], strict=True) if d]
+    def reasons(self, rows: np.ndarray) -> list[list[str]]:
+        """For each household row of ``rows``, the indicators it is deprived in (matrix column order)."""
+        if not len(rows):
+            return []
+        at, column = np.nonzero(self.matrix[rows])
+        codes = np.array(self.codes, dtype=object)[column]
+        return [part.tolist() for part in np.split(codes, np.searchsorted(at, np.arange(1, len(rows))))]
 
     def summary(self, lib: Library | None = None) -> dict:
         """H, A, M0 overall and by county (first 6 digits), each decomposed by dimension."""
