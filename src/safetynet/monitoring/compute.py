@@ -116,10 +116,13 @@ def _age(birth: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - years - (~had_birthday).astype(int)
 
 
-def _details(facts: pa.Table, category: str, people: MemberRows) -> tuple[np.ndarray, list[dict]]:
+def _details(facts: pa.Table, category: str, people: MemberRows, *, dated: str, since: dt.date,
+             on: dt.date) -> tuple[np.ndarray, list[dict]]:
     """Member rows and the cited rows' fields (``FACT_FIELDS``, dates as ISO text) of one category's
-    facts: a small subset, read in Python."""
+    facts whose field ``dated`` lies in ``(since, on]``: the few events of the window, read in Python."""
     sub = facts.filter(pc.equal(facts.column("category"), category))
+    day = sub.column(dated)
+    sub = sub.filter(pc.and_(pc.greater(day, since), pc.less_equal(day, on)).fill_null(False))
     rows = people.rows(sub.column("person_id").to_numpy())
     fields = sub.select(list(FACT_FIELDS))
     fields = pa.table([c.cast(pa.string()) if pa.types.is_date(c.type) else c for c in fields.columns],
@@ -282,10 +285,6 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
     )
 
 
-def _in_window(value: str | None, since: dt.date, on: dt.date) -> bool:
-    return bool(value) and since < dt.date.fromisoformat(value) <= on
-
-
 def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Library, facts: pa.Table, person_hh,
               people, earned, income_total) -> list[dict]:
     """Events dated in ``(since, on]``: at most one row per household and trigger code."""
@@ -304,11 +303,10 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
     codes = {t.code for t in lib.triggers}
     if "hospital_bill" in codes:
         params = lib.trigger("hospital_bill").params
-        rows, stays = _details(facts, "medical_out_of_pocket", people)
+        rows, stays = _details(facts, "medical_out_of_pocket", people, dated="discharged_on", since=since, on=on)
         recent: dict[int, list] = {}
         for j, d in zip(rows.tolist(), stays, strict=True):
-            if _in_window(d.get("discharged_on"), since, on):
-                recent.setdefault(int(person_hh[j]), []).append(d)
+            recent.setdefault(int(person_hh[j]), []).append(d)
         for h, ds in recent.items():
             oop = sum(float(d.get("out_of_pocket") or 0) for d in ds)
             annual = float(income_total[h]) * 12
@@ -321,20 +319,19 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
                                      ("imprisoned", "breadwinner_prison", "admitted_on")):
         if code not in codes:
             continue
-        rows, ds = _details(facts, category, people)
+        rows, ds = _details(facts, category, people, dated=date_key, since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
-            if earned[j] and _in_window(d.get(date_key), since, on):
+            if earned[j]:
                 fire(code, int(person_hh[j]), {"events": [{date_key: d.get(date_key)}]})
     if "severe_disability_new" in codes:
         max_grade = lib.trigger("severe_disability_new").params.get("max_grade", 2)
-        rows, ds = _details(facts, "disability", people)
+        rows, ds = _details(facts, "disability", people, dated="issued_on", since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
-            if int(d.get("disability_grade") or 9) <= max_grade and _in_window(d.get("issued_on"), since, on):
+            if int(d.get("disability_grade") or 9) <= max_grade:
                 fire("severe_disability_new", int(person_hh[j]),
                      {"events": [{"grade": d.get("disability_grade"), "issued_on": d.get("issued_on")}]})
     if "job_loss" in codes:
-        rows, ds = _details(facts, "unemployed", people)
+        rows, ds = _details(facts, "unemployed", people, dated="registered_on", since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
-            if _in_window(d.get("registered_on"), since, on):
-                fire("job_loss", int(person_hh[j]), {"events": [{"registered_on": d.get("registered_on")}]})
+            fire("job_loss", int(person_hh[j]), {"events": [{"registered_on": d.get("registered_on")}]})
     return list(fired.values())
