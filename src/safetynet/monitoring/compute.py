@@ -76,9 +76,13 @@ class MonitoringResult:
     decisions: dict[str, np.ndarray] = field(default_factory=dict)  # DECISIONS, per household
     persons: int = 0
 
-    def reasons(self, i: int) -> list[str]:
-        """The indicators household row ``i`` is deprived in."""
-        return [c for c, d in zip(self.codes, self.matrix[i], strict=True) if d]
+    def reasons(self, rows: np.ndarray) -> list[list[str]]:
+        """For each household row of ``rows``, the indicators it is deprived in (matrix column order)."""
+        if not len(rows):
+            return []
+        at, column = np.nonzero(self.matrix[rows])
+        codes = np.array(self.codes, dtype=object)[column]
+        return [part.tolist() for part in np.split(codes, np.searchsorted(at, np.arange(1, len(rows))))]
 
     def summary(self, lib: Library | None = None) -> dict:
         """H, A, M0 overall and by county (first 6 digits), each decomposed by dimension."""
@@ -112,10 +116,13 @@ def _age(birth: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - years - (~had_birthday).astype(int)
 
 
-def _details(facts: pa.Table, category: str, people: MemberRows) -> tuple[np.ndarray, list[dict]]:
+def _details(facts: pa.Table, category: str, people: MemberRows, *, dated: str, since: dt.date,
+             on: dt.date) -> tuple[np.ndarray, list[dict]]:
     """Member rows and the cited rows' fields (``FACT_FIELDS``, dates as ISO text) of one category's
-    facts: a small subset, read in Python."""
+    facts whose field ``dated`` lies in ``(since, on]``: the few events of the window, read in Python."""
     sub = facts.filter(pc.equal(facts.column("category"), category))
+    day = sub.column(dated)
+    sub = sub.filter(pc.and_(pc.greater(day, since), pc.less_equal(day, on)).fill_null(False))
     rows = people.rows(sub.column("person_id").to_numpy())
     fields = sub.select(list(FACT_FIELDS))
     fields = pa.table([c.cast(pa.string()) if pa.types.is_date(c.type) else c for c in fields.columns],
@@ -129,9 +136,11 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
     fact_rows = people.rows(facts.column("person_id").to_numpy())
     certificate = certificate_grades(facts, fact_rows, n)
     transfers = pc.equal(facts.column("category"), "transfers").to_numpy(zero_copy_only=False)
-    programme = np.full(n, "", dtype=object)
-    programme[fact_rows[transfers]] = fact_detail(facts.filter(transfers), "programme").fill_null("").to_numpy(
-        zero_copy_only=False)
+    # Each person's programme: that of their last transfers fact ("" with none), taken in Arrow.
+    programmes = fact_detail(facts.filter(transfers), "programme").fill_null("")
+    pick = np.full(n, len(programmes))
+    pick[fact_rows[transfers]] = np.arange(len(programmes))
+    programme = pa.concat_arrays([programmes, pa.array([""], pa.string())]).take(pa.array(pick))
     birth = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     return pa.table({
         "household_id": pa.array(person_hh, pa.int64()),
@@ -145,7 +154,7 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
         "serious_illness": members.column("serious_illness"),
         "chronic_illness": members.column("chronic_illness"),
         "needs_care": members.column("needs_care"),
-        "programme": pa.array(programme.tolist(), pa.string()),
+        "programme": programme,
     }, schema=PEOPLE_SCHEMA)
 
 
@@ -259,9 +268,9 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
     measures.update(proxy_measures(id_numbers=members.column("id_number"), person_hh=person_hh,
                                    members=measures["members"], on=on, backend=backend))
     measures["rural"] = members.column("rural").to_numpy(zero_copy_only=False)[first].astype(float)
-    earning = facts.filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
+    earning = facts.column("person_id").filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
     earned = np.zeros(P, bool)
-    earned[people.rows(earning.column("person_id").to_numpy())] = True
+    earned[people.rows(earning.to_numpy())] = True
     events = facts if trigger_batches is None else facts.filter(
         pc.is_in(facts.column("batch_id"), pa.array(list(trigger_batches), pa.string())))
     return _Part(
@@ -274,10 +283,6 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
                            people=people, earned=earned, income_total=measures["income_total"]),
         persons=P,
     )
-
-
-def _in_window(value: str | None, since: dt.date, on: dt.date) -> bool:
-    return bool(value) and since < dt.date.fromisoformat(value) <= on
 
 
 def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Library, facts: pa.Table, person_hh,
@@ -298,11 +303,10 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
     codes = {t.code for t in lib.triggers}
     if "hospital_bill" in codes:
         params = lib.trigger("hospital_bill").params
-        rows, stays = _details(facts, "medical_out_of_pocket", people)
+        rows, stays = _details(facts, "medical_out_of_pocket", people, dated="discharged_on", since=since, on=on)
         recent: dict[int, list] = {}
         for j, d in zip(rows.tolist(), stays, strict=True):
-            if _in_window(d.get("discharged_on"), since, on):
-                recent.setdefault(int(person_hh[j]), []).append(d)
+            recent.setdefault(int(person_hh[j]), []).append(d)
         for h, ds in recent.items():
             oop = sum(float(d.get("out_of_pocket") or 0) for d in ds)
             annual = float(income_total[h]) * 12
@@ -315,20 +319,19 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
                                      ("imprisoned", "breadwinner_prison", "admitted_on")):
         if code not in codes:
             continue
-        rows, ds = _details(facts, category, people)
+        rows, ds = _details(facts, category, people, dated=date_key, since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
-            if earned[j] and _in_window(d.get(date_key), since, on):
+            if earned[j]:
                 fire(code, int(person_hh[j]), {"events": [{date_key: d.get(date_key)}]})
     if "severe_disability_new" in codes:
         max_grade = lib.trigger("severe_disability_new").params.get("max_grade", 2)
-        rows, ds = _details(facts, "disability", people)
+        rows, ds = _details(facts, "disability", people, dated="issued_on", since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
-            if int(d.get("disability_grade") or 9) <= max_grade and _in_window(d.get("issued_on"), since, on):
+            if int(d.get("disability_grade") or 9) <= max_grade:
                 fire("severe_disability_new", int(person_hh[j]),
                      {"events": [{"grade": d.get("disability_grade"), "issued_on": d.get("issued_on")}]})
     if "job_loss" in codes:
-        rows, ds = _details(facts, "unemployed", people)
+        rows, ds = _details(facts, "unemployed", people, dated="registered_on", since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
-            if _in_window(d.get("registered_on"), since, on):
-                fire("job_loss", int(person_hh[j]), {"events": [{"registered_on": d.get("registered_on")}]})
+            fire("job_loss", int(person_hh[j]), {"events": [{"registered_on": d.get("registered_on")}]})
     return list(fired.values())

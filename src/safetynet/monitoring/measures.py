@@ -59,7 +59,7 @@ def alkire_foster(deprivations, weights, k: float, unit_weights=None) -> AlkireF
         raise ValueError("deprivations must be a units × indicators matrix")
     if w.shape != (g0.shape[1],):
         raise ValueError(f"weights must have one entry per indicator ({g0.shape[1]}), got {w.shape}")
-    if not np.isin(g0, (0.0, 1.0)).all():
+    if not ((g0 == 0.0) | (g0 == 1.0)).all():
         raise ValueError("deprivations must be 0 or 1")
     if (w < 0).any() or abs(w.sum() - 1.0) > 1e-6:
         raise ValueError(f"weights must be non-negative and sum to 1 (sum is {w.sum():.6f})")
@@ -69,6 +69,9 @@ def alkire_foster(deprivations, weights, k: float, unit_weights=None) -> AlkireF
     if u.shape != (g0.shape[0],) or (u < 0).any():
         raise ValueError("unit_weights must be one non-negative weight per unit")
 
+    def weighted_sum(rows: np.ndarray | slice) -> np.ndarray:  # each column's (weighted) count of deprived units
+        return g0[rows].sum(axis=0) if unit_weights is None else (g0[rows] * u[rows, None]).sum(axis=0)
+
     scores = g0 @ w
     poor = scores >= k - _TOL
     n = float(u.sum())
@@ -77,8 +80,8 @@ def alkire_foster(deprivations, weights, k: float, unit_weights=None) -> AlkireF
         raise ValueError("no units to measure")
     H = q / n
     A = float((scores[poor] * u[poor]).sum() / q) if q else 0.0
-    uncensored = (g0 * u[:, None]).sum(axis=0) / n
-    censored = (g0[poor] * u[poor, None]).sum(axis=0) / n
+    uncensored = weighted_sum(slice(None)) / n
+    censored = weighted_sum(poor) / n
     M0 = float(censored @ w)
     contribution = (w * censored / M0) if M0 > 0 else np.zeros_like(w)
     return AlkireFoster(

@@ -51,10 +51,11 @@ def alert_candidates(result: MonitoringResult, uncovered: pa.Table) -> list[dict
     receiving = (result.measures["dibao_members"] > 0) | (result.measures["tekun_members"] > 0)
     candidates = []
     for level in ALERT_LEVELS:
-        for i in np.flatnonzero((result.levels == level) & ~receiving).tolist():
+        rows = np.flatnonzero((result.levels == level) & ~receiving)
+        for i, reasons in zip(rows.tolist(), result.reasons(rows), strict=True):
             candidates.append({"household_id": int(result.household_ids[i]), "kind": AlertKind.POINTS,
                                "condition": "points", "level": level, "score": round(float(result.af.scores[i]), 4),
-                               "reasons": {"indicators": result.reasons(i)}})
+                               "reasons": {"indicators": reasons}})
     for t in result.triggers:
         candidates.append({"household_id": t["household_id"], "kind": AlertKind.TRIGGER, "condition": t["code"],
                            "level": t["level"], "reasons": t["reasons"]})

@@ -2,13 +2,16 @@
 
 Bulk verification, the rules' population and the monitoring run read the same table, so they
 speak of the same people. The query is plain SQL through Django's connection (the ORM's
-per-row converters cost more than the query at a million rows); ``health_conditions`` (a JSON
-list) is read as text and parsed once per distinct value.
+per-row converters cost more than the query at a million rows), its rows turned into Arrow a
+slice at a time (``_FETCH``) with the garbage collector paused: a million rows held as Python
+tuples at once cost a gigabyte, and the collections they set off walk the whole heap for nothing;
+``health_conditions`` (a JSON list) is read as text and parsed once per distinct value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Iterable
 
@@ -53,12 +56,11 @@ def members_at(
     (inclusive); ordered by household, person."""
     if household_ids is not None:
         ids = sorted(set(int(h) for h in household_ids))
-        parts = [_query(on=on, region_path=region_path, household_ids=ids[i:i + _CHUNK], id_range=id_range)
-                 for i in range(0, len(ids), _CHUNK)]
-        rows = [r for part in parts for r in part]
+        batches = [b for i in range(0, len(ids), _CHUNK)
+                   for b in _query(on=on, region_path=region_path, household_ids=ids[i:i + _CHUNK], id_range=id_range)]
     else:
-        rows = _query(on=on, region_path=region_path, household_ids=None, id_range=id_range)
-    return _table(rows)
+        batches = _query(on=on, region_path=region_path, household_ids=None, id_range=id_range)
+    return _table(pa.Table.from_batches(batches, schema=_RAW))
 
 
 def household_id_bounds() -> tuple[int, int]:
@@ -67,8 +69,19 @@ def household_id_bounds() -> tuple[int, int]:
     return (bounds["low"], bounds["high"]) if bounds["low"] is not None else (0, -1)
 
 
+# The query's columns as read: dates as ISO text, booleans as integers, the health list as JSON text.
+_RAW = pa.schema([
+    *(MEMBERS_SCHEMA.field(c) for c in ("household_id", "person_id", "id_number", "household_number", "region_code")),
+    pa.field("rural", pa.int64()), pa.field("relationship", pa.string()), pa.field("joined_on", pa.string()),
+    pa.field("left_on", pa.string()), pa.field("birth_date", pa.string()), pa.field("disability_grade", pa.int64()),
+    pa.field("disability_category", pa.string()), pa.field("labour_capacity", pa.string()),
+    pa.field("health_conditions", pa.string()), pa.field("death_date", pa.string()),
+])
+_FETCH = 20_000  # rows turned into Arrow at a time
+
+
 def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | None,
-           id_range: tuple[int, int] | None) -> list[tuple]:
+           id_range: tuple[int, int] | None) -> list[pa.RecordBatch]:
     m, p, h, r = (x._meta.db_table for x in (Membership, Person, Household, Region))
     sql = (
         # Dates and booleans cast in SQL: the same text and integers from SQLite and PostgreSQL,
@@ -93,42 +106,48 @@ def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | N
         sql += f" AND m.household_id IN ({', '.join(['%s'] * len(household_ids))})"
         params += household_ids
     sql += " ORDER BY m.household_id, m.person_id"
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+    batches = []
+    # The collector paused: every row is a new tuple, and a million of them would set off full
+    # collections that walk the whole heap (a third of the time) to find no garbage.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            while rows := cur.fetchmany(_FETCH):
+                columns = zip(*rows, strict=True)
+                batches.append(pa.record_batch([pa.array(c, f.type) for c, f in zip(columns, _RAW, strict=True)],
+                                               schema=_RAW))
+    finally:
+        if collecting:
+            gc.enable()
+    return batches
 
 
-def _table(rows: list[tuple]) -> pa.Table:
-    if not rows:
+def _table(raw: pa.Table) -> pa.Table:
+    if not raw.num_rows:
         return MEMBERS_SCHEMA.empty_table()
-    cols = list(zip(*rows, strict=True))
     # health_conditions: a few distinct JSON lists among a million members, each parsed once.
-    health = pa.array(cols[13], pa.string()).dictionary_encode(null_encoding="encode")
+    health = raw.column("health_conditions").combine_chunks().dictionary_encode(null_encoding="encode")
     parsed = [frozenset(json.loads(text) if text else ()) for text in health.dictionary.to_pylist()]
 
     def condition(name: str) -> pa.Array:
         return pa.array([name in c for c in parsed], pa.bool_()).take(health.indices)
 
+    def column(name: str) -> pa.ChunkedArray:
+        return raw.column(name).combine_chunks()
+
     return pa.table(
         [
-            pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string()),
-            pa.array(cols[3], pa.string()), pa.array(cols[4], pa.string()), _bools(cols[5]),
-            pa.array(cols[6], pa.string()), _dates(cols[7]), _dates(cols[8]), _dates(cols[9]),
-            pa.array(cols[10], pa.int64()).fill_null(0), pa.array(cols[11], pa.string()),
-            pa.array(cols[12], pa.string()),
+            *(column(c) for c in ("household_id", "person_id", "id_number", "household_number", "region_code")),
+            column("rural").cast(pa.bool_()), column("relationship"),
+            *(column(c).cast(pa.date32()) for c in ("joined_on", "left_on", "birth_date")),
+            column("disability_grade").fill_null(0), column("disability_category"), column("labour_capacity"),
             condition("serious"), condition("chronic"), condition("needs_care"),
-            _dates(cols[14]),
+            column("death_date").cast(pa.date32()),
         ],
         schema=MEMBERS_SCHEMA,
     )
-
-
-def _dates(values: tuple) -> pa.Array:
-    return pa.array(values, pa.string()).cast(pa.date32())
-
-
-def _bools(values: tuple) -> pa.Array:
-    return pa.array(values, pa.int64()).cast(pa.bool_())
 
 
 def households_of(*, id_numbers: Iterable[str], on: dt.date) -> set[int]:

@@ -315,8 +315,8 @@ def population_from_verification(
     # population_from_registry from the same population.
     persons["has_capable_supporter"][:] = False
 
-    dibao_fact = category("transfers") & (fact_detail(facts, "programme").fill_null("").to_numpy(
-        zero_copy_only=False) == "dibao")
+    dibao_fact = category("transfers") & pc.equal(fact_detail(facts, "programme"), "dibao").fill_null(False).to_numpy(
+        zero_copy_only=False)
 
     totals = verified.households
     at = np.searchsorted(totals.column("household_id").to_numpy(), household_ids)
