@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
+from safetynet.core.db import planner_statistics_refresh
 from safetynet.core.paths import demo_truth_dir, incoming_dir
 from safetynet.core.roles import Role
 from safetynet.demo import store
@@ -151,6 +152,7 @@ def demo_generate(
                 "needy_households": extracts.summary["needy_households"],
             },
         )
+    planner_statistics_refresh(Region, Household, Person, Membership, SupportObligation)
     return DemoResult(
         households=counts["households"],
         persons=counts["persons"],

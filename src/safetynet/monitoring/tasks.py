@@ -19,11 +19,12 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from safetynet.core.db import planner_statistics_refresh
 from safetynet.engine.lake import id_numbers_changed
 from safetynet.monitoring.compute import MonitoringResult, monitor_compute
 from safetynet.monitoring.coverage import coverage_lists
 from safetynet.monitoring.evaluation import evaluate as run_evaluation
-from safetynet.monitoring.models import AlertKind, MonitorRun, RunMode
+from safetynet.monitoring.models import Alert, AlertKind, MonitorRun, RunMode
 from safetynet.monitoring.services import alerts_dispatch, alerts_escalate_overdue, alerts_open_bulk
 from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.models import Region
@@ -99,6 +100,7 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
     started_dispatch = time.perf_counter()
     dispatched = alerts_dispatch(run=run, result=result, candidates=candidates, actor=actor)
     dispatched["seconds"] = round(time.perf_counter() - started_dispatch, 2)
+    planner_statistics_refresh(Alert)
     out_dir = Path(settings.LAKE_DIR) / "derived" / "monitoring" / f"run={run.pk}"
     out_dir.mkdir(parents=True, exist_ok=True)
     pq.write_table(uncovered, out_dir / "dibao_uncovered.parquet")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from safetynet.audit.services import audit_record
 from safetynet.cases.models import Case, CaseTransition, Programme
 from safetynet.core.access import get_scoped, scope
+from safetynet.core.db import planner_statistics_refresh
 from safetynet.core.permissions import Action, require
 from safetynet.payments import bankfiles, checks
 from safetynet.payments.errors import (
@@ -436,6 +437,7 @@ def payroll_run(*, month: dt.date, actor, programmes: list[str] | None = None) -
         )
         for programme in sorted(present):
             rolls.append(roll_generate(month=month, programme=programme, region_id=county.pk, actor=actor))
+    planner_statistics_refresh(PaymentLine)
     return rolls
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from safetynet.audit.services import audit_record
 from safetynet.cases.models import Case, Status
+from safetynet.core.db import planner_statistics_refresh
 from safetynet.core.permissions import Action, require
 from safetynet.engine.backend import arrow_tables, backend_name, connect, engine_lock
 from safetynet.engine.lake import batches_in_force, source_table
@@ -218,6 +219,7 @@ def anomalies_upsert(*, grouped: dict[tuple[str, str], list[dict]], on: dt.date,
         ))
     Anomaly.objects.bulk_create(new, batch_size=2000)
     Anomaly.objects.bulk_update(refreshed, ["evidence", "run", "updated_at"], batch_size=2000)
+    planner_statistics_refresh(Anomaly)
     counts = {"run_id": run.pk, "on": on.isoformat(), "backend": backend, "findings": len(fingerprints),
               "opened": len(new), "refreshed": len(refreshed), "suppressed": suppressed, "unplaced": unplaced,
               "by_kind": {str(k): n for k, n in sorted(by_kind.items())}}

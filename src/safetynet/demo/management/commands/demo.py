@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from safetynet.core.db import planner_statistics_refresh
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.paths import incoming_dir
 from safetynet.demo.cases import demo_cases_seed
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         )
         self._payments(seed)
         self._resources(seed)
+        planner_statistics_refresh()
         call_command("audit", "verify", stdout=self.stdout)
         width = max(len(a.username) for a in accounts)
         self.stdout.write("")
