@@ -7,3 +7,7 @@ class RegistryNotEmpty(Conflict):
 
 class InvalidDemoOptions(ValidationFailed):
     code = "demo.invalid_options"
+
+
+class DemoCityInUse(Conflict):
+    code = "demo.city_in_use"

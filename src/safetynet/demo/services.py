@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
@@ -29,7 +29,7 @@ from safetynet.core.db import planner_statistics_refresh
 from safetynet.core.paths import demo_truth_dir, incoming_dir
 from safetynet.core.roles import Role
 from safetynet.demo import store
-from safetynet.demo.errors import InvalidDemoOptions, RegistryNotEmpty
+from safetynet.demo.errors import DemoCityInUse, InvalidDemoOptions, RegistryNotEmpty
 from safetynet.demo.extracts import BATCH, build_extracts
 from safetynet.demo.population import CITY_CODE, generate_population
 from safetynet.regions.models import Level, Region
@@ -67,7 +67,19 @@ def _registry_has_data() -> bool:
 
 def demo_reset(*, actor=None) -> dict[str, int]:
     """Delete the demo city: its regions, households, persons, memberships and the accounts bound
-    to them. Rows of other apps that point at demo persons must be cleared by those apps first."""
+    to them. A city that other apps have already written about (cases, reports, rolls, alerts,
+    findings) is refused whole, with nothing deleted: those records and their audit trail are not
+    this function's to erase."""
+    try:
+        return _demo_delete(actor=actor)
+    except (IntegrityError, ProtectedError):
+        raise DemoCityInUse(
+            _("示范市已有案件、核对报告、发放、预警或监督线索等业务记录，不能只删除示范登记数据，未删除任何数据。"
+              "如需从头生成，请换用新的数据目录（SAFETYNET_HOME）和新数据库后再运行。")
+        ) from None
+
+
+def _demo_delete(*, actor) -> dict[str, int]:
     in_demo = {"code__startswith": DEMO_PREFIX}
     with transaction.atomic():
         alias = connection.alias

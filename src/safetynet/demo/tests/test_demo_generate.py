@@ -5,15 +5,17 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
+from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from safetynet.audit.models import AuditEvent
 from safetynet.core.paths import demo_truth_dir, incoming_dir
-from safetynet.demo.errors import InvalidDemoOptions, RegistryNotEmpty
+from safetynet.demo.errors import DemoCityInUse, InvalidDemoOptions, RegistryNotEmpty
 from safetynet.demo.extracts import BATCH
 from safetynet.demo.population import REFERENCE_DATE
 from safetynet.demo.services import demo_generate
 from safetynet.demo.sources import SOURCES
+from safetynet.monitoring.models import Alert, AlertKind, AlertLevel
 from safetynet.regions.models import Region
 from safetynet.registry.idnumber import check_character, parse_resident_id
 from safetynet.registry.models import Household, Membership, Person
@@ -203,3 +205,20 @@ def test_refuses_a_non_empty_registry_without_reset_and_bad_options(lake):
     with pytest.raises(InvalidDemoOptions):
         demo_generate(households=0, seed=1, reset=True)
     assert Household.objects.count() == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reset_refuses_a_city_other_apps_wrote_about_and_deletes_nothing(lake):
+    """An alert on a demo household: the registry cannot be erased under it, and the refusal says
+    what to do instead, rather than ending in the database's foreign-key error."""
+    demo_generate(households=50, seed=1)
+    household = Household.objects.order_by("id").first()
+    Alert.objects.create(household=household, kind=AlertKind.TRIGGER, condition="death", level=AlertLevel.RED,
+                         on=REFERENCE_DATE, due_at=timezone.now())
+
+    with pytest.raises(DemoCityInUse) as exc:
+        demo_generate(households=50, seed=2, reset=True)
+
+    assert exc.value.code == "demo.city_in_use" and "SAFETYNET_HOME" in exc.value.message
+    assert Household.objects.count() == 50 and Membership.objects.filter(household=household).exists()
+    assert Alert.objects.get().household_id == household.pk
