@@ -183,8 +183,10 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 floor = 0.0 if reach_all else None
                 explore = explore_share if learned else 0.0
             learn_now = learning and model is not None and (learn_months is None or m < learn_months)
-            if learn_now:
-                explore = 0.0  # the learning draw below replaces the exploration
+            if learned and model is not None and learn_until is not None:
+                # the learning draw replaces the exploration, and once it has ended every visit the
+                # precision target allows is a ranked one
+                explore = 0.0
             if learned and allocate_by_need:
                 total = sum(slots.values())  # the same total as by household count
                 least = None if floor is None else (np.minimum(floor, fill) if fill is not None else floor)
