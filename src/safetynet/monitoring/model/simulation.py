@@ -10,7 +10,8 @@ not yet visited. Every month, under the same capacity:
   rules' alerts cover only part of the needy households receiving nothing), down to its
   operating threshold, below it while the expected find is at least ``fill_min``, and only while
   the expected precision of the month's visits stays at ``min_precision`` (exploration included);
-  an exploration share of the visits is drawn over the whole pool. Until a model has learned from
+  an exploration share of the visits is drawn over the whole pool (with a model and the learning
+  phase on, the learning sample replaces it, during the phase and after). Until a model has learned from
   ``min_outcomes`` outcomes (and passed the fairness check), the prior (``model.prior``: income
   ratio and electricity use per head) ranks the pool and the capacity is filled: it is a
   ranking, not a probability, so no precision can be asked of it. Once a model ranks, the
