@@ -10,10 +10,17 @@ not yet visited. Every month, under the same capacity:
   rules' alerts cover only part of the needy households receiving nothing), down to its
   operating threshold, below it while the expected find is at least ``fill_min``, and only while
   the expected precision of the month's visits stays at ``min_precision`` (exploration included);
-  an exploration share of the visits is drawn over the whole pool. Until a model has learned from
+  an exploration share of the visits is drawn over the whole pool (with a model and the learning
+  phase on, the learning sample replaces it, during the phase and after). Until a model has learned from
   ``min_outcomes`` outcomes (and passed the fairness check), the prior (``model.prior``: income
   ratio and electricity use per head) ranks the pool and the capacity is filled: it is a
-  ranking, not a probability, so no precision can be asked of it;
+  ranking, not a probability, so no precision can be asked of it. Once a model ranks, the
+  **learning phase** (``model.learning``) spends the capacity the precision target leaves unused
+  on a probability sample of the rest of the pool, and estimates from the month's outcomes the
+  recall the operating visits alone reached; it ends when that estimate has reached
+  ``learn_until`` in two learning months in a row, or after ``learn_months`` months of the
+  protocol (its budget), and from then the visits stop at the precision target. Each learning
+  month reports its operating visits on the truth beside the estimate (report only);
 * **learned, alerts only**: the same, but ranking only the rules' alerts (what the model adds by
   order alone).
 
@@ -50,6 +57,15 @@ import numpy as np
 
 from safetynet.monitoring.errors import NotEnoughOutcomes
 from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, allocate, apportion, dispatch
+from safetynet.monitoring.model.learning import (
+    LEARN_MONTHS,
+    LEARN_UNTIL,
+    lagging_cells,
+    learning_over,
+    learning_probabilities,
+    recall_estimate,
+    systematic_sample,
+)
 from safetynet.monitoring.model.prior import prior_score
 from safetynet.monitoring.model.training import MIN_GROUP_NEEDY, cells_of, train
 
@@ -121,13 +137,15 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
              seed: int = 0, trainer: Callable = train, use_threshold: bool = True,
              policies: tuple[str, ...] = POLICIES, allocate_by_need: bool = True, fill_min: float | None = FILL_MIN,
              cold_start: str = "prior", fair: bool = True, capacity_of: str = "monitored",
-             min_precision: float | None = MIN_PRECISION, min_outcomes: int = MIN_OUTCOMES) -> dict:
+             min_precision: float | None = MIN_PRECISION, min_outcomes: int = MIN_OUTCOMES,
+             learn_until: float | None = LEARN_UNTIL, learn_months: int | None = LEARN_MONTHS) -> dict:
     """Month-by-month figures of the policies (see module doc). Arrays are over all households."""
     rng = np.random.default_rng(seed)
     cohort = cohorts(community, months, rng)
     out: dict = {"protocol": {"months": months, "capacity_share": capacity_share, "explore_share": explore_share,
                               "allocate_by_need": allocate_by_need, "fill_min": fill_min, "cold_start": cold_start,
                               "fair": fair, "capacity_of": capacity_of, "min_precision": min_precision, "min_outcomes": min_outcomes,
+                              "learn_until": learn_until, "learn_months": learn_months,
                               "seed": seed, "households": int(len(needy)), "candidates": int(candidate.sum()),
                               "needy_not_receiving": int(needy.sum()),
                               "needy_not_receiving_alerted": int((needy & candidate).sum())},
@@ -140,6 +158,7 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
         revealed = np.full(len(needy), -1, np.int8)  # only a visit writes here
         weight = np.zeros(len(needy))  # inverse inclusion probability of each visit
         model = None
+        learning, estimates = learned and learn_until is not None, []
         for m in range(months):
             arrived = cohort <= m
             pool = arrived & ~visited & (True if reach_all else candidate)
@@ -164,6 +183,11 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 priority = np.where(candidate[rows], rules_priority[rows], -1.0)
                 floor = 0.0 if reach_all else None
                 explore = explore_share if learned else 0.0
+            learn_now = learning and model is not None and (learn_months is None or m < learn_months)
+            if learned and model is not None and learn_until is not None:
+                # the learning draw replaces the exploration, and once it has ended every visit the
+                # precision target allows is a ranked one
+                explore = 0.0
             if learned and allocate_by_need:
                 total = sum(slots.values())  # the same total as by household count
                 least = None if floor is None else (np.minimum(floor, fill) if fill is not None else floor)
@@ -177,15 +201,35 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                                                  explore_share=explore, rng=prng,
                                                  guided=learned and (model is not None or cold_start == "prior"),
                                                  fill_min=fill, explore_slots=explore_slots)
+            operating = rows[sent]
+            drawn = np.zeros(0, np.int64)
+            if learn_now:
+                # the spare capacity: a probability sample of the rest of the pool (model.learning)
+                rest = np.flatnonzero(~sent)
+                cells = cells_of({k: g[rows[rest]] for k, g in groups.items()})
+                pi = learning_probabilities(priority[rest], cells, capacity - int(sent.sum()),
+                                            lagging=lagging_cells(estimates[-1] if estimates else None))
+                picked = systematic_sample(pi, prng)
+                drawn = rows[rest[picked]]
+                sent[rest[picked]], explored[rest[picked]], inclusion[rest[picked]] = True, True, pi[picked]
             go = rows[sent]
             visited[go] = True
             revealed[go] = needy[go]
             weight[go] = 1.0 / np.maximum(inclusion[sent], 1e-9)
+            if learn_now:
+                # read from the visits' outcomes (revealed) only: what ends the learning phase
+                cells_all = cells_of(groups)
+                estimates.append(recall_estimate(
+                    found_operating=revealed[operating], found_learning=revealed[drawn], inclusion=pi[picked],
+                    cells_operating=None if cells_all is None else cells_all[operating],
+                    cells_learning=None if cells_all is None else cells_all[drawn]))
             sent_now = np.zeros(len(needy), bool)
             sent_now[go] = True
             ranking = "model" if (learned and model is not None) else ("prior" if learned and cold_start == "prior"
                                                                            else "rules")
-            month = {"month": m + 1, "ranking": ranking, "capacity": capacity, "slots": int(sum(slots.values())),
+            phase = ("learning" if learn_now else "operating") if ranking == "model" else ranking
+            month = {"month": m + 1, "ranking": ranking, "phase": phase, "capacity": capacity,
+                     "slots": int(sum(slots.values())) + int(drawn.size),
                      "households": households, "pool": int(rows.size), "explored": int(explored.sum()),
                      "backlog_after": int((candidate & arrived & ~visited).sum()),
                      **_figures(int(needy[go].sum()), int(go.size), int(needy_now.sum()), households),
@@ -193,6 +237,13 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                      "groups": {k: _figures(int((sent_now & needy & g).sum()), int((sent_now & g).sum()),
                                             int((needy_now & g).sum()), int((in_month & g).sum()))
                                 for k, g in groups.items()}}
+            if learn_now:
+                # the operating visits on the truth (report only), beside the estimate the policy read
+                month["learning_visits"] = int(drawn.size)
+                month["operating"] = _figures(int(needy[operating].sum()), int(operating.size), int(needy_now.sum()),
+                                              households)
+                month["estimate"] = estimates[-1]
+                learning = not learning_over(estimates, learn_until)
             out[policy].append(month)
             if learned and m < months - 1:
                 known = np.flatnonzero(revealed >= 0)
@@ -210,5 +261,6 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
     last = {p: out[p][-1] for p in policies}
     out["targets"] = {p: _targets(last[p], capacity_share) for p in policies}
     out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "capacity", "visits_share", "found",
-                                                      "needy_in_pool", "ranking", "ranking_at_recall")} for p in last}
+                                                      "needy_in_pool", "ranking", "phase", "ranking_at_recall")}
+                         for p in last}
     return out

@@ -10,6 +10,14 @@ import pytest
 from safetynet.monitoring.errors import InvalidVisitOutcome, NotEnoughOutcomes
 from safetynet.monitoring.model.dispatch import allocate, apportion, dispatch, recommend
 from safetynet.monitoring.model.explain import explain
+from safetynet.monitoring.model.learning import (
+    inclusion_probabilities,
+    lagging_cells,
+    learning_over,
+    learning_probabilities,
+    recall_estimate,
+    systematic_sample,
+)
 from safetynet.monitoring.model.prior import prior_score
 from safetynet.monitoring.model.simulation import simulate
 from safetynet.monitoring.model.training import train
@@ -56,8 +64,10 @@ def test_no_outcome_of_an_unvisited_household_ever_reaches_training():
     # the alerts-only policy visits alerts only; the other reaches households no rule alerted
     assert candidate[runs["learned_alerts_only"][-1]].all()
     assert not candidate[runs["learned"][-1]].all()
-    # and the learned ranking beats random order on this signal
-    last = out["last_month"]
+    # and the learned ranking beats random order on this signal (in a learning month, its
+    # operating visits: the learning sample is not ranked)
+    last = {p: out[p][-1].get("operating", out[p][-1]) for p in ("learned", "learned_alerts_only", "rules_only")}
+    assert out["learned"][-1]["phase"] == "learning"
     assert last["learned"]["precision"] > last["rules_only"]["precision"]
     assert last["learned_alerts_only"]["precision"] > last["rules_only"]["precision"]
 
@@ -74,7 +84,7 @@ def test_each_outcome_carries_its_inverse_inclusion_probability():
     out = simulate(x=x, needy=needy, candidate=candidate, mandatory=np.zeros(len(x), bool),
                    rules_priority=rng.random(len(x)), community=community, groups=groups, features=FEATURES,
                    months=3, capacity_share=0.05, explore_share=0.3, seed=2, trainer=spy, policies=("learned",),
-                   min_outcomes=0)
+                   min_outcomes=0, learn_until=None)
     # then ranked visits weigh 1 and explored ones, drawn from a large pool, stand for many households
     w = handed[-1]
     explored = sum(m["explored"] for m in out["learned"][:2])
@@ -241,9 +251,14 @@ def test_no_month_visits_more_than_five_percent_of_the_monitored_households():
     # the targets are reported for the last month: visits within 5 % met, each figure beside its target
     assert out["targets"]["learned"]["visits_share_met"] and out["targets"]["learned"]["visits_share"] <= 0.05
     assert out["targets"]["learned"]["recall"] == out["last_month"]["learned"]["recall"]
-    # with a model, the visits stop at the precision target well short of the capacity
+    # with a model, the operating visits stop at the precision target well short of the capacity,
+    # and the learning phase spends the rest of it on a sample of the pool, never more
     ranked = [m for m in out["learned"] if m["ranking"] == "model"]
-    assert ranked and all(m["visits"] < 300 for m in ranked)
+    assert ranked and all(m["phase"] == "learning" and m["operating"]["visits"] < 300 for m in ranked)
+    assert all(m["operating"]["visits"] + m["learning_visits"] == m["visits"] <= 300 for m in ranked)
+    without = simulate(**{**args, "policies": ("learned",)}, min_outcomes=0, learn_until=None)
+    operated = [m for m in without["learned"] if m["ranking"] == "model"]
+    assert operated and all(m["phase"] == "operating" and m["visits"] < 300 for m in operated)
     # the earlier protocol's capacity (5 % of the month's cohort) stays available as a sensitivity
     harsh = simulate(**{**args, "policies": ("rules_only",)}, capacity_of="cohort")
     assert [m["capacity"] for m in harsh["rules_only"]] == [100, 100, 100]
@@ -281,3 +296,78 @@ def test_a_cell_whose_expected_recall_lags_gets_its_next_visit_first():
     # cell gets visits until its expected recall is within two points of the overall
     assert allocate(**args)[0] == {1: 4, 2: 0}
     assert allocate(**args, cells=cells)[0] == {1: 1, 2: 3}
+
+
+def test_the_learning_draw_visits_each_household_with_its_probability_and_exactly_the_spare_capacity():
+    # given weights where one household outweighs the rest: its probability is capped at 1
+    w = np.array([50.0, 1, 1, 1, 2, 2, 3, 0.5])
+    pi = inclusion_probabilities(w, 4)
+    assert pi[0] == 1.0 and np.isclose(pi.sum(), 4) and (pi <= 1).all()
+    assert np.allclose(pi[1:] / pi[1:].sum(), w[1:] / w[1:].sum())
+    # when drawn many times, each draw visits exactly four and each household as often as its probability
+    rng = np.random.default_rng(0)
+    counts = np.zeros(w.size)
+    for _ in range(4000):
+        picked = systematic_sample(pi, rng)
+        assert picked.size == 4 and np.unique(picked).size == 4
+        counts[picked] += 1
+    assert np.allclose(counts / 4000, pi, atol=0.03)
+    # the learning probabilities follow the square root of the expected find, every row in reach,
+    # and a lagging cell gets a larger share of the draw
+    expected = np.array([0.0, 0.01, 0.04, 0.16, 0.0, 0.01, 0.04, 0.16])
+    cells = np.array(["rural"] * 4 + ["urban"] * 4, dtype=object)
+    even = learning_probabilities(expected, cells, 4)
+    assert np.isclose(even.sum(), 4) and (even > 0).all() and (np.diff(even[:4]) > 0).all()
+    assert np.isclose(even[:4].sum(), 2)
+    boosted = learning_probabilities(expected, cells, 4, lagging=frozenset({"rural"}))
+    assert boosted[:4].sum() == 3 and np.isclose(boosted.sum(), 4)
+
+
+def test_the_recall_estimate_counts_each_need_the_sample_found_for_one_over_its_probability():
+    # the operating visits found 8; the learning sample found one needy household drawn at 0.5 and
+    # one at 0.1: 2 + 10 needy households estimated below the cut, so recall 8 / 20
+    estimate = recall_estimate(found_operating=np.array([1] * 8 + [0] * 4), found_learning=np.array([1, 1, 0, 0]),
+                               inclusion=np.array([0.5, 0.1, 0.2, 0.9]),
+                               cells_operating=np.array(["a"] * 6 + ["b"] * 6, dtype=object),
+                               cells_learning=np.array(["a", "b", "a", "b"], dtype=object))
+    assert estimate["recall"] == 0.4 and estimate["needy_estimated"] == 20.0
+    assert estimate["cells"]["a"]["recall"] == 0.75 and estimate["cells"]["b"]["recall"] == round(2 / 12, 4)
+    assert lagging_cells(estimate) == frozenset({"b"})
+    # the phase ends only once the estimate has held the target for two learning months in a row
+    assert not learning_over([{"recall": 0.97}])
+    assert not learning_over([{"recall": 0.97}, {"recall": 0.93}])
+    assert learning_over([{"recall": 0.9}, {"recall": 0.96}, {"recall": 0.95}])
+
+
+def test_the_learning_phase_decides_from_visit_outcomes_only():
+    # given a city, and the same city where the truth of every household the first run never
+    # visited is changed
+    x, needy, candidate, community, groups, rng = _city()
+    x = np.column_stack([x, -x[:, 0]]).astype(np.float32)
+    args = {"x": x, "candidate": candidate, "mandatory": np.zeros(len(x), bool), "rules_priority": rng.random(len(x)),
+            "community": community, "groups": groups, "features": [*FEATURES, "income_ratio"], "months": 5,
+            "capacity_share": 0.05, "seed": 6, "policies": ("learned",), "min_outcomes": 0, "learn_until": 0.9}
+    visits: list[np.ndarray] = []
+
+    def spy(xs, ys, **kw):
+        visits.append(xs)
+        return train(xs, ys, **kw)
+
+    first = simulate(needy=needy, trainer=spy, **args)
+    seen = np.zeros(len(x), bool)  # every household visited before the last retraining
+    seen[[int(np.flatnonzero((x == r).all(axis=1))[0]) for r in visits[-1]]] = True
+    changed = needy.copy()
+    unseen = np.flatnonzero(~seen)
+    changed[unseen[: unseen.size // 2]] ^= True
+    visits_first = visits[:]
+    visits.clear()
+    # when the protocol runs on the changed city
+    second = simulate(needy=changed, trainer=spy, **args)
+    # then it trains on the same visits, estimates the same recall and switches phase in the same months
+    assert [m["phase"] for m in first["learned"]] == [m["phase"] for m in second["learned"]]
+    assert "learning" in [m["phase"] for m in first["learned"]]
+    assert [m["visits"] for m in first["learned"]] == [m["visits"] for m in second["learned"]]
+    assert all(np.array_equal(a, b) for a, b in zip(visits_first, visits, strict=True))
+    assert [m.get("estimate") for m in first["learned"]] == [m.get("estimate") for m in second["learned"]]
+    # while the figures read on the truth do change
+    assert [m["needy_in_pool"] for m in first["learned"]] != [m["needy_in_pool"] for m in second["learned"]]
