@@ -21,6 +21,7 @@ from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, Data, can, may_see
 from safetynet.core.uploads import MAX_FILES
 from safetynet.monitoring import selectors, services
+from safetynet.monitoring.indicator_labels import translated_dimension, translated_label
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import (
     AlertKind,
@@ -44,7 +45,7 @@ def condition_title(code: str) -> str:
     if code in CONDITION_TITLES:
         return str(CONDITION_TITLES[code])
     lib = library()
-    return next((t.title for t in lib.triggers if t.code == code), code)
+    return next((translated_label(t.title) for t in lib.triggers if t.code == code), code)
 
 
 def _money(value) -> str:
@@ -52,10 +53,11 @@ def _money(value) -> str:
 
 
 def alert_reasons(alert) -> list[str]:
-    """Why the alert was raised, in plain Chinese, from its stored reasons."""
+    """Why the alert was raised, in the reader's language, from its stored reasons (a trigger's
+    stored title and explanation are the library's words, so they are translated like it)."""
     r = alert.reasons or {}
     if alert.kind == AlertKind.POINTS:
-        titles = {i.code: i.title for i in library().indicators}
+        titles = {i.code: translated_label(i.title) for i in library().indicators}
         lines = [_("综合剥夺得分 %(s)s（得分越高越困难）") % {"s": f"{alert.score:.2f}" if alert.score is not None else "—"}]
         lines += [titles.get(c, c) for c in r.get("indicators", [])]
         return lines
@@ -65,14 +67,16 @@ def alert_reasons(alert) -> list[str]:
         if ratio is not None:
             text += _("（人均收入为标准的 %(r)s 倍）") % {"r": f"{float(ratio):.2f}"}
         return [text]
-    lines = [f"{r.get('title') or condition_title(alert.condition)}：{r.get('explanation', '')}".rstrip("：")]
+    title = translated_label(r["title"]) if r.get("title") else condition_title(alert.condition)
+    explanation = translated_label(r.get("explanation", ""))
+    lines = [_("%(title)s：%(explanation)s") % {"title": title, "explanation": explanation} if explanation else title]
     if "out_of_pocket" in r:
         lines.append(_("个人自付医疗费 %(o)s 元，家庭年收入 %(a)s 元") % {
             "o": _money(r["out_of_pocket"]), "a": _money(r.get("annual_income"))})
     for e in r.get("events", []):
         parts = [str(v) for k, v in e.items() if v not in (None, "")]
         if parts:
-            lines.append("、".join(parts))
+            lines.append(_("、").join(parts))
     return lines
 
 
@@ -86,9 +90,10 @@ def points_breakdown(alert) -> list[dict]:
     for code in (alert.reasons or {}).get("indicators", []):
         ind = by_code.get(code)
         dim = ind.dimension if ind else "other"
-        row = dims.setdefault(dim, {"title": lib.dimensions.get(dim, dim), "weight": 0.0, "indicators": []})
+        row = dims.setdefault(dim, {"title": translated_dimension(lib.dimensions.get(dim, dim)), "weight": 0.0,
+                                    "indicators": []})
         row["weight"] += weight.get(code, 0.0)
-        row["indicators"].append(ind.title if ind else code)
+        row["indicators"].append(translated_label(ind.title) if ind else code)
     return sorted(dims.values(), key=lambda d: -d["weight"])
 
 
@@ -271,7 +276,7 @@ def dashboard(request):
     districts = list(data["by_district"].values())
     conditions = sorted(data["by_condition"])
     precision = [{"condition": c, "title": condition_title(c), **p} for c, p in sorted(data["precision"].items())]
-    titles = {i.code: i.title for i in lib.indicators}
+    titles = {i.code: translated_label(i.title) for i in lib.indicators}
     indicator_precision = sorted(
         ({"code": c, "title": titles.get(c, c), **p} for c, p in data["indicator_precision"].items()),
         key=lambda p: (-(p["positive"] + p["negative"]), p["code"]))
@@ -281,7 +286,7 @@ def dashboard(request):
                                 for v, label in levels]},
         "condition": {"categories": [condition_title(c) for c in conditions],
                       "series": [{"name": _("预警数"), "data": [data["by_condition"][c] for c in conditions]}]},
-        "dimension": {"categories": [lib.dimensions.get(d, d) for d in sorted(data["by_dimension"])],
+        "dimension": {"categories": [translated_dimension(lib.dimensions.get(d, d)) for d in sorted(data["by_dimension"])],
                       "series": [{"name": _("积分式预警户数"),
                                   "data": [data["by_dimension"][d] for d in sorted(data["by_dimension"])]}]},
         "outcome": {"categories": [str(AlertOutcome(o).label) if o in AlertOutcome.values else o
