@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from django.utils.translation import gettext as _
 
-from safetynet.sources.catalogue_labels import translated_label
+from safetynet.sources.catalogue_labels import cadence_label, translated_label
 from safetynet.sources.errors import UnknownSource
 
 COLUMN_TYPES = ("id_number", "string", "date", "decimal", "integer", "boolean", "enum")
@@ -100,6 +100,11 @@ class Source:
     def owner_label(self) -> str:
         """The owning department in the visitor's language."""
         return translated_label(self.owner)
+
+    @property
+    def cadence_label(self) -> str:
+        """How often the source refreshes, in the visitor's language."""
+        return cadence_label(self.cadence)
 
     @property
     def required_columns(self) -> list[str]:

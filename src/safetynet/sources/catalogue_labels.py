@@ -3,7 +3,8 @@
 ``catalogue.yaml`` is the platform's declaration of each department's data and stays Chinese;
 these copies only put each source's title and owning department, each column's title and each
 fact's title into the catalogue, so that the pages show them in the visitor's language (the
-legal basis is the law's text and is shown as written). A test checks that every one is listed.
+legal basis is the law's text and is shown as written); the refresh cadence, declared as a code,
+gets a label in each language. A test checks that every one is listed.
 """
 
 from __future__ import annotations
@@ -161,8 +162,21 @@ LABELS = {
     "月均用电量": pgettext_lazy("source catalogue", "月均用电量"),
 }
 
+#: ``cadence as declared (a code): its label``
+CADENCES = {
+    "daily": pgettext_lazy("source cadence", "每日"),
+    "monthly": pgettext_lazy("source cadence", "每月"),
+    "quarterly": pgettext_lazy("source cadence", "每季度"),
+    "yearly": pgettext_lazy("source cadence", "每年"),
+}
+
 
 def translated_label(text: str) -> str:
     """A source's title or owner, or a column's or fact's title, in the active language (unchanged
     if it has no msgid)."""
     return str(LABELS.get(text, text))
+
+
+def cadence_label(cadence: str) -> str:
+    """How often a source refreshes, in the active language (the code itself if it has no label)."""
+    return str(CADENCES.get(cadence, cadence))
