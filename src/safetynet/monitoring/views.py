@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from safetynet.cases.models import Programme
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number, mask_phone
 from safetynet.core.pages import page_view
@@ -35,6 +36,7 @@ from safetynet.monitoring.models import (
 from safetynet.monitoring.outcomes import VisitOutcomeInput, parse_amount
 from safetynet.regions.selectors import region_communities_for_user
 from safetynet.registry.selectors import household_get_for_user
+from safetynet.sources.catalogue import catalogue
 from safetynet.verification.selectors import report_latest_for_household
 
 CONDITION_TITLES = {"points": gettext_lazy("积分式综合评分"), "dibao_uncovered": gettext_lazy("符合低保条件但未纳入")}
@@ -236,6 +238,18 @@ def alert_open_case(request, alert_id: int):
     return redirect(reverse("cases:case", args=[alert.case_id]))
 
 
+def _programme_label(code: str) -> str:
+    """A roll's programme code (dibao …) by its name; a code the platform does not run, as it came."""
+    return str(Programme(code).label) if code in Programme.values else code
+
+
+def _source_label(fact: dict) -> str:
+    """A cited fact's source by the catalogue's name in the reader's language (the report stores
+    the title it had then, in Chinese: shown as stored for a source no longer catalogued)."""
+    source = catalogue().get(fact.get("source", ""))
+    return source.label if source else fact.get("source_title", "")
+
+
 @page_view
 def household_picture(request, household_id: int):
     user = request.user
@@ -251,8 +265,8 @@ def household_picture(request, household_id: int):
                 for f in m.get("facts", []):
                     if f.get("category") == "transfers":
                         benefits.append({"name": m.get("name"), "amount": f.get("amount"),
-                                         "programme": (f.get("detail") or {}).get("programme", ""),
-                                         "source": f.get("source_title", "")})
+                                         "programme": _programme_label((f.get("detail") or {}).get("programme", "")),
+                                         "source": _source_label(f)})
     points = next((a for a in alerts if a.condition == "points"), None)
     return render(request, "monitoring/household.html", {
         "household": household,

@@ -27,6 +27,7 @@ from safetynet.monitoring.selectors import NEGATIVE_OUTCOMES, POSITIVE_OUTCOMES
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.registry.models import Membership
 from safetynet.sources.services import source_ingest
+from safetynet.verification.models import Authorisation, VerificationReport
 
 ON = dt.date(2026, 10, 31)
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -308,3 +309,28 @@ def test_an_alert_and_its_household_read_their_reasons_in_english(alert, tree):
     dashboard = approver.get("/monitoring/dashboard/")
     assert {"Income", "Assets", "Housing"} <= set(dashboard.context["charts"]["dimension"]["categories"])
     assert "No recorded income at all" in dashboard.content.decode()
+
+
+def test_the_household_picture_names_a_benefit_s_programme_and_source_in_the_reader_s_language(alert, tree):
+    # given a stored report citing the household head's dibao from the assistance roll
+    head = Membership.objects.get(household=alert.household, relationship="head").person
+    officer = make_user("street_officer", tree.east_street)
+    auth = Authorisation.objects.create(household=alert.household, signed_by=head, sources=["benefits"],
+                                        signed_on=dt.date(2026, 1, 1), valid_until=dt.date(2026, 12, 31),
+                                        recorded_by=officer)
+    dibao = {"source": "benefits", "source_title": "救助对象名册", "owner": "民政局", "batch_id": "b", "row": 1,
+             "as_of": "2026-10-31", "kind": "income", "category": "transfers", "amount": 600.0,
+             "detail": {"programme": "dibao"}}
+    VerificationReport.objects.create(household=alert.household, authorisation=auth, on=ON, requested_by=officer,
+                                      purpose="t", income_per_head=0,
+                                      result={"household": {}, "members": [{"name": head.name, "facts": [dibao]}]})
+    client = _client(officer)
+    # when the officer reads the picture in Chinese, then in English
+    chinese = client.get(f"/monitoring/households/{alert.household_id}/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/monitoring/households/{alert.household_id}/").content.decode()
+    # then the programme is named, not coded, and the source is the catalogue's name in each language
+    benefits = chinese.split('data-testid="benefits"')[1].split("</ul>")[0]
+    assert "最低生活保障" in benefits and "（救助对象名册）" in benefits and "dibao" not in benefits
+    benefits = english.split('data-testid="benefits"')[1].split("</ul>")[0]
+    assert "Minimum living guarantee" in benefits and "(Assistance recipient rolls)" in benefits
