@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, settings
 
 from safetynet.core import testing
@@ -19,6 +20,14 @@ def _fast_passwords(settings):
     tests make hundreds of accounts (a demo city alone makes eleven), so they hash with MD5.
     A test of argon2 itself asks for the production hashers (``production_passwords``)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """The locale middleware activates the visitor's language for the thread and never puts it
+    back: after a test that reads a page in English, the next test would read English too."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

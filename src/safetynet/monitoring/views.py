@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from safetynet.cases.models import Programme
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number, mask_phone
 from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, Data, can, may_see
 from safetynet.core.uploads import MAX_FILES
 from safetynet.monitoring import selectors, services
+from safetynet.monitoring.indicator_labels import translated_dimension, translated_label
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import (
     AlertKind,
@@ -34,6 +36,7 @@ from safetynet.monitoring.models import (
 from safetynet.monitoring.outcomes import VisitOutcomeInput, parse_amount
 from safetynet.regions.selectors import region_communities_for_user
 from safetynet.registry.selectors import household_get_for_user
+from safetynet.sources.catalogue import catalogue
 from safetynet.verification.selectors import report_latest_for_household
 
 CONDITION_TITLES = {"points": gettext_lazy("积分式综合评分"), "dibao_uncovered": gettext_lazy("符合低保条件但未纳入")}
@@ -44,7 +47,7 @@ def condition_title(code: str) -> str:
     if code in CONDITION_TITLES:
         return str(CONDITION_TITLES[code])
     lib = library()
-    return next((t.title for t in lib.triggers if t.code == code), code)
+    return next((translated_label(t.title) for t in lib.triggers if t.code == code), code)
 
 
 def _money(value) -> str:
@@ -52,10 +55,11 @@ def _money(value) -> str:
 
 
 def alert_reasons(alert) -> list[str]:
-    """Why the alert was raised, in plain Chinese, from its stored reasons."""
+    """Why the alert was raised, in the reader's language, from its stored reasons (a trigger's
+    stored title and explanation are the library's words, so they are translated like it)."""
     r = alert.reasons or {}
     if alert.kind == AlertKind.POINTS:
-        titles = {i.code: i.title for i in library().indicators}
+        titles = {i.code: translated_label(i.title) for i in library().indicators}
         lines = [_("综合剥夺得分 %(s)s（得分越高越困难）") % {"s": f"{alert.score:.2f}" if alert.score is not None else "—"}]
         lines += [titles.get(c, c) for c in r.get("indicators", [])]
         return lines
@@ -65,14 +69,16 @@ def alert_reasons(alert) -> list[str]:
         if ratio is not None:
             text += _("（人均收入为标准的 %(r)s 倍）") % {"r": f"{float(ratio):.2f}"}
         return [text]
-    lines = [f"{r.get('title') or condition_title(alert.condition)}：{r.get('explanation', '')}".rstrip("：")]
+    title = translated_label(r["title"]) if r.get("title") else condition_title(alert.condition)
+    explanation = translated_label(r.get("explanation", ""))
+    lines = [_("%(title)s：%(explanation)s") % {"title": title, "explanation": explanation} if explanation else title]
     if "out_of_pocket" in r:
         lines.append(_("个人自付医疗费 %(o)s 元，家庭年收入 %(a)s 元") % {
             "o": _money(r["out_of_pocket"]), "a": _money(r.get("annual_income"))})
     for e in r.get("events", []):
         parts = [str(v) for k, v in e.items() if v not in (None, "")]
         if parts:
-            lines.append("、".join(parts))
+            lines.append(_("、").join(parts))
     return lines
 
 
@@ -86,9 +92,10 @@ def points_breakdown(alert) -> list[dict]:
     for code in (alert.reasons or {}).get("indicators", []):
         ind = by_code.get(code)
         dim = ind.dimension if ind else "other"
-        row = dims.setdefault(dim, {"title": lib.dimensions.get(dim, dim), "weight": 0.0, "indicators": []})
+        row = dims.setdefault(dim, {"title": translated_dimension(lib.dimensions.get(dim, dim)), "weight": 0.0,
+                                    "indicators": []})
         row["weight"] += weight.get(code, 0.0)
-        row["indicators"].append(ind.title if ind else code)
+        row["indicators"].append(translated_label(ind.title) if ind else code)
     return sorted(dims.values(), key=lambda d: -d["weight"])
 
 
@@ -231,6 +238,18 @@ def alert_open_case(request, alert_id: int):
     return redirect(reverse("cases:case", args=[alert.case_id]))
 
 
+def _programme_label(code: str) -> str:
+    """A roll's programme code (dibao …) by its name; a code the platform does not run, as it came."""
+    return str(Programme(code).label) if code in Programme.values else code
+
+
+def _source_label(fact: dict) -> str:
+    """A cited fact's source by the catalogue's name in the reader's language (the report stores
+    the title it had then, in Chinese: shown as stored for a source no longer catalogued)."""
+    source = catalogue().get(fact.get("source", ""))
+    return source.label if source else fact.get("source_title", "")
+
+
 @page_view
 def household_picture(request, household_id: int):
     user = request.user
@@ -246,8 +265,8 @@ def household_picture(request, household_id: int):
                 for f in m.get("facts", []):
                     if f.get("category") == "transfers":
                         benefits.append({"name": m.get("name"), "amount": f.get("amount"),
-                                         "programme": (f.get("detail") or {}).get("programme", ""),
-                                         "source": f.get("source_title", "")})
+                                         "programme": _programme_label((f.get("detail") or {}).get("programme", "")),
+                                         "source": _source_label(f)})
     points = next((a for a in alerts if a.condition == "points"), None)
     return render(request, "monitoring/household.html", {
         "household": household,
@@ -271,7 +290,7 @@ def dashboard(request):
     districts = list(data["by_district"].values())
     conditions = sorted(data["by_condition"])
     precision = [{"condition": c, "title": condition_title(c), **p} for c, p in sorted(data["precision"].items())]
-    titles = {i.code: i.title for i in lib.indicators}
+    titles = {i.code: translated_label(i.title) for i in lib.indicators}
     indicator_precision = sorted(
         ({"code": c, "title": titles.get(c, c), **p} for c, p in data["indicator_precision"].items()),
         key=lambda p: (-(p["positive"] + p["negative"]), p["code"]))
@@ -281,7 +300,7 @@ def dashboard(request):
                                 for v, label in levels]},
         "condition": {"categories": [condition_title(c) for c in conditions],
                       "series": [{"name": _("预警数"), "data": [data["by_condition"][c] for c in conditions]}]},
-        "dimension": {"categories": [lib.dimensions.get(d, d) for d in sorted(data["by_dimension"])],
+        "dimension": {"categories": [translated_dimension(lib.dimensions.get(d, d)) for d in sorted(data["by_dimension"])],
                       "series": [{"name": _("积分式预警户数"),
                                   "data": [data["by_dimension"][d] for d in sorted(data["by_dimension"])]}]},
         "outcome": {"categories": [str(AlertOutcome(o).label) if o in AlertOutcome.values else o

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from django.utils.translation import gettext as _
 
+from safetynet.sources.catalogue_labels import cadence_label, translated_label
 from safetynet.sources.errors import UnknownSource
 
 COLUMN_TYPES = ("id_number", "string", "date", "decimal", "integer", "boolean", "enum")
@@ -34,6 +35,11 @@ class Column:
     #: Names a person (a name, a phone): landed as a keyed hash, never in the clear.
     personal: bool = False
 
+    @property
+    def label(self) -> str:
+        """The title in the visitor's language, or the column's name if it has none."""
+        return translated_label(self.title) or self.name
+
 
 @dataclass(frozen=True)
 class Supersession:
@@ -53,6 +59,11 @@ class Fact:
     category: str
     column: str
     title: str = ""
+
+    @property
+    def label(self) -> str:
+        """The title in the visitor's language."""
+        return translated_label(self.title)
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,21 @@ class Source:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+    @property
+    def label(self) -> str:
+        """The title in the visitor's language (the YAML's stays Chinese, as stored reports quote it)."""
+        return translated_label(self.title)
+
+    @property
+    def owner_label(self) -> str:
+        """The owning department in the visitor's language."""
+        return translated_label(self.owner)
+
+    @property
+    def cadence_label(self) -> str:
+        """How often the source refreshes, in the visitor's language."""
+        return cadence_label(self.cadence)
 
     @property
     def required_columns(self) -> list[str]:

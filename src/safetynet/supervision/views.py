@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from safetynet.core.errors import SafetyNetError
@@ -25,9 +26,19 @@ from safetynet.supervision.models import AnomalyOutcome, AnomalyStatus, Kind, Re
 PAYMENT_KINDS = (Kind.PAID_DECEASED, Kind.PAID_IMPRISONED, Kind.PAID_PUBLIC_PAYROLL, Kind.DUPLICATE_BENEFIT)
 EVENT_OF = {Kind.PAID_DECEASED: RecoveryEvent.DEATH, Kind.PAID_IMPRISONED: RecoveryEvent.IMPRISONMENT,
             Kind.PAID_PUBLIC_PAYROLL: RecoveryEvent.PUBLIC_PAYROLL}
-SOURCE_TITLES = {"hukou_deaths": "户籍注销(死亡)", "prison": "服刑人员", "public_payroll": "财政供养人员",
-                 "staff": "民政工作人员", "benefits": "救助对象名册", "payments": "本平台发放明细",
-                 "bank_accounts": "收款账户", "registry": "人口登记", "cases": "救助案件", "monitoring": "动态监测"}
+#: Where a finding's evidence comes from: a catalogued source, or the platform's own records.
+SOURCE_TITLES = {
+    "hukou_deaths": pgettext_lazy("source catalogue", "户籍注销(死亡)"),
+    "prison": pgettext_lazy("source catalogue", "服刑人员"),
+    "public_payroll": pgettext_lazy("source catalogue", "财政供养人员"),
+    "staff": pgettext_lazy("source catalogue", "民政工作人员"),
+    "benefits": pgettext_lazy("source catalogue", "救助对象名册"),
+    "payments": pgettext_lazy("source catalogue", "本平台发放明细"),
+    "bank_accounts": pgettext_lazy("source catalogue", "收款账户"),
+    "registry": pgettext_lazy("source catalogue", "人口登记"),
+    "cases": pgettext_lazy("source catalogue", "救助案件"),
+    "monitoring": pgettext_lazy("source catalogue", "动态监测"),
+}
 
 
 def _fen(text: str) -> int:
@@ -104,7 +115,7 @@ def scan(request):
 @page_view
 def anomaly_detail(request, anomaly_id: int):
     a = selectors.anomaly_get_for_user(user=request.user, anomaly_id=anomaly_id)
-    evidence = [{**e, "source_title": SOURCE_TITLES.get(e.get("source"), e.get("source")),
+    evidence = [{**e, "source_title": str(SOURCE_TITLES.get(e.get("source"), e.get("source"))),
                  "detail": "" if a.kind in (Kind.STAFF_RELATIVE, Kind.SHARED_ACCOUNT) else e.get("detail")}
                 for e in a.evidence]
     return render(request, "supervision/anomaly.html", {

@@ -50,7 +50,7 @@ class AuthorisationForm(forms.Form):
         people = [(m.person_id, f"{m.person.name}（{m.get_relationship_display()}）") for m in members]
         self.fields["signed_by"].choices = people
         self.fields["persons"].choices = people
-        self.fields["sources"].choices = [(s.name, s.title) for s in sources]
+        self.fields["sources"].choices = [(s.name, s.label) for s in sources]
 
     def show_refusal(self, error: SafetyNetError) -> None:
         field = CODE_FIELDS.get(error.code)

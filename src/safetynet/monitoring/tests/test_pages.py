@@ -3,6 +3,7 @@ close and one-step active-discovery case, the household picture, and the dashboa
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,10 +13,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.test import Client
+from django.utils import translation
 
 from safetynet.cases.models import Case, Channel
 from safetynet.core.masking import mask_id_number
 from safetynet.core.testing import make_household, make_user
+from safetynet.monitoring.indicator_labels import DIMENSIONS, LABELS, translated_dimension, translated_label
+from safetynet.monitoring.indicators import library
 from safetynet.monitoring.model.features import feature_names
 from safetynet.monitoring.model.training import train
 from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, RiskModel
@@ -23,8 +27,10 @@ from safetynet.monitoring.selectors import NEGATIVE_OUTCOMES, POSITIVE_OUTCOMES
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.registry.models import Membership
 from safetynet.sources.services import source_ingest
+from safetynet.verification.models import Authorisation, VerificationReport
 
 ON = dt.date(2026, 10, 31)
+HAN = re.compile(r"[\u4e00-\u9fff]")
 MEDICAL = ("id_number,name,reported_on,hospital_name,diagnosis,admitted_on,discharged_on,total_cost,insurance_paid,"
            "out_of_pocket")
 
@@ -258,3 +264,73 @@ def test_with_a_promoted_model_the_dashboard_recommends_each_community_s_capacit
     assert [(r["community"], r["capacity"], r["recommended"]) for r in rows] == [
         (tree.east_community.name, row["capacity"], row["recommended"])]
     assert 'data-testid="allocation"' in page.content.decode() and "建议走访能力" in page.content.decode()
+
+
+def test_every_dimension_indicator_and_trigger_has_an_english_label():
+    lib = library()
+    words = [w for i in (*lib.indicators, *lib.triggers) for w in (i.title, i.explanation)]
+    assert set(lib.dimensions.values()) <= set(DIMENSIONS) and set(words) <= LABELS
+    with translation.override("en"):
+        english = [translated_dimension(d) for d in lib.dimensions.values()] + [translated_label(w) for w in words]
+    assert not [e for e in english if HAN.search(e)], english
+    with translation.override("zh-hans"):  # the library's own words, unchanged, in the default language
+        assert translated_label(lib.trigger("hospital_bill").title) == "大额住院自付"
+
+
+def test_an_alert_and_its_household_read_their_reasons_in_english(alert, tree):
+    # given the hospital-bill alert and the family's points alert naming three indicators, read in English
+    points, _created = Alert.objects.update_or_create(
+        household=alert.household, condition="points",
+        defaults={"kind": "points", "level": "orange", "score": 0.4, "on": ON, "due_at": alert.due_at,
+                  "run": alert.run, "assigned_to": alert.assigned_to,
+                  "reasons": {"indicators": ["inc_zero", "ast_no_savings", "hou_no_home"]}})
+    client = _client(alert.assigned_to)
+    client.cookies["django_language"] = "en"
+    # when the worker opens the trigger alert, then its reason is the library's words in English
+    page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    reasons = page.split('data-testid="alert-reasons"')[1].split("</ol>")[0]
+    assert ("<li>Large out-of-pocket hospital bill: The out-of-pocket cost settled at discharge exceeds 30% of "
+            "annual household income") in reasons
+    assert "Out-of-pocket medical costs 12,000 yuan" in reasons and "大额住院自付" not in page
+    # and the points alert lists its indicators in English, on its page and on the worker's list
+    page = client.get(f"/monitoring/alerts/{points.pk}/").content.decode()
+    assert "<li>No recorded income at all</li>" in page and "<li>No savings</li>" in page
+    assert "No recorded income at all" in client.get("/monitoring/alerts/").content.decode()
+    # and the household picture groups them under English dimensions, listed with English commas
+    picture = client.get(f"/monitoring/households/{alert.household_id}/").content.decode()
+    breakdown = picture.split('data-testid="breakdown"')[1].split("</table>")[0]
+    assert "<strong>Income</strong>" in breakdown and "<strong>Assets</strong>" in breakdown
+    assert not HAN.search(breakdown), breakdown
+    assert "Large out-of-pocket hospital bill" in picture
+    # and, once it is closed, the county dashboard names the indicator and its dimension in English
+    Alert.objects.filter(pk=points.pk).update(status=AlertStatus.CLOSED, outcome=AlertOutcome.REFERRED)
+    approver = _client(make_user("county_approver", tree.city))
+    approver.cookies["django_language"] = "en"
+    dashboard = approver.get("/monitoring/dashboard/")
+    assert {"Income", "Assets", "Housing"} <= set(dashboard.context["charts"]["dimension"]["categories"])
+    assert "No recorded income at all" in dashboard.content.decode()
+
+
+def test_the_household_picture_names_a_benefit_s_programme_and_source_in_the_reader_s_language(alert, tree):
+    # given a stored report citing the household head's dibao from the assistance roll
+    head = Membership.objects.get(household=alert.household, relationship="head").person
+    officer = make_user("street_officer", tree.east_street)
+    auth = Authorisation.objects.create(household=alert.household, signed_by=head, sources=["benefits"],
+                                        signed_on=dt.date(2026, 1, 1), valid_until=dt.date(2026, 12, 31),
+                                        recorded_by=officer)
+    dibao = {"source": "benefits", "source_title": "救助对象名册", "owner": "民政局", "batch_id": "b", "row": 1,
+             "as_of": "2026-10-31", "kind": "income", "category": "transfers", "amount": 600.0,
+             "detail": {"programme": "dibao"}}
+    VerificationReport.objects.create(household=alert.household, authorisation=auth, on=ON, requested_by=officer,
+                                      purpose="t", income_per_head=0,
+                                      result={"household": {}, "members": [{"name": head.name, "facts": [dibao]}]})
+    client = _client(officer)
+    # when the officer reads the picture in Chinese, then in English
+    chinese = client.get(f"/monitoring/households/{alert.household_id}/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/monitoring/households/{alert.household_id}/").content.decode()
+    # then the programme is named, not coded, and the source is the catalogue's name in each language
+    benefits = chinese.split('data-testid="benefits"')[1].split("</ul>")[0]
+    assert "最低生活保障" in benefits and "（救助对象名册）" in benefits and "dibao" not in benefits
+    benefits = english.split('data-testid="benefits"')[1].split("</ul>")[0]
+    assert "Minimum living guarantee" in benefits and "(Assistance recipient rolls)" in benefits

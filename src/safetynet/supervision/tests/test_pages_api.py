@@ -1,10 +1,13 @@
 import json
 
 from django.test import Client
+from django.utils import translation
 
+from safetynet.sources.catalogue import catalogue
 from safetynet.supervision.models import Anomaly, AnomalyStatus, Kind
 from safetynet.supervision.tasks import supervise_run
 from safetynet.supervision.tests.conftest import ON
+from safetynet.supervision.views import SOURCE_TITLES
 
 
 def _client(user):
@@ -49,3 +52,15 @@ def test_api_lists_and_closes_with_typed_errors(world):
                content_type="application/json")
     assert (r.status_code, r.json()["status"]) == (200, "closed")
     assert c.get("/api/v1/supervision/anomalies/999999").status_code == 404
+
+
+def test_a_finding_names_its_evidence_sources_in_english_as_the_catalogue_does(world):
+    with translation.override("en"):
+        assert {k: str(v) for k, v in SOURCE_TITLES.items() if k in catalogue()} == {
+            k: catalogue()[k].label for k in SOURCE_TITLES if k in catalogue()}
+    supervise_run(on=ON)
+    c = _client(world.supervisor)
+    c.cookies["django_language"] = "en"
+    a = Anomaly.objects.get(kind=Kind.PAID_DECEASED)
+    detail = c.get(f"/supervision/anomalies/{a.pk}/").content.decode()
+    assert "<td>Hukou cancellations (deaths)</td>" in detail and "户籍注销(死亡)" not in detail
