@@ -1,7 +1,7 @@
 """Production dispatch runs the policy the evaluation measures: with a promoted model, every
 household the run scored is in the pool, a household no rule alerted that the model ranks within
 the week's visits gets a 模型预警, one the exploration draws a 抽样核查 carrying its inclusion
-probability, and no community is sent more than its capacity."""
+probability (what its outcome weighs in training), and no community is sent more than its capacity."""
 
 import datetime as dt
 import hashlib
@@ -14,8 +14,10 @@ from django.test import Client
 from safetynet.core.testing import make_household, make_user
 from safetynet.monitoring import services
 from safetynet.monitoring.model.features import feature_names
+from safetynet.monitoring.model.store import training_set
 from safetynet.monitoring.model.training import train
 from safetynet.monitoring.models import Alert, AlertKind, RiskModel
+from safetynet.monitoring.outcomes import VisitOutcomeInput
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.registry.models import Membership
 from safetynet.sources.services import source_ingest
@@ -105,3 +107,11 @@ def test_a_household_the_exploration_draws_gets_a_sample_visit_with_its_inclusio
     client.force_login(city["worker"])
     page = client.get(f"/monitoring/alerts/{samples[0].pk}/").content.decode()
     assert "随机抽样核查，用于检验预警是否漏掉了困难家庭" in page and "不要对家庭说其被怀疑" in page
+    # when the worker records what each visit found
+    for a in sent:
+        services.alert_record_visit(alert_id=a.pk, actor=city["worker"], findings="已走访", outcome=VisitOutcomeInput(
+            finding="needs_help", reasons=("income_low",)))
+    # then each outcome reaches training weighing one over its visit's inclusion probability
+    _x, y, _groups, _period, weights = training_set()
+    assert y.tolist() == [1] * 4
+    assert sorted(weights.tolist()) == pytest.approx(sorted(1 / a.inclusion for a in sent))
