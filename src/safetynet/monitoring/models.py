@@ -10,6 +10,8 @@ class AlertKind(models.TextChoices):
     TRIGGER = "trigger", _("触发式")
     POINTS = "points", _("积分式")
     COVERAGE = "coverage", _("应保尽保")
+    MODEL = "model", _("模型预警")
+    SAMPLE = "sample", _("抽样核查")
 
 
 class AlertLevel(models.TextChoices):
@@ -67,6 +69,9 @@ class Alert(TimeStampedModel):
     risk_model = models.ForeignKey("RiskModel", verbose_name=_("风险模型"), on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="alerts")
     mandatory = models.BooleanField(_("必派"), default=False)
+    # The probability with which dispatch chose this visit (1 for a ranked or mandatory one, less
+    # for a sampled one): its outcome stands for 1/inclusion households (Horvitz–Thompson).
+    inclusion = models.FloatField(_("入样概率"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
 
     REGION_FIELD = "household__region"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from safetynet.core.access import get_scoped, scope
@@ -13,6 +13,7 @@ from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import (
     OPEN_STATUSES,
     Alert,
+    AlertKind,
     AlertStatus,
     MonitorRun,
     RiskModel,
@@ -133,7 +134,8 @@ def alert_dashboard_for_user(*, user) -> dict:
 
 
 def dispatch_summary(*, alerts: QuerySet[Alert], user) -> dict:
-    """Capacity, the week's dispatched alerts, the backlog and the finds the model expects, and
+    """Capacity, the week's dispatched alerts (of which the model's own: 模型预警 for households
+    no rule alerted, 抽样核查 drawn at random), the backlog and the finds the model expects, and
     the model in use (its version, training period, metrics and fairness)."""
     open_alerts = alerts.filter(status__in=OPEN_STATUSES)
     dispatched = open_alerts.filter(dispatched_at__isnull=False)
@@ -142,13 +144,17 @@ def dispatch_summary(*, alerts: QuerySet[Alert], user) -> dict:
         communities = communities.filter(path__startswith=user.region.path)
     set_ = dict(VisitCapacity.objects.filter(region__in=communities).values_list("region_id", "weekly_visits"))
     capacity = sum(set_.get(pk, settings.MONITORING_WEEKLY_VISITS) for pk in communities.values_list("pk", flat=True))
+    sums = dispatched.aggregate(risk=Sum("risk"), model=Count("pk", filter=Q(kind=AlertKind.MODEL)),
+                                sample=Count("pk", filter=Q(kind=AlertKind.SAMPLE)))
     return {
         "capacity_weekly": capacity,
         "communities": communities.count(),
         "dispatched": dispatched.count(),
         "mandatory": dispatched.filter(mandatory=True).count(),
         "backlog": open_alerts.filter(dispatched_at__isnull=True).count(),
-        "expected_finds": round(dispatched.aggregate(s=Sum("risk"))["s"] or 0.0, 1),
+        "expected_finds": round(sums["risk"] or 0.0, 1),
+        "model_alerts": sums["model"],
+        "sample_alerts": sums["sample"],
         "model": RiskModel.objects.filter(promoted=True).order_by("-version").first(),
         "allocation": capacity_recommended(communities=communities),
     }

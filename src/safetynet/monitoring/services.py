@@ -48,6 +48,8 @@ from safetynet.monitoring.models import (
     OPEN_STATUSES,
     Alert,
     AlertAttachment,
+    AlertKind,
+    AlertLevel,
     AlertOutcome,
     AlertStatus,
     MonitorRun,
@@ -307,13 +309,20 @@ def weekly_capacity(region_ids: set[int]) -> dict[int, int]:
 
 
 
-def _dispatch_write(*, pool: list[tuple], sent: np.ndarray, mandatory: np.ndarray, risk_of: dict, reasons: dict,
-                    model) -> None:
-    """Write the run's scores and dispatch in a few set-based statements: ``bulk_update`` writes one
-    CASE per row and took 13 s for 3,000 alerts on SQLite (a million persons' run has ~65,000)."""
+#: The alerts dispatch itself opens for a scored household that has no open alert: the model
+#: ranks it within the run's visits (模型预警), or the exploration draws it (抽样核查).
+MODEL_CONDITION = "model_risk"
+SAMPLE_CONDITION = "sample_check"
+
+
+def _dispatch_write(*, ids: np.ndarray, households: np.ndarray, sent: np.ndarray, mandatory: np.ndarray,
+                    inclusion: np.ndarray, risk: np.ndarray | None, reasons: dict, model) -> None:
+    """Write the run's scores and dispatch (rows: the alerts ``ids`` of ``households``) in a few
+    set-based statements: ``bulk_update`` writes one CASE per row and took 13 s for 3,000 alerts on
+    SQLite (a million persons' run has ~65,000)."""
     waiting = Alert.objects.filter(status__in=OPEN_STATUSES, dispatched_at__isnull=True)
     waiting.update(risk=None, risk_model=model, mandatory=False, risk_reasons=[])
-    scored = [(a[0], risk_of[a[1]]) for a in pool if a[1] in risk_of]
+    scored = [] if risk is None else [(int(ids[i]), float(risk[i])) for i in np.flatnonzero(~np.isnan(risk))]
     table = connection.ops.quote_name(Alert._meta.db_table)
     with connection.cursor() as cursor:
         for i in range(0, len(scored), _CHUNK):
@@ -321,19 +330,28 @@ def _dispatch_write(*, pool: list[tuple], sent: np.ndarray, mandatory: np.ndarra
             values = ", ".join(["(%s, %s)"] * len(chunk))
             cursor.execute(f"WITH v(id, risk) AS (VALUES {values}) UPDATE {table} SET risk = v.risk FROM v "
                            f"WHERE {table}.id = v.id", [x for pair in chunk for x in pair])
-    must = [pool[i][0] for i in np.flatnonzero(mandatory)]
+    must = ids[mandatory].tolist()
     for i in range(0, len(must), _CHUNK):
         Alert.objects.filter(pk__in=must[i:i + _CHUNK]).update(mandatory=True)
     now = timezone.now()
     sent_rows = np.flatnonzero(sent)
     # Every waiting alert's reasons were just emptied: only those the model explained get theirs,
-    # the rest of the dispatched need no more than the time (one UPDATE per chunk, not a CASE per row).
-    explained = [i for i in sent_rows if reasons.get(pool[i][1])]
-    Alert.objects.bulk_update([Alert(pk=pool[i][0], dispatched_at=now, risk_reasons=reasons[pool[i][1]])
-                               for i in explained], ["dispatched_at", "risk_reasons"], batch_size=200)
-    plain = [pool[i][0] for i in sent_rows if not reasons.get(pool[i][1])]
+    # and only a drawn visit an inclusion below 1; the rest of the dispatched need no more than the
+    # time (one UPDATE per chunk, not a CASE per row).
+    own = [i for i in sent_rows if reasons.get(households[i]) or inclusion[i] < 1]
+    Alert.objects.bulk_update([Alert(pk=int(ids[i]), dispatched_at=now, risk_reasons=reasons.get(households[i], []),
+                                     inclusion=float(inclusion[i])) for i in own],
+                              ["dispatched_at", "risk_reasons", "inclusion"], batch_size=200)
+    plain = sorted(set(ids[sent_rows].tolist()) - set(ids[own].tolist()))
     for i in range(0, len(plain), _CHUNK):
-        Alert.objects.filter(pk__in=plain[i:i + _CHUNK]).update(dispatched_at=now)
+        Alert.objects.filter(pk__in=plain[i:i + _CHUNK]).update(dispatched_at=now, inclusion=1.0)
+
+
+def _community_pks(codes: np.ndarray) -> np.ndarray:
+    """The region id of each region code (-1 for a code no region has)."""
+    unique, inverse = np.unique(np.asarray(codes, dtype=str), return_inverse=True)
+    pk_of = dict(Region.objects.filter(code__in=unique.tolist()).values_list("code", "pk"))
+    return np.array([pk_of.get(c, -1) for c in unique.tolist()], np.int64)[inverse]
 
 
 def _households_per_community(result: MonitoringResult, communities: dict) -> dict[int, int]:
@@ -347,71 +365,126 @@ def _households_per_community(result: MonitoringResult, communities: dict) -> di
     return out
 
 
+def _own_alerts_open(*, run: MonitorRun, households: np.ndarray, community: np.ndarray, drawn: np.ndarray,
+                     inclusion: np.ndarray, risk: np.ndarray, reasons: dict, version: int) -> np.ndarray:
+    """Open the alerts dispatch sends to households no open alert covered (a 模型预警 for a ranked
+    visit, a 抽样核查 for a drawn one, see :data:`MODEL_CONDITION`) and return their ids, in order."""
+    if not households.size:
+        return np.zeros(0, np.int64)
+    assigned = assignees(set(community.tolist()))
+    rows = []
+    for h, c, d, pi, p in zip(households.tolist(), community.tolist(), drawn.tolist(), inclusion.tolist(),
+                              risk.tolist(), strict=True):
+        if d:
+            # a probability sample: nothing about the household is suspected, which its reasons say
+            rows.append({"kind": AlertKind.SAMPLE, "condition": SAMPLE_CONDITION, "level": AlertLevel.YELLOW,
+                         "reasons": {"inclusion": round(pi, 6), "model_version": version}})
+        else:
+            rows.append({"kind": AlertKind.MODEL, "condition": MODEL_CONDITION, "level": AlertLevel.ORANGE,
+                         "reasons": {"risk": round(p, 4), "model_version": version,
+                                     "explanation": [r["text"] for r in reasons.get(h, [])]}})
+        rows[-1] |= {"household_id": h, "score": None, "assigned_to_id": assigned.get(c)}
+    _alerts_insert(rows, same={"on": run.on, "due_at": deadline_after_working_days(timezone.now(), DUE_WORKING_DAYS),
+                               "run_id": run.pk})
+    pk_of = dict(Alert.objects.filter(run=run, condition__in=(MODEL_CONDITION, SAMPLE_CONDITION))
+                 .values_list("household_id", "pk"))
+    return np.array([pk_of[h] for h in households.tolist()], np.int64)
+
+
 @transaction.atomic
 def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: list[dict], actor=None) -> dict:
-    """派单 under capacity (see ``model.dispatch``): score every open alert of a household this run
-    scored (the promoted model, else the cold-start prior: ``model.prior``), keep the run's features for training,
-    and dispatch the best of the backlog into each community's free slots for the week."""
+    """派单 under capacity (see ``model.dispatch``), and the run's features of every household with
+    an open alert kept for training.
+
+    With a promoted model, the policy the evaluation measures (``model.simulation``'s *learned*):
+    the model scores every household this run scored, alerted by the rules or not, and the pool is
+    the waiting alerts together with every scored household no open alert covers; such a
+    household that dispatch sends gets an alert of its own (:func:`_own_alerts_open`). Without
+    one, the cold-start prior (``model.prior``) ranks the open alerts of the households this run
+    scored, and any other waiting alert follows them in the rules' order. The best of the pool
+    goes into each community's free slots for the week."""
     alerts = list(Alert.objects.select_for_update().filter(status__in=OPEN_STATUSES)
                   .values_list("pk", "household_id", "condition", "level", "score", "dispatched_at",
                                "household__region_id"))
-    index = {int(h): i for i, h in enumerate(result.household_ids.tolist())}
-    households = sorted({a[1] for a in alerts if a[1] in index})
-    rows = np.array([index[h] for h in households], np.int64)
+    promoted = risk_model_promoted()
+    alerted = np.fromiter({a[1] for a in alerts}, np.int64)
+    scored_ids = np.asarray(result.household_ids, np.int64)
+    # the model scores every household of the run; the prior, the households with an open alert
+    rows = np.arange(scored_ids.size) if promoted else np.sort(np.flatnonzero(np.isin(scored_ids, alerted)))
+    households = scored_ids[rows]
     x = (feature_matrix(result, rows=rows, candidates=candidates) if len(rows)
          else np.zeros((0, len(feature_names())), np.float32))
     districts = np.array([c[:6] for c in result.region_codes[rows]], dtype=object)
-    features_write(run_id=run.pk, household_ids=np.array(households, np.int64), x=x, districts=districts)
-    promoted = risk_model_promoted()
-    row_of = {h: i for i, h in enumerate(households)}
-    risk_of = dict(zip(households, promoted[1].predict(x).tolist(), strict=True)) if promoted and len(x) else {}
+    row_of = {h: i for i, h in enumerate(households.tolist())}
 
     pool = [a for a in alerts if a[5] is None]
-    busy = Counter(a[6] for a in alerts if a[5] is not None)
-    capacity = weekly_capacity({a[6] for a in alerts})
-    slots = {r: max(c - busy.get(r, 0), 0) for r, c in capacity.items()}
+    at = np.array([row_of.get(a[1], -1) for a in pool], np.int64)  # each waiting alert's row (-1: not scored)
+    community = np.array([a[6] for a in pool], np.int64)
     mandatory = np.array([a[2] in MANDATORY_TRIGGERS for a in pool], bool)
     if promoted:
-        priority = np.array([risk_of.get(a[1], -1.0) for a in pool])
+        # scored, no open alert covers it, and receiving neither 低保 nor 特困 (a recipient is under the
+        # case workflow's periodic review, and can never be a find: the target is need receiving nothing)
+        receiving = (result.measures["dibao_members"][rows] > 0) | (result.measures["tekun_members"][rows] > 0)
+        fresh = np.flatnonzero(~np.isin(households, alerted) & ~receiving)
+        fresh_community = _community_pks(result.region_codes[rows[fresh]])
+        fresh = fresh[fresh_community >= 0]
+        at = np.r_[at, fresh]
+        community = np.r_[community, fresh_community[fresh_community >= 0]]
+        mandatory = np.r_[mandatory, np.zeros(fresh.size, bool)]
+        scored = at >= 0
         groups = feature_groups(x, districts)
-        cell_floor = promoted[1].floors(groups, len(households))
-        cell_of = cells_of(groups)
-        floor = np.array([cell_floor[row_of[a[1]]] if a[1] in row_of else promoted[0].threshold for a in pool])
+        # a waiting alert of a household this run did not score ranks last, at the model's threshold
+        priority, floor = np.full(at.size, -1.0), np.full(at.size, promoted[0].threshold)
+        cells = np.full(at.size, "", object)
+        priority[scored] = promoted[1].predict(x)[at[scored]]
+        floor[scored] = promoted[1].floors(groups, len(households))[at[scored]]
+        cells[scored] = cells_of(groups)[at[scored]]
     else:
         # the cold start (model.prior) ranks the alerts of the households this run scored; any other
         # waiting alert follows them in the rules' order (0–4 scaled below 0)
-        prior = prior_score(x, feature_names())
-        rules = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
-                               af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool]))
-        priority = np.array([prior[row_of[a[1]]] if a[1] in row_of else r / 4 - 1 for a, r in zip(pool, rules, strict=True)])
+        scored = at >= 0
+        priority = rules_priority(level_rank=np.array([LEVEL_RANK.get(a[3], 0) for a in pool]),
+                                  af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool])) / 4 - 1
+        priority[scored] = prior_score(x, feature_names())[at[scored]]
         floor = None
-    community = np.array([a[6] for a in pool], np.int64)
+    busy = Counter(a[6] for a in alerts if a[5] is not None)
+    capacity = weekly_capacity({a[6] for a in alerts} | set(community.tolist()))
+    slots = {r: max(c - busy.get(r, 0), 0) for r, c in capacity.items()}
     fill = settings.MONITORING_MIN_EXPECTED_FIND if promoted else None
     allocation = (recommend(expected=priority, mandatory=mandatory, community=community, capacity=capacity,
                             households=_households_per_community(result, capacity),
                             explore_share=settings.MONITORING_EXPLORE_SHARE, least=np.minimum(floor, fill),
-                            cells=np.array([cell_of[row_of[a[1]]] if a[1] in row_of else "" for a in pool], dtype=object),
-                            min_precision=settings.MONITORING_MIN_PRECISION)
+                            cells=cells, min_precision=settings.MONITORING_MIN_PRECISION)
                   if promoted else None)
     if allocation is not None:
         # no community sends more than the recommendation, which stops at the precision target
         slots = {r: min(n, allocation[r]["recommended"]) for r, n in slots.items()}
-    sent, explored, _inclusion = dispatch(
+    sent, explored, inclusion = dispatch(
         priority=priority, mandatory=mandatory, community=community, slots=slots, floor=floor,
         explore_share=settings.MONITORING_EXPLORE_SHARE, rng=np.random.default_rng(run.pk),
         guided=promoted is not None, fill_min=fill)
     reasons: dict[int, list] = {}
     if promoted:
-        sent_households = sorted({pool[i][1] for i in np.flatnonzero(sent) if pool[i][1] in row_of})
-        explained = explain(promoted[1], x[[row_of[h] for h in sent_households]]) if sent_households else []
-        reasons = dict(zip(sent_households, explained, strict=True))
-    _dispatch_write(pool=pool, sent=sent, mandatory=mandatory, risk_of=risk_of, reasons=reasons,
+        explained = np.flatnonzero(sent & scored & ~explored)
+        reasons = dict(zip(households[at[explained]].tolist(), explain(promoted[1], x[at[explained]]), strict=True))
+    # the rows with an alert: the waiting alerts, and the households without one that dispatch sends
+    own = np.flatnonzero(sent[len(pool):]) + len(pool)
+    keep = np.r_[np.arange(len(pool)), own]
+    ids = np.r_[np.array([a[0] for a in pool], np.int64), _own_alerts_open(
+        run=run, households=households[at[own]], community=community[own], drawn=explored[own],
+        inclusion=inclusion[own], risk=priority[own], reasons=reasons, version=promoted[0].version if promoted else 0)]
+    kept = np.union1d(np.flatnonzero(np.isin(households, alerted)), at[own])
+    features_write(run_id=run.pk, household_ids=households[kept], x=x[kept], districts=districts[kept])
+    _dispatch_write(ids=ids, households=np.r_[np.array([a[1] for a in pool], np.int64), households[at[own]]],
+                    sent=sent[keep], mandatory=mandatory[keep], inclusion=inclusion[keep],
+                    risk=np.where(scored[keep], priority[keep], np.nan) if promoted else None, reasons=reasons,
                     model=promoted[0] if promoted else None)
     counts = {
         "model_version": promoted[0].version if promoted else None,
         "capacity_weekly": int(sum(capacity.values())), "dispatched": int(sent.sum()),
         "dispatched_mandatory": int((sent & mandatory).sum()), "explored": int(explored.sum()),
-        "backlog": int(len(pool) - sent.sum()),
+        "model_alerts": int((~explored[own]).sum()), "sample_alerts": int(explored[own].sum()),
+        "backlog": int(len(pool) - sent[:len(pool)].sum()),
         "expected_finds": round(float(priority[sent].clip(0).sum()), 2) if promoted else None,
         "allocation": allocation,
     }

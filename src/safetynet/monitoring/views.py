@@ -39,7 +39,9 @@ from safetynet.registry.selectors import household_get_for_user
 from safetynet.sources.catalogue import catalogue
 from safetynet.verification.selectors import report_latest_for_household
 
-CONDITION_TITLES = {"points": gettext_lazy("积分式综合评分"), "dibao_uncovered": gettext_lazy("符合低保条件但未纳入")}
+CONDITION_TITLES = {"points": gettext_lazy("积分式综合评分"), "dibao_uncovered": gettext_lazy("符合低保条件但未纳入"),
+                    services.MODEL_CONDITION: gettext_lazy("模型排序：可能有困难，规则未发现"),
+                    services.SAMPLE_CONDITION: gettext_lazy("随机抽样走访")}
 CLOSE_OUTCOMES = [(v, label) for v, label in AlertOutcome.choices if v != AlertOutcome.ASSISTED_NEW_CASE]
 
 
@@ -63,6 +65,16 @@ def alert_reasons(alert) -> list[str]:
         lines = [_("综合剥夺得分 %(s)s（得分越高越困难）") % {"s": f"{alert.score:.2f}" if alert.score is not None else "—"}]
         lines += [titles.get(c, c) for c in r.get("indicators", [])]
         return lines
+    if alert.kind == AlertKind.MODEL:
+        # the model's own words (``model.explain``): what about the household made it rank high
+        risk = r.get("risk")
+        lines = [_("根据以往走访结果，排序模型估计这户家庭确有困难的可能约为 %(p)s%%，值得上门了解")
+                 % {"p": f"{float(risk) * 100:.0f}" if risk is not None else "—"}]
+        return lines + list(r.get("explanation", []))
+    if alert.kind == AlertKind.SAMPLE:
+        # people first: the household is not suspected of anything, and must not be told it is
+        return [_("随机抽样核查，用于检验预警是否漏掉了困难家庭；这户家庭没有任何异常"),
+                _("请像日常走访一样了解家庭近况，不要对家庭说其被怀疑、被举报或被抽查")]
     if alert.kind == AlertKind.COVERAGE:
         ratio = r.get("income_ratio")
         text = _("家庭人均收入低于当地低保标准，但未享受低保")

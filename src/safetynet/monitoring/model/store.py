@@ -6,7 +6,9 @@ kept on its row and checked before it is loaded (a file changed on disk is refus
 The training set is every visit outcome that says whether the household needs help (a household
 not reached says nothing and is left out), joined to the features its alert's run computed for it
 (``derived/monitoring/run=<id>/features.parquet``): the model learns what the data showed before
-the visit, never what the visit found.
+the visit, never what the visit found. Each outcome weighs the inverse of the probability with
+which dispatch chose its visit (``Alert.inclusion``: 1 for a ranked visit, less for a drawn one;
+an alert dispatched before it was kept counts as ranked), as in the evaluation protocol.
 """
 
 from __future__ import annotations
@@ -49,16 +51,17 @@ def features_write(*, run_id: int, household_ids: np.ndarray, x: np.ndarray, dis
     return path
 
 
-def training_set() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict]:
-    """(x, y, groups, period) from the recorded visit outcomes (see module doc)."""
+def training_set() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict, np.ndarray]:
+    """(x, y, groups, period, weights) from the recorded visit outcomes (see module doc)."""
     rows = list(VisitOutcome.objects.filter(finding__in=[VisitFinding.NEEDS_HELP, VisitFinding.NO_NEED],
                                             alert__run__isnull=False)
-                .values_list("alert__run_id", "household_id", "finding", "visited_on").order_by("id"))
+                .values_list("alert__run_id", "household_id", "finding", "visited_on", "alert__inclusion")
+                .order_by("id"))
     names = feature_names()
-    xs, ys, districts, dates = [], [], [], []
+    xs, ys, districts, dates, weights = [], [], [], [], []
     by_run: dict[int, list[tuple]] = {}
-    for run_id, hid, finding, on in rows:
-        by_run.setdefault(run_id, []).append((hid, finding, on))
+    for run_id, hid, finding, on, inclusion in rows:
+        by_run.setdefault(run_id, []).append((hid, finding, on, inclusion))
     for run_id, items in by_run.items():
         path = run_dir(run_id) / FEATURES_FILE
         if not path.exists():
@@ -69,7 +72,7 @@ def training_set() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict]
         index = {h: i for i, h in enumerate(t.column("household_id").to_pylist())}
         matrix = np.column_stack([t.column(n).to_numpy() for n in names])
         district = t.column("district").to_pylist()
-        for hid, finding, on in items:
+        for hid, finding, on, inclusion in items:
             i = index.get(hid)
             if i is None:
                 continue
@@ -77,11 +80,12 @@ def training_set() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict]
             ys.append(1 if finding == VisitFinding.NEEDS_HELP else 0)
             districts.append(district[i])
             dates.append(on)
+            weights.append(1.0 / inclusion if inclusion else 1.0)
     if not xs:
         raise NotEnoughOutcomes(_("还没有可用于训练的走访结论"), positives=0, negatives=0)
     x = np.vstack(xs).astype(np.float32)
     return x, np.array(ys, np.int8), feature_groups(x, np.array(districts, dtype=object)), \
-        {"start": min(dates), "end": max(dates)}
+        {"start": min(dates), "end": max(dates)}, np.array(weights)
 
 
 def feature_groups(x: np.ndarray, districts: np.ndarray) -> dict[str, np.ndarray]:
@@ -97,8 +101,8 @@ def risk_model_train(*, actor=None, promote: bool = True, system: bool = False) 
     check (``promote``). ``system``: the scheduled job (no user)."""
     if not system:
         require(actor, Action.RISK_MODEL_TRAIN)
-    x, y, groups, period = training_set()
-    trained = train(x, y, features=feature_names(), groups=groups)
+    x, y, groups, period, weights = training_set()
+    trained = train(x, y, features=feature_names(), groups=groups, weights=weights)
     version = (RiskModel.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     folder = Path(settings.LAKE_DIR) / "derived" / "monitoring" / "models"
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,117 @@
+"""Production dispatch runs the policy the evaluation measures: with a promoted model, every
+household the run scored is in the pool, a household no rule alerted that the model ranks within
+the week's visits gets a 模型预警, one the exploration draws a 抽样核查 carrying its inclusion
+probability (what its outcome weighs in training), and no community is sent more than its capacity."""
+
+import datetime as dt
+import hashlib
+
+import joblib
+import numpy as np
+import pytest
+from django.test import Client
+
+from safetynet.core.testing import make_household, make_user
+from safetynet.monitoring import services
+from safetynet.monitoring.model.features import feature_names
+from safetynet.monitoring.model.store import training_set
+from safetynet.monitoring.model.training import train
+from safetynet.monitoring.models import Alert, AlertKind, RiskModel
+from safetynet.monitoring.outcomes import VisitOutcomeInput
+from safetynet.monitoring.tasks import monitor_run
+from safetynet.registry.models import Membership
+from safetynet.sources.services import source_ingest
+
+ON = dt.date(2026, 10, 31)
+WAGES = "id_number,name,employer_credit_code,employer_name,period,wage_income,tax_withheld,reported_on"
+
+
+@pytest.fixture
+def city(tree, settings, tmp_path):
+    """Two families with no income (the rules alert them) and five of three members whose head earns
+    wages (no rule alerts them); a promoted model that finds need in households of three or more."""
+    settings.LAKE_DIR = tmp_path / "lake"
+    poor = [make_household(tree.east_community, members=1) for _ in range(2)]
+    earning = [make_household(tree.east_community, members=3) for _ in range(5)]
+    heads = [Membership.objects.get(household=h, relationship="head").person for h in earning]
+    path = tmp_path / "wages.csv"
+    path.write_text(WAGES + "\n" + "\n".join(f"{p.id_number},{p.name},91990100MA0000001X,示范厂,2026-09,9000.00,0,"
+                                              "2026-10-01" for p in heads) + "\n", encoding="utf-8")
+    source_ingest(source_name="tax_wages", path=path, as_of=dt.date(2026, 10, 1))
+    names = feature_names()
+    rng = np.random.default_rng(0)
+    x = rng.random((600, len(names))).astype(np.float32)
+    x[:, names.index("members")] = rng.integers(1, 5, 600)
+    model = train(x, (x[:, names.index("members")] >= 3).astype(np.int8), features=names)
+    artefact = settings.LAKE_DIR / "derived" / "monitoring" / "models" / "v1.joblib"
+    artefact.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, artefact)
+    RiskModel.objects.create(version=1, outcomes=600, threshold=model.threshold, metrics=model.metrics,
+                             features=names, artefact="derived/monitoring/models/v1.joblib",
+                             sha256=hashlib.sha256(artefact.read_bytes()).hexdigest(), promoted=True)
+    services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=2, actor=make_user("admin", tree.city))
+    return {"poor": poor, "earning": earning, "worker": make_user("community_worker", tree.east_community)}
+
+
+@pytest.mark.django_db
+def test_a_promoted_model_opens_alerts_for_unalerted_high_risk_households_within_capacity(city, settings, tree):
+    settings.MONITORING_EXPLORE_SHARE = 0.0
+    # given no rule alerts the earning families
+    earning = {h.pk for h in city["earning"]}
+    # when monitoring runs
+    counts = monitor_run(on=ON)["dispatch"]
+    # then the model's two visits of the week go to earning families, as 模型预警 with its reasons
+    model_alerts = list(Alert.objects.filter(kind=AlertKind.MODEL))
+    assert counts["model_alerts"] == len(model_alerts) == 2 and counts["dispatched"] == 2
+    assert {a.household_id for a in model_alerts} <= earning
+    assert not Alert.objects.filter(household_id__in=earning).exclude(kind=AlertKind.MODEL).exists()
+    for a in model_alerts:
+        assert a.dispatched_at is not None and a.inclusion == 1.0 and a.risk > 0.5 and a.risk_model.version == 1
+        assert a.assigned_to == city["worker"] and a.reasons["risk"] == pytest.approx(a.risk, abs=1e-4)
+    # and the rules' alerts of the poor families wait in the backlog, below the model's cut
+    assert Alert.objects.filter(household__in=city["poor"]).exists()
+    assert not Alert.objects.filter(household__in=city["poor"], dispatched_at__isnull=False).exists()
+    # when the next run comes while those visits are open: no slot is free, nothing new opens
+    again = monitor_run(on=ON + dt.timedelta(days=1))["dispatch"]
+    assert again["dispatched"] == 0 and Alert.objects.filter(kind=AlertKind.MODEL).count() == 2
+    # and the worker sees why she visits, in plain Chinese
+    client = Client()
+    client.force_login(city["worker"])
+    page = client.get("/monitoring/alerts/").content.decode()
+    assert "排序模型估计这户家庭确有困难的可能约为" in page
+    detail = client.get(f"/monitoring/alerts/{model_alerts[0].pk}/").content.decode()
+    assert "模型排序：可能有困难，规则未发现" in detail
+    # and the county's dashboard counts them among the week's visits
+    client.force_login(make_user("county_approver", tree.east))
+    assert 'data-testid="model-alerts">2<' in client.get("/monitoring/dashboard/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_household_the_exploration_draws_gets_a_sample_visit_with_its_inclusion_probability(city, settings, tree):
+    # given four visits a week, every one of them drawn at random from the seven households
+    settings.MONITORING_EXPLORE_SHARE = 1.0
+    services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=4, actor=make_user("admin", tree.city))
+    # when monitoring runs
+    counts = monitor_run(on=ON)["dispatch"]
+    # then the four visits are drawn, each with the probability dispatch gave it (below 1: the
+    # draw leaves three households out), and at least two are earning families no rule alerted
+    sent = list(Alert.objects.filter(dispatched_at__isnull=False))
+    assert counts["dispatched"] == counts["explored"] == len(sent) == 4
+    assert all(0 < a.inclusion < 1 for a in sent)
+    samples = [a for a in sent if a.kind == AlertKind.SAMPLE]
+    assert counts["sample_alerts"] == len(samples) >= 2 and counts["model_alerts"] == 0
+    for a in samples:
+        assert a.reasons["inclusion"] == pytest.approx(a.inclusion, abs=1e-6) and a.risk_reasons == []
+    # and a sampled household is visited as any other, the worker told it is not suspected
+    client = Client()
+    client.force_login(city["worker"])
+    page = client.get(f"/monitoring/alerts/{samples[0].pk}/").content.decode()
+    assert "随机抽样核查，用于检验预警是否漏掉了困难家庭" in page and "不要对家庭说其被怀疑" in page
+    # when the worker records what each visit found
+    for a in sent:
+        services.alert_record_visit(alert_id=a.pk, actor=city["worker"], findings="已走访", outcome=VisitOutcomeInput(
+            finding="needs_help", reasons=("income_low",)))
+    # then each outcome reaches training weighing one over its visit's inclusion probability
+    _x, y, _groups, _period, weights = training_set()
+    assert y.tolist() == [1] * 4
+    assert sorted(weights.tolist()) == pytest.approx(sorted(1 / a.inclusion for a in sent))
