@@ -4,6 +4,7 @@ Every change commits with its audit event."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -322,14 +323,8 @@ def _dispatch_write(*, ids: np.ndarray, households: np.ndarray, sent: np.ndarray
     SQLite (a million persons' run has ~65,000)."""
     waiting = Alert.objects.filter(status__in=OPEN_STATUSES, dispatched_at__isnull=True)
     waiting.update(risk=None, risk_model=model, mandatory=False, risk_reasons=[])
-    scored = [] if risk is None else [(int(ids[i]), float(risk[i])) for i in np.flatnonzero(~np.isnan(risk))]
-    table = connection.ops.quote_name(Alert._meta.db_table)
-    with connection.cursor() as cursor:
-        for i in range(0, len(scored), _CHUNK):
-            chunk = scored[i:i + _CHUNK]
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(f"WITH v(id, risk) AS (VALUES {values}) UPDATE {table} SET risk = v.risk FROM v "
-                           f"WHERE {table}.id = v.id", [x for pair in chunk for x in pair])
+    if risk is not None:
+        _alerts_update_from_values(["risk"], [(int(ids[i]), float(risk[i])) for i in np.flatnonzero(~np.isnan(risk))])
     must = ids[mandatory].tolist()
     for i in range(0, len(must), _CHUNK):
         Alert.objects.filter(pk__in=must[i:i + _CHUNK]).update(mandatory=True)
@@ -339,12 +334,35 @@ def _dispatch_write(*, ids: np.ndarray, households: np.ndarray, sent: np.ndarray
     # and only a drawn visit an inclusion below 1; the rest of the dispatched need no more than the
     # time (one UPDATE per chunk, not a CASE per row).
     own = [i for i in sent_rows if reasons.get(households[i]) or inclusion[i] < 1]
-    Alert.objects.bulk_update([Alert(pk=int(ids[i]), dispatched_at=now, risk_reasons=reasons.get(households[i], []),
-                                     inclusion=float(inclusion[i])) for i in own],
-                              ["dispatched_at", "risk_reasons", "inclusion"], batch_size=200)
-    plain = sorted(set(ids[sent_rows].tolist()) - set(ids[own].tolist()))
+    _alerts_update_from_values(["risk_reasons", "inclusion"], [
+        (int(ids[i]), json.dumps(reasons.get(households[i], []), ensure_ascii=False), float(inclusion[i])) for i in own])
+    sent_ids = ids[sent_rows].tolist()
+    for i in range(0, len(sent_ids), _CHUNK):
+        Alert.objects.filter(pk__in=sent_ids[i:i + _CHUNK]).update(dispatched_at=now)
+    plain = sorted(set(sent_ids) - set(ids[own].tolist()))
     for i in range(0, len(plain), _CHUNK):
-        Alert.objects.filter(pk__in=plain[i:i + _CHUNK]).update(dispatched_at=now, inclusion=1.0)
+        Alert.objects.filter(pk__in=plain[i:i + _CHUNK]).update(inclusion=1.0)
+
+
+def _alerts_update_from_values(columns: list[str], rows: list[tuple]) -> None:
+    """Set ``columns`` of the alerts whose ids lead ``rows`` (id, value, …) by joining a VALUES list:
+    one statement per chunk, where ``bulk_update`` writes a CASE per row (3,500 alerts' reasons
+    took 3.3 s that way at a million persons). JSON columns are passed as JSON text."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    fields = {c: Alert._meta.get_field(c) for c in columns}
+    cast = {c: "::jsonb" if connection.vendor == "postgresql" and f.get_internal_type() == "JSONField" else ""
+            for c, f in fields.items()}
+    names = ", ".join(["id", *columns])
+    sets = ", ".join(f"{c} = v.{c}{cast[c]}" for c in columns)
+    per_row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    chunk_rows = max(_CHUNK // (len(columns) + 1), 1)
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), chunk_rows):
+            chunk = rows[i:i + chunk_rows]
+            cursor.execute(f"WITH v({names}) AS (VALUES {', '.join([per_row] * len(chunk))}) "
+                           f"UPDATE {table} SET {sets} FROM v WHERE {table}.id = v.id", [x for r in chunk for x in r])
 
 
 def _community_pks(codes: np.ndarray) -> np.ndarray:
