@@ -267,12 +267,33 @@ def _batches(inp: VerificationInput) -> dict:
 
 
 def _facts_typed(facts: ibis.Table) -> ibis.Table:
-    """The cited facts' columns in order and type (the Parquet file's schema on either engine), in
-    ``FACT_ORDER``."""
-    typed = facts.select(
+    """The cited facts' columns in order and type (the Parquet file's schema on either engine),
+    unordered."""
+    return facts.select(
         *(facts[c].cast(ibis.dtype(FACTS_CITED_SCHEMA.field(c).type)).name(c) for c in FACTS_CITED_SCHEMA.names)
     )
-    return typed.order_by(list(FACT_ORDER))
+
+
+def _facts_cited_sql(facts_sql: str, *, citations: list[_Citation], batches: dict) -> str:
+    """``facts_sql`` (the typed cited facts) in ``FACT_ORDER``, on DuckDB, with its text columns as
+    ENUMs of their few values in byte order: the sort then compares small integers in the same
+    order as the text, and the Parquet writer takes each column's dictionary as it is instead of
+    hashing millions of strings (the file holds the same strings)."""
+    values = {
+        "source": {c.source for c in citations},
+        "batch_id": {b.batch_id for found in batches.values() for b in found},
+        "kind": {c.kind for c in citations},
+        "category": {c.category for c in citations},
+    }
+
+    def column(name: str) -> str:
+        if name not in values or not values[name]:
+            return f'"{name}"'
+        members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values[name], key=str.encode))
+        return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
+
+    columns = ", ".join(column(c) for c in FACTS_CITED_SCHEMA.names)
+    return f"SELECT {columns} FROM ({facts_sql}) ORDER BY " + ", ".join(f'"{c}"' for c in FACT_ORDER)
 
 
 def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
@@ -304,8 +325,12 @@ def _plan(con, *, on: dt.date, batches: dict, cited: bool = False) -> tuple[str,
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
         tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
         facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=not cited)
-        facts = _facts_typed(facts) if cited else facts.order_by(list(FACT_ORDER))
-        plan = (str(con.compile(facts)), str(con.compile(households_expression(tables=tables, persons=persons_t, on=on))))
+        if cited:
+            facts_sql = _facts_cited_sql(str(con.compile(_facts_typed(facts))), citations=_citations(tables=tables, on=on),
+                                         batches=batches)
+        else:
+            facts_sql = str(con.compile(facts.order_by(list(FACT_ORDER))))
+        plan = (facts_sql, str(con.compile(households_expression(tables=tables, persons=persons_t, on=on))))
         _keep(_plans, key, plan)
     return plan
 
@@ -576,9 +601,14 @@ def facts_expression(
     (unordered: a caller orders by ``FACT_ORDER`` last). Without ``detail`` a fact cites its source, batch and row only (the cited row
     is read from the batch on demand). ``categories`` keeps those kinds of fact only; ``fields``
     adds those columns of the cited row (see :func:`verify_facts`). Without ``persons``, the facts of
-    every ID number in ``tables``, each with its ``id_number`` instead of a person and household."""
+    every ID number in ``tables``, each with its ``id_number`` instead of a person and household.
+
+    The facts of every kind are joined to the persons once, after their union (one hash table of
+    the persons, not one per kind of fact); with ``detail``, each kind is joined first, so the
+    cited rows are turned into JSON only for the persons' rows."""
+    first = persons if detail else None
     parts = [
-        _cite(c.table, persons, source=c.source, kind=c.kind, category=c.category, amount=c.amount, count=c.count,
+        _cite(c.table, first, source=c.source, kind=c.kind, category=c.category, amount=c.amount, count=c.count,
               area=c.area, detail=detail, fields=fields)
         for c in _citations(tables=tables, on=on, ids=ids)
         if categories is None or c.category in categories
@@ -599,7 +629,11 @@ def facts_expression(
             del columns["detail"]
         columns |= {f: ibis.null(ibis.dtype(t)) for f, t in (fields or {}).items()}
         return none.select(**columns)
-    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+    facts = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    if persons is None or first is not None:
+        return facts
+    j = facts.join(persons, "id_number")
+    return j.select(j.person_id, j.household_id, *(j[c] for c in facts.columns if c != "id_number"))
 
 
 # -- households ----------------------------------------------------------------------------------
