@@ -78,6 +78,7 @@ Household
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
@@ -161,11 +162,12 @@ def verify(inp: VerificationInput, *, backend: str | None = None) -> Verificatio
     name = backend_name(backend)
     persons = _persons(inp)
     small = persons.num_rows <= SMALL_INPUT
-    batches = _batches(inp)
+    in_force = {src: found for src, found in batches_in_force(on=inp.on).items() if found}
+    batches = {src: found for src, found in in_force.items() if inp.sources is None or src in inp.sources}
     if name == "duckdb" and small:
         # The lookup reads the index's tables only (no Parquet view of Ibis's to drop after it).
         with engine_lock():
-            found = _lookup(connect(name), persons=persons, on=inp.on, batches=batches)
+            found = _lookup(connect(name), persons=persons, on=inp.on, in_force=in_force, sources=tuple(batches))
         if found is not None:
             facts, households = found
             return VerificationOutput(facts=_facts_final(facts, ordered=True),
@@ -276,8 +278,9 @@ def verification_index_build(*, on: dt.date) -> bool:
     """Build the lookup's index at ``on`` ahead of the first report that needs it (after a batch
     lands; before a new day's first report), unless it is built already. False when another
     process is building it now."""
+    batches = {src: found for src, found in batches_in_force(on=on).items() if found}
     with engine_lock():
-        return _index_table(connect("duckdb"), on=on) is not None
+        return _index_table(connect("duckdb"), on=on, batches=batches) is not None
 
 
 def _persons(inp: VerificationInput) -> pa.Table:
@@ -355,10 +358,10 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[
 _index_plans: dict[int, tuple[str, str, str]] = {}
 
 
-def _index_table(con, *, on: dt.date) -> str | None:
-    """The name of the index's table at ``on`` (built on first need of this date and batch set, by
-    this process or another: ``lake.index_database``); None while another process builds it."""
-    batches = {src: found for src, found in batches_in_force(on=on).items() if found}
+def _index_table(con, *, on: dt.date, batches: dict) -> str | None:
+    """The name of the index's table at ``on`` of ``batches`` (every source's in force; built on
+    first need of this date and batch set, by this process or another: ``lake.index_database``);
+    None while another process builds it."""
     # The files' size and time too: a batch file rewritten in place (``lake-pseudonymise``) is new.
     files = f"{on.isoformat()}|" + "|".join(sorted(f"{b.path}:{b.path.stat().st_size}:{b.path.stat().st_mtime_ns}"
                                                    for found in batches.values() for b in found))
@@ -372,7 +375,7 @@ def _index_table(con, *, on: dt.date) -> str | None:
         if (totals := totals_by_id(tables=tables, on=on)) is not None:
             sql += f" UNION ALL BY NAME SELECT * EXCLUDE (_source), _source AS source FROM ({con.compile(totals)})"
         # The key: the batch files and the SQL (the definitions, the date, the views of the files).
-        plan = _index_plans[id(con)] = (files, sql, f"{files}|{sql}")
+        plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest())
     _files, sql, key = plan
     alias = index_database(con, slot="verification", key=key, tables={"rows": sql})
     return None if alias is None else f"{alias}.rows"
@@ -383,19 +386,20 @@ def _facts_by_id(facts: ibis.Table) -> ibis.Table:
                                        for c in FACTS_SCHEMA.names if c not in ("person_id", "household_id")))
 
 
-def _lookup(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[pa.Table, pa.Table] | None:
-    """A few persons' facts and household totals from the index (module doc): the family's rows
-    of the sources in ``batches``, read by index (``id_number IN (…)`` as the scan's only filter);
+def _lookup(con, *, persons: pa.Table, on: dt.date, in_force: dict, sources: tuple[str, ...]
+            ) -> tuple[pa.Table, pa.Table] | None:
+    """A few persons' facts and household totals from the index of the batches ``in_force`` (module
+    doc): the family's rows of ``sources``, read by index (``id_number IN (…)`` as the scan's only filter);
     the facts joined to the persons in ``FACT_ORDER``, the household totals summed from the
     family's per-ID rows. None while another process builds the index."""
     ids = sorted({i for i in persons.column("id_number").to_pylist() if i is not None})
-    if batches and ids:
-        table = _index_table(con, on=on)
+    if sources and ids:
+        table = _index_table(con, on=on, batches=in_force)
         if table is None:
             return None
         literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
         found = _lookup_sql(f"SELECT * FROM {table} WHERE id_number IN ({literal})")
-        found = found.filter(pc.is_in(found.column("source"), pa.array(list(batches), pa.string())))
+        found = found.filter(pc.is_in(found.column("source"), pa.array(sources, pa.string())))
     else:
         found = _lookup_sql(_NO_ROWS)
     is_fact = found.column("kind").is_valid()
