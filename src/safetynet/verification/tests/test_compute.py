@@ -6,12 +6,14 @@ one SparkSession of the test process.
 
 import datetime as dt
 import fcntl
+import io
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.core.management import call_command
 
 from safetynet.core.crypto import blind_index_many
 from safetynet.engine import backend
@@ -395,3 +397,18 @@ def test_while_another_process_builds_the_index_a_lookup_computes_from_the_sourc
     scanned = verify(inp)
     assert looked_up.facts.num_rows > 15
     assert looked_up.facts.equals(scanned.facts) and looked_up.households.equals(scanned.households)
+
+
+@pytest.mark.django_db
+def test_the_index_command_builds_the_index_ahead_of_the_first_report(lake, tmp_path):
+    # given the family's batches and no index yet
+    land_family(tmp_path)
+    assert _index_files(lake) == []
+    # when the index is built ahead for the date
+    out = io.StringIO()
+    call_command("verification_index", "--on", ON.isoformat(), stdout=out)
+    # then the file is there, and a lookup reads it rather than build another
+    [built] = _index_files(lake)
+    assert "索引已就绪" in out.getvalue()
+    verify(VerificationInput(persons=_keyed(FAMILY), on=ON))
+    assert _index_files(lake) == [built]

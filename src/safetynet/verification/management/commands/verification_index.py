@@ -14,10 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, on=None, **options):
         on = on or timezone.localdate()
-        ready = verification_index_build(on=on)
-        busy = sorted(source for source, done in ready.items() if not done)
-        self.stdout.write(f"基准日 {on}：{len(ready) - len(busy)} 个数据源的索引已就绪"
-                          + (f"；另有进程正在建立：{'、'.join(busy)}" if busy else ""))
+        if verification_index_build(on=on):
+            self.stdout.write(f"基准日 {on}：单户核对的索引已就绪")
+        else:
+            self.stdout.write(f"基准日 {on}：另一进程正在建立该索引")
 
 
 def _date(text: str) -> dt.date:
