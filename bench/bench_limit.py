@@ -381,8 +381,10 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
     the engine's lookup, the report body with the rules' standing, the stored report and its audit
     entry), for ``reports`` households drawn at random from the roll, each with an authorisation
     of every source recorded first (not timed). One warm-up report is not counted: it builds the
-    lookup's index of facts by ID number for the date and batch set (``first_report_s``; every
-    report after a batch lands pays that source's rebuild the same way)."""
+    lookup's index of facts by ID number for the date and batch set, the file every worker then
+    reads (``first_report_s``, the process's peak memory after it, the file's size; the index is
+    built once per date and batch set, by ``verification-index`` or by the first report that needs
+    it, while the other workers compute their reports from the sources)."""
     import cProfile
     import io
     import pstats
@@ -390,6 +392,7 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
 
     from safetynet.accounts.models import User
     from safetynet.core.roles import Role
+    from safetynet.engine.lake import index_dir
     from safetynet.regions.models import Region
     from safetynet.registry.models import Household
     from safetynet.registry.selectors import household_members_at
@@ -412,20 +415,25 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
     t = time.perf_counter()
     verification_run(actor=centre, household_id=chosen[0], purpose="基准测试核对", on=on)  # warm-up
     first_s = time.perf_counter() - t
-    times, facts = [], 0
+    first_rss_mb = max_rss_mb()
+    index_mb = sum(p.stat().st_size for p in index_dir().rglob("*.duckdb")) / 2**20
+    times, cpus, facts = [], [], 0
     prof = cProfile.Profile() if profile else None
     for household_id in chosen[1:]:
         if prof:
             prof.enable()
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), cpu_s()
         report = verification_run(actor=centre, household_id=household_id, purpose="基准测试核对", on=on)
         times.append((time.perf_counter() - t) * 1000)
+        cpus.append((cpu_s() - cpu) * 1000)
         if prof:
             prof.disable()
         facts += sum(len(m["facts"]) for m in report.result["members"])
     out = {"reports": len(times), "facts": facts, "first_report_s": round(first_s, 1),
+           "first_report_max_rss_mb": first_rss_mb, "index_mb": round(index_mb),
            "p50_ms": round(statistics.median(times), 1),
-           "p95_ms": round(_pct(times, 0.95), 1), "max_ms": round(max(times), 1), "load": _load(),
+           "p95_ms": round(_pct(times, 0.95), 1), "max_ms": round(max(times), 1),
+           "cpu_p50_ms": round(statistics.median(cpus), 1), "cpu_p95_ms": round(_pct(cpus, 0.95), 1), "load": _load(),
            "max_rss_mb": max_rss_mb()}
     print("report", json.dumps(out), flush=True)
     if prof:

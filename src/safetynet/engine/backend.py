@@ -22,6 +22,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 
+import duckdb
 import ibis
 import pyarrow as pa
 from django.conf import settings
@@ -33,7 +34,8 @@ BACKENDS = ("duckdb", "spark")
 DEFAULT = "duckdb"
 
 _lock = threading.RLock()
-_connections: dict[str, ibis.BaseBackend] = {}
+_connections: dict[str, ibis.BaseBackend | duckdb.DuckDBPyConnection] = {}
+_LOOKUP = "duckdb-lookup"
 
 
 def backend_name(name: str | None = None) -> str:
@@ -54,6 +56,21 @@ def connect(name: str | None = None) -> ibis.BaseBackend:
         if con is None:
             con = _duckdb() if chosen == "duckdb" else _spark()
             _connections[chosen] = con
+        return con
+
+
+def lookup_connection() -> duckdb.DuckDBPyConnection:
+    """The process's DuckDB connection for point lookups (a few rows read by index, as one family's
+    report does): a database of its own that runs each query on one thread. Such a query pays more
+    to spread its few rows over threads than it gains, the more so on a busy machine. Held under
+    :func:`engine_lock`."""
+    with _lock:
+        con = _connections.get(_LOOKUP)
+        if con is None:
+            sizes = engine_settings()
+            con = _connections[_LOOKUP] = duckdb.connect(config={
+                "threads": 1, "memory_limit": sizes["memory_limit"], "temp_directory": sizes["temp_directory"],
+            })
         return con
 
 

@@ -16,25 +16,30 @@ an empty table of the declared schema.
 
 On DuckDB a whole-roll computation reads each source's files through a view named by its batch
 set (``parquet_view``), so the compiled query can be kept and run again. A lookup of a few persons
-reads tables built once from such views and indexed on ``id_number`` (``indexed_table``): a lookup
-by a list of numbers is then an index scan (about 1 ms instead of a 50 ms scan of a million rows).
-The key is what the table was built from (the batch set, the date): when a new batch lands the next
-call builds the new table and drops the old one.
+reads tables built once from such views and indexed on ``id_number``, kept in DuckDB files under
+the lake that every worker attaches read-only (``index_database``): a lookup by a list of numbers
+is then an index scan instead of a scan of a million rows. A file is named by what its tables were
+built from (the SQL, the batch files, the date): when a new batch lands the next call builds a new
+file, and no file is changed once written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import ibis
 import pyarrow as pa
 from django.conf import settings
 
-from safetynet.engine.backend import connect, engine_lock
+from safetynet.engine.backend import connect, engine_lock, lookup_connection
 from safetynet.sources.catalogue import Source, catalogue
 from safetynet.sources.models import BatchStatus, SourceBatch
 
@@ -102,30 +107,87 @@ def source_table(con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch
     return t.mutate(_as_of=as_of)
 
 
-_indexed_names: dict[tuple[int, str], str] = {}
-# Indexed tables live in an in-memory database of their own whose storage is compressed (about a
-# third of the memory of the engine's default in-memory tables, for a few tenths of a millisecond
-# more per lookup).
-_INDEXED_DB = "engine_indexed"
+# The index files this process has attached to its lookup connection: slot → (file, alias).
+_attached: dict[str, tuple[Path, str]] = {}
+# Index files kept per slot (the most recently used): a few dates and batch sets in use at once.
+INDEX_FILES_KEPT = 3
 
 
-def indexed_table(con: ibis.BaseBackend, *, slot: str, key: str, sql: str) -> str:
-    """The (quoted, qualified) name of a DuckDB table holding ``sql``'s rows in ``id_number`` order
-    with an index on ``id_number``, built on first use of ``key``; the table the ``slot`` held for
-    another key is dropped (one table per slot and connection)."""
-    table = f"{slot}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
-    name = f'{_INDEXED_DB}.main."{table}"'
-    held = (id(con), slot)
-    old = _indexed_names.get(held)
-    if old == name:
-        return name
-    con.raw_sql(f"ATTACH IF NOT EXISTS ':memory:' AS {_INDEXED_DB} (COMPRESS)")
-    con.raw_sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ({sql}) ORDER BY id_number")
-    con.raw_sql(f'CREATE INDEX "{table}_id" ON {name} (id_number)')
-    if old is not None:
-        con.raw_sql(f"DROP TABLE IF EXISTS {old}")
-    _indexed_names[held] = name
-    return name
+def index_dir() -> Path:
+    """Where the persistent indexes live: derived tables of the lake, beside its batches."""
+    return Path(settings.LAKE_DIR) / "index"
+
+
+def index_database(con: ibis.BaseBackend, *, slot: str, key: str, tables: dict[str, str]) -> str | None:
+    """The alias of a read-only DuckDB database attached to the lookup connection
+    (``lookup_connection``) that holds, as table ``name``, the rows of each ``tables[name]`` (SQL)
+    with an index on ``id_number``.
+
+    The database is a file under :func:`index_dir`, named by ``key`` (what its rows were computed
+    from: a caller puts in the SQL itself and the files' identity), and shared by every process:
+    the first that needs it builds it, once, under a lock of the ``slot`` held by one process at a
+    time, into a file of its own renamed into place when complete, so a reader sees a whole index
+    or none. A new key (a new batch, another date, other definitions) names a new file: an index
+    is never rebuilt in place, so it is never read stale. None while another process builds this
+    slot (the caller computes without the index rather than wait). The slot keeps its
+    ``INDEX_FILES_KEPT`` most recently used files."""
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    folder = index_dir() / slot
+    path = folder / f"{digest}.duckdb"
+    held = _attached.get(slot)
+    if held is not None and held[0] == path:
+        return held[1]
+    if not path.exists() and not _index_build(con, folder=folder, path=path, tables=tables):
+        return None
+    alias = f"index_{slot}_{digest}"
+    reader = lookup_connection()
+    try:
+        reader.execute(f"ATTACH IF NOT EXISTS {_quoted(path)} AS {alias} (READ_ONLY)")
+    except duckdb.IOException:  # pruned by another process since: built again on the next call
+        return None
+    with contextlib.suppress(FileNotFoundError):
+        os.utime(path)  # used: kept by the pruning
+    if held is not None:
+        reader.execute(f"DETACH DATABASE IF EXISTS {held[1]}")
+    _attached[slot] = (path, alias)
+    return alias
+
+
+def _index_build(con: ibis.BaseBackend, *, folder: Path, path: Path, tables: dict[str, str]) -> bool:
+    """Build the index file ``path`` unless another process holds the slot's lock (False)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        if path.exists():  # built by another process since this one looked
+            return True
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial")
+        partial.unlink(missing_ok=True)
+        try:
+            con.raw_sql(f"ATTACH {_quoted(partial)} AS _index_build")
+            try:
+                # Not sorted by ID number: the index finds the rows either way, and sorting a million
+                # persons' facts with their rows as JSON took 4.3 GB at the peak instead of 2.4.
+                for name, sql in tables.items():
+                    con.raw_sql(f'CREATE TABLE _index_build."{name}" AS SELECT * FROM ({sql})')
+                    con.raw_sql(f'CREATE INDEX "{name}_id_number" ON _index_build."{name}" (id_number)')
+                con.raw_sql("CHECKPOINT _index_build")
+            finally:
+                con.raw_sql("DETACH DATABASE _index_build")
+            os.replace(partial, path)
+        finally:  # what a failed build left
+            partial.unlink(missing_ok=True)
+            partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+        used = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in used[INDEX_FILES_KEPT:]:
+            old.unlink(missing_ok=True)  # a process reading it keeps its open file
+    return True
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 _view_names: dict[tuple[int, str], str] = {}

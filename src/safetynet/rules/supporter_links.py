@@ -16,12 +16,18 @@ def household_income_and_size(population: Population) -> tuple[np.ndarray, np.nd
     """For each person of ``population``: the monthly income of their household before any
     disregard (every member's wages, business, property, transfer and other income, rounded to
     the fen) and its number of members."""
-    p = population.persons
-    per_person = sum(p[kind] for kind in INCOME_KINDS)
-    household = population.person_household
-    income = np.bincount(household, weights=per_person, minlength=population.household_count)
-    size = np.bincount(household, minlength=population.household_count)
-    return np.round(income[household], 2), size[household]
+    return incomes_of_households(population.persons, population.person_household, population.household_count)
+
+
+def incomes_of_households(
+    persons: dict[str, np.ndarray], person_household: np.ndarray, household_count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`household_income_and_size` from the persons' income columns (``INCOME_KINDS``; a
+    kind not given is zero) and each person's household row."""
+    per_person = sum(persons[kind] if kind in persons else np.zeros(len(person_household)) for kind in INCOME_KINDS)
+    income = np.bincount(person_household, weights=per_person, minlength=household_count)
+    size = np.bincount(person_household, minlength=household_count)
+    return np.round(income[person_household], 2), size[person_household]
 
 
 def attach_supporters(

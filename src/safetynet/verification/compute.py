@@ -22,13 +22,17 @@ batch set (compiling costs more than running for one family).
 A lookup of a few persons (one family's report) on DuckDB is served from an index: every fact is
 a matter of one ID number (each grouping in the definitions is by ``id_number``: the wage periods,
 the latest pension per scheme, the households a person's benefits name), so the facts and the
-per-ID totals of every ID number in a source's in-force batches are computed once per date and
-batch set, by the same expressions, into a table indexed on ``id_number`` (``lake.indexed_table``,
-one per source); a lookup reads the family's rows from those tables by index and joins them to
-the persons, and the household totals are summed from the family's per-ID rows by the same
-household step as a whole roll's. A batch landed since the last call changes its source's batch
-set, so the next lookup rebuilds that source's tables first: a report sees a batch landed a second
-ago. Spark computes a family from the sources (filtered by the family's ID numbers).
+per-ID totals of every ID number in the in-force batches are computed once per date and batch
+set, by the same expressions, into one table indexed on ``id_number``: a DuckDB file under the
+lake that every worker attaches read-only (``lake.index_database``). A lookup reads the family's
+rows by index, keeps the sources asked for, joins the facts to the persons, and sums the household
+totals from the family's per-ID rows as a whole roll's household step does. A batch landed since
+the last call changes the batch set, so the next lookup uses (or first builds) a new file: a report
+sees a batch landed a second ago, and never an index of other batches. The first process that
+needs a file builds it; while it does, the others compute their families from the sources
+(filtered by the family's ID numbers), as Spark always does. ``verification_index_build`` (the
+``verification-index`` command) builds it ahead: after batches land, and before a day's first
+report.
 
 The platform's definitions (amounts are yuan; income and deductions are monthly):
 
@@ -74,6 +78,7 @@ Household
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
@@ -86,8 +91,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from safetynet.engine.backend import arrow_tables, backend_name, connect, engine_lock, session
-from safetynet.engine.lake import batches_in_force, indexed_table, parquet_view, source_table
+from safetynet.engine.backend import (
+    arrow_tables,
+    backend_name,
+    connect,
+    engine_lock,
+    lookup_connection,
+    session,
+)
+from safetynet.engine.lake import batches_in_force, index_database, parquet_view, source_table
 from safetynet.sources.catalogue import catalogue
 
 INCOME_KINDS = ("wages", "pensions", "unemployment_benefit", "business_income", "property_income", "transfers")
@@ -150,16 +162,20 @@ def verify(inp: VerificationInput, *, backend: str | None = None) -> Verificatio
     name = backend_name(backend)
     persons = _persons(inp)
     small = persons.num_rows <= SMALL_INPUT
-    batches = _batches(inp)
+    in_force = {src: found for src, found in batches_in_force(on=inp.on).items() if found}
+    batches = {src: found for src, found in in_force.items() if inp.sources is None or src in inp.sources}
     if name == "duckdb" and small:
         # The lookup reads the index's tables only (no Parquet view of Ibis's to drop after it).
         with engine_lock():
-            facts, households = _lookup(connect(name), persons=persons, on=inp.on, batches=batches)
-        return VerificationOutput(facts=_facts_final(facts, ordered=True), households=_households_final(households))
+            found = _lookup(connect(name), persons=persons, on=inp.on, in_force=in_force, sources=tuple(batches))
+        if found is not None:
+            facts, households = found
+            return VerificationOutput(facts=_facts_final(facts, ordered=True),
+                                      households=_households_final(households))
     with session(name) as con:
-        if name == "duckdb":
+        if name == "duckdb" and not small:
             facts, households = _run_duckdb(con, persons=persons, on=inp.on, batches=batches)
-        else:
+        else:  # Spark; or a few persons on DuckDB while their index is being built: the sources, filtered
             facts, households = _run_ibis(con, persons=persons, on=inp.on, batches=batches, small=small)
     return VerificationOutput(facts=_facts_final(facts, ordered=name == "duckdb"), households=_households_final(households))
 
@@ -258,6 +274,15 @@ def verify_households(inp: VerificationInput, *, backend: str | None = None) -> 
     return _households_final(households)
 
 
+def verification_index_build(*, on: dt.date) -> bool:
+    """Build the lookup's index at ``on`` ahead of the first report that needs it (after a batch
+    lands; before a new day's first report), unless it is built already. False when another
+    process is building it now."""
+    batches = {src: found for src, found in batches_in_force(on=on).items() if found}
+    with engine_lock():
+        return _index_table(connect("duckdb"), on=on, batches=batches) is not None
+
+
 def _persons(inp: VerificationInput) -> pa.Table:
     return inp.persons.select(list(PERSONS_SCHEMA.names)).cast(PERSONS_SCHEMA)
 
@@ -351,33 +376,34 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[
         raw.unregister(_PERSONS)
 
 
-# The index of one source at one date: its facts and its per-ID totals for every ID number in its
-# in-force batches (``_index_tables``), and the household step that sums a family's per-ID rows
-# (compiled once; the family's rows are a named table of it).
-_FAMILY_TOTALS = "_verification_family_totals"
-_household_step: list[str] = []
-_indexes: dict[tuple[int, str], tuple[str, tuple[str | None, str | None]]] = {}
+# The index at one date: every in-force source's facts and per-ID totals for every ID number, in
+# one table of rows by ID number (``_index_table``): a fact's row has its ``kind``; a row of totals
+# (``TOTALS_BY_ID_SCHEMA``, its ``_source`` as ``source``) has none.
+# Per connection: the batch files at a date, and the index's SQL and key for them.
+_index_plans: dict[int, tuple[str, str, str]] = {}
 
 
-def _index_tables(con, *, source: str, found: tuple, on: dt.date) -> tuple[str | None, str | None]:
-    """The names of ``source``'s facts index and per-ID totals index at ``on`` (built on first use
-    of this date and batch set); None for a source that gives no facts, or no totals."""
+def _index_table(con, *, on: dt.date, batches: dict) -> str | None:
+    """The name of the index's table at ``on`` of ``batches`` (every source's in force; built on
+    first need of this date and batch set, by this process or another: ``lake.index_database``);
+    None while another process builds it."""
     # The files' size and time too: a batch file rewritten in place (``lake-pseudonymise``) is new.
-    key = f"{on.isoformat()}|" + "|".join(sorted(f"{b.path}:{b.path.stat().st_size}:{b.path.stat().st_mtime_ns}"
-                                                 for b in found))
-    held = _indexes.get((id(con), source))
-    if held is not None and held[0] == key:
-        return held[1]
-    tables = {source: source_table(con, catalogue()[source], found)}
-    names: tuple[str | None, str | None] = (None, None)
-    if _citations(tables=tables, on=on):
+    files = f"{on.isoformat()}|" + "|".join(sorted(f"{b.path}:{b.path.stat().st_size}:{b.path.stat().st_mtime_ns}"
+                                                   for found in batches.values() for b in found))
+    for src, found in batches.items():  # the views the SQL reads, should the index be built
+        parquet_view(con, catalogue()[src], found)
+    plan = _index_plans.get(id(con))
+    if plan is None or plan[0] != files:
+        tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
         facts = _facts_by_id(facts_expression(tables=tables, persons=None, on=on))
-        totals = totals_by_id(tables=tables, on=on)
-        names = (indexed_table(con, slot=f"verification_facts_{source}", key=key, sql=str(con.compile(facts))),
-                 None if totals is None else indexed_table(con, slot=f"verification_totals_{source}", key=key,
-                                                           sql=str(con.compile(totals))))
-    _indexes[(id(con), source)] = (key, names)
-    return names
+        sql = f"SELECT * FROM ({con.compile(facts)})"
+        if (totals := totals_by_id(tables=tables, on=on)) is not None:
+            sql += f" UNION ALL BY NAME SELECT * EXCLUDE (_source), _source AS source FROM ({con.compile(totals)})"
+        # The key: the batch files and the SQL (the definitions, the date, the views of the files).
+        plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest())
+    _files, sql, key = plan
+    alias = index_database(con, slot="verification", key=key, tables={"rows": sql})
+    return None if alias is None else f"{alias}.rows"
 
 
 def _facts_by_id(facts: ibis.Table) -> ibis.Table:
@@ -385,37 +411,84 @@ def _facts_by_id(facts: ibis.Table) -> ibis.Table:
                                        for c in FACTS_SCHEMA.names if c not in ("person_id", "household_id")))
 
 
-def _lookup(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[pa.Table, pa.Table]:
-    """A few persons' facts and household totals from the index (module doc): the family's rows of
-    every source's tables, read by index (``id_number IN (…)`` as the scan's only filter), joined
-    to the persons in ``FACT_ORDER``; the totals by the household step on the family's per-ID rows."""
-    raw = con.con
-    names = [_index_tables(con, source=src, found=found, on=on) for src, found in sorted(batches.items())]
+def _lookup(con, *, persons: pa.Table, on: dt.date, in_force: dict, sources: tuple[str, ...]
+            ) -> tuple[pa.Table, pa.Table] | None:
+    """A few persons' facts and household totals from the index of the batches ``in_force`` (module
+    doc): the family's rows of ``sources``, read by index (``id_number IN (…)`` as the scan's only filter);
+    the facts joined to the persons in ``FACT_ORDER``, the household totals summed from the
+    family's per-ID rows. None while another process builds the index."""
     ids = sorted({i for i in persons.column("id_number").to_pylist() if i is not None})
-    literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids) or "NULL"
+    if sources and ids:
+        table = _index_table(con, on=on, batches=in_force)
+        if table is None:
+            return None
+        literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+        found = _lookup_sql(f"SELECT * FROM {table} WHERE id_number IN ({literal})")
+        found = found.filter(pc.is_in(found.column("source"), pa.array(sources, pa.string())))
+    else:
+        found = _lookup_sql(_NO_ROWS)
+    is_fact = found.column("kind").is_valid()
+    facts = found.filter(is_fact).select(["id_number", *(n for n in FACTS_SCHEMA.names if n not in _WHO)])
+    totals = found.filter(pc.invert(is_fact))
+    # A family's rows are few: the facts are joined to the persons and ordered in Arrow, and the
+    # totals summed in Python (a query's or a join's setup costs more than its work on them).
+    facts = _family_facts(persons, facts).sort_by([(c, "ascending") for c in FACT_ORDER])
+    return facts, _family_households(persons, totals)
 
-    def family(tables: list[str | None], empty: str) -> str:
-        return " UNION ALL ".join(f"SELECT * FROM {t} WHERE id_number IN ({literal})" for t in tables if t) or empty
 
-    if not _household_step:
-        persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
-        long_t = ibis.table(ibis.schema(TOTALS_BY_ID_SCHEMA), name=_FAMILY_TOTALS)
-        _household_step.append(str(con.compile(households_from_totals(persons=persons_t, totals=long_t))))
-    # A family's rows are few: statements run as they are (``execute``, no second parse by the
-    # relation API), the extra copy of the rows the Arrow warning is about is small, and the facts
-    # are joined to the persons and ordered in Arrow (DuckDB's join and sort cost more to set up
-    # than they do work on a few dozen rows).
+def _lookup_sql(sql: str) -> pa.Table:
+    """``sql`` on the lookup connection. A family's rows are few: the statement runs as it is
+    (``execute``, no second parse by the relation API), and the extra copy of the rows the Arrow
+    warning is about is small."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
-        found = raw.execute(family([f for f, _t in names], _NO_FACTS)).to_arrow_table()
-        raw.register(_PERSONS, persons)
-        raw.register(_FAMILY_TOTALS, raw.execute(family([t for _f, t in names], _NO_TOTALS)).to_arrow_table())
-        try:
-            households = raw.execute(_household_step[0]).to_arrow_table()
-        finally:
-            raw.unregister(_FAMILY_TOTALS)
-            raw.unregister(_PERSONS)
-    return _family_facts(persons, found).sort_by([(c, "ascending") for c in FACT_ORDER]), households
+        return lookup_connection().execute(sql).to_arrow_table()
+
+
+def _family_households(persons: pa.Table, totals: pa.Table) -> pa.Table:
+    """:func:`households_from_totals` on a family's per-ID rows (``totals``: ``id_number``,
+    ``_category``, ``_amount``, ``_n``, ``_a``), summed in Python as the query does: per ID and
+    column (null when no value), then per household over the persons matched by ID number; a flag
+    counts the distinct persons it is set for; totals before the rounding to the fen."""
+    by_id: dict[tuple[str, str], float | int | None] = {}
+    for number, category, *values in zip(*(totals.column(c).to_pylist() for c in ("id_number", "_category", *_VALUES)),
+                                         strict=True):
+        for column, value in _TOTALS.get(category, ()):
+            v, before = values[_VALUES.index(value)], by_id.get((number, column))
+            by_id[(number, column)] = before if v is None else v if before is None else before + v
+    flags = [f"{flag}_count" for flag in FLAG_COUNTS]
+    summed = [column for category, columns in _TOTALS.items() for column, _v in columns if category not in FLAG_COUNTS]
+    households: dict[int, dict] = {}
+    for person, household, number in zip(*(persons.column(c).to_pylist() for c in PERSONS_SCHEMA.names), strict=True):
+        h = households.setdefault(household, {"persons": set(), **{f: set() for f in flags}})
+        h["persons"].add(person)
+        for column in summed:
+            v = by_id.get((number, column))
+            if v is not None:
+                h[column] = v if h.get(column) is None else h[column] + v
+        for f in flags:
+            if by_id.get((number, f)) is not None:
+                h[f].add(person)
+    rows = []
+    for household, h in households.items():
+        money = {c: float(h.get(c) or 0.0) for c in summed if not c.endswith("_count")}
+        money |= {"income_business_income": 0.0, "income_property_income": 0.0, "deduction_education": 0.0}
+        income_total = money["income_wages"]
+        for kind in INCOME_KINDS[1:]:
+            income_total += money[f"income_{kind}"]
+        deductions_total = money["deduction_medical"] + money["deduction_education"]
+        members = len(h["persons"])
+        rows.append({"household_id": household, "members": members, **money,
+                     **{c: int(h.get(c) or 0) for c in summed if c.endswith("_count")},
+                     **{f: len(h[f]) for f in flags}, "income_total": income_total,
+                     "deductions_total": deductions_total,
+                     "income_per_head": max((income_total - deductions_total) / members, 0.0)})
+    return pa.Table.from_pylist(rows, schema=_HOUSEHOLD_SCHEMA)
+
+
+_VALUES = ("_amount", "_n", "_a")
+_HOUSEHOLD_SCHEMA = pa.schema([pa.field(c, pa.int64() if c in ("household_id", "members") or c.endswith("_count")
+                                        else pa.float64()) for c in HOUSEHOLD_COLUMNS])
 
 
 def _family_facts(persons: pa.Table, found: pa.Table) -> pa.Table:
@@ -661,9 +734,6 @@ TOTALS_BY_ID_SCHEMA = pa.schema([
     pa.field("id_number", pa.string()), pa.field("_source", pa.string()), pa.field("_category", pa.string()),
     pa.field("_amount", pa.float64()), pa.field("_n", pa.int64()), pa.field("_a", pa.float64()),
 ])
-_NO_TOTALS = "SELECT " + ", ".join(
-    f"NULL::{t} AS {n}" for n, t in zip(TOTALS_BY_ID_SCHEMA.names, ("VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "BIGINT",
-                                                                     "DOUBLE"), strict=True)) + " WHERE false"
 
 
 def households_expression(
@@ -772,10 +842,12 @@ def _empty_facts() -> pa.Table:
 FACTS_SCHEMA = _empty_facts().schema
 # A fact as the bulk run writes it: the citation without the copy of the cited row.
 FACTS_CITED_SCHEMA = pa.schema([f for f in FACTS_SCHEMA if f.name != "detail"])
-# No rows of the index's facts, in their shape (a lookup with no source in force).
+# No rows of the index, in its shape (a lookup with no source in force); who a fact is about.
 _SQL_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
-_NO_FACTS = "SELECT NULL::VARCHAR AS id_number, " + ", ".join(
-    f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in FACTS_SCHEMA if f.name not in ("person_id", "household_id")
+_WHO = ("person_id", "household_id")
+_NO_ROWS = "SELECT NULL::VARCHAR AS id_number, " + ", ".join(
+    f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in (*FACTS_SCHEMA, *TOTALS_BY_ID_SCHEMA)
+    if f.name not in (*_WHO, "id_number", "_source")
 ) + " WHERE false"
 
 

@@ -37,7 +37,11 @@ from safetynet.rules.facts import (
 )
 from safetynet.rules.regional import county_of
 from safetynet.rules.services import decide_household
-from safetynet.rules.supporter_links import attach_supporters, household_income_and_size
+from safetynet.rules.supporter_links import (
+    attach_supporters,
+    household_income_and_size,
+    incomes_of_households,
+)
 from safetynet.rules.variables.facts import LabourCapacity, SelfCare
 from safetynet.rules.variables.supporters import MAX_SUPPORTERS
 from safetynet.verification.compute import (
@@ -78,13 +82,19 @@ class SupporterLinks:
 def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | None = None) -> SupporterLinks:
     """The supporters (``SupportObligation``) of ``person_ids`` in force on the 1st of ``on``'s
     month, with the household each supporter belongs to on that day. Households of ``known`` are
-    read from it; the others are verified here as a population of their own, the same way."""
+    read from it; the others are verified here and their incomes summed the same way (the few
+    columns an income needs, not a whole population of the rules)."""
     first = on.replace(day=1)
     links = support_obligations_at(on=first, person_ids=person_ids)
     person_id = links.column("person_id").to_numpy()
     supporter_id = links.column("supporter_id").to_numpy()
     relation = links.column("relation").to_numpy(zero_copy_only=False)
-    sources = [known] if known is not None else []
+    # Every person of the sources with their household, its income and size; the first source
+    # that has a person is the one read.
+    columns: list[tuple[np.ndarray, ...]] = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))]
+    if known is not None:
+        income, size = household_income_and_size(known)
+        columns.append((known.extra["person_id"], known.household_ids[known.person_household], income, size))
     known_ids = np.sort(known.extra["person_id"]) if known is not None else np.zeros(0, np.int64)
     at = np.searchsorted(known_ids, supporter_id).clip(0, max(len(known_ids) - 1, 0))
     is_known = known_ids[at] == supporter_id if len(known_ids) else np.zeros(len(supporter_id), bool)
@@ -96,13 +106,10 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
         table = members_at(on=first, household_ids=set(households))
         if table.num_rows:
             verified = verify(VerificationInput(persons=table.select(PERSONS_SCHEMA.names), on=on))
-            sources.append(population_from_verification(members=table, verified=verified))
-    # Every person of the sources with their household, its income and size; the first source
-    # that has a person is the one read.
-    columns: list[tuple[np.ndarray, ...]] = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))]
-    for source in sources:
-        income, size = household_income_and_size(source)
-        columns.append((source.extra["person_id"], source.household_ids[source.person_household], income, size))
+            household_ids, person_household = np.unique(table.column("household_id").to_numpy(), return_inverse=True)
+            income, size = incomes_of_households(_person_incomes(table, verified.facts), person_household,
+                                                 len(household_ids))
+            columns.append((table.column("person_id").to_numpy(), household_ids[person_household], income, size))
     pid, household, income, size = (np.concatenate(c) for c in zip(*columns, strict=True))
     known_pid, first = np.unique(pid, return_index=True)
     at = np.searchsorted(known_pid, supporter_id).clip(0, max(len(known_pid) - 1, 0))
@@ -267,6 +274,27 @@ def decide_from_report(*, report, on: dt.date) -> Decision:
     )
 
 
+def _category(facts: pa.Table, *names: str) -> np.ndarray:
+    """Which facts are of one of the categories ``names`` (compared in Arrow: millions of facts)."""
+    return pc.is_in(facts.column("category"), pa.array(names, pa.string())).to_numpy(zero_copy_only=False)
+
+
+def _person_incomes(members: pa.Table, facts: pa.Table, *, fact_person: np.ndarray | None = None
+                    ) -> dict[str, np.ndarray]:
+    """Each person's (row of ``members``) monthly income per statistical category from the income
+    facts (``_INCOME_FIELD``), rounded to the fen. ``fact_person``: each fact's person row, if known."""
+    if fact_person is None:
+        fact_person = MemberRows(members.column("person_id").to_numpy()).rows(facts.column("person_id").to_numpy())
+    n_p = members.num_rows
+    is_income = pc.equal(facts.column("kind"), "income").to_numpy(zero_copy_only=False)
+    amount = np.nan_to_num(facts.column("amount").to_numpy(zero_copy_only=False).astype(float))
+    out = {}
+    for kind in {*_INCOME_FIELD.values()}:
+        rows = is_income & _category(facts, *(c for c, f in _INCOME_FIELD.items() if f == kind))
+        out[kind] = np.round(np.bincount(fact_person[rows], weights=amount[rows], minlength=n_p), 2)
+    return out
+
+
 def population_from_verification(
     *, members: pa.Table, verified: VerificationOutput, supporters_on: dt.date | None = None
 ) -> Population:
@@ -285,16 +313,13 @@ def population_from_verification(
     facts = verified.facts
     fact_person = MemberRows(members.column("person_id").to_numpy()).rows(facts.column("person_id").to_numpy())
 
-    def category(*names: str) -> np.ndarray:  # compared in Arrow: millions of facts
-        return pc.is_in(facts.column("category"), pa.array(names, pa.string())).to_numpy(zero_copy_only=False)
+    def category(*names: str) -> np.ndarray:
+        return _category(facts, *names)
 
-    is_income = pc.equal(facts.column("kind"), "income").to_numpy(zero_copy_only=False)
     amount = np.nan_to_num(facts.column("amount").to_numpy(zero_copy_only=False).astype(float))
 
     persons = {c: np.zeros(n_p, dtype=t) for c, t in PERSON_COLUMNS.items()}
-    for kind in {*_INCOME_FIELD.values()}:
-        rows = is_income & category(*(c for c, f in _INCOME_FIELD.items() if f == kind))
-        persons[kind] = np.round(np.bincount(fact_person[rows], weights=amount[rows], minlength=n_p), 2)
+    persons |= _person_incomes(members, facts, fact_person=fact_person)
     registry_grade = members.column("disability_grade").to_numpy()
     certificate = certificate_grades(facts, fact_person, n_p)
     persons["disability_grade"] = np.where(

@@ -5,14 +5,19 @@ one SparkSession of the test process.
 """
 
 import datetime as dt
+import fcntl
+import io
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.core.management import call_command
 
 from safetynet.core.crypto import blind_index_many
+from safetynet.engine import backend
+from safetynet.engine import lake as lake_module
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
 from safetynet.verification import compute
@@ -344,3 +349,66 @@ def test_a_batch_landed_after_a_lookup_is_in_the_next_one(lake, tmp_path, monkey
     monkeypatch.setattr(compute, "SMALL_INPUT", 0)
     scanned = verify(inp)
     assert after.facts.equals(scanned.facts) and after.households.equals(scanned.households)
+
+
+def _index_files(lake) -> list[Path]:
+    return sorted((Path(lake) / "index" / "verification").glob("*.duckdb"))
+
+
+@pytest.mark.django_db
+def test_the_index_is_one_file_every_worker_reads_and_a_new_batch_names_a_new_one(lake, tmp_path, monkeypatch):
+    # given the family looked up once: the index is written as a file under the lake
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_keyed(FAMILY), on=ON)
+    first = verify(inp)
+    [built] = _index_files(lake)
+    inode = built.stat().st_ino
+    # when another worker (nothing attached, no plan of its own) looks the family up
+    monkeypatch.setattr(lake_module, "_attached", {})
+    monkeypatch.setattr(compute, "_index_plans", {})
+    monkeypatch.delitem(backend._connections, backend._LOOKUP)
+    second = verify(inp)
+    # then it reads the same file, not a rebuilt one, and finds the same
+    assert [p.stat().st_ino for p in _index_files(lake)] == [inode]
+    assert second.facts.equals(first.facts) and second.households.equals(first.households)
+    # when a batch lands, the next lookup builds and reads a file of its own; the old one is left as it was
+    land(tmp_path, "securities", "id_number,name,account_type,market_value,reported_on", [
+        f"{SPOUSE},配偶,股票,12345.60,2026-11-10",
+    ], as_of=dt.date(2026, 11, 10))
+    third = verify(inp)
+    assert len(_index_files(lake)) == 2 and built.stat().st_ino == inode
+    assert _household(third)["securities"] == 12345.60 and _household(first)["securities"] == 0
+
+
+@pytest.mark.django_db
+def test_while_another_process_builds_the_index_a_lookup_computes_from_the_sources(lake, tmp_path, monkeypatch):
+    # given the family's batches, and another process building the index (it holds the lock)
+    land_family(tmp_path)
+    folder = Path(lake) / "index" / "verification"
+    folder.mkdir(parents=True)
+    inp = VerificationInput(persons=_two_households(), on=ON)
+    with open(folder / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # when the family is looked up
+        looked_up = verify(inp)
+    # then nothing was written and the facts and figures are the full computation's
+    assert _index_files(lake) == []
+    monkeypatch.setattr(compute, "SMALL_INPUT", 0)
+    scanned = verify(inp)
+    assert looked_up.facts.num_rows > 15
+    assert looked_up.facts.equals(scanned.facts) and looked_up.households.equals(scanned.households)
+
+
+@pytest.mark.django_db
+def test_the_index_command_builds_the_index_ahead_of_the_first_report(lake, tmp_path):
+    # given the family's batches and no index yet
+    land_family(tmp_path)
+    assert _index_files(lake) == []
+    # when the index is built ahead for the date
+    out = io.StringIO()
+    call_command("verification_index", "--on", ON.isoformat(), stdout=out)
+    # then the file is there, and a lookup reads it rather than build another
+    [built] = _index_files(lake)
+    assert "索引已就绪" in out.getvalue()
+    verify(VerificationInput(persons=_keyed(FAMILY), on=ON))
+    assert _index_files(lake) == [built]
