@@ -90,10 +90,10 @@ class MonitoringResult:
         dims = {i.code: i.dimension for i in lib.computed}
         k = level_cutoffs(self.on).k
 
-        def measure(rows: np.ndarray) -> dict:
+        def measure(rows: np.ndarray, af: AlkireFoster | None = None) -> dict:
             if not rows.any():
                 return {"households": 0}
-            af = alkire_foster(self.matrix[rows], self.weights, k)
+            af = af or alkire_foster(self.matrix[rows], self.weights, k)
             by_dim: dict[str, float] = {}
             for code, c in zip(self.codes, af.contribution.tolist(), strict=True):
                 by_dim[dims[code]] = by_dim.get(dims[code], 0.0) + c
@@ -103,7 +103,8 @@ class MonitoringResult:
         counties = np.array([c[:6] for c in self.region_codes], dtype=object)
         return {
             "k": k,
-            "overall": measure(np.ones(len(self.household_ids), bool)),
+            # the run's own measure is the city-wide one: not computed twice
+            "overall": measure(np.ones(len(self.household_ids), bool), self.af),
             "by_county": {c: measure(counties == c) for c in sorted(set(counties.tolist()))},
         }
 

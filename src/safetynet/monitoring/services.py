@@ -91,18 +91,19 @@ def _alerts_insert(rows: list[dict], *, same: dict) -> None:
     if not rows:
         return
     now = timezone.now()
-    fields = [f for f in Alert._meta.concrete_fields if not f.primary_key]
     shared = {"created_at": now, "updated_at": now} | same
-    constant = {f.attname: f.get_db_prep_save(shared[f.attname] if f.attname in shared else f.get_default(),
-                                              connection)
-                for f in fields if f.attname not in _PER_ALERT}
+    # The statement names the shared fields first, then the per-alert ones: a row is the shared
+    # values, prepared once, followed by its own.
+    fixed = [f for f in Alert._meta.concrete_fields if not f.primary_key and f.attname not in _PER_ALERT]
+    constant = [f.get_db_prep_save(shared[f.attname] if f.attname in shared else f.get_default(), connection)
+                for f in fixed]
     reasons = Alert._meta.get_field("reasons")
     qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(Alert._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    values = [[constant[f.attname] if f.attname in constant
-               else reasons.get_db_prep_save(row["reasons"], connection) if f.attname == "reasons"
-               else row[f.attname] for f in fields] for row in rows]
+    columns = [f.column for f in fixed] + [Alert._meta.get_field(name).column for name in _PER_ALERT]
+    sql = (f"INSERT INTO {qn(Alert._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    values = [[*constant, *(reasons.get_db_prep_save(row[name], connection) if name == "reasons" else row[name]
+                            for name in _PER_ALERT)] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
 

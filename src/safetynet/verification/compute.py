@@ -265,7 +265,7 @@ def verify_households(inp: VerificationInput, *, backend: str | None = None) -> 
     batches = _batches(inp)
     with session(name) as con:
         if name == "duckdb":
-            _facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, cited=True)
+            households_sql = _compiled(con, on=inp.on, batches=batches, what="households")
             households = _run_on_persons(con, households_sql, persons)
         else:
             tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
@@ -336,28 +336,35 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
 # than running them for one family. The persons are a named table of the plan. Whole rolls read
 # the batches through views named by the batch set (``lake.parquet_view``).
 _PERSONS = "_verification_persons"
-_plans: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+_plans: OrderedDict[tuple, str] = OrderedDict()
 _facts_plans: OrderedDict[tuple, str] = OrderedDict()  # verify_facts's SQL
 _PLANS_KEPT = 64
 
 
 def _plan(con, *, on: dt.date, batches: dict, cited: bool = False) -> tuple[str, str]:
-    """The (facts, households) SQL for this date and batch set, compiled on first use."""
+    """The (facts, households) SQL for this date and batch set, each compiled on first use."""
+    return (_compiled(con, on=on, batches=batches, what="facts_cited" if cited else "facts"),
+            _compiled(con, on=on, batches=batches, what="households"))
+
+
+def _compiled(con, *, on: dt.date, batches: dict, what: str) -> str:
+    """One plan's SQL (``what``: ``facts``, ``facts_cited`` or ``households``), compiled on first use:
+    the household totals alone (:func:`verify_households`) never pay for compiling the facts."""
     names = tuple((src, parquet_view(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
-    key = (on, cited, names)
-    plan = _plans.get(key)
-    if plan is None:
+    key = (on, what, names)
+    sql = _plans.get(key)
+    if sql is None:
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
         tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
-        facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=not cited)
-        if cited:
-            facts_sql = _facts_cited_sql(str(con.compile(_facts_typed(facts))), citations=_citations(tables=tables, on=on),
-                                         batches=batches)
+        if what == "households":
+            sql = str(con.compile(households_expression(tables=tables, persons=persons_t, on=on)))
         else:
-            facts_sql = str(con.compile(facts.order_by(list(FACT_ORDER))))
-        plan = (facts_sql, str(con.compile(households_expression(tables=tables, persons=persons_t, on=on))))
-        _keep(_plans, key, plan)
-    return plan
+            facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=what == "facts")
+            sql = (_facts_cited_sql(str(con.compile(_facts_typed(facts))), citations=_citations(tables=tables, on=on),
+                                    batches=batches)
+                   if what == "facts_cited" else str(con.compile(facts.order_by(list(FACT_ORDER)))))
+        _keep(_plans, key, sql)
+    return sql
 
 
 def _keep(plans: OrderedDict, key: tuple, plan) -> None:

@@ -35,3 +35,30 @@ def test_members_read_in_many_slices_are_the_members_read_in_one(tree, monkeypat
     assert sliced.column("birth_date")[0].as_py() == Person.objects.get(pk=expected[0][1]).birth_date
     # and the garbage collector is on again
     assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_postgresql_copy_reads_the_members_its_rows_give(tree, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY … TO STDOUT is PostgreSQL's")
+    # given members with an empty category and a null one's grade, a leave date, a death date,
+    # two health conditions (a comma and quotes in the CSV field) and a disability
+    households = [make_household(tree.east_community, members=n) for n in (2, 3)]
+    on = dt.date(2025, 3, 1)
+    people = list(Person.objects.order_by("pk"))
+    Person.objects.filter(pk=people[0].pk).update(health_conditions=["serious", "chronic"], disability_grade=2,
+                                                  disability_category="physical")
+    Person.objects.filter(pk=people[1].pk).update(death_date=dt.date(2025, 1, 9))
+    Membership.objects.filter(household=households[1], person=people[4]).update(left_on=dt.date(2025, 6, 30))
+    # when the members are read through COPY's CSV, and as rows
+    copied = tables.members_at(on=on)
+    monkeypatch.setattr(tables, "_copied", tables._fetched)
+    fetched = tables.members_at(on=on)
+    # then both give the same table: nulls, empty texts, dates and the health flags alike
+    assert copied.num_rows == 5 and copied.equals(fetched)
+    assert copied.column("disability_category").to_pylist().count("") == 4
+    assert copied.column("left_on").to_pylist().count(None) == 4
+    assert copied.column("serious_illness").to_pylist()[0] and copied.column("chronic_illness").to_pylist()[0]
+    assert copied.column("death_date").to_pylist()[1] == dt.date(2025, 1, 9)
