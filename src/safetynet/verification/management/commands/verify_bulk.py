@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--region", default=None, help="区划代码：只核对该区划(含下级)的家庭；缺省为全部")
-        parser.add_argument("--on", type=_date, default=None, help="核对基准日 YYYY-MM-DD（缺省为今天）")
+        parser.add_argument("--on", type=date_argument, default=None, help="核对基准日 YYYY-MM-DD（缺省为今天）")
         parser.add_argument("--backend", choices=BACKENDS, default=None, help="计算引擎（缺省取 $SAFETYNET_ENGINE，否则 duckdb）")
         parser.add_argument("--json", action="store_true", help="输出一个JSON对象")
 
@@ -42,7 +42,8 @@ class Command(BaseCommand):
             self.stdout.write(f"    {kind}: {count}")
 
 
-def _date(text: str) -> dt.date:
+def date_argument(text: str) -> dt.date:
+    """A command's YYYY-MM-DD argument, or a clear error."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
