@@ -46,7 +46,11 @@ household leaves the pool (found: it gets help; not found: the alert is closed).
 Recall counts the needy households receiving nothing among the month's pool (the month's cohort
 and every earlier household not yet visited), the same denominator for every policy; the last
 month's cohort was never visited before it, so its figures are an out-of-sample test. Figures per
-group are given for every month.
+group are given for every month. Two figures read the month's ranking on the truth, for the report
+only: the visits it needs, best first, to reach recall 0.95 (:func:`_ranking_at_recall`), and the
+best a cut per rural/urban × district cell could do with the truth known, recall 0.95 with every
+judged group within two points (:func:`cell_cuts_at_recall`): when its precision is below the
+target, no operating rule on that ranking, group-aware or not, meets the targets.
 """
 
 from __future__ import annotations
@@ -109,6 +113,49 @@ def _ranking_at_recall(priority: np.ndarray, mandatory: np.ndarray, needy: np.nd
     order = np.lexsort((-priority, ~mandatory))
     k = int(np.searchsorted(np.cumsum(needy[order]), want) + 1)
     return {"recall": recall, "visits": k, "precision": round(want / k, 4)}
+
+
+def cell_cuts_at_recall(priority: np.ndarray, mandatory: np.ndarray, needy: np.ndarray, cells: np.ndarray | None,
+                         groups: dict[str, np.ndarray], recall: float, gap: float, most: int = 2_000_000) -> dict:
+    """The best any group-aware operating cut could do on the month's ranking (read on the truth for
+    the report only; nothing here reaches dispatch or training): one cut per cell (rural/urban ×
+    district; each cell visits its mandatory triggers and then its best-ranked households down to
+    its cut), chosen with the truth known so that recall reaches ``recall`` and no judged group
+    (``MIN_GROUP_NEEDY`` needy households in the pool) falls more than ``gap`` below the overall,
+    at the highest precision. An equal-opportunity cut estimated from probabilities can do no
+    better: when this precision is below the target, the ranking, not the cut, is what misses.
+    ``visits`` is None when no cut reaches it or the cells allow more than ``most`` combinations."""
+    total = int(needy.sum())
+    want = int(np.ceil(recall * total))
+    none = {"recall": recall, "visits": None, "found": None, "precision": None}
+    if not want or cells is None:
+        return none
+    judged = [g for g in groups.values() if int((needy & g).sum()) >= MIN_GROUP_NEEDY]
+    labels, cell = np.unique(cells.astype(str), return_inverse=True)
+    visits, finds, group_finds = [], [], []  # per cell, per option (its j-th find, j = 0…its needy)
+    for c in range(labels.size):
+        rows = np.flatnonzero(cell == c)
+        rows = rows[np.lexsort((-priority[rows], ~mandatory[rows]))]  # mandatory first, then best first
+        must = int(mandatory[rows].sum())
+        hits = np.flatnonzero(needy[rows][must:]) + must  # where each find past the mandatory ones falls
+        cut = np.r_[must, hits + 1]  # visits of each option
+        counted = np.r_[0, np.cumsum(needy[rows])]
+        visits.append(cut)
+        finds.append(counted[cut])
+        group_finds.append([np.r_[0, np.cumsum((needy & g)[rows])][cut] for g in judged])
+    if np.prod([v.size for v in visits], dtype=float) > most:
+        return none
+    grid = np.meshgrid(*[np.arange(v.size) for v in visits], indexing="ij")
+    v = sum(visits[c][grid[c]] for c in range(labels.size)).ravel()
+    f = sum(finds[c][grid[c]] for c in range(labels.size)).ravel()
+    ok = (f >= want) & (v > 0)
+    for i, g in enumerate(judged):
+        found_g = sum(group_finds[c][i][grid[c]] for c in range(labels.size)).ravel()
+        ok &= found_g / int((needy & g).sum()) >= f / total - gap - 1e-9
+    if not ok.any():
+        return none
+    best = np.flatnonzero(ok)[np.lexsort((v[ok], -f[ok] / v[ok]))[0]]
+    return {"recall": recall, "visits": int(v[best]), "found": int(f[best]), "precision": round(float(f[best] / v[best]), 4)}
 
 
 #: The issue's targets for the last month: recall of the needy households receiving nothing, the
@@ -234,6 +281,10 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                      "backlog_after": int((candidate & arrived & ~visited).sum()),
                      **_figures(int(needy[go].sum()), int(go.size), int(needy_now.sum()), households),
                      "ranking_at_recall": _ranking_at_recall(priority, mandatory[rows], needy[rows], RECALL_AT),
+                     "cell_cuts_at_recall": cell_cuts_at_recall(priority, mandatory[rows], needy[rows],
+                                                                 cells_of({k: g[rows] for k, g in groups.items()}),
+                                                                 {k: g[rows] for k, g in groups.items()}, RECALL_AT,
+                                                                 TARGETS["group_gap"]),
                      "groups": {k: _figures(int((sent_now & needy & g).sum()), int((sent_now & g).sum()),
                                             int((needy_now & g).sum()), int((in_month & g).sum()))
                                 for k, g in groups.items()}}
@@ -261,6 +312,7 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
     last = {p: out[p][-1] for p in policies}
     out["targets"] = {p: _targets(last[p], capacity_share) for p in policies}
     out["last_month"] = {p: {k: last[p][k] for k in ("recall", "precision", "visits", "capacity", "visits_share", "found",
-                                                      "needy_in_pool", "ranking", "phase", "ranking_at_recall")}
+                                                      "needy_in_pool", "ranking", "phase", "ranking_at_recall",
+                                                      "cell_cuts_at_recall")}
                          for p in last}
     return out

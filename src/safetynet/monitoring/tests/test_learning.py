@@ -19,7 +19,7 @@ from safetynet.monitoring.model.learning import (
     systematic_sample,
 )
 from safetynet.monitoring.model.prior import prior_score
-from safetynet.monitoring.model.simulation import simulate
+from safetynet.monitoring.model.simulation import cell_cuts_at_recall, simulate
 from safetynet.monitoring.model.training import train
 from safetynet.monitoring.outcomes import VisitOutcomeInput, facts_of, parse_amount, validate
 
@@ -371,3 +371,25 @@ def test_the_learning_phase_decides_from_visit_outcomes_only():
     assert [m.get("estimate") for m in first["learned"]] == [m.get("estimate") for m in second["learned"]]
     # while the figures read on the truth do change
     assert [m["needy_in_pool"] for m in first["learned"]] != [m["needy_in_pool"] for m in second["learned"]]
+
+
+def test_the_best_group_aware_cut_keeps_every_judged_group_within_two_points_of_the_overall():
+    # given a month's ranking over two cells of 40 households: the urban cell's 20 needy households
+    # ranked first, the rural cell's 20 every other row
+    priority = np.r_[np.linspace(1, 0.5, 40), np.linspace(1, 0.5, 40)]
+    needy = np.r_[np.arange(40) < 20, np.arange(40) % 2 == 0]
+    cells = np.array(["urban"] * 40 + ["rural"] * 40, dtype=object)
+    groups = {"urban": cells == "urban", "rural": cells == "rural"}
+    args = {"priority": priority, "mandatory": np.zeros(80, bool), "needy": needy, "cells": cells, "recall": 0.95,
+            "gap": 0.02}
+    # then recall 0.95 (38 finds) at the highest precision leaves rural at 18 of 20, 5 points below
+    # the overall: judged, each cell stops at its 19th find instead (19 + 37 visits)
+    assert cell_cuts_at_recall(**args, groups=groups) == {"recall": 0.95, "visits": 56, "found": 38,
+                                                          "precision": round(38 / 56, 4)}
+    # while a group of fewer than 20 needy households (rural, 15 here) is not judged: all 20 urban, 18 rural
+    small = {k: g & (np.arange(80) % 40 < 30) for k, g in groups.items()}
+    assert cell_cuts_at_recall(**args, groups=small)["visits"] == 55
+    # and a mandatory trigger is visited whatever the cut, its visit counted
+    mandatory = np.zeros(80, bool)
+    mandatory[79] = True
+    assert cell_cuts_at_recall(**{**args, "mandatory": mandatory}, groups=groups)["visits"] == 57
