@@ -155,20 +155,21 @@ def _own_alerts_open(*, run: MonitorRun, households: np.ndarray, community: np.n
 
 def _learning_sample(*, sent: np.ndarray, scored: np.ndarray, unit: np.ndarray, visiting: np.ndarray,
                      priority: np.ndarray, cells: np.ndarray, community: np.ndarray, free: dict,
-                     estimate: dict | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                     estimate: dict | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
     """The rows the learning phase draws (``model.learning.learning_draw``) from the scored rows the
     operating visits left, into each community's spare slots (its free slots less its operating
-    visits), and their inclusion probabilities. The sample's unit is the household (``unit``, per
-    row): one row per household (a household with two waiting alerts is not twice as likely), and
-    none of a household a visit already goes to (``visiting``, or sent now)."""
+    visits), their inclusion probabilities, and the spare slots in all. The sample's unit is the
+    household (``unit``, per row): one row per household (a household with two waiting alerts is
+    not twice as likely), and none of a household a visit already goes to (``visiting``, or sent
+    now)."""
     left = ~sent & scored & ~np.isin(unit, np.r_[visiting, unit[sent]])
     _units, first = np.unique(unit[left], return_index=True)
     rest = np.sort(np.flatnonzero(left)[first])
     used = Counter(community[sent].tolist())
-    spare = {r: n - used.get(r, 0) for r, n in free.items()}
+    spare = {r: max(n - used.get(r, 0), 0) for r, n in free.items()}  # mandatory visits may overrun a community
     picked, pi = learning_draw(expected=priority[rest], cells=cells[rest], k=spare, estimate=estimate, rng=rng,
                                community=community[rest])
-    return rest[picked], pi[picked]
+    return rest[picked], pi[picked], sum(spare.values())
 
 
 @transaction.atomic
@@ -259,7 +260,7 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     if learn:
         visiting = np.r_[np.fromiter({a[1] for a in alerts if a[5] is not None}, np.int64),
                          learning_households_this_month(phase=phase, on=run.on)]
-        drawn, pi = _learning_sample(sent=sent, scored=scored, unit=np.where(scored, households[at], -1),
+        drawn, pi, spare = _learning_sample(sent=sent, scored=scored, unit=np.where(scored, households[at], -1),
                                      visiting=visiting, priority=priority, cells=cells, community=community,
                                      free=free, estimate=learning_estimate_latest(phase), rng=rng)
         sent[drawn], explored[drawn], inclusion[drawn] = True, True, pi
@@ -283,7 +284,7 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
                                         sample=~operating[visits], inclusion=inclusion[visits], cells=cells[visits])
         learning = {"phase": phase.pk, "period": period.month.strftime("%Y-%m"),
                     "operating": int(operating.sum()), "sample": int((sent & ~operating).sum()),
-                    "spare": int(sum(free.values()) - operating.sum())}
+                    "spare": int(spare)}
     kept = np.union1d(np.flatnonzero(np.isin(households, alerted)), at[own])
     features_write(run_id=run.pk, household_ids=households[kept], x=x[kept], districts=districts[kept])
     _dispatch_write(ids=ids, households=np.r_[np.array([a[1] for a in pool], np.int64), households[at[own]]],
