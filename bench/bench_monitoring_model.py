@@ -19,7 +19,8 @@ and keeps one per size):
    household) when no 1M city is at hand: the cost per row does not depend on which rows.
 3. The model is stored and promoted as ``monitor-train`` would. **Dispatch** (``alerts_dispatch``:
    features of every household with an open alert, kept in the lake; scoring; ranking under
-   capacity; explanations of the dispatched; the alerts' update) is timed twice without the
+   capacity; the learning phase's sample of the spare slots; explanations of the dispatched; the
+   alerts' update) is timed twice without the
    model (today's rules order) and twice with it, on the same open alerts (dispatch marks are
    cleared before each). The model's cost is the difference. The proxies' read inside the
    compute (``proxy_measures``) is timed on its own over all persons.
@@ -59,11 +60,19 @@ def main() -> None:
     from safetynet.core.paths import demo_truth_dir
     from safetynet.monitoring.compute import monitor_compute
     from safetynet.monitoring.coverage import coverage_lists
+    from safetynet.monitoring.dispatching import alerts_dispatch
     from safetynet.monitoring.model.features import feature_matrix, feature_names
     from safetynet.monitoring.model.training import train
-    from safetynet.monitoring.models import OPEN_STATUSES, Alert, MonitorRun, RiskModel
+    from safetynet.monitoring.models import (
+        OPEN_STATUSES,
+        Alert,
+        LearningPeriod,
+        LearningPhase,
+        LearningVisit,
+        MonitorRun,
+        RiskModel,
+    )
     from safetynet.monitoring.proxies import proxy_measures
-    from safetynet.monitoring.services import alerts_dispatch
     from safetynet.monitoring.tasks import alert_candidates
     from safetynet.registry.tables import members_at
 
@@ -142,11 +151,16 @@ def main() -> None:
                 "features": model.features, "artefact": str(path.relative_to(settings.LAKE_DIR)),
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "promoted": True})
         with transaction.atomic():
+            # each timed run with the model is its first: a learning phase starts and samples the spare slots
+            LearningVisit.objects.all().delete()
+            LearningPeriod.objects.all().delete()
+            LearningPhase.objects.all().delete()
             Alert.objects.filter(status__in=OPEN_STATUSES).update(dispatched_at=None, risk=None, risk_model=None,
                                                                    risk_reasons=[])
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         counts = alerts_dispatch(run=run, result=result, candidates=candidates)
-        timings[label].append({"seconds": round(time.perf_counter() - t, 2), **counts})
+        timings[label].append({"seconds": round(time.perf_counter() - t, 2),
+                               "cpu_seconds": round(time.process_time() - cpu, 2), **counts})
     out["dispatch"] = timings
     out["open_alerts"] = Alert.objects.filter(status__in=OPEN_STATUSES).count()
     _write(out)

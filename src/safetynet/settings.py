@@ -277,3 +277,8 @@ MONITORING_MIN_PRECISION = 0.55
 # A model ranks only once it has learned from this many visit outcomes; until then the cold-start
 # prior fills the capacity (about two months of 5 % of households on the evaluation's demo city).
 MONITORING_MIN_OUTCOMES = 2000
+# With a promoted model, the learning phase (model.learning): while the recall of the model's visits,
+# estimated from visit outcomes alone, is below this, each full run's spare slots go to a
+# probability sample of the rest of the pool (抽样核查), replacing the exploration share. None: no
+# learning phase, the exploration share as before.
+MONITORING_LEARN_UNTIL = 0.95

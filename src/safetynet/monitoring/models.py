@@ -246,3 +246,66 @@ class AlertAttachment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class LearningEnd(models.TextChoices):
+    HELD = "held", _("估计查全率连续达标")
+    BUDGET = "budget", _("学习期已用满")
+    RESTARTED = "restarted", _("重新开始学习期")
+
+
+class LearningPhase(TimeStampedModel):
+    """学习期 (``model.learning``): while the recall of the model's visits, estimated from visit
+    outcomes alone, is below the target, each run's spare slots go to a probability sample of the
+    rest of the pool. It starts with the first promoted model (or when restarted); it ends when the
+    estimate held the target for ``hold`` months in a row, or after ``budget`` months."""
+
+    started_on = models.DateField(_("开始日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=12, choices=LearningEnd.choices, blank=True)
+    target = models.FloatField(_("目标查全率"))
+    hold = models.PositiveSmallIntegerField(_("连续达标月数"))
+    budget = models.PositiveSmallIntegerField(_("学习期上限(月)"))
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("学习期")
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_on__isnull=True, end_reason="")
+                                   | Q(ended_on__isnull=False) & ~Q(end_reason=""), name="learning_phase_end_reason"),
+        ]
+
+
+class LearningPeriod(TimeStampedModel):
+    """One month of a learning phase (the evaluation's month): its visits, and the recall estimate
+    computed once every one of them has an outcome."""
+
+    phase = models.ForeignKey(LearningPhase, verbose_name=_("学习期"), on_delete=models.PROTECT, related_name="periods")
+    month = models.DateField(_("月份"))  # the first day of the month
+    estimate = models.JSONField(_("估计查全率"), null=True, blank=True)
+    estimated_at = models.DateTimeField(_("估计时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["phase_id", "month"]
+        verbose_name = _("学习期月份")
+        constraints = [models.UniqueConstraint(fields=["phase", "month"], name="learning_period_one_per_month")]
+
+
+class LearningVisit(TimeStampedModel):
+    """A visit a learning run sent: an operating one (what the precision target chose) or a sample
+    one (drawn with ``inclusion``), with the household's cell (rural/urban × district) at the draw."""
+
+    period = models.ForeignKey(LearningPeriod, verbose_name=_("学习期月份"), on_delete=models.PROTECT,
+                               related_name="visits")
+    run = models.ForeignKey(MonitorRun, verbose_name=_("监测批次"), on_delete=models.PROTECT, related_name="+")
+    alert = models.ForeignKey(Alert, verbose_name=_("预警"), on_delete=models.PROTECT, related_name="learning_visits")
+    sample = models.BooleanField(_("抽样走访"))
+    inclusion = models.FloatField(_("入样概率"))
+    cell = models.CharField(_("分层"), max_length=160, blank=True)
+
+    REGION_FIELD = "alert__household__region"
+
+    class Meta:
+        ordering = ["period_id", "id"]
+        verbose_name = _("学习期走访")
+        constraints = [models.UniqueConstraint(fields=["period", "alert"], name="learning_visit_once_per_period")]

@@ -15,6 +15,8 @@ from safetynet.monitoring.models import (
     Alert,
     AlertKind,
     AlertStatus,
+    LearningPhase,
+    LearningVisit,
     MonitorRun,
     RiskModel,
     RunMode,
@@ -157,7 +159,40 @@ def dispatch_summary(*, alerts: QuerySet[Alert], user) -> dict:
         "sample_alerts": sums["sample"],
         "model": RiskModel.objects.filter(promoted=True).order_by("-version").first(),
         "allocation": capacity_recommended(communities=communities),
+        "learning": learning_summary(user=user),
     }
+
+
+def learning_summary(*, user) -> dict | None:
+    """The latest learning phase (学习期, ``monitoring.learning_phase``): whether it goes on, its
+    months, the latest month's recall estimate (overall and per cell: the city's, read from visit
+    outcomes) and the sample visits in the user's region still waiting for an outcome; ``None``
+    before any model was promoted."""
+    phase = LearningPhase.objects.order_by("-id").first()
+    if phase is None:
+        return None
+    periods = list(phase.periods.order_by("month"))
+    estimated = [p for p in periods if p.estimate is not None]
+    waiting = scope(LearningVisit.objects.filter(period__phase=phase, sample=True,
+                                                 alert__visit_outcomes__isnull=True), user=user)
+    latest = estimated[-1] if estimated else None
+    return {"phase": phase, "learning": phase.ended_on is None, "periods": len(periods), "latest": latest,
+            "cells": learning_cells(latest.estimate) if latest else [], "waiting": waiting.count()}
+
+
+def learning_cells(estimate: dict) -> list[dict]:
+    """An estimate's cells (``model.training.cells_of``: "rural;district_<code>;") as rows: rural
+    or not, the district's name, and the cell's figures; the lowest estimated recall first."""
+    rows = []
+    for label, figures in (estimate.get("cells") or {}).items():
+        parts = [p for p in label.split(";") if p]
+        district = next((p.removeprefix("district_") for p in parts if p.startswith("district_")), "")
+        rows.append({"rural": "rural" in parts, "district": district, **figures})
+    names = dict(Region.objects.filter(code__in=[r["district"].ljust(12, "0") for r in rows if r["district"]])
+                 .values_list("code", "name"))
+    for r in rows:
+        r["district"] = names.get(r["district"].ljust(12, "0"), r["district"])
+    return sorted(rows, key=lambda r: (r["recall"] if r["recall"] is not None else 2.0, r["district"], r["rural"]))
 
 
 def capacity_recommended(*, communities: QuerySet[Region]) -> list[dict]:

@@ -23,9 +23,10 @@ from safetynet.core.db import planner_statistics_refresh
 from safetynet.engine.lake import id_numbers_changed
 from safetynet.monitoring.compute import MonitoringResult, monitor_compute
 from safetynet.monitoring.coverage import coverage_lists
+from safetynet.monitoring.dispatching import alerts_dispatch
 from safetynet.monitoring.evaluation import evaluate as run_evaluation
 from safetynet.monitoring.models import Alert, AlertKind, MonitorRun, RunMode
-from safetynet.monitoring.services import alerts_dispatch, alerts_escalate_overdue, alerts_open_bulk
+from safetynet.monitoring.services import alerts_escalate_overdue, alerts_open_bulk
 from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.models import Region
 from safetynet.registry.models import Membership

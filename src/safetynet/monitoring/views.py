@@ -21,7 +21,7 @@ from safetynet.core.masking import mask_id_number, mask_phone
 from safetynet.core.pages import page_view
 from safetynet.core.permissions import Action, Data, can, may_see
 from safetynet.core.uploads import MAX_FILES
-from safetynet.monitoring import selectors, services
+from safetynet.monitoring import dispatching, selectors, services
 from safetynet.monitoring.indicator_labels import translated_dimension, translated_label
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.models import (
@@ -40,8 +40,8 @@ from safetynet.sources.catalogue import catalogue
 from safetynet.verification.selectors import report_latest_for_household
 
 CONDITION_TITLES = {"points": gettext_lazy("积分式综合评分"), "dibao_uncovered": gettext_lazy("符合低保条件但未纳入"),
-                    services.MODEL_CONDITION: gettext_lazy("模型排序：可能有困难，规则未发现"),
-                    services.SAMPLE_CONDITION: gettext_lazy("随机抽样走访")}
+                    dispatching.MODEL_CONDITION: gettext_lazy("模型排序：可能有困难，规则未发现"),
+                    dispatching.SAMPLE_CONDITION: gettext_lazy("随机抽样走访")}
 CLOSE_OUTCOMES = [(v, label) for v, label in AlertOutcome.choices if v != AlertOutcome.ASSISTED_NEW_CASE]
 
 

@@ -126,6 +126,42 @@ def recall_estimate(*, found_operating: np.ndarray, found_learning: np.ndarray, 
     return out
 
 
+def learning_draw(*, expected: np.ndarray, cells: np.ndarray | None, k: int | dict, estimate: dict | None,
+                  rng: np.random.Generator, community: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The learning sample of the rows the operating visits left: (the rows drawn, every row's
+    inclusion probability). ``k``: the spare visits, one number for the whole pool (the
+    evaluation's month) or, with ``community``, a number per community (production: each
+    community's worker has her own spare slots, so each community is drawn on its own, its cells
+    sharing its draw, and no community gets more visits than it has spare). A cell whose recall
+    lagged in ``estimate`` (the latest) gets a larger share (:func:`lagging_cells`)."""
+    lagging = lagging_cells(estimate)
+    if community is None:
+        pi = learning_probabilities(expected, cells, int(k), lagging=lagging)
+        return systematic_sample(pi, rng), pi
+    pi = np.zeros(expected.size)
+    picked = []
+    for c, n in sorted(k.items()):
+        rows = np.flatnonzero(community == c)
+        if n <= 0 or not rows.size:
+            continue
+        pi[rows] = learning_probabilities(expected[rows], None if cells is None else cells[rows], int(n),
+                                          lagging=lagging)
+        picked.append(rows[systematic_sample(pi[rows], rng)])
+    return (np.sort(np.concatenate(picked)) if picked else np.zeros(0, np.int64)), pi
+
+
+def learning_end(estimates: list[dict], *, elapsed: int, target: float = LEARN_UNTIL, hold: int = LEARN_HOLD,
+                 budget: int | None = LEARN_MONTHS) -> str | None:
+    """Why the learning phase is over, or ``None`` while it goes on: ``"held"`` when the estimate
+    reached the target in each of the last ``hold`` learning months (:func:`learning_over`),
+    ``"budget"`` once ``elapsed`` months have spent the budget."""
+    if learning_over(estimates, target, hold):
+        return "held"
+    if budget is not None and elapsed >= budget:
+        return "budget"
+    return None
+
+
 def learning_over(estimates: list[dict], target: float = LEARN_UNTIL, hold: int = LEARN_HOLD) -> bool:
     """Whether the learning phase ends: the estimated recall of the operating visits reached the
     target in each of the last ``hold`` learning months."""

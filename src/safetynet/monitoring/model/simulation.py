@@ -64,11 +64,9 @@ from safetynet.monitoring.model.dispatch import EXPLORE_SHARE, allocate, apporti
 from safetynet.monitoring.model.learning import (
     LEARN_MONTHS,
     LEARN_UNTIL,
-    lagging_cells,
-    learning_over,
-    learning_probabilities,
+    learning_draw,
+    learning_end,
     recall_estimate,
-    systematic_sample,
 )
 from safetynet.monitoring.model.prior import prior_score
 from safetynet.monitoring.model.training import MIN_GROUP_NEEDY, cells_of, train
@@ -205,7 +203,7 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
         revealed = np.full(len(needy), -1, np.int8)  # only a visit writes here
         weight = np.zeros(len(needy))  # inverse inclusion probability of each visit
         model = None
-        learning, estimates = learned and learn_until is not None, []
+        estimates: list[dict] = []
         for m in range(months):
             arrived = cohort <= m
             pool = arrived & ~visited & (True if reach_all else candidate)
@@ -230,7 +228,8 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 priority = np.where(candidate[rows], rules_priority[rows], -1.0)
                 floor = 0.0 if reach_all else None
                 explore = explore_share if learned else 0.0
-            learn_now = learning and model is not None and (learn_months is None or m < learn_months)
+            learn_now = (learned and learn_until is not None and model is not None
+                         and learning_end(estimates, elapsed=m, target=learn_until, budget=learn_months) is None)
             if learned and model is not None and learn_until is not None:
                 # the learning draw replaces the exploration, and once it has ended every visit the
                 # precision target allows is a ranked one
@@ -254,9 +253,8 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 # the spare capacity: a probability sample of the rest of the pool (model.learning)
                 rest = np.flatnonzero(~sent)
                 cells = cells_of({k: g[rows[rest]] for k, g in groups.items()})
-                pi = learning_probabilities(priority[rest], cells, capacity - int(sent.sum()),
-                                            lagging=lagging_cells(estimates[-1] if estimates else None))
-                picked = systematic_sample(pi, prng)
+                picked, pi = learning_draw(expected=priority[rest], cells=cells, k=capacity - int(sent.sum()),
+                                           estimate=estimates[-1] if estimates else None, rng=prng)
                 drawn = rows[rest[picked]]
                 sent[rest[picked]], explored[rest[picked]], inclusion[rest[picked]] = True, True, pi[picked]
             go = rows[sent]
@@ -294,7 +292,6 @@ def simulate(*, x: np.ndarray, needy: np.ndarray, candidate: np.ndarray, mandato
                 month["operating"] = _figures(int(needy[operating].sum()), int(operating.size), int(needy_now.sum()),
                                               households)
                 month["estimate"] = estimates[-1]
-                learning = not learning_over(estimates, learn_until)
             out[policy].append(month)
             if learned and m < months - 1:
                 known = np.flatnonzero(revealed >= 0)

@@ -4,53 +4,18 @@ the week's visits gets a 模型预警, one the exploration draws a 抽样核查 
 probability (what its outcome weighs in training), and no community is sent more than its capacity."""
 
 import datetime as dt
-import hashlib
 
-import joblib
-import numpy as np
 import pytest
 from django.test import Client
 
-from safetynet.core.testing import make_household, make_user
+from safetynet.core.testing import make_user
 from safetynet.monitoring import services
-from safetynet.monitoring.model.features import feature_names
 from safetynet.monitoring.model.store import training_set
-from safetynet.monitoring.model.training import train
-from safetynet.monitoring.models import Alert, AlertKind, RiskModel
+from safetynet.monitoring.models import Alert, AlertKind
 from safetynet.monitoring.outcomes import VisitOutcomeInput
 from safetynet.monitoring.tasks import monitor_run
-from safetynet.registry.models import Membership
-from safetynet.sources.services import source_ingest
 
 ON = dt.date(2026, 10, 31)
-WAGES = "id_number,name,employer_credit_code,employer_name,period,wage_income,tax_withheld,reported_on"
-
-
-@pytest.fixture
-def city(tree, settings, tmp_path):
-    """Two families with no income (the rules alert them) and five of three members whose head earns
-    wages (no rule alerts them); a promoted model that finds need in households of three or more."""
-    settings.LAKE_DIR = tmp_path / "lake"
-    poor = [make_household(tree.east_community, members=1) for _ in range(2)]
-    earning = [make_household(tree.east_community, members=3) for _ in range(5)]
-    heads = [Membership.objects.get(household=h, relationship="head").person for h in earning]
-    path = tmp_path / "wages.csv"
-    path.write_text(WAGES + "\n" + "\n".join(f"{p.id_number},{p.name},91990100MA0000001X,示范厂,2026-09,9000.00,0,"
-                                              "2026-10-01" for p in heads) + "\n", encoding="utf-8")
-    source_ingest(source_name="tax_wages", path=path, as_of=dt.date(2026, 10, 1))
-    names = feature_names()
-    rng = np.random.default_rng(0)
-    x = rng.random((600, len(names))).astype(np.float32)
-    x[:, names.index("members")] = rng.integers(1, 5, 600)
-    model = train(x, (x[:, names.index("members")] >= 3).astype(np.int8), features=names)
-    artefact = settings.LAKE_DIR / "derived" / "monitoring" / "models" / "v1.joblib"
-    artefact.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, artefact)
-    RiskModel.objects.create(version=1, outcomes=600, threshold=model.threshold, metrics=model.metrics,
-                             features=names, artefact="derived/monitoring/models/v1.joblib",
-                             sha256=hashlib.sha256(artefact.read_bytes()).hexdigest(), promoted=True)
-    services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=2, actor=make_user("admin", tree.city))
-    return {"poor": poor, "earning": earning, "worker": make_user("community_worker", tree.east_community)}
 
 
 @pytest.mark.django_db
@@ -88,8 +53,10 @@ def test_a_promoted_model_opens_alerts_for_unalerted_high_risk_households_within
 
 @pytest.mark.django_db
 def test_a_household_the_exploration_draws_gets_a_sample_visit_with_its_inclusion_probability(city, settings, tree):
-    # given four visits a week, every one of them drawn at random from the seven households
+    # given four visits a week, every one of them drawn at random from the seven households (no
+    # learning phase: the exploration share as set)
     settings.MONITORING_EXPLORE_SHARE = 1.0
+    settings.MONITORING_LEARN_UNTIL = None
     services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=4, actor=make_user("admin", tree.city))
     # when monitoring runs
     counts = monitor_run(on=ON)["dispatch"]

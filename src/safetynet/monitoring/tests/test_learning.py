@@ -13,6 +13,7 @@ from safetynet.monitoring.model.explain import explain
 from safetynet.monitoring.model.learning import (
     inclusion_probabilities,
     lagging_cells,
+    learning_draw,
     learning_over,
     learning_probabilities,
     recall_estimate,
@@ -393,3 +394,20 @@ def test_the_best_group_aware_cut_keeps_every_judged_group_within_two_points_of_
     mandatory = np.zeros(80, bool)
     mandatory[79] = True
     assert cell_cuts_at_recall(**{**args, "mandatory": mandatory}, groups=groups)["visits"] == 57
+
+
+def test_a_draw_per_community_never_exceeds_any_community_spare_slots():
+    # given three communities with 0, 2 and 5 spare visits and two cells in each
+    rng = np.random.default_rng(1)
+    community = np.repeat([1, 2, 3], 40)
+    expected = rng.random(120) ** 3
+    cells = np.tile(np.array(["rural;", "urban;"], dtype=object), 60)
+    spare = {1: 0, 2: 2, 3: 5, 4: 3}
+    for _ in range(200):
+        # when the learning sample is drawn into them
+        picked, pi = learning_draw(expected=expected, cells=cells, k=spare, estimate=None, rng=rng, community=community)
+        # then each community gets exactly its spare visits (none where it has none), each drawn
+        # row with a probability in (0, 1] that sums to the community's spare
+        assert np.bincount(community[picked], minlength=5).tolist() == [0, 0, 2, 5, 0]
+        assert (pi[picked] > 0).all() and (pi <= 1).all()
+        assert [round(pi[community == c].sum(), 9) for c in (1, 2, 3)] == [0, 2, 5]

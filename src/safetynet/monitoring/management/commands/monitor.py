@@ -3,6 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from safetynet.monitoring.learning_phase import learning_phase_restart, learning_phase_state
 from safetynet.monitoring.tasks import monitor_run
 
 
@@ -16,11 +17,19 @@ class Command(BaseCommand):
         parser.add_argument("--evaluate", action="store_true", help="对照演示数据的真实困难家庭评估")
         parser.add_argument("--incremental", action="store_true",
                             help="增量监测：只重算上次监测以来新到数据批次涉及的家庭")
+        parser.add_argument("--learning", action="store_true", help="只显示学习期状态（JSON），不运行监测")
+        parser.add_argument("--learning-restart", action="store_true",
+                            help="结束当前学习期并从 --on 日期（默认今天）重新开始，不运行监测")
 
     def handle(self, *args, on, region, json: bool = False, evaluate: bool = False, incremental: bool = False,
-               **options):
+               learning: bool = False, learning_restart: bool = False, **options):
         from django.utils import timezone
 
+        if learning_restart:
+            learning_phase_restart(on=on or timezone.localdate())
+        if learning or learning_restart:
+            self.stdout.write(_dumps(learning_phase_state()))
+            return
         counts = monitor_run(on=on or timezone.localdate(), region_code=region, evaluate=evaluate,
                              incremental=incremental)
         if json:
