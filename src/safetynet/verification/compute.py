@@ -28,11 +28,13 @@ lake that every worker attaches read-only (``lake.index_database``). A lookup re
 rows by index, keeps the sources asked for, joins the facts to the persons, and sums the household
 totals from the family's per-ID rows as a whole roll's household step does. A batch landed since
 the last call changes the batch set, so the next lookup uses (or first builds) a new file: a report
-sees a batch landed a second ago, and never an index of other batches. The first process that
-needs a file builds it; while it does, the others compute their families from the sources
-(filtered by the family's ID numbers), as Spark always does. ``verification_index_build`` (the
-``verification-index`` command) builds it ahead: after batches land, and before a day's first
-report.
+sees a batch landed a second ago, and never an index of other batches. The first lookup that
+finds no file starts its build in the background, on a DuckDB connection of its own (building
+takes tens of seconds at a million persons: no request waits for it, and none times out); until
+the file is there, lookups compute their families from the sources (filtered by the family's ID
+numbers, seconds at a million persons), as Spark always does. ``verification_index_build`` (the
+``verification-index`` command) builds it ahead, waiting for it: after batches land, and before
+a day's first report.
 
 The platform's definitions (amounts are yuan; income and deductions are monthly):
 
