@@ -514,21 +514,6 @@ _HOUSEHOLD_SCHEMA = pa.schema([pa.field(c, pa.int64() if c in ("household_id", "
                                         else pa.float64()) for c in HOUSEHOLD_COLUMNS])
 
 
-def _family_facts(persons: pa.Table, found: pa.Table) -> pa.Table:
-    """``found`` (facts by ID number) joined to ``persons`` on ``id_number``, a row per match: the
-    few rows of one family matched in Python (Arrow's hash join starts a thread pool for them)."""
-    rows: dict[str, list[int]] = defaultdict(list)
-    for i, number in enumerate(persons.column("id_number").to_pylist()):
-        if number is not None:
-            rows[number].append(i)
-    pairs = [(i, j) for j, number in enumerate(found.column("id_number").to_pylist()) for i in rows.get(number, ())]
-    left = pa.array([i for i, _j in pairs], pa.int64())
-    right = pa.array([j for _i, j in pairs], pa.int64())
-    matched = found.drop_columns(["id_number"]).take(right)
-    return matched.add_column(0, "person_id", persons.column("person_id").take(left)).add_column(
-        1, "household_id", persons.column("household_id").take(left))
-
-
 # -- facts ---------------------------------------------------------------------------------------
 
 _NULL_FLOAT = ibis.literal(None, type="float64")
