@@ -47,7 +47,11 @@ def tree(db):
 def lake(settings, tmp_path):
     """A fresh lake folder for the test (``settings.LAKE_DIR``)."""
     settings.LAKE_DIR = tmp_path / "lake"
-    return settings.LAKE_DIR
+    yield settings.LAKE_DIR
+    # An index built in the background for this lake ends before the next test's lake is set.
+    from safetynet.engine.lake import index_builds_join
+
+    index_builds_join()
 
 
 @pytest.fixture(autouse=True)

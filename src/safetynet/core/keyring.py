@@ -74,7 +74,11 @@ def ring_load(*, secret: str | None, secret_name: str, path: Path,
               error: type[SafetyNetError] = KeyRingError) -> KeyRing:
     """The ring in force: from ``secret`` when set, else from ``path`` (created on first use)."""
     if secret:
-        return ring_parse(secret, secret_name, error)
+        # Parsed once per secret (every sealed field asks for the ring), not once per field.
+        cached = _cache.get(f"secret:{secret}")
+        if cached is None:
+            cached = _cache[f"secret:{secret}"] = ring_parse(secret, secret_name, error)
+        return cached
     cached = _cache.get(str(path))
     if cached is not None:
         return cached

@@ -74,6 +74,13 @@ def lookup_connection() -> duckdb.DuckDBPyConnection:
         return con
 
 
+def connect_apart() -> ibis.BaseBackend:
+    """A new DuckDB connection of the engine's sizes, not shared and not under :func:`engine_lock`:
+    for a long build that runs beside the requests (``lake.index_build_start``). The caller
+    disconnects it."""
+    return _duckdb()
+
+
 def engine_lock() -> threading.RLock:
     """Held while a computation runs: a DuckDB connection serves one query at a time."""
     return _lock

@@ -30,6 +30,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ import ibis
 import pyarrow as pa
 from django.conf import settings
 
-from safetynet.engine.backend import connect, engine_lock, lookup_connection
+from safetynet.engine.backend import connect, connect_apart, engine_lock, lookup_connection
 from safetynet.sources.catalogue import Source, catalogue
 from safetynet.sources.models import BatchStatus, SourceBatch
 
@@ -118,7 +119,8 @@ def index_dir() -> Path:
     return Path(settings.LAKE_DIR) / "index"
 
 
-def index_database(con: ibis.BaseBackend, *, slot: str, key: str, tables: dict[str, str]) -> str | None:
+def index_database(con: ibis.BaseBackend, *, slot: str, key: str, tables: dict[str, str],
+                   views: tuple[str, ...] = (), wait: bool = True) -> str | None:
     """The alias of a read-only DuckDB database attached to the lookup connection
     (``lookup_connection``) that holds, as table ``name``, the rows of each ``tables[name]`` (SQL)
     with an index on ``id_number``.
@@ -130,15 +132,24 @@ def index_database(con: ibis.BaseBackend, *, slot: str, key: str, tables: dict[s
     or none. A new key (a new batch, another date, other definitions) names a new file: an index
     is never rebuilt in place, so it is never read stale. None while another process builds this
     slot (the caller computes without the index rather than wait). The slot keeps its
-    ``INDEX_FILES_KEPT`` most recently used files."""
+    ``INDEX_FILES_KEPT`` most recently used files.
+
+    With ``wait=False`` a missing file is not built in the caller's time (a request's: the build
+    takes tens of seconds at a million persons) but by a thread of this process on a DuckDB
+    connection of its own (:func:`index_build_start`; ``views``: the statements that create the
+    views ``tables`` read), and the answer is None until it is there."""
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
     folder = index_dir() / slot
     path = folder / f"{digest}.duckdb"
     held = _attached.get(slot)
     if held is not None and held[0] == path:
         return held[1]
-    if not path.exists() and not _index_build(con, folder=folder, path=path, tables=tables):
-        return None
+    if not path.exists():
+        if not wait:
+            index_build_start(folder=folder, path=path, tables=tables, views=views)
+            return None
+        if not _index_build(con, folder=folder, path=path, tables=tables):
+            return None
     alias = f"index_{slot}_{digest}"
     reader = lookup_connection()
     try:
@@ -151,6 +162,44 @@ def index_database(con: ibis.BaseBackend, *, slot: str, key: str, tables: dict[s
         reader.execute(f"DETACH DATABASE IF EXISTS {held[1]}")
     _attached[slot] = (path, alias)
     return alias
+
+
+# The index files being built by a thread of this process, and the lock of that map.
+_building: dict[Path, threading.Thread] = {}
+_building_lock = threading.Lock()
+
+
+def index_build_start(*, folder: Path, path: Path, tables: dict[str, str], views: tuple[str, ...]) -> None:
+    """Build the index file ``path`` (:func:`index_database`) in a thread of this process unless
+    one is at it already; the thread's DuckDB connection is its own (``views`` first), so the
+    requests go on on the shared ones meanwhile. Another process holding the slot's lock makes
+    the thread end at once (that process builds it)."""
+    with _building_lock:
+        running = _building.get(path)
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(target=_index_build_apart, name=f"index-build-{path.stem}", daemon=True,
+                                  kwargs={"folder": folder, "path": path, "tables": tables, "views": views})
+        _building[path] = thread
+        thread.start()
+
+
+def index_builds_join(timeout: float | None = None) -> None:
+    """Wait for the index builds this process started (a command that exits after asking; tests)."""
+    with _building_lock:
+        threads = list(_building.values())
+    for thread in threads:
+        thread.join(timeout)
+
+
+def _index_build_apart(*, folder: Path, path: Path, tables: dict[str, str], views: tuple[str, ...]) -> None:
+    con = connect_apart()
+    try:
+        for statement in views:
+            con.raw_sql(statement)
+        _index_build(con, folder=folder, path=path, tables=tables)
+    finally:
+        con.disconnect()
 
 
 def _index_build(con: ibis.BaseBackend, *, folder: Path, path: Path, tables: dict[str, str]) -> bool:
@@ -193,20 +242,26 @@ def _quoted(path: Path) -> str:
 _view_names: dict[tuple[int, str], str] = {}
 
 
+def parquet_view_statement(source: Source, batches: tuple[LakeBatch, ...]) -> tuple[str, str]:
+    """The name of :func:`parquet_view`'s view over ``batches`` and the statement that creates it."""
+    key = "|".join(sorted(str(b.path) for b in batches))
+    name = f"lake_files_{source.name}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    paths = ", ".join("'" + str(b.path).replace("'", "''") + "'" for b in batches)
+    return name, f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{paths}])"
+
+
 def parquet_view(con: ibis.BaseBackend, source: Source, batches: tuple[LakeBatch, ...]) -> str:
     """The name of a DuckDB view over ``batches``' Parquet files, named by the batch set.
 
     A stable name lets a compiled query be kept and run again (Ibis's own ``read_parquet`` names
     each read afresh and never drops the view); the view of a superseded batch set is dropped
     when the next set is first read."""
-    key = "|".join(sorted(str(b.path) for b in batches))
-    name = f"lake_files_{source.name}_{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    name, statement = parquet_view_statement(source, batches)
     slot = (id(con), source.name)
     old = _view_names.get(slot)
     if old == name:
         return name
-    paths = ", ".join("'" + str(b.path).replace("'", "''") + "'" for b in batches)
-    con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{paths}])")
+    con.raw_sql(statement)
     if old is not None:
         con.raw_sql(f"DROP VIEW IF EXISTS {old}")
     _view_names[slot] = name

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +51,9 @@ class Test:
     member: int | None = None
     #: a finding the applicant may contest (复核): e.g. income imputed to a member able to work
     appealable: bool = False
+
+
+_TEST_FIELDS = fields(Test)
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,9 @@ class Decision:
                     "amount_fen": fen(p.amount),
                     "one_off": p.one_off,
                     "summary": p.summary,
-                    "tests": [{**asdict(t), "citations": citations(t.reference)} for t in p.tests],
+                    # A test's fields are plain values: a shallow copy is what ``asdict`` would give.
+                    "tests": [{**{f.name: getattr(t, f.name) for f in _TEST_FIELDS}, "citations": citations(t.reference)}
+                              for t in p.tests],
                     "lines": [line.as_dict() for line in p.lines],
                 }
                 for code, p in self.programmes.items()

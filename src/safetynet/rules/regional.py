@@ -49,6 +49,9 @@ def value_for_county(regional_node_at_instant: Any, county_code: int, path: str 
 
 #: County codes are 6-digit numbers: below this, a code indexes a lookup table directly.
 CODE_SPAN = 1_000_000
+#: Up to this many households or persons (one family, a few), the counties are read one by one:
+#: a table over every code costs more than the lookups.
+SMALL_ARRAY = 64
 
 
 class _Distinct:
@@ -105,12 +108,14 @@ _node_values = _NodeValues()
 def regional(parameters_at_instant: Any, path: str, county_codes: np.ndarray) -> np.ndarray:
     """Vector of the parameter at ``path`` for each household's county."""
     node, by_county = _node_values.get(parameters_at_instant, path)
-    if len(county_codes) == 1:
-        code = int(county_codes[0])
-        value = by_county.get(code)
-        if value is None:
-            value = by_county[code] = float(value_for_county(node, code, path)[0])
-        return np.array([value])
+    if len(county_codes) <= SMALL_ARRAY:  # one family: no table over every county code
+        values = []
+        for code in county_codes.tolist():
+            value = by_county.get(code)
+            if value is None:
+                value = by_county[code] = float(value_for_county(node, code, path)[0])
+            values.append(value)
+        return np.array(values, dtype=np.float64)
     uniq, inverse = _distinct.get(county_codes)
     values = np.empty(len(uniq), dtype=np.float64)
     for i, code in enumerate(uniq.tolist()):

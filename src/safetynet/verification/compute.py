@@ -28,11 +28,13 @@ lake that every worker attaches read-only (``lake.index_database``). A lookup re
 rows by index, keeps the sources asked for, joins the facts to the persons, and sums the household
 totals from the family's per-ID rows as a whole roll's household step does. A batch landed since
 the last call changes the batch set, so the next lookup uses (or first builds) a new file: a report
-sees a batch landed a second ago, and never an index of other batches. The first process that
-needs a file builds it; while it does, the others compute their families from the sources
-(filtered by the family's ID numbers), as Spark always does. ``verification_index_build`` (the
-``verification-index`` command) builds it ahead: after batches land, and before a day's first
-report.
+sees a batch landed a second ago, and never an index of other batches. The first lookup that
+finds no file starts its build in the background, on a DuckDB connection of its own (building
+takes tens of seconds at a million persons: no request waits for it, and none times out); until
+the file is there, lookups compute their families from the sources (filtered by the family's ID
+numbers, seconds at a million persons), as Spark always does. ``verification_index_build`` (the
+``verification-index`` command) builds it ahead, waiting for it: after batches land, and before
+a day's first report.
 
 The platform's definitions (amounts are yuan; income and deductions are monthly):
 
@@ -79,7 +81,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,7 +100,13 @@ from safetynet.engine.backend import (
     lookup_connection,
     session,
 )
-from safetynet.engine.lake import batches_in_force, index_database, parquet_view, source_table
+from safetynet.engine.lake import (
+    batches_in_force,
+    index_database,
+    parquet_view,
+    parquet_view_statement,
+    source_table,
+)
 from safetynet.sources.catalogue import catalogue
 
 INCOME_KINDS = ("wages", "pensions", "unemployment_benefit", "business_income", "property_income", "transfers")
@@ -170,8 +177,7 @@ def verify(inp: VerificationInput, *, backend: str | None = None) -> Verificatio
             found = _lookup(connect(name), persons=persons, on=inp.on, in_force=in_force, sources=tuple(batches))
         if found is not None:
             facts, households = found
-            return VerificationOutput(facts=_facts_final(facts, ordered=True),
-                                      households=_households_final(households))
+            return VerificationOutput(facts=facts, households=_households_final(households))
     with session(name) as con:
         if name == "duckdb" and not small:
             facts, households = _run_duckdb(con, persons=persons, on=inp.on, batches=batches)
@@ -280,7 +286,7 @@ def verification_index_build(*, on: dt.date) -> bool:
     process is building it now."""
     batches = {src: found for src, found in batches_in_force(on=on).items() if found}
     with engine_lock():
-        return _index_table(connect("duckdb"), on=on, batches=batches) is not None
+        return _index_table(connect("duckdb"), on=on, batches=batches, wait=True) is not None
 
 
 def _persons(inp: VerificationInput) -> pa.Table:
@@ -386,14 +392,14 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[
 # The index at one date: every in-force source's facts and per-ID totals for every ID number, in
 # one table of rows by ID number (``_index_table``): a fact's row has its ``kind``; a row of totals
 # (``TOTALS_BY_ID_SCHEMA``, its ``_source`` as ``source``) has none.
-# Per connection: the batch files at a date, and the index's SQL and key for them.
-_index_plans: dict[int, tuple[str, str, str]] = {}
+# Per connection: the batch files at a date, and the index's SQL, key and views for them.
+_index_plans: dict[int, tuple[str, str, str, tuple[str, ...]]] = {}
 
 
-def _index_table(con, *, on: dt.date, batches: dict) -> str | None:
+def _index_table(con, *, on: dt.date, batches: dict, wait: bool) -> str | None:
     """The name of the index's table at ``on`` of ``batches`` (every source's in force; built on
     first need of this date and batch set, by this process or another: ``lake.index_database``);
-    None while another process builds it."""
+    None while it is being built. ``wait``: build it now if missing (else in the background)."""
     # The files' size and time too: a batch file rewritten in place (``lake-pseudonymise``) is new.
     files = f"{on.isoformat()}|" + "|".join(sorted(f"{b.path}:{b.path.stat().st_size}:{b.path.stat().st_mtime_ns}"
                                                    for found in batches.values() for b in found))
@@ -407,9 +413,10 @@ def _index_table(con, *, on: dt.date, batches: dict) -> str | None:
         if (totals := totals_by_id(tables=tables, on=on)) is not None:
             sql += f" UNION ALL BY NAME SELECT * EXCLUDE (_source), _source AS source FROM ({con.compile(totals)})"
         # The key: the batch files and the SQL (the definitions, the date, the views of the files).
-        plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest())
-    _files, sql, key = plan
-    alias = index_database(con, slot="verification", key=key, tables={"rows": sql})
+        views = tuple(parquet_view_statement(catalogue()[src], found)[1] for src, found in batches.items())
+        plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest(), views)
+    _files, sql, key, views = plan
+    alias = index_database(con, slot="verification", key=key, tables={"rows": sql}, views=views, wait=wait)
     return None if alias is None else f"{alias}.rows"
 
 
@@ -421,45 +428,54 @@ def _facts_by_id(facts: ibis.Table) -> ibis.Table:
 def _lookup(con, *, persons: pa.Table, on: dt.date, in_force: dict, sources: tuple[str, ...]
             ) -> tuple[pa.Table, pa.Table] | None:
     """A few persons' facts and household totals from the index of the batches ``in_force`` (module
-    doc): the family's rows of ``sources``, read by index (``id_number IN (…)`` as the scan's only filter);
-    the facts joined to the persons in ``FACT_ORDER``, the household totals summed from the
-    family's per-ID rows. None while another process builds the index."""
+    doc): the family's rows of ``sources``, read by index (``id_number IN (…)``, the scan's filter
+    the index answers); the facts joined to the persons in ``FACT_ORDER``, the household totals
+    summed from the family's per-ID rows. None while the index is being built."""
     ids = sorted({i for i in persons.column("id_number").to_pylist() if i is not None})
+    rows: list[tuple] = []
     if sources and ids:
-        table = _index_table(con, on=on, batches=in_force)
+        table = _index_table(con, on=on, batches=in_force, wait=False)
         if table is None:
             return None
-        literal = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
-        found = _lookup_sql(f"SELECT * FROM {table} WHERE id_number IN ({literal})")
-        found = found.filter(pc.is_in(found.column("source"), pa.array(sources, pa.string())))
-    else:
-        found = _lookup_sql(_NO_ROWS)
-    is_fact = found.column("kind").is_valid()
-    facts = found.filter(is_fact).select(["id_number", *(n for n in FACTS_SCHEMA.names if n not in _WHO)])
-    totals = found.filter(pc.invert(is_fact))
-    # A family's rows are few: the facts are joined to the persons and ordered in Arrow, and the
-    # totals summed in Python (a query's or a join's setup costs more than its work on them).
-    facts = _family_facts(persons, facts).sort_by([(c, "ascending") for c in FACT_ORDER])
-    return facts, _family_households(persons, totals)
+        # The ID numbers are the only filter: with the sources' too, DuckDB scans the table
+        # instead of reading the family's rows by index.
+        asked = set(sources)
+        rows = [row for row in lookup_connection().execute(
+            f"SELECT {', '.join(_LOOKUP_COLUMNS)} FROM {table} WHERE id_number IN ({_literals(ids)})").fetchall()
+            if row[1] in asked]
+    # A family's rows are few: they are read as Python rows (an Arrow result, its filters and sort
+    # cost more than their work on a few dozen rows), joined to the persons and ordered here, and
+    # the facts made one Arrow table at the end.
+    who: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for person, household, number in zip(*(persons.column(c).to_pylist() for c in PERSONS_SCHEMA.names), strict=True):
+        if number is not None:
+            who[number].append((person, household))
+    kind = _LOOKUP_COLUMNS.index("kind")
+    facts = [(person, household, *row[1:_FACT_END]) for row in rows if row[kind] is not None
+             for person, household in who.get(row[0], ())]
+    facts.sort(key=_fact_order)
+    columns = list(zip(*facts, strict=True)) if facts else [()] * len(FACTS_SCHEMA)
+    facts_table = pa.table([pa.array(c, f.type) for c, f in zip(columns, FACTS_SCHEMA, strict=True)], schema=FACTS_SCHEMA)
+    totals = [(row[0], *row[_FACT_END:]) for row in rows if row[kind] is None]
+    return facts_table, _family_households(persons, totals)
 
 
-def _lookup_sql(sql: str) -> pa.Table:
-    """``sql`` on the lookup connection. A family's rows are few: the statement runs as it is
-    (``execute``, no second parse by the relation API), and the extra copy of the rows the Arrow
-    warning is about is small."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
-        return lookup_connection().execute(sql).to_arrow_table()
+def _literals(values) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _family_households(persons: pa.Table, totals: pa.Table) -> pa.Table:
-    """:func:`households_from_totals` on a family's per-ID rows (``totals``: ``id_number``,
+def _fact_order(fact: tuple) -> tuple:
+    """A fact's place in ``FACT_ORDER``, as Arrow's ascending sort places it (nulls last)."""
+    return tuple((fact[i] is None, fact[i]) for i in _FACT_KEYS)
+
+
+def _family_households(persons: pa.Table, totals: list[tuple]) -> pa.Table:
+    """:func:`households_from_totals` on a family's per-ID rows (``totals``: tuples of ``id_number``,
     ``_category``, ``_amount``, ``_n``, ``_a``), summed in Python as the query does: per ID and
     column (null when no value), then per household over the persons matched by ID number; a flag
     counts the distinct persons it is set for; totals before the rounding to the fen."""
     by_id: dict[tuple[str, str], float | int | None] = {}
-    for number, category, *values in zip(*(totals.column(c).to_pylist() for c in ("id_number", "_category", *_VALUES)),
-                                         strict=True):
+    for number, category, *values in totals:
         for column, value in _TOTALS.get(category, ()):
             v, before = values[_VALUES.index(value)], by_id.get((number, column))
             by_id[(number, column)] = before if v is None else v if before is None else before + v
@@ -496,21 +512,6 @@ def _family_households(persons: pa.Table, totals: pa.Table) -> pa.Table:
 _VALUES = ("_amount", "_n", "_a")
 _HOUSEHOLD_SCHEMA = pa.schema([pa.field(c, pa.int64() if c in ("household_id", "members") or c.endswith("_count")
                                         else pa.float64()) for c in HOUSEHOLD_COLUMNS])
-
-
-def _family_facts(persons: pa.Table, found: pa.Table) -> pa.Table:
-    """``found`` (facts by ID number) joined to ``persons`` on ``id_number``, a row per match: the
-    few rows of one family matched in Python (Arrow's hash join starts a thread pool for them)."""
-    rows: dict[str, list[int]] = defaultdict(list)
-    for i, number in enumerate(persons.column("id_number").to_pylist()):
-        if number is not None:
-            rows[number].append(i)
-    pairs = [(i, j) for j, number in enumerate(found.column("id_number").to_pylist()) for i in rows.get(number, ())]
-    left = pa.array([i for i, _j in pairs], pa.int64())
-    right = pa.array([j for _i, j in pairs], pa.int64())
-    matched = found.drop_columns(["id_number"]).take(right)
-    return matched.add_column(0, "person_id", persons.column("person_id").take(left)).add_column(
-        1, "household_id", persons.column("household_id").take(left))
 
 
 # -- facts ---------------------------------------------------------------------------------------
@@ -849,13 +850,12 @@ def _empty_facts() -> pa.Table:
 FACTS_SCHEMA = _empty_facts().schema
 # A fact as the bulk run writes it: the citation without the copy of the cited row.
 FACTS_CITED_SCHEMA = pa.schema([f for f in FACTS_SCHEMA if f.name != "detail"])
-# No rows of the index, in its shape (a lookup with no source in force); who a fact is about.
-_SQL_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
+# Who a fact is about.
 _WHO = ("person_id", "household_id")
-_NO_ROWS = "SELECT NULL::VARCHAR AS id_number, " + ", ".join(
-    f"NULL::{_SQL_TYPES[f.type]} AS {f.name}" for f in (*FACTS_SCHEMA, *TOTALS_BY_ID_SCHEMA)
-    if f.name not in (*_WHO, "id_number", "_source")
-) + " WHERE false"
+# What a lookup reads of the index: the ID number, a fact's columns (``source`` first), a per-ID total's.
+_LOOKUP_COLUMNS = ("id_number", *(n for n in FACTS_SCHEMA.names if n not in _WHO), "_category", *_VALUES)
+_FACT_END = 1 + len(FACTS_SCHEMA) - len(_WHO)
+_FACT_KEYS = tuple(FACTS_SCHEMA.names.index(c) for c in FACT_ORDER)
 
 
 def _facts_final(facts: pa.Table, *, ordered: bool) -> pa.Table:

@@ -136,6 +136,8 @@ def _per_value(values: pa.ChunkedArray, fn, dtype) -> np.ndarray:
 def supporter_facts(*, household: Household, members: list[Membership], on: dt.date) -> dict:
     """:func:`supporter_links` of ``members`` as each member's ``SupporterFacts``, by person id."""
     links = supporter_links(person_ids=np.array([m.person_id for m in members], dtype=np.int64), on=on)
+    if not len(links.person_id):
+        return {}
     names = dict(Person.objects.filter(pk__in=links.supporter_id.tolist()).values_list("pk", "name"))
     order = np.lexsort((links.supporter_id, links.person_id))
     out: dict[int, list[SupporterFacts]] = defaultdict(list)

@@ -134,16 +134,20 @@ def authorisation_in_force(
     *, household: Household, on: dt.date, person_ids: list[int], sources: list[str] | None
 ) -> Authorisation:
     """The newest authorisation valid on ``on`` covering all ``person_ids`` and ``sources``."""
-    candidates = (
+    candidates = list(
         Authorisation.objects.filter(
             household=household, signed_on__lte=on, valid_until__gte=on, revoked_on__isnull=True
-        )
-        .prefetch_related("persons")
-        .order_by("-signed_on", "-id")
+        ).order_by("-signed_on", "-id")
     )
+    # The persons covered, by id: no person records to read (and their sealed fields to open).
+    covered_by: dict[int, set[int]] = {auth.pk: set() for auth in candidates}
+    for auth_id, person_id in Authorisation.persons.through.objects.filter(
+        authorisation_id__in=list(covered_by)
+    ).values_list("authorisation_id", "person_id"):
+        covered_by[auth_id].add(person_id)
     best_gap = None
     for auth in candidates:
-        covered = {p.pk for p in auth.persons.all()}
+        covered = covered_by[auth.pk]
         missing_persons = sorted(set(person_ids) - covered)
         missing_sources = sorted(set(sources or []) - set(auth.sources))
         if not missing_persons and not missing_sources:

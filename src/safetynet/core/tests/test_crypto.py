@@ -154,3 +154,17 @@ def test_keys_rotate_command_reseals_and_is_audited(tree):
     assert crypto.sealed_key_id(_stored("registry_person", "phone", person.pk)) == event.data["new_key_id"]
     assert Person.objects.get(phone=person.phone) == person
     assert event.data["new_key_id"] in out.getvalue()
+
+
+def test_a_ring_from_a_secret_is_read_once_and_a_new_secret_is_read_anew(settings):
+    # given the data keys from a secret (a secret store's environment variable)
+    first, second = "a" * 64, "b" * 64
+    settings.SAFETYNET_DATA_KEYS = json.dumps({"active": "s1", "keys": {"s1": first}})
+    # when every sealed field asks for the ring
+    ring = crypto.data_ring()
+    # then it is the same ring each time, and it seals and opens
+    assert crypto.data_ring() is ring and ring.keys["s1"] == bytes.fromhex(first)
+    assert crypto.open_sealed(crypto.seal("张三", purpose="t"), purpose="t") == "张三"
+    # when the secret changes (a rotation in the secret store), the new ring is the one read
+    settings.SAFETYNET_DATA_KEYS = json.dumps({"active": "s2", "keys": {"s1": first, "s2": second}})
+    assert crypto.data_ring().active == "s2"

@@ -11,6 +11,7 @@ from safetynet.rules.errors import InvalidReform
 from safetynet.rules.facts import HouseholdFacts, Population
 from safetynet.rules.money import yuan_decimal
 from safetynet.rules.reforms import reform_parse, reform_system
+from safetynet.rules.regional import regional
 from safetynet.rules.services import decide_household, decide_population
 from safetynet.rules.synthetic import household_facts_at, synthetic_population
 from safetynet.rules.system import yaml_system
@@ -121,3 +122,15 @@ def test_population_validation():
 
     with pytest.raises(InvalidFacts):
         decide_population(table=broken, on=ON, system=yaml_system())
+
+
+def test_a_few_counties_read_one_by_one_give_what_the_table_over_every_code_gives():
+    # given the parameters in force, and counties with a standard of their own and without
+    parameters = yaml_system().get_parameters_at_instant(ON.isoformat())
+    counties = np.array([990101, 990102, 990103] * 30, dtype=np.int32)
+    # when a family's few households are read (one by one) and a city's many (the table over every code)
+    few = regional(parameters, "dibao.standard.urban", counties[:3])
+    many = regional(parameters, "dibao.standard.urban", counties)
+    # then each county has the same standard either way, and the counties differ
+    assert few.tolist() == many[:3].tolist() == many[3:6].tolist()
+    assert few.dtype == many.dtype == np.float64 and len(set(few.tolist())) > 1

@@ -8,6 +8,7 @@ import datetime as dt
 import fcntl
 import io
 import json
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -307,6 +308,16 @@ def _two_households() -> pa.Table:
     ))
 
 
+def _from_the_index(inp: VerificationInput):
+    """``verify(inp)`` once the index of its date and batch set is built (the first lookup starts
+    its build in the background), read from that index."""
+    verify(inp)
+    lake_module.index_builds_join()
+    out = verify(inp)
+    assert lake_module._attached["verification"][0].exists()
+    return out
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("on", [ON, dt.date(2026, 12, 5)])
 def test_a_family_read_from_the_index_is_the_full_computation(lake, tmp_path, monkeypatch, on):
@@ -314,7 +325,7 @@ def test_a_family_read_from_the_index_is_the_full_computation(lake, tmp_path, mo
     land_family(tmp_path)
     inp = VerificationInput(persons=_two_households(), on=on)
     # when they are looked up in the index (a few persons), and computed from the sources as a whole roll is
-    looked_up = verify(inp)
+    looked_up = _from_the_index(inp)
     monkeypatch.setattr(compute, "SMALL_INPUT", 0)
     scanned = verify(inp)
     # then the facts (with their rows), their order and the household figures are the same
@@ -328,7 +339,7 @@ def test_a_batch_landed_after_a_lookup_is_in_the_next_one(lake, tmp_path, monkey
     # given the family looked up once (the index is built)
     land_family(tmp_path)
     inp = VerificationInput(persons=_keyed(FAMILY), on=ON)
-    before = verify(inp)
+    before = _from_the_index(inp)
     assert _household(before)["vehicles_count"] == 1
     # when a new vehicles extract (the hidden car sold, two new ones) and a hospital stay land
     header = "id_number,name,plate_number,vehicle_type,vehicle_value,purchase_date,disability_vehicle,reported_on"
@@ -339,7 +350,7 @@ def test_a_batch_landed_after_a_lookup_is_in_the_next_one(lake, tmp_path, monkey
     stay = land(tmp_path, "medical_expenses", "id_number,name,hospital_name,diagnosis,admitted_on,discharged_on,total_cost,insurance_paid,out_of_pocket,reported_on", [
         f"{HEAD},户主,示范医院,阑尾炎,2026-11-01,2026-11-08,6000.00,4800.00,1200.00,2026-11-10",
     ], as_of=dt.date(2026, 11, 10)).batch
-    after = verify(inp)
+    after = _from_the_index(inp)
     # then the next lookup cites the new batches, not the superseded extract, as the full computation does
     h = _household(after)
     assert (h["vehicles_count"], h["vehicles_value"], h["deduction_medical"]) == (2, 90000.00, 300.00)
@@ -360,7 +371,7 @@ def test_the_index_is_one_file_every_worker_reads_and_a_new_batch_names_a_new_on
     # given the family looked up once: the index is written as a file under the lake
     land_family(tmp_path)
     inp = VerificationInput(persons=_keyed(FAMILY), on=ON)
-    first = verify(inp)
+    first = _from_the_index(inp)
     [built] = _index_files(lake)
     inode = built.stat().st_ino
     # when another worker (nothing attached, no plan of its own) looks the family up
@@ -375,7 +386,7 @@ def test_the_index_is_one_file_every_worker_reads_and_a_new_batch_names_a_new_on
     land(tmp_path, "securities", "id_number,name,account_type,market_value,reported_on", [
         f"{SPOUSE},配偶,股票,12345.60,2026-11-10",
     ], as_of=dt.date(2026, 11, 10))
-    third = verify(inp)
+    third = _from_the_index(inp)
     assert len(_index_files(lake)) == 2 and built.stat().st_ino == inode
     assert _household(third)["securities"] == 12345.60 and _household(first)["securities"] == 0
 
@@ -391,12 +402,40 @@ def test_while_another_process_builds_the_index_a_lookup_computes_from_the_sourc
         fcntl.flock(lock, fcntl.LOCK_EX)
         # when the family is looked up
         looked_up = verify(inp)
+        lake_module.index_builds_join()
     # then nothing was written and the facts and figures are the full computation's
     assert _index_files(lake) == []
     monkeypatch.setattr(compute, "SMALL_INPUT", 0)
     scanned = verify(inp)
     assert looked_up.facts.num_rows > 15
     assert looked_up.facts.equals(scanned.facts) and looked_up.households.equals(scanned.households)
+
+
+@pytest.mark.django_db
+def test_the_first_lookup_of_a_date_answers_from_the_sources_and_builds_the_index_apart(lake, tmp_path, monkeypatch):
+    # given the family's batches and no index yet, and the index's build held back until released
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_two_households(), on=ON)
+    monkeypatch.setattr(lake_module, "_attached", {})
+    release = threading.Event()
+    build = lake_module._index_build
+    monkeypatch.setattr(lake_module, "_index_build", lambda con, **kw: release.wait(30) and build(con, **kw))
+    # when the family is looked up (as a report asks)
+    first = verify(inp)
+    # then the answer came while the build had not run: from the sources, the full computation's figures
+    assert _index_files(lake) == [] and "verification" not in lake_module._attached
+    assert [t.name for t in lake_module._building.values() if t.is_alive()] != []
+    # when the build is let through, the next lookup reads the index, and finds the same
+    release.set()
+    lake_module.index_builds_join()
+    [built] = _index_files(lake)
+    second = verify(inp)
+    assert lake_module._attached["verification"][0] == built
+    monkeypatch.setattr(compute, "SMALL_INPUT", 0)
+    scanned = verify(inp)
+    assert first.facts.num_rows > 15
+    for out in (first, second):
+        assert out.facts.equals(scanned.facts) and out.households.equals(scanned.households)
 
 
 @pytest.mark.django_db
