@@ -607,7 +607,11 @@ def _citations(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] | N
 
     if (t := tables.get("tax_wages")) is not None:
         window = t.filter(t.period.isin(_months_before(on, 3)))
-        periods = window.group_by("id_number").aggregate(_periods=window.period.nunique())
+        # The periods counted from the two columns they need: from ``window`` itself, the engine
+        # would keep every column of the window's rows for the join back (DuckDB materialises a
+        # subquery read twice, all of its columns).
+        narrow = t.select("id_number", "period").filter(lambda x: x.period.isin(_months_before(on, 3)))
+        periods = narrow.group_by("id_number").aggregate(_periods=narrow.period.nunique())
         w = window.join(periods, "id_number")
         average = window.group_by("id_number").aggregate(
             _amount=_money(window.wage_income).sum() / window.period.nunique(),
