@@ -784,7 +784,7 @@ def totals_wide_by_id(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[s
             "_a": lambda t, c=c: c.area(t) if c.area else ibis.literal(0.0),
         }
         columns = {column: values[value] for column, value in _TOTALS[c.category]}
-        same = next((g for g in groups if g[0].equals(c.table)), None)
+        same = next((g for g in groups if g[0].equals(c.table) and not g[1].keys() & columns.keys()), None)
         if same is None:
             groups.append((c.table, columns))
         else:
