@@ -337,33 +337,37 @@ def part_verification(*, on: dt.date, rounds: int) -> dict:
     out_dir = Path(tempfile.mkdtemp(prefix="limit-facts-"))
     rows = []
     for r in range(rounds):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s()
         reference = ref_con.sql(sql).to_arrow_table()
-        ref_s = time.perf_counter() - t
+        ref_s, ref_cpu = time.perf_counter() - t, cpu_s() - c
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s()
         totals = verify_households(VerificationInput(persons=roll, on=on))
-        totals_s = time.perf_counter() - t
+        totals_s, totals_cpu = time.perf_counter() - t, cpu_s() - c
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s()
         files = verify_to_parquet(VerificationInput(persons=roll, on=on), facts_path=out_dir / f"facts-{r}.parquet")
-        engine_s = time.perf_counter() - t
+        engine_s, engine_cpu = time.perf_counter() - t, cpu_s() - c
         (out_dir / f"facts-{r}.parquet").unlink()
 
         row = {"round": r + 1, "reference_s": round(ref_s, 3), "platform_totals_s": round(totals_s, 3),
                "platform_engine_s": round(engine_s, 3), "ratio_totals": round(totals_s / ref_s, 2),
-               "ratio_engine": round(engine_s / ref_s, 2), "facts": files.facts,
+               "ratio_engine": round(engine_s / ref_s, 2), "reference_cpu_s": round(ref_cpu, 3),
+               "platform_totals_cpu_s": round(totals_cpu, 3), "platform_engine_cpu_s": round(engine_cpu, 3),
+               "ratio_totals_cpu": round(totals_cpu / ref_cpu, 2), "ratio_engine_cpu": round(engine_cpu / ref_cpu, 2),
+               "facts": files.facts,
                "check_totals": compare(reference, totals), "check_engine": compare(reference, files.households),
                "load": _load()}
         print("verification", json.dumps(row, ensure_ascii=False), flush=True)
         rows.append(row)
     bulk = []
     for _ in range(2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s()
         run = verification_bulk_run(on=on)
-        wall = time.perf_counter() - t
+        wall, cpu = time.perf_counter() - t, cpu_s() - c
         keep = ("households", "persons", "facts", "seconds_persons", "seconds_engine", "seconds_total")
-        bulk.append({k: run.as_dict()[k] for k in keep} | {"seconds_wall": round(wall, 3), "load": _load()})
+        bulk.append({k: run.as_dict()[k] for k in keep} | {"seconds_wall": round(wall, 3), "seconds_cpu": round(cpu, 3),
+                                                           "load": _load()})
         print("bulk_run", json.dumps(bulk[-1]), flush=True)
     return {"persons": roll.num_rows, "roll_seconds": round(roll_s, 2), "rounds": rows,
             "median_ratio_totals": statistics.median(r["ratio_totals"] for r in rows),

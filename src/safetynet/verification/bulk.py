@@ -127,37 +127,58 @@ def run_previous(*, region: str) -> dict | None:
 
 
 def persons_current(*, on: dt.date, region_code: str | None = None) -> pa.Table:
-    """Every current member of every household (in the region's subtree), as Arrow: one query.
+    """Every current member of every household (in the region's subtree), as Arrow: two scans.
 
-    The store hands the roll over as one CSV text (``group_concat`` on SQLite, ``string_agg`` on
-    PostgreSQL) that Arrow's reader parses: a million rows as Python tuples cost about twice as
-    much. Unordered: the engine orders what it writes. (Both stores cap one text at about 1 GB, some
-    eleven million members: a roll that size belongs to the Spark path.)"""
+    The memberships at ``on`` (person, household) and the persons' ID numbers are read apart and
+    joined in Arrow: each is one pass over a table or an index in its own order (the persons' ID
+    numbers from their unique index alone), where joining them in the store looks each member's
+    person row up at random in the whole person table, several times the work. The store hands
+    each over as one CSV text (``group_concat`` on SQLite, ``string_agg`` on PostgreSQL) that
+    Arrow's reader parses: a million rows as Python tuples cost about twice as much. Unordered:
+    the engine orders what it writes. (Both stores cap one text at about 1 GB, some eleven
+    million members: a roll that size belongs to the Spark path.)"""
     m, p = Membership._meta.db_table, Person._meta.db_table
-    line = "m.person_id || ',' || m.household_id || ',' || coalesce(p.id_number_index, '')"
-    rows = f"group_concat({line}, char(10))" if connection.vendor == "sqlite" else f"string_agg({line}, E'\\n')"
-    sql = f"SELECT {rows} FROM {m} m JOIN {p} p ON p.id = m.person_id "
+    scope = f"FROM {m} m "
     params: list = []
     if region_code:
         region = Region.objects.filter(code=region_code).only("path").first()
         if region is None:
             raise RegionNotFound(_("区划代码不存在：%(code)s") % {"code": region_code}, region=region_code)
         h, r = Household._meta.db_table, Region._meta.db_table
-        sql += f"JOIN {h} h ON h.id = m.household_id JOIN {r} r ON r.id = h.region_id AND r.path LIKE %s "
+        scope += f"JOIN {h} h ON h.id = m.household_id JOIN {r} r ON r.id = h.region_id AND r.path LIKE %s "
         params.append(region.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-    sql += "WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
+    scope += "WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
     params += [on, on]
+    members_sql = f"SELECT {_text_rows('m.person_id', 'm.household_id')} {scope}"
+    persons_sql = f"SELECT {_text_rows('p.id', 'p.id_number_index')} FROM {p} p"
+    if region_code:  # a region's few persons by key, not every person's number
+        persons_sql += f" WHERE p.id IN (SELECT m.person_id {scope})"
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        text = cur.fetchone()[0]
+        cur.execute(members_sql, params)
+        members = _csv(cur.fetchone()[0], PERSONS_SCHEMA.names[:2])
+        if members.num_rows == 0:
+            return PERSONS_SCHEMA.empty_table()
+        cur.execute(persons_sql, params if region_code else [])
+        numbers = _csv(cur.fetchone()[0], ["person_id", "id_number"])
+    roll = members.join(numbers, "person_id", join_type="left outer")
+    return roll.select(PERSONS_SCHEMA.names).cast(PERSONS_SCHEMA)
+
+
+def _text_rows(*columns: str) -> str:
+    """One text of every row's ``columns``, comma-separated, a row a line, on the store in use."""
+    line = " || ',' || ".join(columns)
+    return f"group_concat({line}, char(10))" if connection.vendor == "sqlite" else f"string_agg({line}, E'\\n')"
+
+
+def _csv(text: str | None, names: list[str]) -> pa.Table:
+    schema = pa.schema([PERSONS_SCHEMA.field(n) for n in names])
     if not text:
-        return PERSONS_SCHEMA.empty_table()
+        return schema.empty_table()
     return pa_csv.read_csv(
         io.BytesIO(text.encode()),
-        read_options=pa_csv.ReadOptions(column_names=PERSONS_SCHEMA.names),
-        convert_options=pa_csv.ConvertOptions(column_types=PERSONS_SCHEMA, strings_can_be_null=True,
-                                              null_values=[""]),
-    ).cast(PERSONS_SCHEMA)
+        read_options=pa_csv.ReadOptions(column_names=names),
+        convert_options=pa_csv.ConvertOptions(column_types=schema, strings_can_be_null=True, null_values=[""]),
+    )
 
 
 def changes_between(*, previous: Path, current: pa.Table) -> pa.Table:

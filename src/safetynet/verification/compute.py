@@ -608,7 +608,11 @@ def _citations(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] | N
 
     if (t := tables.get("tax_wages")) is not None:
         window = t.filter(t.period.isin(_months_before(on, 3)))
-        periods = window.group_by("id_number").aggregate(_periods=window.period.nunique())
+        # The periods counted from the two columns they need: from ``window`` itself, the engine
+        # would keep every column of the window's rows for the join back (DuckDB materialises a
+        # subquery read twice, all of its columns).
+        narrow = t.select("id_number", "period").filter(lambda x: x.period.isin(_months_before(on, 3)))
+        periods = narrow.group_by("id_number").aggregate(_periods=narrow.period.nunique())
         w = window.join(periods, "id_number")
         average = window.group_by("id_number").aggregate(
             _amount=_money(window.wage_income).sum() / window.period.nunique(),
@@ -748,10 +752,62 @@ def households_expression(
     *, tables: dict[str, ibis.Table], persons: ibis.Table, on: dt.date, ids: list[str] | None = None
 ) -> ibis.Table:
     """One row per household of ``persons``: members and the totals (module doc), aggregated early
-    and joined late: each source's rows are summed per ID number first (:func:`totals_by_id`, only
-    the columns a total needs), and only then joined to the persons and summed per household
+    and joined late: each source's rows are summed per ID number first (:func:`totals_wide_by_id`,
+    only the columns a total needs), and only then joined to the persons and summed per household
     (:func:`households_from_totals`)."""
-    return households_from_totals(persons=persons, totals=totals_by_id(tables=tables, on=on, ids=ids))
+    return households_from_totals(persons=persons, totals=totals_wide_by_id(tables=tables, on=on, ids=ids))
+
+
+# The household totals' per-ID columns, in ``_TOTALS``'s order (money as doubles, counts as integers).
+_TOTAL_COLUMNS = tuple(column for columns in _TOTALS.values() for column, _value in columns)
+
+
+def totals_wide_by_id(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] | None = None) -> ibis.Table | None:
+    """The household totals' sums per ID number, one row per ID number and a column per total
+    (``_TOTAL_COLUMNS``, null where the ID has no such fact); None when no source is in force.
+
+    The kinds of fact that cite the same rows (a deposit's balance and its wealth products, a
+    payroll row's salary and its flag) are summed in one grouping; each grouping fills its own
+    columns, the others null, and their union is summed per ID number: plain sums, where a pivot
+    of one row per ID and kind (:func:`totals_by_id`) would test each row's kind for every column."""
+    groups: list[tuple[ibis.Table, dict[str, Callable[[ibis.Table], ibis.Value]]]] = []
+    parts = []
+    for c in _citations(tables=tables, on=on, ids=ids):
+        if c.category not in _TOTALS:
+            continue
+        if c.per_person is not None:
+            agg = c.per_person
+            parts.append(agg.select("id_number", **{column: agg[value] for column, value in _TOTALS[c.category]}))
+            continue
+        values = {
+            "_amount": lambda t, c=c: c.amount(t) if c.amount else _NULL_FLOAT,
+            "_n": lambda t, c=c: c.count(t) if c.count else ibis.literal(1),
+            "_a": lambda t, c=c: c.area(t) if c.area else ibis.literal(0.0),
+        }
+        columns = {column: values[value] for column, value in _TOTALS[c.category]}
+        same = next((g for g in groups if g[0].equals(c.table) and not g[1].keys() & columns.keys()), None)
+        if same is None:
+            groups.append((c.table, columns))
+        else:
+            same[1].update(columns)
+    for t, columns in groups:
+        rows = t.select("id_number", **{column: value(t).cast(_total_type(column)) for column, value in columns.items()})
+        parts.append(rows.group_by("id_number").aggregate(**{column: rows[column].sum() for column in columns}))
+    if not parts:
+        return None
+    typed = [
+        part.select("id_number", **{
+            column: (part[column] if column in part.columns else ibis.null()).cast(_total_type(column))
+            for column in _TOTAL_COLUMNS
+        })
+        for part in parts
+    ]
+    union = ibis.union(*typed) if len(typed) > 1 else typed[0]
+    return union.group_by("id_number").aggregate(**{column: union[column].sum() for column in _TOTAL_COLUMNS})
+
+
+def _total_type(column: str) -> str:
+    return "int64" if column.endswith("_count") else "float64"
 
 
 def totals_by_id(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] | None = None) -> ibis.Table | None:
@@ -778,18 +834,13 @@ def totals_by_id(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] |
 
 
 def households_from_totals(*, persons: ibis.Table, totals: ibis.Table | None) -> ibis.Table:
-    """One row per household of ``persons`` from the per-ID sums (:func:`totals_by_id`): pivoted to
-    one row per ID, joined to the persons, summed per household; the four flags count distinct
-    persons among the few flagged rows."""
+    """One row per household of ``persons`` from the per-ID sums (:func:`totals_wide_by_id`), joined
+    to the persons and summed per household; the four flags count distinct persons among the few
+    flagged rows."""
     members = persons.group_by("household_id").aggregate(members=persons.person_id.nunique())
     sums: dict[str, ibis.Value] = {}
     if totals is not None:
-        long = totals
-        wide = long.group_by("id_number").aggregate(**{
-            column: long[value].sum(where=long._category == category)
-            for category, columns in _TOTALS.items() for column, value in columns
-        })
-        j = persons.join(wide, "id_number")
+        j = persons.join(totals, "id_number")
         money = [column for category, columns in _TOTALS.items() for column, value in columns
                  if category not in FLAG_COUNTS]
         per_household = j.group_by("household_id").aggregate(**{column: j[column].sum() for column in money})
