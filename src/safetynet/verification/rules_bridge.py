@@ -159,18 +159,15 @@ def supporter_facts(*, household: Household, members: list[Membership], on: dt.d
 def attach_registry_supporters(population: Population, *, on: dt.date) -> int:
     """Fill ``population``'s supporter slots from the registry's duties of support in force on the
     1st of ``on``'s month (:func:`supporter_links`). Returns the pairs used."""
-    links = supporter_links(person_ids=population.extra["person_id"], on=on, known=population)
-    own = dict(
-        zip(
-            population.extra["person_id"].tolist(),
-            population.household_ids[population.person_household].tolist(),
-            strict=True,
-        )
-    )
-    lives_with = np.array(
-        [own.get(p) == h for p, h in zip(links.person_id.tolist(), links.household_id.tolist(), strict=True)],
-        dtype=bool,
-    )
+    person_ids = population.extra["person_id"]
+    links = supporter_links(person_ids=person_ids, on=on, known=population)
+    # Whether each supporter lives in the household of the person supported (compared in NumPy: a
+    # city has a million persons and a few hundred thousand duties).
+    order = np.argsort(person_ids)
+    at = order[np.searchsorted(person_ids, links.person_id, sorter=order).clip(0, max(len(order) - 1, 0))]
+    own = population.household_ids[population.person_household]
+    lives_with = ((person_ids[at] == links.person_id) & (own[at] == links.household_id) if len(order)
+                  else np.zeros(len(links.person_id), bool))
     return attach_supporters(
         population,
         person_ids=links.person_id,
