@@ -326,9 +326,9 @@ def population_from_verification(
     persons["joined_on"] = members.column("joined_on").fill_null(ALWAYS).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["left_on"] = members.column("left_on").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["died_on"] = members.column("death_date").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    labour = members.column("labour_capacity").to_numpy(zero_copy_only=False)
-    persons["labour_capacity"] = np.select([labour == item.name for item in LabourCapacity],
-                                           range(len(LabourCapacity)), 0).astype(np.int16)
+    names = [item.name for item in LabourCapacity]
+    persons["labour_capacity"] = _per_value(members.column("labour_capacity"),
+                                            lambda v: names.index(v) if v in names else 0, np.int16)
     persons["self_care"] = np.where(members.column("needs_care").to_numpy(zero_copy_only=False),
                                     enum_code(SelfCare, "none", "self_care"), enum_code(SelfCare, "full", "self_care"))
     persons["serious_illness"] = members.column("serious_illness").to_numpy(zero_copy_only=False)
