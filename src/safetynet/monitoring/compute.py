@@ -33,6 +33,7 @@ from safetynet.monitoring.proxies import proxy_measures
 from safetynet.registry.tables import MemberRows, household_id_bounds, members_at
 from safetynet.rules.services import decide_population
 from safetynet.verification.compute import (
+    FACT_ORDER,
     PERSONS_SCHEMA,
     VerificationInput,
     VerificationOutput,
@@ -124,6 +125,7 @@ def _details(facts: pa.Table, category: str, people: MemberRows, *, dated: str, 
     sub = facts.filter(pc.equal(facts.column("category"), category))
     day = sub.column(dated)
     sub = sub.filter(pc.and_(pc.greater(day, since), pc.less_equal(day, on)).fill_null(False))
+    sub = sub.sort_by([(c, "ascending") for c in FACT_ORDER])  # the facts come in no order
     rows = people.rows(sub.column("person_id").to_numpy())
     fields = sub.select(list(FACT_FIELDS))
     fields = pa.table([c.cast(pa.string()) if pa.types.is_date(c.type) else c for c in fields.columns],
@@ -136,11 +138,13 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
     n = members.num_rows
     fact_rows = people.rows(facts.column("person_id").to_numpy())
     certificate = certificate_grades(facts, fact_rows, n)
-    transfers = pc.equal(facts.column("category"), "transfers").to_numpy(zero_copy_only=False)
-    # Each person's programme: that of their last transfers fact ("" with none), taken in Arrow.
-    programmes = fact_detail(facts.filter(transfers), "programme").fill_null("")
+    # Each person's programme: that of their last transfers fact in FACT_ORDER ("" with none), taken
+    # in Arrow (the facts come in no order: the few transfers are sorted here).
+    transfers = facts.filter(pc.equal(facts.column("category"), "transfers")).sort_by(
+        [(c, "ascending") for c in FACT_ORDER])
+    programmes = fact_detail(transfers, "programme").fill_null("")
     pick = np.full(n, len(programmes))
-    pick[fact_rows[transfers]] = np.arange(len(programmes))
+    pick[people.rows(transfers.column("person_id").to_numpy())] = np.arange(len(programmes))
     programme = pa.concat_arrays([programmes, pa.array([""], pa.string())]).take(pa.array(pick))
     birth = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     return pa.table({
@@ -161,10 +165,13 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
 
 def monitoring_facts(members: pa.Table, *, on: dt.date, backend: str | None = None) -> VerificationOutput:
     """Verification of ``members`` as monitoring reads it: the household totals, and the facts of
-    ``FACT_CATEGORIES`` only, each with the ``FACT_FIELDS`` of its cited row (no row as JSON)."""
+    ``FACT_CATEGORIES`` only, each with the ``FACT_FIELDS`` of its cited row (no row as JSON), in no
+    order: monitoring sums and counts them and takes the most severe grade, but for the programme
+    of a person's last transfers fact and the events of the trigger window, which are sorted where
+    they are read (sorting a city's facts cost as much as finding them)."""
     inp = VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on)
     return VerificationOutput(
-        facts=verify_facts(inp, categories=FACT_CATEGORIES, fields=FACT_FIELDS, backend=backend),
+        facts=verify_facts(inp, categories=FACT_CATEGORIES, fields=FACT_FIELDS, backend=backend, ordered=False),
         households=verify_households(inp, backend=backend))
 
 

@@ -58,13 +58,17 @@ def members_at(
     """Members on ``on`` (joined on or before, not left by then) of every household, or of those in
     the region subtree ``region_path`` / among ``household_ids`` / with an id in ``id_range``
     (inclusive); ordered by household, person."""
+    scope = {"region_path": region_path, "id_range": id_range}
     if household_ids is not None:
         ids = sorted(set(int(h) for h in household_ids))
-        parts = [_query(on=on, region_path=region_path, household_ids=ids[i:i + _CHUNK], id_range=id_range)
-                 for i in range(0, len(ids), _CHUNK)]
+        chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        parts = [_query(on=on, household_ids=chunk, **scope) for chunk in chunks]
+        households = [_households(household_ids=chunk, **scope) for chunk in chunks]
     else:
-        parts = [_query(on=on, region_path=region_path, household_ids=None, id_range=id_range)]
-    return _table(pa.concat_tables([_RAW.empty_table(), *parts]))
+        parts = [_query(on=on, household_ids=None, **scope)]
+        households = [_households(household_ids=None, **scope)]
+    return _table(pa.concat_tables([_RAW.empty_table(), *parts]),
+                  pa.concat_tables([_HOUSEHOLDS.empty_table(), *households]))
 
 
 def household_id_bounds() -> tuple[int, int]:
@@ -73,62 +77,102 @@ def household_id_bounds() -> tuple[int, int]:
     return (bounds["low"], bounds["high"]) if bounds["low"] is not None else (0, -1)
 
 
-# The query's columns as read: dates as ISO text, booleans as integers, the health list as JSON text.
+# The query's columns as read: dates as days since 1970, booleans as integers, the health list as JSON text.
+# What is the household's (its number, region, rural) is read once per household (``_HOUSEHOLDS``),
+# not once per member: a third of the values to turn into Python objects and back.
 _RAW = pa.schema([
-    *(MEMBERS_SCHEMA.field(c) for c in ("household_id", "person_id", "id_number", "household_number", "region_code")),
-    pa.field("rural", pa.int64()), pa.field("relationship", pa.string()), pa.field("joined_on", pa.string()),
-    pa.field("left_on", pa.string()), pa.field("birth_date", pa.string()), pa.field("disability_grade", pa.int64()),
+    *(MEMBERS_SCHEMA.field(c) for c in ("household_id", "person_id", "id_number")),
+    pa.field("relationship", pa.string()), pa.field("joined_on", pa.int32()),
+    pa.field("left_on", pa.int32()), pa.field("birth_date", pa.int32()), pa.field("disability_grade", pa.int64()),
     pa.field("disability_category", pa.string()), pa.field("labour_capacity", pa.string()),
-    pa.field("health_conditions", pa.string()), pa.field("death_date", pa.string()),
+    pa.field("health_conditions", pa.string()), pa.field("death_date", pa.int32()),
+])
+_HOUSEHOLDS = pa.schema([
+    pa.field("household_id", pa.int64()), MEMBERS_SCHEMA.field("household_number"), MEMBERS_SCHEMA.field("region_code"),
+    pa.field("rural", pa.int64()),
 ])
 _FETCH = 20_000  # rows turned into Arrow at a time
 
 
-def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | None,
-           id_range: tuple[int, int] | None) -> pa.Table:
-    m, p, h, r = (x._meta.db_table for x in (Membership, Person, Household, Region))
-    sql = (
-        # Dates and booleans cast in SQL: the same text and integers from SQLite and PostgreSQL,
-        # without the driver's per-value converters.
-        "SELECT m.household_id, m.person_id, p.id_number_index, h.number, r.code, CAST(h.rural AS INTEGER),"
-        " m.relationship, CAST(m.joined_on AS TEXT), CAST(m.left_on AS TEXT), CAST(p.birth_date AS TEXT),"
-        " p.disability_grade, p.disability_category, p.labour_capacity,"
-        f" CAST(p.health_conditions AS TEXT), CAST(p.death_date AS TEXT) FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id"
-        f" JOIN {r} r ON r.id = h.region_id"
-        " WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
-    )
-    params: list = [on, on]
+def _scope(*, region_path: str | None, household_ids: list[int] | None, id_range: tuple[int, int] | None,
+           household: str) -> tuple[str, list]:
+    """The SQL conditions (each after AND) and parameters of a scope, on the household id column
+    ``household``, the region table being ``r``."""
+    sql, params = "", []
     if region_path:
         sql += " AND r.path LIKE %s ESCAPE '\\'"
         params.append(region_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     if id_range is not None:
-        sql += " AND m.household_id BETWEEN %s AND %s"
+        sql += f" AND {household} BETWEEN %s AND %s"
         params += list(id_range)
     if household_ids is not None:
-        if not household_ids:
-            return _RAW.empty_table()
-        sql += f" AND m.household_id IN ({', '.join(['%s'] * len(household_ids))})"
+        sql += f" AND {household} IN ({', '.join(['%s'] * len(household_ids))})"
         params += household_ids
-    sql += " ORDER BY m.household_id, m.person_id"
-    return _copied(sql, params) if connection.vendor == "postgresql" else _fetched(sql, params)
+    return sql, params
 
 
-# COPY's CSV: NULL is an empty field, an empty text a quoted one ("").
-_CSV = pcsv.ConvertOptions(column_types=_RAW, null_values=[""], strings_can_be_null=True,
-                           quoted_strings_can_be_null=False)
+def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | None,
+           id_range: tuple[int, int] | None) -> pa.Table:
+    if household_ids is not None and not household_ids:
+        return _RAW.empty_table()
+    m, p, h, r = (x._meta.db_table for x in (Membership, Person, Household, Region))
+    sql = (
+        # Dates as days since 1970 and the health list as text, cast in SQL: the same integers and
+        # text from SQLite and PostgreSQL, without the driver's per-value converters (an integer
+        # costs less to make and to read into Arrow than the date's text does).
+        f"SELECT m.household_id, m.person_id, p.id_number_index, m.relationship, {_days('m.joined_on')},"
+        f" {_days('m.left_on')}, {_days('p.birth_date')}, p.disability_grade, p.disability_category,"
+        f" p.labour_capacity, CAST(p.health_conditions AS TEXT), {_days('p.death_date')}"
+        f" FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id"
+        f" JOIN {r} r ON r.id = h.region_id"
+        " WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
+    )
+    where, params = _scope(region_path=region_path, household_ids=household_ids, id_range=id_range,
+                           household="m.household_id")
+    # Ordered in Arrow, not by SQLite: its sort of a million whole rows costs more than the read.
+    raw = _read(sql + where, [on, on, *params], _RAW)
+    return raw.take(pc.sort_indices(raw, [("household_id", "ascending"), ("person_id", "ascending")]))
 
 
-def _copied(sql: str, params: list) -> pa.Table:
+def _days(column: str) -> str:
+    """SQL for the date ``column`` as days since 1970-01-01 (null stays null)."""
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"  # a date's julian day ends in .5
+
+
+def _households(*, region_path: str | None, household_ids: list[int] | None,
+                id_range: tuple[int, int] | None) -> pa.Table:
+    """The households of a scope (those without a member at the date too), by id."""
+    if household_ids is not None and not household_ids:
+        return _HOUSEHOLDS.empty_table()
+    h, r = Household._meta.db_table, Region._meta.db_table
+    where, params = _scope(region_path=region_path, household_ids=household_ids, id_range=id_range,
+                           household="h.id")
+    sql = (f"SELECT h.id, h.number, r.code, CAST(h.rural AS INTEGER) FROM {h} h JOIN {r} r ON r.id = h.region_id"
+           f" WHERE 1 = 1{where}")
+    households = _read(sql, params, _HOUSEHOLDS)
+    return households.take(pc.sort_indices(households, [("household_id", "ascending")]))
+
+
+def _read(sql: str, params: list, schema: pa.Schema) -> pa.Table:
+    return _copied(sql, params, schema) if connection.vendor == "postgresql" else _fetched(sql, params, schema)
+
+
+def _copied(sql: str, params: list, schema: pa.Schema) -> pa.Table:
     """PostgreSQL: the query's result as CSV (``COPY … TO STDOUT``), read by Arrow."""
     with connection.cursor() as cur, cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
         data = b"".join(bytes(block) for block in copy)
     if not data:
-        return _RAW.empty_table()
-    return pcsv.read_csv(pa.py_buffer(data), read_options=pcsv.ReadOptions(column_names=_RAW.names),
-                         convert_options=_CSV)
+        return schema.empty_table()
+    # COPY's CSV: NULL is an empty field, an empty text a quoted one ("").
+    convert = pcsv.ConvertOptions(column_types=schema, null_values=[""], strings_can_be_null=True,
+                                  quoted_strings_can_be_null=False)
+    return pcsv.read_csv(pa.py_buffer(data), read_options=pcsv.ReadOptions(column_names=schema.names),
+                         convert_options=convert)
 
 
-def _fetched(sql: str, params: list) -> pa.Table:
+def _fetched(sql: str, params: list, schema: pa.Schema) -> pa.Table:
     """SQLite: the rows turned into Arrow a slice at a time, with the collector paused (every row
     is a new tuple, and a million of them would set off full collections that walk the whole heap,
     a third of the time, to find no garbage)."""
@@ -140,15 +184,15 @@ def _fetched(sql: str, params: list) -> pa.Table:
             cur.execute(sql, params)
             while rows := cur.fetchmany(_FETCH):
                 columns = zip(*rows, strict=True)
-                batches.append(pa.record_batch([pa.array(c, f.type) for c, f in zip(columns, _RAW, strict=True)],
-                                               schema=_RAW))
+                batches.append(pa.record_batch([pa.array(c, f.type) for c, f in zip(columns, schema, strict=True)],
+                                               schema=schema))
     finally:
         if collecting:
             gc.enable()
-    return pa.Table.from_batches(batches, schema=_RAW)
+    return pa.Table.from_batches(batches, schema=schema)
 
 
-def _table(raw: pa.Table) -> pa.Table:
+def _table(raw: pa.Table, households: pa.Table) -> pa.Table:
     if not raw.num_rows:
         return MEMBERS_SCHEMA.empty_table()
     # health_conditions: a few distinct JSON lists among a million members, each parsed once.
@@ -161,10 +205,17 @@ def _table(raw: pa.Table) -> pa.Table:
     def column(name: str) -> pa.ChunkedArray:
         return raw.column(name).combine_chunks()
 
+    # Each member's household row (both ordered by household id; every member's household is there).
+    at = pa.array(np.searchsorted(households.column("household_id").to_numpy(), column("household_id").to_numpy()))
+
+    def household(name: str) -> pa.Array:
+        return households.column(name).combine_chunks().take(at)
+
     return pa.table(
         [
-            *(column(c) for c in ("household_id", "person_id", "id_number", "household_number", "region_code")),
-            column("rural").cast(pa.bool_()), column("relationship"),
+            *(column(c) for c in ("household_id", "person_id", "id_number")),
+            household("household_number"), household("region_code"), household("rural").cast(pa.bool_()),
+            column("relationship"),
             *(column(c).cast(pa.date32()) for c in ("joined_on", "left_on", "birth_date")),
             column("disability_grade").fill_null(0), column("disability_category"), column("labour_capacity"),
             condition("serious"), condition("chronic"), condition("needs_care"),

@@ -224,11 +224,15 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
 
 
 def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields: dict[str, pa.DataType],
-                 backend: str | None = None) -> pa.Table:
+                 backend: str | None = None, ordered: bool = True) -> pa.Table:
     """The facts of :func:`verify` of the given ``categories`` only, in ``FACT_ORDER``, citing source,
     batch and row without the copy of the row: instead each carries the cited row's ``fields``
     (name → type; null where the row's source has no such column). For a whole roll that needs a
-    few columns of a few kinds of fact (monitoring), not every row as JSON."""
+    few columns of a few kinds of fact (monitoring), not every row as JSON.
+
+    Not ``ordered``: in no particular order (not even the same from one call to the next). Sorting a
+    city's facts costs about as much as finding them; a caller that needs an order among a few of
+    them (the latest of a person's, the events of a window) sorts those."""
     name = backend_name(backend)
     persons = _persons(inp)
     batches = _batches(inp)
@@ -237,13 +241,13 @@ def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields:
         tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
         if name == "duckdb":
             views = tuple((src, parquet_view(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
-            key = (inp.on, views, categories, tuple((f, str(t)) for f, t in fields.items()))
+            key = (inp.on, views, categories, tuple((f, str(t)) for f, t in fields.items()), ordered)
             sql = _facts_plans.get(key)
             if sql is None:  # compiled once per date, batch set and shape, as _plan does
                 persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
-                sql = _facts_plans[key] = str(con.compile(facts_expression(
-                    tables=tables, persons=persons_t, on=inp.on, detail=False, categories=categories,
-                    fields=fields).order_by(list(FACT_ORDER))))
+                facts = facts_expression(tables=tables, persons=persons_t, on=inp.on, detail=False,
+                                         categories=categories, fields=fields)
+                sql = _facts_plans[key] = str(con.compile(facts.order_by(list(FACT_ORDER)) if ordered else facts))
                 while len(_facts_plans) > _PLANS_KEPT:
                     _facts_plans.popitem(last=False)
             facts = _run_on_persons(con, sql, persons)
@@ -251,7 +255,8 @@ def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields:
             with arrow_tables(con, persons=persons) as named:
                 facts = con.to_pyarrow(facts_expression(tables=tables, persons=named["persons"], on=inp.on, detail=False,
                                                         categories=categories, fields=fields))
-            facts = facts.sort_by([(c, "ascending") for c in FACT_ORDER])
+            if ordered:
+                facts = facts.sort_by([(c, "ascending") for c in FACT_ORDER])
     return facts.select(schema.names).cast(schema)
 
 

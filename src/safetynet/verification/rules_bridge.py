@@ -161,18 +161,15 @@ def supporter_facts(*, household: Household, members: list[Membership], on: dt.d
 def attach_registry_supporters(population: Population, *, on: dt.date) -> int:
     """Fill ``population``'s supporter slots from the registry's duties of support in force on the
     1st of ``on``'s month (:func:`supporter_links`). Returns the pairs used."""
-    links = supporter_links(person_ids=population.extra["person_id"], on=on, known=population)
-    own = dict(
-        zip(
-            population.extra["person_id"].tolist(),
-            population.household_ids[population.person_household].tolist(),
-            strict=True,
-        )
-    )
-    lives_with = np.array(
-        [own.get(p) == h for p, h in zip(links.person_id.tolist(), links.household_id.tolist(), strict=True)],
-        dtype=bool,
-    )
+    person_ids = population.extra["person_id"]
+    links = supporter_links(person_ids=person_ids, on=on, known=population)
+    # Whether each supporter lives in the household of the person supported (compared in NumPy: a
+    # city has a million persons and a few hundred thousand duties).
+    order = np.argsort(person_ids)
+    at = order[np.searchsorted(person_ids, links.person_id, sorter=order).clip(0, max(len(order) - 1, 0))]
+    own = population.household_ids[population.person_household]
+    lives_with = ((person_ids[at] == links.person_id) & (own[at] == links.household_id) if len(order)
+                  else np.zeros(len(links.person_id), bool))
     return attach_supporters(
         population,
         person_ids=links.person_id,
@@ -331,9 +328,9 @@ def population_from_verification(
     persons["joined_on"] = members.column("joined_on").fill_null(ALWAYS).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["left_on"] = members.column("left_on").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     persons["died_on"] = members.column("death_date").fill_null(NEVER).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    labour = members.column("labour_capacity").to_numpy(zero_copy_only=False)
-    persons["labour_capacity"] = np.select([labour == item.name for item in LabourCapacity],
-                                           range(len(LabourCapacity)), 0).astype(np.int16)
+    names = [item.name for item in LabourCapacity]
+    persons["labour_capacity"] = _per_value(members.column("labour_capacity"),
+                                            lambda v: names.index(v) if v in names else 0, np.int16)
     persons["self_care"] = np.where(members.column("needs_care").to_numpy(zero_copy_only=False),
                                     enum_code(SelfCare, "none", "self_care"), enum_code(SelfCare, "full", "self_care"))
     persons["serious_illness"] = members.column("serious_illness").to_numpy(zero_copy_only=False)

@@ -6,16 +6,18 @@ import io
 import json
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from django.core.management import call_command
 
 from safetynet.demo.population import REFERENCE_DATE
+from safetynet.monitoring import compute
 from safetynet.monitoring.compute import monitor_compute
 from safetynet.registry.models import Household
 from safetynet.registry.selectors import household_members_at
 from safetynet.registry.tables import members_at
 from safetynet.rules.services import decide_population
-from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, verify
+from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, verify, verify_facts
 from safetynet.verification.rules_bridge import decide_from_verification, population_from_verification
 
 
@@ -75,3 +77,28 @@ def test_scoring_the_city_in_parts_gives_the_same_result_as_in_one(city):
     assert whole.triggers == parts.triggers
     for name in whole.decisions:
         assert np.array_equal(whole.decisions[name], parts.decisions[name]), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_monitoring_gives_the_same_result_whatever_order_its_facts_come_in(city, monkeypatch):
+    # given the city's facts in FACT_ORDER, then the same facts in the opposite order
+    def facts_in(order: str):
+        def read(inp, **kwargs):
+            facts = verify_facts(inp, **(kwargs | {"ordered": True}))
+            return facts if order == "sorted" else facts.take(pa.array(np.arange(facts.num_rows)[::-1]))
+        return read
+
+    results = {}
+    for order in ("sorted", "reversed"):
+        monkeypatch.setattr(compute, "verify_facts", facts_in(order))
+        results[order] = monitor_compute(on=REFERENCE_DATE, since=REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 1))
+    # when monitoring scores the city on each, then every result is the same
+    ordered, reversed_ = results["sorted"], results["reversed"]
+    assert ordered.triggers and ordered.measures["transfers_members"].sum() > 0
+    assert np.array_equal(ordered.matrix, reversed_.matrix)
+    assert ordered.triggers == reversed_.triggers
+    assert list(ordered.levels) == list(reversed_.levels)
+    for name, values in ordered.measures.items():
+        assert np.allclose(values, reversed_.measures[name], rtol=0, atol=1e-9), name
+    for name in ordered.decisions:
+        assert np.array_equal(ordered.decisions[name], reversed_.decisions[name]), name
