@@ -282,3 +282,8 @@ MONITORING_MIN_OUTCOMES = 2000
 # probability sample of the rest of the pool (抽样核查), replacing the exploration share. None: no
 # learning phase, the exploration share as before.
 MONITORING_LEARN_UNTIL = 0.95
+# A household whose alert was closed with a visit outcome (走访结论) stays out of the model's pool
+# (模型预警, 抽样核查) for this many days after the visit: the worker was just there, and the data
+# the model ranks it on has not changed. The rules still alert on it (a new event is new data), and
+# a mandatory trigger is always sent.
+MONITORING_REVISIT_AFTER_DAYS = int(os.environ.get("SAFETYNET_MONITORING_REVISIT_AFTER_DAYS", "180"))

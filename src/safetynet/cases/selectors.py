@@ -489,3 +489,8 @@ def case_evidence(*, case: Case, user) -> Evidence:
         report_overdue=overdue,
         open_objections=open_objections,
     )
+
+
+def households_with_open_case(*, programmes: tuple[str, ...]) -> set[int]:
+    """The households with an open case (an application under way, or a recipient) of ``programmes``."""
+    return set(Case.objects.filter(is_open=True, programme__in=programmes).values_list("household_id", flat=True))

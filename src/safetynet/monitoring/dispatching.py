@@ -3,6 +3,7 @@ ranks, the learning phase's sample (``learning_phase``), and the set-based write
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 
@@ -12,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from safetynet.audit.services import audit_record
+from safetynet.cases.selectors import households_with_open_case
 from safetynet.core.calendar import deadline_after_working_days
 from safetynet.monitoring.compute import MonitoringResult
 from safetynet.monitoring.learning_phase import (
@@ -38,12 +40,15 @@ from safetynet.monitoring.models import (
     Alert,
     AlertKind,
     AlertLevel,
+    AlertStatus,
     MonitorRun,
     RunMode,
     VisitCapacity,
+    VisitOutcome,
 )
 from safetynet.monitoring.services import CHUNK, DUE_WORKING_DAYS, alerts_insert, assignees
 from safetynet.regions.models import Region
+from safetynet.supervision.scan import CASH_PROGRAMMES
 
 
 def weekly_capacity(region_ids: set[int]) -> dict[int, int]:
@@ -52,6 +57,44 @@ def weekly_capacity(region_ids: set[int]) -> dict[int, int]:
     set_ = dict(VisitCapacity.objects.filter(region_id__in=region_ids).values_list("region_id", "weekly_visits"))
     return {r: set_.get(r, default) for r in region_ids}
 
+
+
+def households_out_of_pool(*, on: dt.date) -> np.ndarray:
+    """The households the model's pool leaves out on ``on`` (no 模型预警 is opened for them and the
+    learning sample draws none of them): those whose alert was closed with a visit outcome in the
+    last ``MONITORING_REVISIT_AFTER_DAYS`` days, as the evaluation's visited household leaves the
+    pool (``model.simulation``): the worker was just there, and a new visit would ask what the
+    last one answered; and those with an open 低保, 特困 or 低保边缘 case, whose household the
+    casework's own investigation visits. New data about such a household reaches a worker through
+    the rules: an event (触发式, a mandatory trigger above all) or a changed picture (积分式,
+    应保尽保) opens an alert of its own, which this does not hold back."""
+    since = on - dt.timedelta(days=settings.MONITORING_REVISIT_AFTER_DAYS)
+    visited = set(VisitOutcome.objects.filter(alert__status=AlertStatus.CLOSED, visited_on__gt=since)
+                  .values_list("household_id", flat=True))
+    return np.fromiter(visited | households_with_open_case(programmes=CASH_PROGRAMMES), np.int64)
+
+
+def _household_leads(*, unit: np.ndarray, priority: np.ndarray, mandatory: np.ndarray) -> np.ndarray:
+    """One row per household (``unit``: each row's household) to rank: a mandatory one if it has
+    any, else its highest priority (the first of equals): a household with several waiting alerts
+    counts once in the ranking and takes one slot."""
+    order = np.lexsort((-priority, ~mandatory))  # mandatory first, then the highest priority (stable)
+    _units, first = np.unique(unit[order], return_index=True)
+    lead = np.zeros(unit.size, bool)
+    lead[order[first]] = True
+    return lead
+
+
+def _ride_along(*, sent: np.ndarray, unit: np.ndarray, explored: np.ndarray, inclusion: np.ndarray) -> np.ndarray:
+    """Send with each visit (a sent row: one per household) the household's other waiting alerts, in
+    place, and return them: the worker sees every alert of the household on the one visit rather
+    than being sent back for the next a week later. A rider takes its visit's inclusion probability."""
+    visits = np.flatnonzero(sent)
+    visits = visits[np.argsort(unit[visits], kind="stable")]
+    riders = ~sent & np.isin(unit, unit[visits])
+    at = visits[np.searchsorted(unit[visits], unit[riders])]
+    sent[riders], explored[riders], inclusion[riders] = True, explored[at], inclusion[at]
+    return riders
 
 
 #: The alerts dispatch itself opens for a scored household that has no open alert: the model
@@ -183,7 +226,12 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     household that dispatch sends gets an alert of its own (:func:`_own_alerts_open`). Without
     one, the cold-start prior (``model.prior``) ranks the open alerts of the households this run
     scored, and any other waiting alert follows them in the rules' order. The best of the pool
-    goes into each community's free slots for the week.
+    goes into each community's free slots for the week. The pool leaves out the households
+    :func:`households_out_of_pool` names (just visited, or with an open cash case); the rules'
+    alerts are not held back. A household is one visit: its best row is ranked (a mandatory one
+    first) and its other waiting alerts ride along (:func:`_ride_along`), as does a waiting alert
+    of a household a visit already goes to; ``dispatched`` counts visits, ``riding`` the alerts
+    that went with them.
 
     With a model, during the learning phase (``learning_phase``), the visits the precision target
     sends are the *operating* ones, and a full run draws a probability sample of the rest of the
@@ -204,6 +252,7 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     row_of = {h: i for i, h in enumerate(households.tolist())}
 
     pool = [a for a in alerts if a[5] is None]
+    resting = households_out_of_pool(on=run.on)
     at = np.array([row_of.get(a[1], -1) for a in pool], np.int64)  # each waiting alert's row (-1: not scored)
     community = np.array([a[6] for a in pool], np.int64)
     mandatory = np.array([a[2] in MANDATORY_TRIGGERS for a in pool], bool)
@@ -211,7 +260,7 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         # scored, no open alert covers it, and receiving neither 低保 nor 特困 (a recipient is under the
         # case workflow's periodic review, and can never be a find: the target is need receiving nothing)
         receiving = (result.measures["dibao_members"][rows] > 0) | (result.measures["tekun_members"][rows] > 0)
-        fresh = np.flatnonzero(~np.isin(households, alerted) & ~receiving)
+        fresh = np.flatnonzero(~np.isin(households, np.r_[alerted, resting]) & ~receiving)
         fresh_community = _community_pks(result.region_codes[rows[fresh]])
         fresh = fresh[fresh_community >= 0]
         at = np.r_[at, fresh]
@@ -233,7 +282,13 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
                                   af_score=np.array([a[4] if a[4] is not None else 0.0 for a in pool])) / 4 - 1
         priority[scored] = prior_score(x, feature_names())[at[scored]]
         floor = None
-    busy = Counter(a[6] for a in alerts if a[5] is not None)
+    # the rows' households: a household counts once in the ranking (its lead row, the others ride along)
+    unit = np.r_[np.array([a[1] for a in pool], np.int64), households[at[len(pool):]]]
+    # a waiting alert of a household a visit already goes to joins that visit (takes no slot)
+    under_way = np.fromiter({a[1] for a in alerts if a[5] is not None}, np.int64)
+    joining = np.isin(unit, under_way)
+    leads = np.flatnonzero(_household_leads(unit=unit, priority=priority, mandatory=mandatory) & ~joining)
+    busy = Counter(c for _h, c in {(a[1], a[6]) for a in alerts if a[5] is not None})  # a household is one visit
     capacity = weekly_capacity({a[6] for a in alerts} | set(community.tolist()))
     free = {r: max(c - busy.get(r, 0), 0) for r, c in capacity.items()}
     slots = dict(free)
@@ -243,30 +298,34 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
     learning_on = promoted is not None and settings.MONITORING_LEARN_UNTIL is not None
     explore = 0.0 if learning_on else settings.MONITORING_EXPLORE_SHARE
     phase = learning_phase_advance(on=run.on, actor=actor) if learning_on else None
-    allocation = (recommend(expected=priority, mandatory=mandatory, community=community, capacity=capacity,
-                            households=_households_per_community(result, capacity),
-                            explore_share=explore, least=np.minimum(floor, fill),
-                            cells=cells, min_precision=settings.MONITORING_MIN_PRECISION)
+    allocation = (recommend(expected=priority[leads], mandatory=mandatory[leads], community=community[leads],
+                            capacity=capacity, households=_households_per_community(result, capacity),
+                            explore_share=explore, least=np.minimum(floor, fill)[leads],
+                            cells=cells[leads], min_precision=settings.MONITORING_MIN_PRECISION)
                   if promoted else None)
     if allocation is not None:
         # no community sends more than the recommendation, which stops at the precision target
         slots = {r: min(n, allocation[r]["recommended"]) for r, n in slots.items()}
     rng = np.random.default_rng(run.pk)
-    sent, explored, inclusion = dispatch(
-        priority=priority, mandatory=mandatory, community=community, slots=slots, floor=floor,
-        explore_share=explore, rng=rng, guided=promoted is not None, fill_min=fill)
+    sent, explored, inclusion = np.zeros(unit.size, bool), np.zeros(unit.size, bool), np.zeros(unit.size)
+    sent[leads], explored[leads], inclusion[leads] = dispatch(
+        priority=priority[leads], mandatory=mandatory[leads], community=community[leads], slots=slots,
+        floor=floor[leads] if floor is not None else None, explore_share=explore, rng=rng, guided=promoted is not None,
+        fill_min=fill)
     operating = sent.copy()
     learn = phase is not None and run.mode == RunMode.FULL
     if learn:
-        visiting = np.r_[np.fromiter({a[1] for a in alerts if a[5] is not None}, np.int64),
-                         learning_households_this_month(phase=phase, on=run.on)]
+        visiting = np.r_[under_way, learning_households_this_month(phase=phase, on=run.on), resting]
         drawn, pi, spare = _learning_sample(sent=sent, scored=scored, unit=np.where(scored, households[at], -1),
                                      visiting=visiting, priority=priority, cells=cells, community=community,
                                      free=free, estimate=learning_estimate_latest(phase), rng=rng)
         sent[drawn], explored[drawn], inclusion[drawn] = True, True, pi
+    visit = sent.copy()  # one row per household visited; the rest of ``sent`` rides along
+    _ride_along(sent=sent, unit=unit, explored=explored, inclusion=inclusion)
+    sent[joining], inclusion[joining] = True, 1.0
     reasons: dict[int, list] = {}
     if promoted:
-        explained = np.flatnonzero(sent & scored & ~explored)
+        explained = np.flatnonzero(visit & scored & ~explored)
         reasons = dict(zip(households[at[explained]].tolist(), explain(promoted[1], x[at[explained]]), strict=True))
     # the rows with an alert: the waiting alerts, and the households without one that dispatch sends
     own = np.flatnonzero(sent[len(pool):]) + len(pool)
@@ -279,11 +338,11 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
         # every visit of the learning run, with the alert it went out on (the rows of ``keep``)
         position = np.full(at.size, -1, np.int64)
         position[keep] = np.arange(keep.size)
-        visits = np.flatnonzero(sent)
+        visits = np.flatnonzero(visit)
         period = learning_visits_record(phase=phase, run=run, alert_ids=ids[position[visits]],
                                         sample=~operating[visits], inclusion=inclusion[visits], cells=cells[visits])
         learning = {"phase": phase.pk, "period": period.month.strftime("%Y-%m"),
-                    "operating": int(operating.sum()), "sample": int((sent & ~operating).sum()),
+                    "operating": int(operating.sum()), "sample": int((visit & ~operating).sum()),
                     "spare": int(spare)}
     kept = np.union1d(np.flatnonzero(np.isin(households, alerted)), at[own])
     features_write(run_id=run.pk, household_ids=households[kept], x=x[kept], districts=districts[kept])
@@ -293,11 +352,12 @@ def alerts_dispatch(*, run: MonitorRun, result: MonitoringResult, candidates: li
                     model=promoted[0] if promoted else None)
     counts = {
         "model_version": promoted[0].version if promoted else None,
-        "capacity_weekly": int(sum(capacity.values())), "dispatched": int(sent.sum()),
-        "dispatched_mandatory": int((sent & mandatory).sum()), "explored": int(explored.sum()),
+        "capacity_weekly": int(sum(capacity.values())), "dispatched": int(visit.sum()),
+        "dispatched_mandatory": int((visit & mandatory).sum()), "explored": int((visit & explored).sum()),
+        "riding": int((sent & ~visit).sum()),
         "model_alerts": int((~explored[own]).sum()), "sample_alerts": int(explored[own].sum()),
         "backlog": int(len(pool) - sent[:len(pool)].sum()),
-        "expected_finds": round(float(priority[sent].clip(0).sum()), 2) if promoted else None,
+        "expected_finds": round(float(priority[visit].clip(0).sum()), 2) if promoted else None,
         "allocation": allocation, "learning": learning,
     }
     # the recommendation (one entry per community) stays in the run's counts, not in the audit chain

@@ -59,10 +59,13 @@ def training_set() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict,
                 .order_by("id"))
     names = feature_names()
     xs, ys, districts, dates, weights = [], [], [], [], []
-    by_run: dict[int, list[tuple]] = {}
+    # one example per household and run: a household's alerts that rode along on one visit are
+    # closed with that visit's outcome, the latest recorded kept
+    by_run: dict[int, dict[int, tuple]] = {}
     for run_id, hid, finding, on, inclusion in rows:
-        by_run.setdefault(run_id, []).append((hid, finding, on, inclusion))
-    for run_id, items in by_run.items():
+        by_run.setdefault(run_id, {})[hid] = (hid, finding, on, inclusion)
+    for run_id, by_household in by_run.items():
+        items = by_household.values()
         path = run_dir(run_id) / FEATURES_FILE
         if not path.exists():
             continue

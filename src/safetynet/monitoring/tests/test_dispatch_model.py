@@ -63,7 +63,9 @@ def test_a_household_the_exploration_draws_gets_a_sample_visit_with_its_inclusio
     # then the four visits are drawn, each with the probability dispatch gave it (below 1: the
     # draw leaves three households out), and at least two are earning families no rule alerted
     sent = list(Alert.objects.filter(dispatched_at__isnull=False))
-    assert counts["dispatched"] == counts["explored"] == len(sent) == 4
+    visited = {a.household_id for a in sent}
+    assert counts["dispatched"] == counts["explored"] == len(visited) == 4
+    assert counts["riding"] == len(sent) - 4  # a poor family's other alert goes on the same visit
     assert all(0 < a.inclusion < 1 for a in sent)
     samples = [a for a in sent if a.kind == AlertKind.SAMPLE]
     assert counts["sample_alerts"] == len(samples) >= 2 and counts["model_alerts"] == 0
@@ -78,7 +80,8 @@ def test_a_household_the_exploration_draws_gets_a_sample_visit_with_its_inclusio
     for a in sent:
         services.alert_record_visit(alert_id=a.pk, actor=city["worker"], findings="已走访", outcome=VisitOutcomeInput(
             finding="needs_help", reasons=("income_low",)))
-    # then each outcome reaches training weighing one over its visit's inclusion probability
+    # then each visit's outcome reaches training once, weighing one over its inclusion probability
     _x, y, _groups, _period, weights = training_set()
     assert y.tolist() == [1] * 4
-    assert sorted(weights.tolist()) == pytest.approx(sorted(1 / a.inclusion for a in sent))
+    inclusion = {a.household_id: a.inclusion for a in sent}
+    assert sorted(weights.tolist()) == pytest.approx(sorted(1 / p for p in inclusion.values()))

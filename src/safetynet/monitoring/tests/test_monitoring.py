@@ -139,18 +139,20 @@ def test_the_command_prints_its_counts_as_json(family, tree):
     assert counts["alerts_opened"] >= 1 and counts["alerts_suppressed"] == 0
 
 
-def test_with_no_capacity_only_the_mandatory_trigger_is_dispatched_and_the_rest_waits(family, tree):
+def test_with_no_capacity_only_the_mandatory_trigger_is_dispatched_with_its_household_alerts(family, tree):
     # given a community whose worker can make no visit this week
     admin = make_user("admin", tree.city)
     services.visit_capacity_set(region_id=tree.east_community.pk, weekly_visits=0, actor=admin)
     # when monitoring runs
     counts = monitor_run(on=ON)["dispatch"]
-    # then the hospital bill (a mandatory trigger) goes out anyway and every other alert waits
+    # then the hospital bill (a mandatory trigger) goes out anyway, and the family's other alerts
+    # go on the same visit (one visit, one household: none of them waits for a visit of its own)
     bill = Alert.objects.get(household=family, condition="hospital_bill")
     assert bill.mandatory and bill.dispatched_at is not None
-    waiting = Alert.objects.filter(household=family).exclude(condition="hospital_bill")
-    assert all(a.dispatched_at is None for a in waiting)
-    assert counts["dispatched"] == 1 and counts["backlog"] == waiting.count() and counts["model_version"] is None
+    others = Alert.objects.filter(household=family).exclude(condition="hospital_bill")
+    assert others.exists() and all(a.dispatched_at is not None and not a.mandatory for a in others)
+    assert counts["dispatched"] == counts["dispatched_mandatory"] == 1 and counts["riding"] == others.count()
+    assert counts["backlog"] == 0 and counts["model_version"] is None
     # and the dashboard shows capacity and backlog
     client = Client()
     client.force_login(make_user("county_approver", tree.east_community.parent.parent))
@@ -191,7 +193,10 @@ def test_a_promoted_model_scores_every_open_alert_and_explains_the_dispatched(fa
     assert all(a.risk_model_id is not None for a in alerts)
     sent = [a for a in alerts if a.dispatched_at is not None]
     assert sent and all(isinstance(a.risk_reasons, list) for a in sent)
-    assert counts["expected_finds"] == pytest.approx(sum(a.risk for a in sent), abs=0.01)
+    # (one visit per household: its alerts share the household's risk and count once)
+    risk = {a.household_id: a.risk for a in sent}
+    assert all(a.risk == risk[a.household_id] for a in sent)
+    assert counts["expected_finds"] == pytest.approx(sum(risk.values()), abs=0.01)
 
 
 def test_a_promoted_model_of_another_feature_list_is_not_used_to_score(family, tree, settings):
@@ -261,4 +266,4 @@ def test_without_a_model_the_cold_start_prior_dispatches_the_household_using_lea
     # then both families wait with alerts, and the one visit goes to the family using little electricity
     assert counts["model_version"] is None and counts["dispatched"] == 1
     assert Alert.objects.filter(household=heavy).exists()
-    assert Alert.objects.get(dispatched_at__isnull=False).household_id == light.pk
+    assert set(Alert.objects.filter(dispatched_at__isnull=False).values_list("household_id", flat=True)) == {light.pk}
