@@ -40,13 +40,17 @@ from safetynet.monitoring.models import (
     Alert,
     AlertKind,
     AlertLevel,
-    AlertStatus,
     MonitorRun,
     RunMode,
     VisitCapacity,
-    VisitOutcome,
 )
-from safetynet.monitoring.services import CHUNK, DUE_WORKING_DAYS, alerts_insert, assignees
+from safetynet.monitoring.services import (
+    CHUNK,
+    DUE_WORKING_DAYS,
+    alerts_insert,
+    assignees,
+    visits_within_revisit_period,
+)
 from safetynet.regions.models import Region
 from safetynet.supervision.scan import CASH_PROGRAMMES
 
@@ -66,11 +70,10 @@ def households_out_of_pool(*, on: dt.date) -> np.ndarray:
     pool (``model.simulation``): the worker was just there, and a new visit would ask what the
     last one answered; and those with an open 低保, 特困 or 低保边缘 case, whose household the
     casework's own investigation visits. New data about such a household reaches a worker through
-    the rules: an event (触发式, a mandatory trigger above all) or a changed picture (积分式,
-    应保尽保) opens an alert of its own, which this does not hold back."""
-    since = on - dt.timedelta(days=settings.MONITORING_REVISIT_AFTER_DAYS)
-    visited = set(VisitOutcome.objects.filter(alert__status=AlertStatus.CLOSED, visited_on__gt=since)
-                  .values_list("household_id", flat=True))
+    the rules: an event (触发式, a mandatory trigger above all) opens an alert of its own, which
+    this does not hold back, and so does a standing picture (积分式, 应保尽保) at a higher level
+    than the visit saw (``services.alerts_open_bulk``)."""
+    visited = set(visits_within_revisit_period(on=on).values_list("household_id", flat=True))
     return np.fromiter(visited | households_with_open_case(programmes=CASH_PROGRAMMES), np.int64)
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,10 +30,12 @@ from safetynet.monitoring.errors import (
     InvalidOutcome,
     InvalidVisitOutcome,
 )
+from safetynet.monitoring.model.dispatch import LEVEL_RANK
 from safetynet.monitoring.models import (
     OPEN_STATUSES,
     Alert,
     AlertAttachment,
+    AlertKind,
     AlertOutcome,
     AlertStatus,
     MonitorRun,
@@ -90,15 +93,37 @@ def alerts_insert(rows: list[dict], *, same: dict) -> None:
         cursor.executemany(sql, values)
 
 
+def visits_within_revisit_period(*, on: dt.date):
+    """The visit outcomes that closed an alert in the ``MONITORING_REVISIT_AFTER_DAYS`` up to ``on``:
+    a worker was at these households lately, and a new visit on the same picture would ask what
+    that one answered."""
+    since = on - dt.timedelta(days=settings.MONITORING_REVISIT_AFTER_DAYS)
+    return VisitOutcome.objects.filter(alert__status=AlertStatus.CLOSED, visited_on__gt=since, visited_on__lte=on)
+
+
+#: The kinds of alert a visit answers: the household's standing picture (积分式, 应保尽保), not an
+#: event. After a visit closed one, the same condition is not raised again within the revisit
+#: period unless its level rose (new data worse than what the visit saw); an event (触发式) always is.
+ANSWERED_BY_VISIT = (AlertKind.POINTS, AlertKind.COVERAGE)
+
+
 @transaction.atomic
 def alerts_open_bulk(*, candidates: list[dict], run: MonitorRun, actor=None) -> dict:
     """Open an alert per candidate (household_id, kind, condition, level, score, reasons) unless one
-    is already open for that household and condition (suppressed, counted). One bulk insert."""
+    is already open for that household and condition (suppressed, counted), or a visit within the
+    revisit period closed one of that standing condition at the same level or higher
+    (``ANSWERED_BY_VISIT``; held, counted). One bulk insert."""
     wanted = {(c["household_id"], c["condition"]): c for c in candidates}
     # Open alerts are a worklist (bounded by what people can visit), so they are read whole rather
     # than through an IN list of every candidate household, which outgrows SQLite's parameter limit.
     open_now = set(Alert.objects.filter(status__in=OPEN_STATUSES).values_list("household_id", "condition")) & set(wanted)
-    new = [c for key, c in wanted.items() if key not in open_now]
+    # each standing condition a recent visit answered, at the level of the alert it closed (the latest visit's)
+    answered = {(h, c): level for h, c, level in visits_within_revisit_period(on=run.on)
+                .filter(alert__kind__in=ANSWERED_BY_VISIT).order_by("visited_on")
+                .values_list("household_id", "alert__condition", "alert__level")}
+    held = {key for key, c in wanted.items() if key not in open_now and key in answered
+            and LEVEL_RANK.get(c["level"], 0) <= LEVEL_RANK.get(answered[key], 0)}
+    new = [c for key, c in wanted.items() if key not in open_now and key not in held]
     ids = sorted({c["household_id"] for c in new})
     regions = {pk: region for i in range(0, len(ids), CHUNK)
                for pk, region in Household.objects.filter(pk__in=ids[i:i + CHUNK]).values_list("id", "region_id")}
@@ -110,7 +135,7 @@ def alerts_open_bulk(*, candidates: list[dict], run: MonitorRun, actor=None) -> 
          for c in new],
         same={"on": run.on, "due_at": due, "run_id": run.pk},
     )
-    counts = {"opened": len(new), "suppressed": len(wanted) - len(new),
+    counts = {"opened": len(new), "suppressed": len(open_now), "held_after_visit": len(held),
               "by_level": dict(Counter(c["level"] for c in new)),
               "by_condition": dict(Counter(c["condition"] for c in new))}
     # One event for the batch: the run's alerts are found through ``run``.

@@ -115,6 +115,7 @@ def monitor_run(*, on: dt.date, region_code: str | None = None, actor=None, eval
         "levels": {lvl: levels.get(lvl, 0) for lvl in ("red", "orange", "yellow")},
         "triggers": dict(Counter(t["code"] for t in result.triggers)),
         "alerts_opened": alerts["opened"], "alerts_suppressed": alerts["suppressed"],
+        "alerts_held_after_visit": alerts["held_after_visit"],
         "alerts_by_level": alerts["by_level"], "alerts_by_condition": alerts["by_condition"],
         "dispatch": dispatched,
         "dibao_uncovered": uncovered.num_rows, "dibao_left_eligibility": left.num_rows,

@@ -20,7 +20,7 @@ from safetynet.monitoring.errors import AlertNotFound, InvalidCapacity
 from safetynet.monitoring.indicators import library
 from safetynet.monitoring.model.features import feature_names
 from safetynet.monitoring.model.training import train
-from safetynet.monitoring.models import Alert, AlertOutcome, AlertStatus, MonitorRun, RiskModel
+from safetynet.monitoring.models import OPEN_STATUSES, Alert, AlertOutcome, AlertStatus, MonitorRun, RiskModel
 from safetynet.monitoring.outcomes import VisitOutcomeInput
 from safetynet.monitoring.tasks import monitor_run
 from safetynet.regions.errors import RegionNotFound
@@ -87,6 +87,40 @@ def test_a_condition_already_open_is_suppressed_and_counted(family, tree):
                          visit=VisitOutcomeInput(finding="no_need", reasons=("family_support",),
                                                  family_support_monthly=Decimal("1500")))
     assert services.alerts_open_bulk(candidates=[candidate], run=run)["opened"] == 1
+
+
+def test_a_standing_condition_a_visit_answered_is_held_until_the_period_ends_or_its_level_rises(tree, settings):
+    settings.MONITORING_REVISIT_AFTER_DAYS = 180
+    family = make_household(tree.east_community, members=1)
+    worker = make_user("community_worker", tree.east_community)
+    run = MonitorRun.objects.create(on=ON)
+    points = {"household_id": family.pk, "kind": "points", "condition": "points", "level": "orange",
+              "score": 0.4, "reasons": {"indicators": ["inc_zero"]}}
+    # given a points alert the worker visited and closed as 不需要救助 on the run's day
+    services.alerts_open_bulk(candidates=[points], run=run)
+    alert = Alert.objects.get(household=family, condition="points")
+    services.alert_close(alert_id=alert.pk, actor=worker, outcome=AlertOutcome.FALSE_ALARM, reason="已走访",
+                         visit=VisitOutcomeInput(finding="no_need", reasons=("hidden_income",),
+                                                 hidden_income_kind="farming", hidden_income_monthly=Decimal("900"),
+                                                 visited_on=ON))
+    # when the next week's run raises the same picture at the same level
+    week = MonitorRun.objects.create(on=ON + dt.timedelta(days=7))
+    counts = services.alerts_open_bulk(candidates=[points], run=week)
+    # then no alert opens: the visit answered it (held and counted, not lost)
+    assert (counts["opened"], counts["held_after_visit"], counts["suppressed"]) == (0, 1, 0)
+    # while an event for the same household still alerts
+    trigger = {"household_id": family.pk, "kind": "trigger", "condition": "hospital_bill", "level": "red",
+               "reasons": {"out_of_pocket": 12000.0}}
+    assert services.alerts_open_bulk(candidates=[trigger], run=week)["opened"] == 1
+    # and the same picture at a higher level (new data worse than what the visit saw) alerts again
+    assert services.alerts_open_bulk(candidates=[points | {"level": "red"}], run=week)["opened"] == 1
+    # and once the period after the visits has passed, the same picture at the same level alerts again
+    red = Alert.objects.get(household=family, condition="points", status__in=OPEN_STATUSES)
+    services.alert_close(alert_id=red.pk, actor=worker, outcome=AlertOutcome.FALSE_ALARM, reason="已走访",
+                         visit=VisitOutcomeInput(finding="no_need", reasons=("family_support",),
+                                                 family_support_monthly=Decimal("1500"), visited_on=ON))
+    later = MonitorRun.objects.create(on=ON + dt.timedelta(days=181))
+    assert services.alerts_open_bulk(candidates=[points], run=later)["opened"] == 1
 
 
 def test_an_alert_is_visited_then_turned_into_an_active_discovery_case_in_one_step(family, tree):

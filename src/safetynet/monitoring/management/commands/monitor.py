@@ -37,7 +37,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"mode={counts['mode']} households_scored={counts['households_scored']} alerts_opened={counts['alerts_opened']} "
-            f"suppressed={counts['alerts_suppressed']} levels={counts['levels']} triggers={counts['triggers']} "
+            f"suppressed={counts['alerts_suppressed']} held_after_visit={counts['alerts_held_after_visit']} levels={counts['levels']} triggers={counts['triggers']} "
             f"dibao_uncovered={counts['dibao_uncovered']} dibao_left_eligibility={counts['dibao_left_eligibility']} "
             f"alerts_escalated={counts['alerts_escalated']} "
             f"seconds={counts['seconds_total']}"
