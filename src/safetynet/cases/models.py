@@ -20,6 +20,10 @@ class Programme(models.TextChoices):
     DISABILITY_SUBSIDIES = "disability_subsidies", _("残疾人两项补贴")
 
 
+#: The monthly cash programmes (a household on the roll of one is paid every month), as plain codes.
+CASH_PROGRAMMES = tuple(p.value for p in (Programme.DIBAO, Programme.TEKUN, Programme.LOW_INCOME_MARGIN))
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", _("网上自助申请")
     WINDOW = "window", _("窗口申请")

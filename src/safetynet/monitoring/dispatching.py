@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from safetynet.audit.services import audit_record
+from safetynet.cases.models import CASH_PROGRAMMES
 from safetynet.cases.selectors import households_with_open_case
 from safetynet.core.calendar import deadline_after_working_days
 from safetynet.monitoring.compute import MonitoringResult
@@ -52,7 +53,6 @@ from safetynet.monitoring.services import (
     visits_within_revisit_period,
 )
 from safetynet.regions.models import Region
-from safetynet.supervision.scan import CASH_PROGRAMMES
 
 
 def weekly_capacity(region_ids: set[int]) -> dict[int, int]:

@@ -36,6 +36,8 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 
+from safetynet.cases.models import CASH_PROGRAMMES
+
 ROLL_SCHEMA = pa.schema([
     pa.field("id_number", pa.string()),
     pa.field("household_number", pa.string()),
@@ -61,7 +63,6 @@ ACCOUNTS_SCHEMA = pa.schema([
 #: Programme pairs a person may not receive together (《社会救助暂行办法》: 特困 and 低保 exclude
 #: each other; 低保边缘 is for those above the 低保 line).
 EXCLUSIVE_PAIRS = (("dibao", "tekun"), ("dibao", "low_income_margin"), ("low_income_margin", "tekun"))
-CASH_PROGRAMMES = ("dibao", "tekun", "low_income_margin")
 
 
 def benefits_roll(benefits: ibis.Table) -> ibis.Table:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.accounts.models import User
 from safetynet.audit.services import audit_record
+from safetynet.cases.models import CASH_PROGRAMMES
 from safetynet.core.access import get_scoped, scope
 from safetynet.core.permissions import Action, can, require, roles_for
 from safetynet.core.roles import Role
@@ -43,7 +44,6 @@ from safetynet.supervision.models import (
     RecoveryStatus,
     View,
 )
-from safetynet.supervision.scan import CASH_PROGRAMMES
 
 #: Who a view's findings go to first: payments and overlaps to supervision, the case work to the
 #: county that approves it. Either way, the nearest such officer above the household.
