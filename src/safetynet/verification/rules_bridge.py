@@ -21,7 +21,7 @@ from django.db.models import Q
 from safetynet.engine.lake import batches_in_force
 from safetynet.registry.models import Household, Membership, Person
 from safetynet.registry.selectors import household_members_at
-from safetynet.registry.tables import MemberRows, members_at, support_obligations_at
+from safetynet.registry.tables import MEMBERS_SCHEMA, MemberRows, members_at, support_obligations_at
 from safetynet.rules.decision import Decision
 from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
 from safetynet.rules.facts import (
@@ -107,7 +107,7 @@ def support_duties(*, person_ids: np.ndarray, on: dt.date, known: Population | N
     at = np.searchsorted(known_ids, supporter_id).clip(0, max(len(known_ids) - 1, 0))
     is_known = known_ids[at] == supporter_id if len(known_ids) else np.zeros(len(supporter_id), bool)
     outside = sorted(set(supporter_id[~is_known].tolist()))
-    table = members_at(on=first, household_ids=[])
+    table = MEMBERS_SCHEMA.empty_table()
     if outside:
         households = Membership.objects.filter(
             Q(left_on__isnull=True) | Q(left_on__gt=first), person_id__in=outside, joined_on__lte=first

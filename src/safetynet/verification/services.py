@@ -30,7 +30,11 @@ from safetynet.regions.models import Level, Region
 from safetynet.regions.selectors import region_ancestors
 from safetynet.registry.idnumber import parse_resident_id
 from safetynet.registry.models import Household, Membership
-from safetynet.registry.selectors import household_get_for_user, household_members_at
+from safetynet.registry.selectors import (
+    household_get_for_user,
+    household_members_at,
+    household_with_members_at_for_user,
+)
 from safetynet.sources.catalogue import catalogue
 from safetynet.verification.compute import VerificationInput, verify_each
 from safetynet.verification.errors import (
@@ -189,8 +193,7 @@ def verification_run(
     purpose = (purpose or "").strip()
     if len(purpose) < 2:
         raise InvalidAuthorisation(_("核对须说明事由"), code="audit.purpose_required")
-    household = household_get_for_user(user=actor, household_id=household_id)
-    members = household_members_at(household=household, on=on)
+    household, members = household_with_members_at_for_user(user=actor, household_id=household_id, on=on)
     person_ids = [m.person_id for m in members]
     try:
         auth = authorisation_in_force(household=household, on=on, person_ids=person_ids, sources=sources)
