@@ -350,14 +350,16 @@ def _facts_cited_sql(facts_sql: str, *, citations: list[_Citation], batches: dic
         "category": {c.category for c in citations},
     }
 
-    def column(name: str) -> str:
-        if name not in values or not values[name]:
-            return f'"{name}"'
-        members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values[name], key=str.encode))
-        return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
-
-    columns = ", ".join(column(c) for c in FACTS_CITED_SCHEMA.names)
+    columns = ", ".join(_as_enum(c, values.get(c)) for c in FACTS_CITED_SCHEMA.names)
     return f"SELECT {columns} FROM ({facts_sql}) ORDER BY " + ", ".join(f'"{c}"' for c in FACT_ORDER)
+
+
+def _as_enum(name: str, values: set[str] | None) -> str:
+    """The column ``name`` cast to an ENUM of its ``values`` in byte order (as is, without values)."""
+    if not values:
+        return f'"{name}"'
+    members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values, key=str.encode))
+    return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
 
 
 def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
@@ -446,10 +448,15 @@ def _index_table(con, *, on: dt.date, batches: dict, wait: bool) -> IndexTable |
         sql = f"SELECT * FROM ({con.compile(facts)})"
         if (totals := totals_by_id(tables=tables, on=on)) is not None:
             sql += f" UNION ALL BY NAME SELECT * EXCLUDE (_source), _source AS source FROM ({con.compile(totals)})"
+        # The text columns of a few values as ENUMs: the file holds each as a dictionary (small integers).
+        citations = _citations(tables=tables, on=on)
+        values = {"source": {c.source for c in citations}, "kind": {c.kind for c in citations},
+                  "category": {c.category for c in citations}, "_category": {c.category for c in citations},
+                  "batch_id": {b.batch_id for found in batches.values() for b in found}}
+        sql = f"SELECT {', '.join(_as_enum(c, values.get(c)) for c in _LOOKUP_COLUMNS)} FROM ({sql})"
         # The key: the batch files and the SQL (the definitions, the date, the views of the files).
         views = tuple(parquet_view_statement(catalogue()[src], found)[1] for src, found in batches.items())
-        citing = {c.source for c in _citations(tables=tables, on=on)}
-        cited = tuple(b for src, found in sorted(batches.items()) if src in citing for b in found)
+        cited = tuple(b for src, found in sorted(batches.items()) if src in values["source"] for b in found)
         plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest(), views, cited)
     _files, sql, key, views, cited = plan
     return index_table(con, slot="verification", key=key, sql=sql, views=views, cited=cited, wait=wait)
