@@ -350,16 +350,14 @@ def _facts_cited_sql(facts_sql: str, *, citations: list[_Citation], batches: dic
         "category": {c.category for c in citations},
     }
 
-    columns = ", ".join(_as_enum(c, values.get(c)) for c in FACTS_CITED_SCHEMA.names)
+    def column(name: str) -> str:
+        if name not in values or not values[name]:
+            return f'"{name}"'
+        members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values[name], key=str.encode))
+        return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
+
+    columns = ", ".join(column(c) for c in FACTS_CITED_SCHEMA.names)
     return f"SELECT {columns} FROM ({facts_sql}) ORDER BY " + ", ".join(f'"{c}"' for c in FACT_ORDER)
-
-
-def _as_enum(name: str, values: set[str] | None) -> str:
-    """The column ``name`` cast to an ENUM of its ``values`` in byte order (as is, without values)."""
-    if not values:
-        return f'"{name}"'
-    members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values, key=str.encode))
-    return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
 
 
 def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
@@ -460,6 +458,14 @@ def _index_table(con, *, on: dt.date, batches: dict, wait: bool) -> IndexTable |
         plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest(), views, cited)
     _files, sql, key, views, cited = plan
     return index_table(con, slot="verification", key=key, sql=sql, views=views, cited=cited, wait=wait)
+
+
+def _as_enum(name: str, values: set[str] | None) -> str:
+    """The column ``name`` cast to an ENUM of its ``values`` in byte order (as is, without values)."""
+    if not values:
+        return f'"{name}"'
+    members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values, key=str.encode))
+    return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
 
 
 def _facts_by_id(facts: ibis.Table) -> ibis.Table:
