@@ -140,6 +140,8 @@ class IndexTable:
 
     def rows(self, ids: Sequence[str], columns: Sequence[str]) -> list[tuple]:
         """The rows of ``ids`` (in their order), each a tuple of ``columns``."""
+        if not self.batches:
+            return []
         at = [self.names.index(c) for c in columns]
         out: list[tuple] = []
         for number in ids:

@@ -486,3 +486,15 @@ def test_a_batch_file_rewritten_in_place_gets_a_row_store_of_its_own(lake, tmp_p
     # then its rows are read from a new store, and the stale one is gone
     assert json.loads(lake_module.rows_json(batch, [1])[0])["name"] == "某某"
     assert not before.exists() and lake_module.row_store_path(batch).exists()
+
+
+@pytest.mark.django_db
+def test_a_lookup_in_an_index_without_rows_finds_nothing(lake, tmp_path):
+    # given a batch in force whose only row is no fact at the date (released long before)
+    land(tmp_path, "prison", "id_number,name,prison_name,admitted_on,expected_release_on,released_on,reported_on", [
+        f"{SPOUSE},配偶,示范监狱,2020-01-01,2021-01-01,2021-01-01,2026-10-31",
+    ])
+    # when the family is read from the index (built with no row)
+    out = _from_the_index(VerificationInput(persons=_keyed(FAMILY), on=ON))
+    # then it has no fact, and its household row counts its members
+    assert out.facts.num_rows == 0 and _household(out)["members"] == 4 and _household(out)["imprisoned_count"] == 0
