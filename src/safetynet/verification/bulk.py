@@ -5,8 +5,10 @@ of every household in scope, runs ``compute.verify`` once over all of them, and 
 ``LAKE_DIR/derived/verification/run=<run_id>/``:
 
 * ``households.parquet``: the per-household results (``compute.HOUSEHOLD_COLUMNS``);
-* ``facts.parquet``: every fact citing its source, batch and row (``compute.FACTS_CITED_SCHEMA``,
-  written by the engine in ``compute.FACT_ORDER``; the cited row is read from the batch on demand);
+* ``facts.parquet``: every fact citing its source, batch and row (``compute.FACTS_CITED_SCHEMA``;
+  the cited row is read from the batch on demand), written by the engine in no particular order.
+  A household's facts, in ``compute.FACT_ORDER``: ``compute.facts_of_households`` (a scan of the
+  file's ``household_id`` column, then the matching rows);
 * ``changes.parquet``: what differs from the previous run of the same scope (region or all), one
   row per household and measure: ``household_id, kind, measure, before, after``;
 * ``run.json``: what was run and the counts.
