@@ -244,6 +244,8 @@ def facts_of_households(facts_path: Path, *, household_ids: list[int]) -> pa.Tab
     """The facts of ``household_ids`` in a facts file of :func:`verify_to_parquet`, in ``FACT_ORDER``
     (``FACTS_CITED_SCHEMA``): a scan of the file's ``household_id`` column, then the matching rows
     (the file is in no order: its row groups' statistics rule none out)."""
+    if not household_ids:
+        return FACTS_CITED_SCHEMA.empty_table()
     facts = pq.read_table(facts_path, filters=[("household_id", "in", list(household_ids))])
     return facts.cast(FACTS_CITED_SCHEMA).sort_by([(c, "ascending") for c in FACT_ORDER])
 

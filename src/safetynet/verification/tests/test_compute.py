@@ -245,6 +245,7 @@ def test_the_bulk_facts_file_cites_each_fact_without_the_row_and_gives_a_househo
     both = facts_of_households(tmp_path / "facts.parquet", household_ids=[10, 5])
     assert both.equals(cited)  # the stranger's household first
     assert facts_of_households(tmp_path / "facts.parquet", household_ids=[404]).num_rows == 0
+    assert facts_of_households(tmp_path / "facts.parquet", household_ids=[]).num_rows == 0
 
 
 @pytest.mark.django_db
