@@ -216,6 +216,10 @@ def test_a_household_without_any_fact_still_has_its_row(lake, tmp_path):
     h = _household(out)
     assert (h["members"], h["income_total"], h["income_per_head"], h["vehicles_count"]) == (4, 0, 0, 0)
     assert out.facts.num_rows == 0 and "detail" in out.facts.column_names
+    # and the bulk form (totals summed from the facts) gives the same row and an empty facts file
+    bulk = verify_to_parquet(VerificationInput(persons=_keyed(FAMILY), on=ON), facts_path=tmp_path / "facts.parquet")
+    assert bulk.facts == pq.read_table(tmp_path / "facts.parquet").num_rows == 0
+    assert bulk.households.equals(out.households)
 
 
 @pytest.mark.django_db
