@@ -12,8 +12,12 @@ latest snapshot batch with ``as_of <= on``; every events batch with ``as_of <= o
   (aggregate early, join late); both come from the same definitions (``_citations``).
 
 ``verify_to_parquet`` is the whole-roll form (bulk verification): the engine writes the facts
-to Parquet itself (DuckDB ``COPY … ORDER BY``), citing source, batch and row without the copy of
-the row, and returns the household totals. ``verify_households`` gives the totals alone.
+to Parquet itself (DuckDB ``COPY``), citing source, batch and row without the copy of the row, in
+no particular order (sorting a city's facts cost about as much as finding them, and no reader
+needs the whole file in an order: ``facts_of_households`` reads a few households' facts back in
+``FACT_ORDER``), and returns the household totals. Since its facts are computed anyway, DuckDB
+sums those totals from them (``households_from_facts``) instead of reading every source a second
+time. ``verify_households`` gives the totals alone, from the sources.
 
 It is written once as Ibis expressions and runs on DuckDB (default) or Spark with identical
 results (``backend=`` or ``$SAFETYNET_ENGINE``). On DuckDB the compiled SQL is kept per date and
@@ -222,22 +226,35 @@ class VerificationFiles:
 
 def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str | None = None) -> VerificationFiles:
     """:func:`verify` for a whole roll: the facts go straight from the engine to ``facts_path``
-    (Parquet, zstd, in ``FACT_ORDER``; each fact cites source, batch and row, without a copy of
-    the row), and the household totals are computed from the source columns, not from the facts.
-    Returns the number of facts and the household table."""
+    (Parquet, zstd; each fact cites source, batch and row, without a copy of the row) in no
+    particular order, not even the same from one run to the next (:func:`facts_of_households`
+    reads a few households' facts back in ``FACT_ORDER``); and the household totals. Returns the
+    number of facts and the household table.
+
+    On DuckDB the facts, with what each adds to its household's totals, are computed once into a
+    table of the connection: the file is written from it, and the totals summed from it per
+    household (:func:`households_from_facts`). The sources are read, the wage periods counted and
+    the rows joined to the roll on the 64-character ID once, where totals from the sources would
+    do all three again. Spark sums the totals from the sources (:func:`households_expression`)."""
     name = backend_name(backend)
     persons = _persons(inp)
     batches = _batches(inp)
     with session(name) as con:
         if name == "duckdb":
             raw = con.con
-            facts_sql, households_sql = _plan(con, on=inp.on, batches=batches, cited=True)
+            facts_sql = _compiled(con, on=inp.on, batches=batches, what="facts_valued")
+            households_sql = _compiled(con, on=inp.on, batches=batches, what="households_from_facts")
             raw.register(_PERSONS, persons)
             try:
+                raw.execute(f"CREATE OR REPLACE TEMP TABLE {_FACTS} AS {facts_sql}")
                 target = str(facts_path).replace("'", "''")
-                written = raw.execute(f"COPY ({facts_sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+                cited = ", ".join(f'"{c}"' for c in FACTS_CITED_SCHEMA.names)
+                # zstd's fastest level: a third less work than its default, for a file 13 % larger.
+                written = raw.execute(f"COPY (SELECT {cited} FROM {_FACTS}) TO '{target}' "
+                                      "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)").fetchone()[0]
                 households = raw.sql(households_sql).to_arrow_table()
             finally:
+                raw.execute(f"DROP TABLE IF EXISTS {_FACTS}")
                 raw.unregister(_PERSONS)
         else:
             tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
@@ -245,10 +262,20 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
                 facts = con.to_pyarrow(_facts_typed(facts_expression(tables=tables, persons=named["persons"], on=inp.on,
                                                                      detail=False)))
                 households = con.to_pyarrow(households_expression(tables=tables, persons=named["persons"], on=inp.on))
-            facts = facts.cast(FACTS_CITED_SCHEMA).sort_by([(c, "ascending") for c in FACT_ORDER])
+            facts = facts.cast(FACTS_CITED_SCHEMA)
             pq.write_table(facts, facts_path, compression="zstd")
             written = facts.num_rows
     return VerificationFiles(facts=int(written), households=_households_final(households))
+
+
+def facts_of_households(facts_path: Path, *, household_ids: list[int]) -> pa.Table:
+    """The facts of ``household_ids`` in a facts file of :func:`verify_to_parquet`, in ``FACT_ORDER``
+    (``FACTS_CITED_SCHEMA``): a scan of the file's ``household_id`` column, then the matching rows
+    (the file is in no order: its row groups' statistics rule none out)."""
+    if not household_ids:
+        return FACTS_CITED_SCHEMA.empty_table()
+    facts = pq.read_table(facts_path, filters=[("household_id", "in", list(household_ids))])
+    return facts.cast(FACTS_CITED_SCHEMA).sort_by([(c, "ascending") for c in FACT_ORDER])
 
 
 def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields: dict[str, pa.DataType],
@@ -330,19 +357,18 @@ def _batches(inp: VerificationInput) -> dict:
     return {src: found for src, found in batches_in_force(on=inp.on, sources=inp.sources).items() if found}
 
 
-def _facts_typed(facts: ibis.Table) -> ibis.Table:
+def _facts_typed(facts: ibis.Table, *, values: bool = False) -> ibis.Table:
     """The cited facts' columns in order and type (the Parquet file's schema on either engine),
-    unordered."""
-    return facts.select(
-        *(facts[c].cast(ibis.dtype(FACTS_CITED_SCHEMA.field(c).type)).name(c) for c in FACTS_CITED_SCHEMA.names)
-    )
+    unordered; with ``values``, and each fact's ``_n`` and ``_a`` after them."""
+    names = [*FACTS_CITED_SCHEMA.names, *(("_n", "_a") if values else ())]
+    return facts.select(*(facts[c].cast(ibis.dtype(_FACTS_VALUED_SCHEMA.field(c).type)).name(c) for c in names))
 
 
-def _facts_cited_sql(facts_sql: str, *, citations: list[_Citation], batches: dict) -> str:
-    """``facts_sql`` (the typed cited facts) in ``FACT_ORDER``, on DuckDB, with its text columns as
-    ENUMs of their few values in byte order: the sort then compares small integers in the same
-    order as the text, and the Parquet writer takes each column's dictionary as it is instead of
-    hashing millions of strings (the file holds the same strings)."""
+def _facts_valued_sql(facts_sql: str, *, citations: list[_Citation], batches: dict) -> str:
+    """``facts_sql`` (the typed facts with values) on DuckDB, with its text columns as ENUMs of
+    their few values: the table of them is a byte a value instead of a string, the totals' tests
+    of a fact's category compare small integers, and the Parquet writer takes each column's
+    dictionary as it is instead of hashing millions of strings (the file holds the same strings)."""
     values = {
         "source": {c.source for c in citations},
         "batch_id": {b.batch_id for found in batches.values() for b in found},
@@ -356,8 +382,7 @@ def _facts_cited_sql(facts_sql: str, *, citations: list[_Citation], batches: dic
         members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values[name], key=str.encode))
         return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
 
-    columns = ", ".join(column(c) for c in FACTS_CITED_SCHEMA.names)
-    return f"SELECT {columns} FROM ({facts_sql}) ORDER BY " + ", ".join(f'"{c}"' for c in FACT_ORDER)
+    return f"SELECT {', '.join(column(c) for c in _FACTS_VALUED_SCHEMA.names)} FROM ({facts_sql})"
 
 
 def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
@@ -375,20 +400,23 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
 # than running them for one family. The persons are a named table of the plan. Whole rolls read
 # the batches through views named by the batch set (``lake.parquet_view``).
 _PERSONS = "_verification_persons"
+_FACTS = "_verification_facts"  # a bulk run's facts with values, for the length of the run (DuckDB)
 _plans: OrderedDict[tuple, str] = OrderedDict()
 _facts_plans: OrderedDict[tuple, str] = OrderedDict()  # verify_facts's SQL
 _PLANS_KEPT = 64
 
 
-def _plan(con, *, on: dt.date, batches: dict, cited: bool = False) -> tuple[str, str]:
+def _plan(con, *, on: dt.date, batches: dict) -> tuple[str, str]:
     """The (facts, households) SQL for this date and batch set, each compiled on first use."""
-    return (_compiled(con, on=on, batches=batches, what="facts_cited" if cited else "facts"),
+    return (_compiled(con, on=on, batches=batches, what="facts"),
             _compiled(con, on=on, batches=batches, what="households"))
 
 
 def _compiled(con, *, on: dt.date, batches: dict, what: str) -> str:
-    """One plan's SQL (``what``: ``facts``, ``facts_cited`` or ``households``), compiled on first use:
-    the household totals alone (:func:`verify_households`) never pay for compiling the facts."""
+    """One plan's SQL, compiled on first use: ``facts`` (:func:`verify`'s, in ``FACT_ORDER``),
+    ``households`` (from the sources), ``facts_valued`` (cited, with values, unordered) or
+    ``households_from_facts`` (from the table ``_FACTS`` of those): the household totals alone
+    (:func:`verify_households`) never pay for compiling the facts."""
     names = tuple((src, parquet_view(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
     key = (on, what, names)
     sql = _plans.get(key)
@@ -397,11 +425,16 @@ def _compiled(con, *, on: dt.date, batches: dict, what: str) -> str:
         tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
         if what == "households":
             sql = str(con.compile(households_expression(tables=tables, persons=persons_t, on=on)))
+        elif what == "households_from_facts":
+            facts_t = ibis.table(ibis.schema(_FACTS_VALUED_SCHEMA), name=_FACTS)
+            sql = str(con.compile(households_from_facts(persons=persons_t, facts=facts_t)))
+        elif what == "facts_valued":
+            facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=False, values=True)
+            sql = _facts_valued_sql(str(con.compile(_facts_typed(facts, values=True))),
+                                    citations=_citations(tables=tables, on=on), batches=batches)
         else:
-            facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=what == "facts")
-            sql = (_facts_cited_sql(str(con.compile(_facts_typed(facts))), citations=_citations(tables=tables, on=on),
-                                    batches=batches)
-                   if what == "facts_cited" else str(con.compile(facts.order_by(list(FACT_ORDER)))))
+            facts = facts_expression(tables=tables, persons=persons_t, on=on)
+            sql = str(con.compile(facts.order_by(list(FACT_ORDER))))
         _keep(_plans, key, sql)
     return sql
 
@@ -598,9 +631,11 @@ def _cite(
     area: Callable[[ibis.Table], ibis.Value] | None = None,
     detail: bool = True,
     fields: dict[str, pa.DataType] | None = None,
+    values: bool = False,
 ) -> ibis.Table:
     """The rows of ``t`` matched to ``persons``, as facts of one category (with ``detail``, the
-    cited row's declared columns as JSON text; with ``fields``, those columns of the row, typed).
+    cited row's declared columns as JSON text; with ``fields``, those columns of the row, typed;
+    with ``values``, what the fact adds to its household's count and area, ``_n`` and ``_a``).
     Without ``persons``, every row of ``t`` as a fact of its ``id_number``."""
     declared = [c.name for c in catalogue()[source].columns]
     j = t if persons is None else t.join(persons, "id_number")
@@ -617,6 +652,9 @@ def _cite(
     )
     if detail:
         columns["detail"] = ibis.struct({c: j[c] for c in declared}).cast("json").cast("string")
+    if values:
+        columns["_n"] = (count(j) if count else ibis.literal(1)).cast("int64")
+        columns["_a"] = (area(j) if area else ibis.literal(0.0)).cast("float64")
     for f, dtype in (fields or {}).items():
         typ = ibis.dtype(dtype)
         columns[f] = j[f].cast(typ) if f in declared else ibis.null(typ)
@@ -670,15 +708,23 @@ def _citations(*, tables: dict[str, ibis.Table], on: dt.date, ids: list[str] | N
         out.append(_Citation(source, t, kind, category, **kw))
 
     if (t := tables.get("tax_wages")) is not None:
-        window = t.filter(t.period.isin(_months_before(on, 3)))
+        months = _months_before(on, 3)
+        window = t.filter(t.period.isin(months))
+
+        def present(rows: ibis.Table) -> ibis.Value:
+            # The number of the three months present among a person's rows: one flag per month,
+            # where counting distinct periods keeps a set of them per person.
+            return sum(((rows.period == m).any().cast("int64") for m in months[1:]),
+                       (rows.period == months[0]).any().cast("int64"))
+
         # The periods counted from the two columns they need: from ``window`` itself, the engine
         # would keep every column of the window's rows for the join back (DuckDB materialises a
         # subquery read twice, all of its columns).
-        narrow = t.select("id_number", "period").filter(lambda x: x.period.isin(_months_before(on, 3)))
-        periods = narrow.group_by("id_number").aggregate(_periods=narrow.period.nunique())
+        narrow = t.select("id_number", "period").filter(lambda x: x.period.isin(months))
+        periods = narrow.group_by("id_number").aggregate(_periods=present(narrow))
         w = window.join(periods, "id_number")
         average = window.group_by("id_number").aggregate(
-            _amount=_money(window.wage_income).sum() / window.period.nunique(),
+            _amount=_money(window.wage_income).sum() / present(window),
             _n=window.id_number.count())
         average = average.mutate(_a=ibis.literal(0.0))
         cite("tax_wages", w, "income", "wages", amount=lambda r: _money(r.wage_income) / r._periods,
@@ -744,12 +790,15 @@ FACT_ORDER = ("household_id", "person_id", "kind", "category", "source", "batch_
 def facts_expression(
     *, tables: dict[str, ibis.Table], persons: ibis.Table | None, on: dt.date, ids: list[str] | None = None,
     detail: bool = True, categories: tuple[str, ...] | None = None, fields: dict[str, pa.DataType] | None = None,
+    values: bool = False,
 ) -> ibis.Table:
     """All facts of ``persons`` at ``on`` from the in-force ``tables`` (one per source), as one table
     (unordered: a caller orders by ``FACT_ORDER`` last). Without ``detail`` a fact cites its source, batch and row only (the cited row
     is read from the batch on demand). ``categories`` keeps those kinds of fact only; ``fields``
-    adds those columns of the cited row (see :func:`verify_facts`). Without ``persons``, the facts of
-    every ID number in ``tables``, each with its ``id_number`` instead of a person and household.
+    adds those columns of the cited row (see :func:`verify_facts`); ``values`` adds what each fact
+    adds to its household's totals besides its amount (``_n``, ``_a``: see :func:`households_from_facts`).
+    Without ``persons``, the facts of every ID number in ``tables``, each with its ``id_number``
+    instead of a person and household.
 
     The facts of every kind are joined to the persons once, after their union (one hash table of
     the persons, not one per kind of fact); with ``detail``, each kind is joined first, so the
@@ -757,7 +806,7 @@ def facts_expression(
     first = persons if detail else None
     parts = [
         _cite(c.table, first, source=c.source, kind=c.kind, category=c.category, amount=c.amount, count=c.count,
-              area=c.area, detail=detail, fields=fields)
+              area=c.area, detail=detail, fields=fields, values=values)
         for c in _citations(tables=tables, on=on, ids=ids)
         if categories is None or c.category in categories
     ]
@@ -776,6 +825,8 @@ def facts_expression(
         if not detail:
             del columns["detail"]
         columns |= {f: ibis.null(ibis.dtype(t)) for f, t in (fields or {}).items()}
+        if values:
+            columns |= {"_n": ibis.null("int64"), "_a": _NULL_FLOAT}
         return none.select(**columns)
     facts = ibis.union(*parts) if len(parts) > 1 else parts[0]
     if persons is None or first is not None:
@@ -901,7 +952,6 @@ def households_from_totals(*, persons: ibis.Table, totals: ibis.Table | None) ->
     to the persons and summed per household; the four flags count distinct persons among the few
     flagged rows."""
     members = persons.group_by("household_id").aggregate(members=persons.person_id.nunique())
-    sums: dict[str, ibis.Value] = {}
     if totals is not None:
         j = persons.join(totals, "id_number")
         money = [column for category, columns in _TOTALS.items() for column, value in columns
@@ -915,6 +965,35 @@ def households_from_totals(*, persons: ibis.Table, totals: ibis.Table | None) ->
         h = h.left_join(counted, "household_id").drop("household_id_right")
     else:
         h = members
+    return _household_columns(h)
+
+
+def households_from_facts(*, persons: ibis.Table, facts: ibis.Table) -> ibis.Table:
+    """One row per household of ``persons`` from their facts with values (:func:`facts_expression`
+    with ``values``), as :func:`households_expression` gives it: each total is its kinds of fact
+    summed per household (the amounts; ``_n`` for counts, ``_a`` for the area), a flag the distinct
+    persons among its few facts. The same sums as from the sources per ID number, added in
+    another order (money is rounded to the fen after: ``_to_fen``).
+
+    For a whole roll whose facts are computed anyway (bulk verification): the totals then read no
+    source again, and their grouping is by the household's integer key, not the 64-character ID."""
+    members = persons.group_by("household_id").aggregate(members=persons.person_id.nunique())
+    summed = {column: (category, value) for category, columns in _TOTALS.items() if category not in FLAG_COUNTS
+              for column, value in columns}
+    value = {"_amount": facts.amount, "_n": facts._n, "_a": facts._a}
+    per_household = facts.group_by("household_id").aggregate(**{
+        column: value[v].sum(where=facts.category == category) for column, (category, v) in summed.items()})
+    flagged = facts.filter(facts.category.isin(list(FLAG_COUNTS)))
+    counted = flagged.group_by("household_id").aggregate(
+        **{f"{flag}_count": flagged.person_id.nunique(where=flagged.category == flag) for flag in FLAG_COUNTS})
+    h = members.left_join(per_household, "household_id").drop("household_id_right")
+    h = h.left_join(counted, "household_id").drop("household_id_right")
+    return _household_columns(h)
+
+
+def _household_columns(h: ibis.Table) -> ibis.Table:
+    """``HOUSEHOLD_COLUMNS`` from one row per household of its members and summed totals (null: none)."""
+    sums: dict[str, ibis.Value] = {}
     zero = ibis.literal(0.0)
     for columns in _TOTALS.values():
         for column, _value in columns:
@@ -964,6 +1043,8 @@ def _empty_facts() -> pa.Table:
 FACTS_SCHEMA = _empty_facts().schema
 # A fact as the bulk run writes it: the citation without the copy of the cited row.
 FACTS_CITED_SCHEMA = pa.schema([f for f in FACTS_SCHEMA if f.name != "detail"])
+# And what each adds to its household's totals besides its amount (``facts_expression``'s ``values``).
+_FACTS_VALUED_SCHEMA = pa.schema([*FACTS_CITED_SCHEMA, pa.field("_n", pa.int64()), pa.field("_a", pa.float64())])
 # Who a fact is about.
 _WHO = ("person_id", "household_id")
 # What a lookup reads of the index: the ID number, a cited fact's columns (``source`` first), a per-ID total's.

@@ -22,8 +22,10 @@ from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
 from safetynet.verification import compute
 from safetynet.verification.compute import (
+    FACT_ORDER,
     FACTS_CITED_SCHEMA,
     VerificationInput,
+    facts_of_households,
     verify,
     verify_facts,
     verify_to_parquet,
@@ -213,10 +215,14 @@ def test_a_household_without_any_fact_still_has_its_row(lake, tmp_path):
     h = _household(out)
     assert (h["members"], h["income_total"], h["income_per_head"], h["vehicles_count"]) == (4, 0, 0, 0)
     assert out.facts.num_rows == 0 and "detail" in out.facts.column_names
+    # and the bulk form (totals summed from the facts) gives the same row and an empty facts file
+    bulk = verify_to_parquet(VerificationInput(persons=_keyed(FAMILY), on=ON), facts_path=tmp_path / "facts.parquet")
+    assert bulk.facts == pq.read_table(tmp_path / "facts.parquet").num_rows == 0
+    assert bulk.households.equals(out.households)
 
 
 @pytest.mark.django_db
-def test_the_bulk_facts_file_cites_each_fact_in_order_without_the_row(lake, tmp_path):
+def test_the_bulk_facts_file_cites_each_fact_without_the_row_and_gives_a_household_in_order(lake, tmp_path):
     # given the family and a stranger in another household
     land_family(tmp_path)
     persons = pa.concat_tables(
@@ -226,14 +232,23 @@ def test_the_bulk_facts_file_cites_each_fact_in_order_without_the_row(lake, tmp_
     # when the engine writes the facts file
     out = verify_to_parquet(inp, facts_path=tmp_path / "facts.parquet", backend="duckdb")
     written = pq.read_table(tmp_path / "facts.parquet")
-    # then it holds verify()'s facts, in the same order, citing source, batch and row without a copy of the row
+    # then it holds verify()'s facts (in no particular order), citing source, batch and row without a copy of the row
     assert [(f.name, f.type) for f in written.schema] == [(f.name, f.type) for f in FACTS_CITED_SCHEMA]
     written = written.cast(FACTS_CITED_SCHEMA)  # the same types; only the fields' nullability differs
     full = verify(inp, backend="duckdb")
+    cited = full.facts.drop_columns(["detail"])
     assert out.facts == written.num_rows == full.facts.num_rows
-    assert written.equals(full.facts.drop_columns(["detail"]))
-    assert written.column("household_id").to_pylist()[0] == 5  # the stranger's household sorts first
+    assert written.sort_by([(c, "ascending") for c in FACT_ORDER]).equals(cited)
     assert out.households.equals(full.households)
+    # and a household's facts read back from the file are verify()'s for it, in FACT_ORDER
+    for household in (5, 10):
+        mine = facts_of_households(tmp_path / "facts.parquet", household_ids=[household])
+        assert mine.num_rows > 0
+        assert mine.equals(cited.filter(pa.compute.equal(cited.column("household_id"), household)))
+    both = facts_of_households(tmp_path / "facts.parquet", household_ids=[10, 5])
+    assert both.equals(cited)  # the stranger's household first
+    assert facts_of_households(tmp_path / "facts.parquet", household_ids=[404]).num_rows == 0
+    assert facts_of_households(tmp_path / "facts.parquet", household_ids=[]).num_rows == 0
 
 
 @pytest.mark.django_db
@@ -270,7 +285,9 @@ def test_the_bulk_path_writes_the_same_facts_and_totals_on_both_engines(lake, tm
     assert duck.facts == spark.facts > 15
     duck_file, spark_file = (pq.read_table(tmp_path / f"{e}.parquet") for e in ("duck", "spark"))
     assert duck_file.schema.names == spark_file.schema.names == FACTS_CITED_SCHEMA.names
-    assert duck_file.cast(FACTS_CITED_SCHEMA).equals(spark_file.cast(FACTS_CITED_SCHEMA))  # DuckDB marks some not null
+    order = [(c, "ascending") for c in FACT_ORDER]  # the files are in no particular order
+    assert (duck_file.cast(FACTS_CITED_SCHEMA).sort_by(order)  # DuckDB marks some fields not null
+            .equals(spark_file.cast(FACTS_CITED_SCHEMA).sort_by(order)))
     assert duck.households.equals(spark.households)
     assert duck.households.equals(verify(inp, backend="spark").households)
 
