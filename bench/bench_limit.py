@@ -390,7 +390,9 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
     reads (``index_build_s``: from the first report's start until the file is there; the process's
     peak memory after it, the file's size; the index is built once per date and batch set, by
     ``verification-index`` or in the background after the first report that needs it, while the
-    reports are computed from the sources)."""
+    reports are computed from the sources). ``bodies_sha256`` hashes the timed reports' bodies
+    (written beside the part's JSON as ``limit-report-bodies.json``): two versions of the code that
+    give the same reports give the same hash. ``index_mb``: the index files and the row stores."""
     import cProfile
     import hashlib
     import io
