@@ -390,11 +390,16 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
     reads (``index_build_s``: from the first report's start until the file is there; the process's
     peak memory after it, the file's size; the index is built once per date and batch set, by
     ``verification-index`` or in the background after the first report that needs it, while the
-    reports are computed from the sources)."""
+    reports are computed from the sources). ``bodies_sha256`` hashes the timed reports' bodies
+    (written beside the part's JSON as ``limit-report-bodies.json``): two versions of the code that
+    give the same reports give the same hash. ``index_mb``: the index files and the row stores."""
     import cProfile
+    import hashlib
     import io
     import pstats
     import random
+
+    from django.conf import settings
 
     from safetynet.accounts.models import User
     from safetynet.core.roles import Role
@@ -425,8 +430,8 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
     index_builds_join()
     index_s = time.perf_counter() - t
     first_rss_mb = max_rss_mb()
-    index_mb = sum(p.stat().st_size for p in index_dir().rglob("*.duckdb")) / 2**20
-    times, cpus, facts = [], [], 0
+    index_mb = sum(p.stat().st_size for p in index_dir().rglob("*.arrow")) / 2**20
+    times, cpus, facts, bodies = [], [], 0, []
     prof = cProfile.Profile() if profile else None
     for household_id in chosen[1:]:
         if prof:
@@ -438,7 +443,11 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
         if prof:
             prof.disable()
         facts += sum(len(m["facts"]) for m in report.result["members"])
-    out = {"reports": len(times), "facts": facts, "first_report_s": round(first_s, 1), "index_build_s": round(index_s, 1),
+        bodies.append(report.result)
+    # What the reports say, to compare two versions of the code: the hash here, the reports beside the part's JSON.
+    text = json.dumps(bodies, ensure_ascii=False, sort_keys=True)
+    (Path(settings.HOME) / "limit-report-bodies.json").write_text(text)
+    out = {"reports": len(times), "facts": facts, "bodies_sha256": hashlib.sha256(text.encode()).hexdigest(), "first_report_s": round(first_s, 1), "index_build_s": round(index_s, 1),
            "first_report_max_rss_mb": first_rss_mb, "index_mb": round(index_mb),
            "p50_ms": round(statistics.median(times), 1),
            "p95_ms": round(_pct(times, 0.95), 1), "max_ms": round(max(times), 1),

@@ -97,6 +97,31 @@ def household_get_for_user(*, user, household_id: int) -> Household:
     return get_scoped(qs.distinct(), user=user, error=HouseholdNotFound, pk=household_id)
 
 
+def household_with_members_at_for_user(*, user, household_id: int, on: dt.date) -> tuple[Household, list[Membership]]:
+    """A household the user may see (scoped as :func:`household_get_for_user`) with its region, and
+    its members on ``on`` with their persons (as :func:`household_members_at` gives them), in one
+    query: the members of the scoped household, each with the household and the person (a single
+    family's report reads this on every run; building a query costs more than running it). A
+    household with no member on ``on`` is read by itself."""
+    _require_registry_access(user, action="household.view")
+    visible = scope(
+        Household.objects.filter(pk=household_id),
+        user=user,
+        citizen_filter=Q(memberships__person_id=user.person_id, memberships__left_on__isnull=True),
+    )
+    members = list(
+        Membership.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=on), household__in=visible.values("pk"),
+                                  joined_on__lte=on)
+        .select_related("household__region", "person").order_by("joined_on", "id")
+    )
+    if not members:
+        return household_get_for_user(user=user, household_id=household_id), []
+    household = members[0].household
+    for m in members:
+        m.household = household
+    return household, members
+
+
 def household_members_at(*, household: Household, on: dt.date) -> list[Membership]:
     """Who belonged to the household on a date (joined on or before it, not yet left)."""
     return [

@@ -27,10 +27,13 @@ A lookup of a few persons (one family's report) on DuckDB is served from an inde
 a matter of one ID number (each grouping in the definitions is by ``id_number``: the wage periods,
 the latest pension per scheme, the households a person's benefits name), so the facts and the
 per-ID totals of every ID number in the in-force batches are computed once per date and batch
-set, by the same expressions, into one table indexed on ``id_number``: a DuckDB file under the
-lake that every worker attaches read-only (``lake.index_database``). A lookup reads the family's
-rows by index, keeps the sources asked for, joins the facts to the persons, and sums the household
-totals from the family's per-ID rows as a whole roll's household step does. A batch landed since
+set, by the same expressions, into one table sorted by ``id_number``: an Arrow file under the lake
+that every worker memory-maps (``lake.index_table``). A fact there cites its source, batch and row
+without a copy of the row; a lookup finds the family's rows by binary search, keeps the sources
+asked for, joins the facts to the persons, reads the cited rows (``detail``) from the batches' row
+stores (``lake.rows_json``), and sums the household totals from the family's per-ID rows as a
+whole roll's household step does. ``verify_each`` looks up several groups of persons in one read
+(a family and its supporters' households). A batch landed since
 the last call changes the batch set, so the next lookup uses (or first builds) a new file: a report
 sees a batch landed a second ago, and never an index of other batches. The first lookup that
 finds no file starts its build in the background, on a DuckDB connection of its own (building
@@ -86,7 +89,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,14 +104,15 @@ from safetynet.engine.backend import (
     backend_name,
     connect,
     engine_lock,
-    lookup_connection,
     session,
 )
 from safetynet.engine.lake import (
+    IndexTable,
     batches_in_force,
-    index_database,
+    index_table,
     parquet_view,
     parquet_view_statement,
+    rows_json,
     source_table,
 )
 from safetynet.sources.catalogue import catalogue
@@ -160,6 +164,7 @@ class VerificationInput:
     persons: pa.Table  # person_id int64, household_id int64, id_number string (the registry's number)
     on: dt.date  # verification date: facts in force at that date
     sources: tuple[str, ...] | None = None  # restrict to these sources (the family's authorisation)
+    detail: bool = True  # False: the facts without the cited rows (``detail`` null), for a caller of amounts only
 
 
 @dataclass(frozen=True)
@@ -170,24 +175,47 @@ class VerificationOutput:
 
 def verify(inp: VerificationInput, *, backend: str | None = None) -> VerificationOutput:
     """Facts in force at ``inp.on`` for every person, and the household totals (see module doc)."""
+    return verify_each([inp], backend=backend)[0]
+
+
+def verify_each(inputs: Sequence[VerificationInput], *, backend: str | None = None) -> list[VerificationOutput]:
+    """:func:`verify` of each of ``inputs`` (all at one date). On DuckDB, inputs of a few persons in
+    all are read from the index in one lookup (a family and its supporters' households: one read of
+    the index, not one per input), each keeping its own sources; the batches in force are read once."""
+    if not inputs:
+        return []
+    on = inputs[0].on
+    if any(inp.on != on for inp in inputs):
+        raise ValueError("verify_each takes inputs of one date")
     name = backend_name(backend)
-    persons = _persons(inp)
-    small = persons.num_rows <= SMALL_INPUT
-    in_force = {src: found for src, found in batches_in_force(on=inp.on).items() if found}
-    batches = {src: found for src, found in in_force.items() if inp.sources is None or src in inp.sources}
-    if name == "duckdb" and small:
+    persons = [_persons(inp) for inp in inputs]
+    in_force = {src: found for src, found in batches_in_force(on=on).items() if found}
+    batches = [{src: found for src, found in in_force.items() if inp.sources is None or src in inp.sources}
+               for inp in inputs]
+    if name == "duckdb" and sum(p.num_rows for p in persons) <= SMALL_INPUT:
+        asked = [(p, tuple(b), inp.detail) for p, b, inp in zip(persons, batches, inputs, strict=True)]
         # The lookup reads the index's tables only (no Parquet view of Ibis's to drop after it).
         with engine_lock():
-            found = _lookup(connect(name), persons=persons, on=inp.on, in_force=in_force, sources=tuple(batches))
+            found = _lookup(connect(name), asked=asked, on=on, in_force=in_force)
         if found is not None:
-            facts, households = found
-            return VerificationOutput(facts=facts, households=_households_final(households))
+            return [VerificationOutput(facts=facts, households=_households_final(households))
+                    for facts, households in found]
+    return [_computed(name, persons=p, inp=inp, batches=b) for p, b, inp in zip(persons, batches, inputs, strict=True)]
+
+
+def _computed(name: str, *, persons: pa.Table, inp: VerificationInput, batches: dict) -> VerificationOutput:
+    """:func:`verify` of one input computed from the sources (no index)."""
+    small = persons.num_rows <= SMALL_INPUT
     with session(name) as con:
         if name == "duckdb" and not small:
             facts, households = _run_duckdb(con, persons=persons, on=inp.on, batches=batches)
         else:  # Spark; or a few persons on DuckDB while their index is being built: the sources, filtered
             facts, households = _run_ibis(con, persons=persons, on=inp.on, batches=batches, small=small)
-    return VerificationOutput(facts=_facts_final(facts, ordered=name == "duckdb"), households=_households_final(households))
+    facts = _facts_final(facts, ordered=name == "duckdb")
+    if not inp.detail:
+        facts = facts.set_column(facts.schema.get_field_index("detail"), FACTS_SCHEMA.field("detail"),
+                                 pa.nulls(facts.num_rows, pa.string()))
+    return VerificationOutput(facts=facts, households=_households_final(households))
 
 
 @dataclass(frozen=True)
@@ -429,14 +457,15 @@ def _run_duckdb(con, *, persons: pa.Table, on: dt.date, batches: dict) -> tuple[
 
 # The index at one date: every in-force source's facts and per-ID totals for every ID number, in
 # one table of rows by ID number (``_index_table``): a fact's row has its ``kind``; a row of totals
-# (``TOTALS_BY_ID_SCHEMA``, its ``_source`` as ``source``) has none.
-# Per connection: the batch files at a date, and the index's SQL, key and views for them.
-_index_plans: dict[int, tuple[str, str, str, tuple[str, ...]]] = {}
+# (``TOTALS_BY_ID_SCHEMA``, its ``_source`` as ``source``) has none. A fact's row cites its batch and
+# row without a copy of the row: the lookup reads the cited rows from the batches' row stores.
+# Per connection: the batch files at a date, and the index's SQL, key, views and cited batches for them.
+_index_plans: dict[int, tuple[str, str, str, tuple[str, ...], tuple]] = {}
 
 
-def _index_table(con, *, on: dt.date, batches: dict, wait: bool) -> str | None:
-    """The name of the index's table at ``on`` of ``batches`` (every source's in force; built on
-    first need of this date and batch set, by this process or another: ``lake.index_database``);
+def _index_table(con, *, on: dt.date, batches: dict, wait: bool) -> IndexTable | None:
+    """The index's table at ``on`` of ``batches`` (every source's in force; built on
+    first need of this date and batch set, by this process or another: ``lake.index_table``);
     None while it is being built. ``wait``: build it now if missing (else in the background)."""
     # The files' size and time too: a batch file rewritten in place (``lake-pseudonymise``) is new.
     files = f"{on.isoformat()}|" + "|".join(sorted(f"{b.path}:{b.path.stat().st_size}:{b.path.stat().st_mtime_ns}"
@@ -446,41 +475,61 @@ def _index_table(con, *, on: dt.date, batches: dict, wait: bool) -> str | None:
     plan = _index_plans.get(id(con))
     if plan is None or plan[0] != files:
         tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
-        facts = _facts_by_id(facts_expression(tables=tables, persons=None, on=on))
+        facts = _facts_by_id(facts_expression(tables=tables, persons=None, on=on, detail=False))
         sql = f"SELECT * FROM ({con.compile(facts)})"
         if (totals := totals_by_id(tables=tables, on=on)) is not None:
             sql += f" UNION ALL BY NAME SELECT * EXCLUDE (_source), _source AS source FROM ({con.compile(totals)})"
+        # The text columns of a few values as ENUMs: the file holds each as a dictionary (small integers).
+        citations = _citations(tables=tables, on=on)
+        values = {"source": {c.source for c in citations}, "kind": {c.kind for c in citations},
+                  "category": {c.category for c in citations}, "_category": {c.category for c in citations},
+                  "batch_id": {b.batch_id for found in batches.values() for b in found}}
+        sql = f"SELECT {', '.join(_as_enum(c, values.get(c)) for c in _LOOKUP_COLUMNS)} FROM ({sql})"
         # The key: the batch files and the SQL (the definitions, the date, the views of the files).
         views = tuple(parquet_view_statement(catalogue()[src], found)[1] for src, found in batches.items())
-        plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest(), views)
-    _files, sql, key, views = plan
-    alias = index_database(con, slot="verification", key=key, tables={"rows": sql}, views=views, wait=wait)
-    return None if alias is None else f"{alias}.rows"
+        cited = tuple(b for src, found in sorted(batches.items()) if src in values["source"] for b in found)
+        plan = _index_plans[id(con)] = (files, sql, hashlib.sha256(f"{files}|{sql}".encode()).hexdigest(), views, cited)
+    _files, sql, key, views, cited = plan
+    return index_table(con, slot="verification", key=key, sql=sql, views=views, cited=cited, wait=wait)
+
+
+def _as_enum(name: str, values: set[str] | None) -> str:
+    """The column ``name`` cast to an ENUM of its ``values`` in byte order (as is, without values)."""
+    if not values:
+        return f'"{name}"'
+    members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values, key=str.encode))
+    return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
 
 
 def _facts_by_id(facts: ibis.Table) -> ibis.Table:
-    return facts.select("id_number", *(facts[c].cast(ibis.dtype(FACTS_SCHEMA.field(c).type)).name(c)
-                                       for c in FACTS_SCHEMA.names if c not in ("person_id", "household_id")))
+    return facts.select("id_number", *(facts[c].cast(ibis.dtype(FACTS_CITED_SCHEMA.field(c).type)).name(c)
+                                       for c in FACTS_CITED_SCHEMA.names if c not in _WHO))
 
 
-def _lookup(con, *, persons: pa.Table, on: dt.date, in_force: dict, sources: tuple[str, ...]
-            ) -> tuple[pa.Table, pa.Table] | None:
-    """A few persons' facts and household totals from the index of the batches ``in_force`` (module
-    doc): the family's rows of ``sources``, read by index (``id_number IN (…)``, the scan's filter
-    the index answers); the facts joined to the persons in ``FACT_ORDER``, the household totals
-    summed from the family's per-ID rows. None while the index is being built."""
-    ids = sorted({i for i in persons.column("id_number").to_pylist() if i is not None})
-    rows: list[tuple] = []
-    if sources and ids:
+def _lookup(con, *, asked: list[tuple[pa.Table, tuple[str, ...], bool]], on: dt.date, in_force: dict
+            ) -> list[tuple[pa.Table, pa.Table]] | None:
+    """Each asked group's facts and household totals (``asked``: its persons, its sources, whether
+    its facts carry their cited rows) from the index of the batches ``in_force`` (module doc): the
+    rows of every group's persons, found by binary search in the index's sorted file; per group, its persons' rows of its sources, the facts joined to the
+    persons in ``FACT_ORDER`` (with ``detail``, the cited rows read from the batches' row stores),
+    the household totals summed from the per-ID rows. None while the index is being built."""
+    ids = sorted({i for persons, sources, _detail in asked if sources
+                  for i in persons.column("id_number").to_pylist() if i is not None})
+    by_id: dict[str, list[tuple]] = defaultdict(list)
+    if ids:
         table = _index_table(con, on=on, batches=in_force, wait=False)
         if table is None:
             return None
-        # The ID numbers are the only filter: with the sources' too, DuckDB scans the table
-        # instead of reading the family's rows by index.
-        asked = set(sources)
-        rows = [row for row in lookup_connection().execute(
-            f"SELECT {', '.join(_LOOKUP_COLUMNS)} FROM {table} WHERE id_number IN ({_literals(ids)})").fetchall()
-            if row[1] in asked]
+        for row in table.rows(ids, _LOOKUP_COLUMNS):
+            by_id[row[0]].append(row)
+    batch_of = {b.batch_id: b for found in in_force.values() for b in found}
+    return [_looked_up(persons, sources=set(sources), detail=detail, by_id=by_id, batch_of=batch_of)
+            for persons, sources, detail in asked]
+
+
+def _looked_up(persons: pa.Table, *, sources: set[str], detail: bool, by_id: dict[str, list[tuple]],
+               batch_of: dict) -> tuple[pa.Table, pa.Table]:
+    """One group's facts and household totals from the index's rows ``by_id`` (:func:`_lookup`)."""
     # A family's rows are few: they are read as Python rows (an Arrow result, its filters and sort
     # cost more than their work on a few dozen rows), joined to the persons and ordered here, and
     # the facts made one Arrow table at the end.
@@ -488,18 +537,27 @@ def _lookup(con, *, persons: pa.Table, on: dt.date, in_force: dict, sources: tup
     for person, household, number in zip(*(persons.column(c).to_pylist() for c in PERSONS_SCHEMA.names), strict=True):
         if number is not None:
             who[number].append((person, household))
+    rows = [row for number in who for row in by_id.get(number, ()) if row[1] in sources]
     kind = _LOOKUP_COLUMNS.index("kind")
     facts = [(person, household, *row[1:_FACT_END]) for row in rows if row[kind] is not None
-             for person, household in who.get(row[0], ())]
+             for person, household in who[row[0]]]
     facts.sort(key=_fact_order)
-    columns = list(zip(*facts, strict=True)) if facts else [()] * len(FACTS_SCHEMA)
+    details = _cited_rows(facts, batch_of) if detail else [None] * len(facts)
+    columns = [*zip(*facts, strict=True), details] if facts else [()] * len(FACTS_SCHEMA)
     facts_table = pa.table([pa.array(c, f.type) for c, f in zip(columns, FACTS_SCHEMA, strict=True)], schema=FACTS_SCHEMA)
     totals = [(row[0], *row[_FACT_END:]) for row in rows if row[kind] is None]
     return facts_table, _family_households(persons, totals)
 
 
-def _literals(values) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+def _cited_rows(facts: list[tuple], batch_of: dict) -> list[str | None]:
+    """Each fact's cited row as JSON (its ``detail``), read by batch and row from the row stores."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for fact in facts:
+        wanted[fact[_BATCH]].append(fact[_ROW])
+    found = {}
+    for batch_id, rows in wanted.items():
+        found.update(zip(((batch_id, r) for r in rows), rows_json(batch_of[batch_id], rows), strict=True))
+    return [found[(fact[_BATCH], fact[_ROW])] for fact in facts]
 
 
 def _fact_order(fact: tuple) -> tuple:
@@ -989,10 +1047,11 @@ FACTS_CITED_SCHEMA = pa.schema([f for f in FACTS_SCHEMA if f.name != "detail"])
 _FACTS_VALUED_SCHEMA = pa.schema([*FACTS_CITED_SCHEMA, pa.field("_n", pa.int64()), pa.field("_a", pa.float64())])
 # Who a fact is about.
 _WHO = ("person_id", "household_id")
-# What a lookup reads of the index: the ID number, a fact's columns (``source`` first), a per-ID total's.
-_LOOKUP_COLUMNS = ("id_number", *(n for n in FACTS_SCHEMA.names if n not in _WHO), "_category", *_VALUES)
-_FACT_END = 1 + len(FACTS_SCHEMA) - len(_WHO)
+# What a lookup reads of the index: the ID number, a cited fact's columns (``source`` first), a per-ID total's.
+_LOOKUP_COLUMNS = ("id_number", *(n for n in FACTS_CITED_SCHEMA.names if n not in _WHO), "_category", *_VALUES)
+_FACT_END = 1 + len(FACTS_CITED_SCHEMA) - len(_WHO)
 _FACT_KEYS = tuple(FACTS_SCHEMA.names.index(c) for c in FACT_ORDER)
+_BATCH, _ROW = FACTS_SCHEMA.names.index("batch_id"), FACTS_SCHEMA.names.index("row")
 
 
 def _facts_final(facts: pa.Table, *, ordered: bool) -> pa.Table:

@@ -21,7 +21,7 @@ from django.db.models import Q
 from safetynet.engine.lake import batches_in_force
 from safetynet.registry.models import Household, Membership, Person
 from safetynet.registry.selectors import household_members_at
-from safetynet.registry.tables import MemberRows, members_at, support_obligations_at
+from safetynet.registry.tables import MEMBERS_SCHEMA, MemberRows, members_at, support_obligations_at
 from safetynet.rules.decision import Decision
 from safetynet.rules.entities import RELATIONSHIP_ROLE, ROLE_KEYS
 from safetynet.rules.facts import (
@@ -79,13 +79,53 @@ class SupporterLinks:
     size: np.ndarray
 
 
-def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | None = None) -> SupporterLinks:
+@dataclass(frozen=True)
+class SupportDuties:
+    """Duties of support in force (``links``: ``person_id``, ``supporter_id``, ``relation``) and the
+    members (``members_at``) of the households of the supporters not among a caller's known
+    population, whose incomes are still to be verified (``to_verify``: their persons, as
+    ``verify()`` takes them, without the cited rows)."""
+
+    on: dt.date
+    links: pa.Table
+    outside: pa.Table
+
+    @property
+    def to_verify(self) -> VerificationInput | None:
+        if not self.outside.num_rows:
+            return None
+        return VerificationInput(persons=self.outside.select(PERSONS_SCHEMA.names), on=self.on, detail=False)
+
+
+def support_duties(*, person_ids: np.ndarray, on: dt.date, known: Population | None = None) -> SupportDuties:
+    """The duties of support of ``person_ids`` in force on the 1st of ``on``'s month, and the
+    members that day of the households of the supporters outside ``known``."""
+    first = on.replace(day=1)
+    links = support_obligations_at(on=first, person_ids=person_ids)
+    supporter_id = links.column("supporter_id").to_numpy()
+    known_ids = np.sort(known.extra["person_id"]) if known is not None else np.zeros(0, np.int64)
+    at = np.searchsorted(known_ids, supporter_id).clip(0, max(len(known_ids) - 1, 0))
+    is_known = known_ids[at] == supporter_id if len(known_ids) else np.zeros(len(supporter_id), bool)
+    outside = sorted(set(supporter_id[~is_known].tolist()))
+    table = MEMBERS_SCHEMA.empty_table()
+    if outside:
+        households = Membership.objects.filter(
+            Q(left_on__isnull=True) | Q(left_on__gt=first), person_id__in=outside, joined_on__lte=first
+        ).values_list("household_id", flat=True)
+        table = members_at(on=first, household_ids=set(households))
+    return SupportDuties(on=on, links=links, outside=table)
+
+
+def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | None = None,
+                    duties: SupportDuties | None = None, verified: VerificationOutput | None = None) -> SupporterLinks:
     """The supporters (``SupportObligation``) of ``person_ids`` in force on the 1st of ``on``'s
     month, with the household each supporter belongs to on that day. Households of ``known`` are
     read from it; the others are verified here and their incomes summed the same way (the few
-    columns an income needs, not a whole population of the rules)."""
-    first = on.replace(day=1)
-    links = support_obligations_at(on=first, person_ids=person_ids)
+    columns an income needs, not a whole population of the rules). ``duties``: the
+    :func:`support_duties` already read, and ``verified``, their ``to_verify`` already verified
+    (a report verifies them in the family's own lookup)."""
+    duties = duties or support_duties(person_ids=person_ids, on=on, known=known)
+    links, table = duties.links, duties.outside
     person_id = links.column("person_id").to_numpy()
     supporter_id = links.column("supporter_id").to_numpy()
     relation = links.column("relation").to_numpy(zero_copy_only=False)
@@ -95,21 +135,12 @@ def supporter_links(*, person_ids: np.ndarray, on: dt.date, known: Population | 
     if known is not None:
         income, size = household_income_and_size(known)
         columns.append((known.extra["person_id"], known.household_ids[known.person_household], income, size))
-    known_ids = np.sort(known.extra["person_id"]) if known is not None else np.zeros(0, np.int64)
-    at = np.searchsorted(known_ids, supporter_id).clip(0, max(len(known_ids) - 1, 0))
-    is_known = known_ids[at] == supporter_id if len(known_ids) else np.zeros(len(supporter_id), bool)
-    outside = sorted(set(supporter_id[~is_known].tolist()))
-    if outside:
-        households = Membership.objects.filter(
-            Q(left_on__isnull=True) | Q(left_on__gt=first), person_id__in=outside, joined_on__lte=first
-        ).values_list("household_id", flat=True)
-        table = members_at(on=first, household_ids=set(households))
-        if table.num_rows:
-            verified = verify(VerificationInput(persons=table.select(PERSONS_SCHEMA.names), on=on))
-            household_ids, person_household = np.unique(table.column("household_id").to_numpy(), return_inverse=True)
-            income, size = incomes_of_households(_person_incomes(table, verified.facts), person_household,
-                                                 len(household_ids))
-            columns.append((table.column("person_id").to_numpy(), household_ids[person_household], income, size))
+    if table.num_rows:
+        verified = verified or verify(duties.to_verify)
+        household_ids, person_household = np.unique(table.column("household_id").to_numpy(), return_inverse=True)
+        income, size = incomes_of_households(_person_incomes(table, verified.facts), person_household,
+                                             len(household_ids))
+        columns.append((table.column("person_id").to_numpy(), household_ids[person_household], income, size))
     pid, household, income, size = (np.concatenate(c) for c in zip(*columns, strict=True))
     known_pid, first = np.unique(pid, return_index=True)
     at = np.searchsorted(known_pid, supporter_id).clip(0, max(len(known_pid) - 1, 0))
@@ -133,9 +164,12 @@ def _per_value(values: pa.ChunkedArray, fn, dtype) -> np.ndarray:
     return mapped[encoded.indices.to_numpy(zero_copy_only=False)] if len(mapped) else np.zeros(len(values), dtype)
 
 
-def supporter_facts(*, household: Household, members: list[Membership], on: dt.date) -> dict:
-    """:func:`supporter_links` of ``members`` as each member's ``SupporterFacts``, by person id."""
-    links = supporter_links(person_ids=np.array([m.person_id for m in members], dtype=np.int64), on=on)
+def supporter_facts(*, household: Household, members: list[Membership], on: dt.date,
+                    duties: SupportDuties | None = None, verified: VerificationOutput | None = None) -> dict:
+    """:func:`supporter_links` of ``members`` as each member's ``SupporterFacts``, by person id
+    (``duties`` and ``verified`` as :func:`supporter_links` takes them)."""
+    links = supporter_links(person_ids=np.array([m.person_id for m in members], dtype=np.int64), on=on,
+                            duties=duties, verified=verified)
     if not len(links.person_id):
         return {}
     names = dict(Person.objects.filter(pk__in=links.supporter_id.tolist()).values_list("pk", "name"))
@@ -241,15 +275,20 @@ def household_facts(
 
 
 def decide_from_verification(
-    *, household: Household, members: list[Membership], totals: dict, facts: dict[int, list[dict]], on: dt.date
+    *, household: Household, members: list[Membership], totals: dict, facts: dict[int, list[dict]], on: dt.date,
+    supporters: dict[int, tuple[SupporterFacts, ...]] | None = None,
 ) -> dict:
+    """The rules' decision on a verified household; ``supporters``: its members' :func:`supporter_facts`
+    if the caller has them (read here otherwise)."""
+    if supporters is None:
+        supporters = supporter_facts(household=household, members=members, on=on)
     decision = decide_household(
         household=household_facts(
             household=household,
             members=members,
             totals=totals,
             facts=facts,
-            supporters=supporter_facts(household=household, members=members, on=on),
+            supporters=supporters,
         ),
         on=on,
     )

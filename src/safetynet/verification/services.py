@@ -15,6 +15,7 @@ import time
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
@@ -29,9 +30,13 @@ from safetynet.regions.models import Level, Region
 from safetynet.regions.selectors import region_ancestors
 from safetynet.registry.idnumber import parse_resident_id
 from safetynet.registry.models import Household, Membership
-from safetynet.registry.selectors import household_get_for_user, household_members_at
+from safetynet.registry.selectors import (
+    household_get_for_user,
+    household_members_at,
+    household_with_members_at_for_user,
+)
 from safetynet.sources.catalogue import catalogue
-from safetynet.verification.compute import VerificationInput, verify
+from safetynet.verification.compute import VerificationInput, verify_each
 from safetynet.verification.errors import (
     AuthorisationMissing,
     CrossRegionRequestClosed,
@@ -44,7 +49,7 @@ from safetynet.verification.models import (
     CrossRegionStatus,
     VerificationReport,
 )
-from safetynet.verification.rules_bridge import decide_from_verification
+from safetynet.verification.rules_bridge import decide_from_verification, support_duties, supporter_facts
 from safetynet.verification.selectors import cross_region_request_get_for_user
 
 #: Longest validity of one authorisation.
@@ -188,8 +193,7 @@ def verification_run(
     purpose = (purpose or "").strip()
     if len(purpose) < 2:
         raise InvalidAuthorisation(_("核对须说明事由"), code="audit.purpose_required")
-    household = household_get_for_user(user=actor, household_id=household_id)
-    members = household_members_at(household=household, on=on)
+    household, members = household_with_members_at_for_user(user=actor, household_id=household_id, on=on)
     person_ids = [m.person_id for m in members]
     try:
         auth = authorisation_in_force(household=household, on=on, person_ids=person_ids, sources=sources)
@@ -205,22 +209,24 @@ def verification_run(
             )
         raise
     checked_sources = tuple(sorted(sources or auth.sources))
-
-
-    output = verify(
-        VerificationInput(
-            persons=pa.table(
-                {
-                    "person_id": pa.array(person_ids, pa.int64()),
-                    "household_id": pa.array([household.pk] * len(person_ids), pa.int64()),
-                    "id_number": pa.array([m.person.id_number_index for m in members], pa.string()),
-                }
-            ),
-            on=on,
-            sources=checked_sources,
-        )
+    # The supporters' households are verified in the family's own lookup (one read of the index).
+    duties = support_duties(person_ids=np.array(person_ids, dtype=np.int64), on=on)
+    family = VerificationInput(
+        persons=pa.table(
+            {
+                "person_id": pa.array(person_ids, pa.int64()),
+                "household_id": pa.array([household.pk] * len(person_ids), pa.int64()),
+                "id_number": pa.array([m.person.id_number_index for m in members], pa.string()),
+            }
+        ),
+        on=on,
+        sources=checked_sources,
     )
-    result = report_body(household=household, members=members, output=output, on=on, sources=checked_sources)
+    output, *outside = verify_each([family, *filter(None, [duties.to_verify])])
+    supporters = supporter_facts(household=household, members=members, on=on, duties=duties,
+                                 verified=outside[0] if outside else None)
+    result = report_body(household=household, members=members, output=output, on=on, sources=checked_sources,
+                         supporters=supporters)
     with transaction.atomic():
         report = VerificationReport.objects.create(
             household=household,
@@ -243,9 +249,12 @@ def verification_run(
 
 
 def report_body(
-    *, household: Household, members: list[Membership], output, on: dt.date, sources: tuple[str, ...]
+    *, household: Household, members: list[Membership], output, on: dt.date, sources: tuple[str, ...],
+    supporters: dict | None = None,
 ) -> dict[str, Any]:
-    """The stored report: members and their cited facts, household totals, and the standing."""
+    """The stored report: members and their cited facts, household totals, and the standing
+    (``supporters``: the members' supporters, as ``rules_bridge.supporter_facts`` gives them; read
+    here if None)."""
     cat = catalogue()
     facts_by_person: dict[int, list[dict]] = {}
     for fact in output.facts.to_pylist():
@@ -285,14 +294,17 @@ def report_body(
         ],
     }
     body["batches"] = sorted({f["batch_id"] for ms in body["members"] for f in ms["facts"]})
-    body["standing"] = standing(household=household, members=members, totals=totals, facts=facts_by_person, on=on)
+    body["standing"] = standing(household=household, members=members, totals=totals, facts=facts_by_person, on=on,
+                                supporters=supporters)
     return body
 
 
-def standing(*, household: Household, members: list[Membership], totals: dict, facts: dict, on: dt.date) -> dict:
+def standing(*, household: Household, members: list[Membership], totals: dict, facts: dict, on: dt.date,
+             supporters: dict | None = None) -> dict:
     """Where the household stands against the local thresholds, decided by the rules package."""
 
-    return decide_from_verification(household=household, members=members, totals=totals, facts=facts, on=on)
+    return decide_from_verification(household=household, members=members, totals=totals, facts=facts, on=on,
+                                    supporters=supporters)
 
 
 def _iso(value) -> str | None:

@@ -17,7 +17,6 @@ import pytest
 from django.core.management import call_command
 
 from safetynet.core.crypto import blind_index_many
-from safetynet.engine import backend
 from safetynet.engine import lake as lake_module
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
@@ -380,7 +379,7 @@ def test_a_batch_landed_after_a_lookup_is_in_the_next_one(lake, tmp_path, monkey
 
 
 def _index_files(lake) -> list[Path]:
-    return sorted((Path(lake) / "index" / "verification").glob("*.duckdb"))
+    return sorted((Path(lake) / "index" / "verification").glob("*.arrow"))
 
 
 @pytest.mark.django_db
@@ -394,7 +393,6 @@ def test_the_index_is_one_file_every_worker_reads_and_a_new_batch_names_a_new_on
     # when another worker (nothing attached, no plan of its own) looks the family up
     monkeypatch.setattr(lake_module, "_attached", {})
     monkeypatch.setattr(compute, "_index_plans", {})
-    monkeypatch.delitem(backend._connections, backend._LOOKUP)
     second = verify(inp)
     # then it reads the same file, not a rebuilt one, and finds the same
     assert [p.stat().st_ino for p in _index_files(lake)] == [inode]
@@ -468,3 +466,52 @@ def test_the_index_command_builds_the_index_ahead_of_the_first_report(lake, tmp_
     assert "索引已就绪" in out.getvalue()
     verify(VerificationInput(persons=_keyed(FAMILY), on=ON))
     assert _index_files(lake) == [built]
+
+
+@pytest.mark.django_db
+def test_the_index_cites_rows_without_a_copy_and_the_row_stores_give_the_cited_rows(lake, tmp_path):
+    # given the family read from the index
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_two_households(), on=ON)
+    looked_up = _from_the_index(inp)
+    # then the index's rows cite batch and row, with no copy of the row
+    [built] = _index_files(lake)
+    names = pa.ipc.open_file(pa.memory_map(str(built))).schema.names
+    assert "detail" not in names and {"batch_id", "row"} <= set(names)
+    # and each fact's row, read from its batch's row store, is the row the engine cites
+    batches = {b.batch_id: b for found in lake_module.batches_in_force(on=ON).values() for b in found}
+    facts = looked_up.facts.to_pylist()
+    assert {f["source"] for f in facts} >= {"vehicles", "real_estate", "benefits", "tax_wages"}
+    for fact in facts:
+        assert lake_module.rows_json(batches[fact["batch_id"]], [fact["row"]]) == [fact["detail"]]
+    car = next(json.loads(f["detail"]) for f in facts if f["category"] == "vehicles")
+    assert (car["vehicle_value"], car["purchase_date"], car["disability_vehicle"]) == (80000.0, "2024-04-01", False)
+    # and a row the batch does not hold is none
+    assert lake_module.rows_json(batches[facts[0]["batch_id"]], [10**9]) == [None]
+
+
+@pytest.mark.django_db
+def test_a_batch_file_rewritten_in_place_gets_a_row_store_of_its_own(lake, tmp_path):
+    # given a batch and its row store
+    land_family(tmp_path)
+    [batch] = lake_module.batches_in_force(on=ON, sources=("vehicles",))["vehicles"]
+    before = lake_module.row_store_build(batch)
+    # when the batch file is rewritten in place (as lake-pseudonymise does)
+    rows = pq.read_table(batch.path)
+    pq.write_table(rows.set_column(rows.schema.get_field_index("name"), "name", pa.array(["某某"] * rows.num_rows)),
+                   batch.path)
+    # then its rows are read from a new store, and the stale one is gone
+    assert json.loads(lake_module.rows_json(batch, [1])[0])["name"] == "某某"
+    assert not before.exists() and lake_module.row_store_path(batch).exists()
+
+
+@pytest.mark.django_db
+def test_a_lookup_in_an_index_without_rows_finds_nothing(lake, tmp_path):
+    # given a batch in force whose only row is no fact at the date (released long before)
+    land(tmp_path, "prison", "id_number,name,prison_name,admitted_on,expected_release_on,released_on,reported_on", [
+        f"{SPOUSE},配偶,示范监狱,2020-01-01,2021-01-01,2021-01-01,2026-10-31",
+    ])
+    # when the family is read from the index (built with no row)
+    out = _from_the_index(VerificationInput(persons=_keyed(FAMILY), on=ON))
+    # then it has no fact, and its household row counts its members
+    assert out.facts.num_rows == 0 and _household(out)["members"] == 4 and _household(out)["imprisoned_count"] == 0

@@ -2,6 +2,7 @@
 the rules' standing, the stored report, its page, its PDF and its JSON."""
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,10 @@ from django.test import Client
 from safetynet.audit.models import AuditEvent
 from safetynet.core.roles import Role
 from safetynet.core.testing import make_household, make_user
+from safetynet.engine.lake import IndexTable, index_builds_join
+from safetynet.registry.models import SupportObligation
 from safetynet.sources.services import source_ingest
+from safetynet.verification.rules_bridge import supporter_facts
 from safetynet.verification.services import authorisation_record, verification_run
 
 ON = dt.date(2026, 11, 20)
@@ -121,3 +125,46 @@ def test_report_page_pdf_and_api_show_the_same_report(tree, family):
     other.force_login(make_user(Role.VERIFICATION_CENTRE, tree.west))
     assert other.get(f"/verification/reports/{report_id}/").status_code == 404
     assert other.get(f"/api/v1/verification/reports/{report_id}").status_code == 404
+
+
+@pytest.fixture
+def family_with_a_son_elsewhere(tree, family, tmp_path):
+    """The family of three, and the head's son in a household of his own who earns 6,000 a month
+    (a duty of support in force: the rules count his household's income)."""
+    household, members = family
+    elsewhere = make_household(tree.east_community, members=2)
+    son = elsewhere.memberships.select_related("person").order_by("id").first().person
+    SupportObligation.objects.create(person=members[0].person, supporter=son, relation="child")
+    wages = [f"{son.id_number},{son.name},91990100MA0000003X,示范厂,2026-{m:02d},6000.00,0,2026-10-31" for m in (8, 9, 10)]
+    source_ingest(
+        source_name="tax_wages",
+        path=_csv(tmp_path, "w2.csv", "id_number,name,employer_credit_code,employer_name,period,wage_income,tax_withheld,reported_on", [
+            f"{members[0].person.id_number},{members[0].person.name},91990100MA0000001X,示范厂,2026-{m:02d},1500.00,0,2026-10-31"
+            for m in (8, 9, 10)] + wages),
+    )
+    return household, members, son
+
+
+@pytest.mark.django_db
+def test_a_report_from_the_index_reads_it_once_and_says_what_the_sources_say(tree, family_with_a_son_elsewhere, monkeypatch):
+    household, members, son = family_with_a_son_elsewhere
+    officer = make_user(Role.VERIFICATION_CENTRE, tree.east)
+    _authorise(officer, household, members)
+    # given a first report, computed from the sources while the index is built
+    from_sources = verification_run(actor=officer, household_id=household.pk, purpose="低保申请审核", on=ON).result
+    index_builds_join()
+    reads = []
+    rows = IndexTable.rows
+    monkeypatch.setattr(IndexTable, "rows", lambda self, ids, columns: reads.append(ids) or rows(self, ids, columns))
+    # when the officer runs the check again, from the index
+    from_index = verification_run(actor=officer, household_id=household.pk, purpose="低保申请审核", on=ON).result
+    # then the family and the son's household were read in one lookup
+    assert len(reads) == 1 and son.id_number_index in reads[0] and members[0].person.id_number_index in reads[0]
+    # and the report is the same, fact by fact with the cited rows' columns, supporter by supporter
+    assert json.dumps(from_index, sort_keys=True) == json.dumps(from_sources, sort_keys=True)
+    head_facts = next(m["facts"] for m in from_index["members"] if m["person_id"] == members[0].person_id)
+    assert [f["detail"]["period"] for f in head_facts] == ["2026-08", "2026-09", "2026-10"]
+    assert {f["detail"]["wage_income"] for f in head_facts} == {1500.0}
+    # and the son's household, verified in the family's lookup, counts his wages as its income
+    [head_supporter] = supporter_facts(household=household, members=members, on=ON)[members[0].person_id]
+    assert (head_supporter.person_id, head_supporter.household_income, head_supporter.lives_with) == (son.pk, 6000.0, False)
