@@ -49,7 +49,7 @@ def lake(settings, tmp_path):
     settings.LAKE_DIR = tmp_path / "lake"
     yield settings.LAKE_DIR
     # An index built in the background for this lake ends before the next test's lake is set.
-    from safetynet.engine.lake import index_builds_join
+    from safetynet.engine.index import index_builds_join
 
     index_builds_join()
 

@@ -403,7 +403,7 @@ def part_report(*, on: dt.date, reports: int, profile: bool) -> dict:
 
     from safetynet.accounts.models import User
     from safetynet.core.roles import Role
-    from safetynet.engine.lake import index_builds_join, index_dir
+    from safetynet.engine.index import index_builds_join, index_dir
     from safetynet.regions.models import Region
     from safetynet.registry.models import Household
     from safetynet.registry.selectors import household_members_at

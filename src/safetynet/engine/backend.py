@@ -22,7 +22,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 
-import duckdb
 import ibis
 import pyarrow as pa
 from django.conf import settings
@@ -34,8 +33,7 @@ BACKENDS = ("duckdb", "spark")
 DEFAULT = "duckdb"
 
 _lock = threading.RLock()
-_connections: dict[str, ibis.BaseBackend | duckdb.DuckDBPyConnection] = {}
-_LOOKUP = "duckdb-lookup"
+_connections: dict[str, ibis.BaseBackend] = {}
 
 
 def backend_name(name: str | None = None) -> str:
@@ -59,24 +57,9 @@ def connect(name: str | None = None) -> ibis.BaseBackend:
         return con
 
 
-def lookup_connection() -> duckdb.DuckDBPyConnection:
-    """The process's DuckDB connection for point lookups (a few rows read by index, as one family's
-    report does): a database of its own that runs each query on one thread. Such a query pays more
-    to spread its few rows over threads than it gains, the more so on a busy machine. Held under
-    :func:`engine_lock`."""
-    with _lock:
-        con = _connections.get(_LOOKUP)
-        if con is None:
-            sizes = engine_settings()
-            con = _connections[_LOOKUP] = duckdb.connect(config={
-                "threads": 1, "memory_limit": sizes["memory_limit"], "temp_directory": sizes["temp_directory"],
-            })
-        return con
-
-
 def connect_apart() -> ibis.BaseBackend:
     """A new DuckDB connection of the engine's sizes, not shared and not under :func:`engine_lock`:
-    for a long build that runs beside the requests (``lake.index_build_start``). The caller
+    for a long build that runs beside the requests (``index.index_build_start``). The caller
     disconnects it."""
     return _duckdb()
 

@@ -28,10 +28,10 @@ a matter of one ID number (each grouping in the definitions is by ``id_number``:
 the latest pension per scheme, the households a person's benefits name), so the facts and the
 per-ID totals of every ID number in the in-force batches are computed once per date and batch
 set, by the same expressions, into one table sorted by ``id_number``: an Arrow file under the lake
-that every worker memory-maps (``lake.index_table``). A fact there cites its source, batch and row
+that every worker memory-maps (``index.index_table``). A fact there cites its source, batch and row
 without a copy of the row; a lookup finds the family's rows by binary search, keeps the sources
 asked for, joins the facts to the persons, reads the cited rows (``detail``) from the batches' row
-stores (``lake.rows_json``), and sums the household totals from the family's per-ID rows as a
+stores (``index.rows_json``), and sums the household totals from the family's per-ID rows as a
 whole roll's household step does. ``verify_each`` looks up several groups of persons in one read
 (a family and its supporters' households). A batch landed since
 the last call changes the batch set, so the next lookup uses (or first builds) a new file: a report
@@ -106,15 +106,8 @@ from safetynet.engine.backend import (
     engine_lock,
     session,
 )
-from safetynet.engine.lake import (
-    IndexTable,
-    batches_in_force,
-    index_table,
-    parquet_view,
-    parquet_view_statement,
-    rows_json,
-    source_table,
-)
+from safetynet.engine.index import IndexTable, index_table, rows_json
+from safetynet.engine.lake import batches_in_force, parquet_view, parquet_view_statement, source_table
 from safetynet.sources.catalogue import catalogue
 
 INCOME_KINDS = ("wages", "pensions", "unemployment_benefit", "business_income", "property_income", "transfers")
@@ -465,7 +458,7 @@ _index_plans: dict[int, tuple[str, str, str, tuple[str, ...], tuple]] = {}
 
 def _index_table(con, *, on: dt.date, batches: dict, wait: bool) -> IndexTable | None:
     """The index's table at ``on`` of ``batches`` (every source's in force; built on
-    first need of this date and batch set, by this process or another: ``lake.index_table``);
+    first need of this date and batch set, by this process or another: ``index.index_table``);
     None while it is being built. ``wait``: build it now if missing (else in the background)."""
     # The files' size and time too: a batch file rewritten in place (``lake-pseudonymise``) is new.
     files = f"{on.isoformat()}|" + "|".join(sorted(f"{b.path}:{b.path.stat().st_size}:{b.path.stat().st_mtime_ns}"

@@ -17,7 +17,8 @@ import pytest
 from django.core.management import call_command
 
 from safetynet.core.crypto import blind_index_many
-from safetynet.engine import lake as lake_module
+from safetynet.engine import index as index_module
+from safetynet.engine.lake import batches_in_force
 from safetynet.registry.idnumber import make_resident_id
 from safetynet.sources.services import source_ingest
 from safetynet.verification import compute
@@ -328,9 +329,9 @@ def _from_the_index(inp: VerificationInput):
     """``verify(inp)`` once the index of its date and batch set is built (the first lookup starts
     its build in the background), read from that index."""
     verify(inp)
-    lake_module.index_builds_join()
+    index_module.index_builds_join()
     out = verify(inp)
-    assert lake_module._attached["verification"][0].exists()
+    assert index_module._attached["verification"][0].exists()
     return out
 
 
@@ -391,7 +392,7 @@ def test_the_index_is_one_file_every_worker_reads_and_a_new_batch_names_a_new_on
     [built] = _index_files(lake)
     inode = built.stat().st_ino
     # when another worker (nothing attached, no plan of its own) looks the family up
-    monkeypatch.setattr(lake_module, "_attached", {})
+    monkeypatch.setattr(index_module, "_attached", {})
     monkeypatch.setattr(compute, "_index_plans", {})
     second = verify(inp)
     # then it reads the same file, not a rebuilt one, and finds the same
@@ -417,7 +418,7 @@ def test_while_another_process_builds_the_index_a_lookup_computes_from_the_sourc
         fcntl.flock(lock, fcntl.LOCK_EX)
         # when the family is looked up
         looked_up = verify(inp)
-        lake_module.index_builds_join()
+        index_module.index_builds_join()
     # then nothing was written and the facts and figures are the full computation's
     assert _index_files(lake) == []
     monkeypatch.setattr(compute, "SMALL_INPUT", 0)
@@ -431,21 +432,21 @@ def test_the_first_lookup_of_a_date_answers_from_the_sources_and_builds_the_inde
     # given the family's batches and no index yet, and the index's build held back until released
     land_family(tmp_path)
     inp = VerificationInput(persons=_two_households(), on=ON)
-    monkeypatch.setattr(lake_module, "_attached", {})
+    monkeypatch.setattr(index_module, "_attached", {})
     release = threading.Event()
-    build = lake_module._index_build
-    monkeypatch.setattr(lake_module, "_index_build", lambda con, **kw: release.wait(30) and build(con, **kw))
+    build = index_module._index_build
+    monkeypatch.setattr(index_module, "_index_build", lambda con, **kw: release.wait(30) and build(con, **kw))
     # when the family is looked up (as a report asks)
     first = verify(inp)
     # then the answer came while the build had not run: from the sources, the full computation's figures
-    assert _index_files(lake) == [] and "verification" not in lake_module._attached
-    assert [t.name for t in lake_module._building.values() if t.is_alive()] != []
+    assert _index_files(lake) == [] and "verification" not in index_module._attached
+    assert [t.name for t in index_module._building.values() if t.is_alive()] != []
     # when the build is let through, the next lookup reads the index, and finds the same
     release.set()
-    lake_module.index_builds_join()
+    index_module.index_builds_join()
     [built] = _index_files(lake)
     second = verify(inp)
-    assert lake_module._attached["verification"][0] == built
+    assert index_module._attached["verification"][0] == built
     monkeypatch.setattr(compute, "SMALL_INPUT", 0)
     scanned = verify(inp)
     assert first.facts.num_rows > 15
@@ -479,30 +480,30 @@ def test_the_index_cites_rows_without_a_copy_and_the_row_stores_give_the_cited_r
     names = pa.ipc.open_file(pa.memory_map(str(built))).schema.names
     assert "detail" not in names and {"batch_id", "row"} <= set(names)
     # and each fact's row, read from its batch's row store, is the row the engine cites
-    batches = {b.batch_id: b for found in lake_module.batches_in_force(on=ON).values() for b in found}
+    batches = {b.batch_id: b for found in batches_in_force(on=ON).values() for b in found}
     facts = looked_up.facts.to_pylist()
     assert {f["source"] for f in facts} >= {"vehicles", "real_estate", "benefits", "tax_wages"}
     for fact in facts:
-        assert lake_module.rows_json(batches[fact["batch_id"]], [fact["row"]]) == [fact["detail"]]
+        assert index_module.rows_json(batches[fact["batch_id"]], [fact["row"]]) == [fact["detail"]]
     car = next(json.loads(f["detail"]) for f in facts if f["category"] == "vehicles")
     assert (car["vehicle_value"], car["purchase_date"], car["disability_vehicle"]) == (80000.0, "2024-04-01", False)
     # and a row the batch does not hold is none
-    assert lake_module.rows_json(batches[facts[0]["batch_id"]], [10**9]) == [None]
+    assert index_module.rows_json(batches[facts[0]["batch_id"]], [10**9]) == [None]
 
 
 @pytest.mark.django_db
 def test_a_batch_file_rewritten_in_place_gets_a_row_store_of_its_own(lake, tmp_path):
     # given a batch and its row store
     land_family(tmp_path)
-    [batch] = lake_module.batches_in_force(on=ON, sources=("vehicles",))["vehicles"]
-    before = lake_module.row_store_build(batch)
+    [batch] = batches_in_force(on=ON, sources=("vehicles",))["vehicles"]
+    before = index_module.row_store_build(batch)
     # when the batch file is rewritten in place (as lake-pseudonymise does)
     rows = pq.read_table(batch.path)
     pq.write_table(rows.set_column(rows.schema.get_field_index("name"), "name", pa.array(["某某"] * rows.num_rows)),
                    batch.path)
     # then its rows are read from a new store, and the stale one is gone
-    assert json.loads(lake_module.rows_json(batch, [1])[0])["name"] == "某某"
-    assert not before.exists() and lake_module.row_store_path(batch).exists()
+    assert json.loads(index_module.rows_json(batch, [1])[0])["name"] == "某某"
+    assert not before.exists() and index_module.row_store_path(batch).exists()
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test import Client
 from safetynet.audit.models import AuditEvent
 from safetynet.core.roles import Role
 from safetynet.core.testing import make_household, make_user
-from safetynet.engine.lake import IndexTable, index_builds_join
+from safetynet.engine.index import IndexTable, index_builds_join
 from safetynet.registry.models import SupportObligation
 from safetynet.sources.services import source_ingest
 from safetynet.verification.rules_bridge import supporter_facts
