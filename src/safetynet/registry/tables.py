@@ -1,14 +1,17 @@
-"""The registry as columns for batch jobs: every member at a date, one query, as Arrow.
+"""The registry as columns for batch jobs: every member at a date, as Arrow.
 
 Bulk verification, the rules' population and the monitoring run read the same table, so they
-speak of the same people. The query is plain SQL through Django's connection (the ORM's
-per-row converters cost more than the query at a million rows). PostgreSQL sends its result as
-CSV (``COPY … TO STDOUT``), parsed by Arrow's CSV reader without a Python object per value.
-SQLite's rows are turned into Arrow a slice at a time (``_FETCH``) with the garbage collector
-paused: a million rows held as Python tuples at once cost a gigabyte, and the collections they
-set off walk the whole heap for nothing (building the CSV text in SQLite instead costs more than
-the tuples do). ``health_conditions`` (a JSON list) is read as text and parsed once per distinct
-value.
+speak of the same people. The queries are plain SQL through Django's connection (the ORM's
+per-row converters cost more than the query at a million rows), and the store hands each result
+over as text that Arrow's CSV reader parses, without a Python object per value: PostgreSQL as
+CSV (``COPY … TO STDOUT``) of one query joining memberships, persons and households; SQLite as
+one text of rows (``group_concat``) per table, the current memberships and the persons read
+apart and joined in NumPy (``_scanned``), since its join looks each person up at random in the
+whole person table. What is the household's (number, region, rural) is read once per household.
+``health_conditions`` (a JSON list) is read as text and parsed once per distinct value.
+
+A whole roll, a region's or a range's is kept in the lake while the registry is unchanged
+(:mod:`safetynet.registry.snapshots`).
 """
 
 from __future__ import annotations
@@ -72,6 +75,14 @@ def members_at(
         households = [_households(household_ids=chunk, **scope) for chunk in chunks]
         return _table(pa.concat_tables([_raw_schema().empty_table(), *parts]),
                       pa.concat_tables([_HOUSEHOLDS.empty_table(), *households]))
+    if id_range is not None and id_range[0] <= (bounds := household_id_bounds())[0] and bounds[1] <= id_range[1]:
+        # A range holding every household is the whole roll (and its snapshot), less any household
+        # added past the range since.
+        whole = members_at(on=on, region_path=region_path)
+        ids = whole.column("household_id")
+        if whole.num_rows and (pc.min(ids).as_py() < id_range[0] or pc.max(ids).as_py() > id_range[1]):
+            whole = whole.filter(pc.and_(pc.greater_equal(ids, id_range[0]), pc.less_equal(ids, id_range[1])))
+        return whole
     return roll_snapshot(name="members", on=on, scope=snapshot_scope(region_path=region_path, id_range=id_range),
                          schema=MEMBERS_SCHEMA, read=lambda: _members(on=on, region_path=region_path, id_range=id_range))
 

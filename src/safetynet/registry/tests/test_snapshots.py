@@ -163,7 +163,7 @@ def test_writers_racing_on_one_snapshot_leave_it_whole(roll):
         try:
             for _ in range(10):
                 snapshots._snapshot_write(table, path=path, scope=scope)
-        except Exception as error:  # noqa: BLE001 - the test reports any failure of a writer
+        except Exception as error:  # a writer's failure, reported by the test
             errors.append(error)
 
     def read():
@@ -211,3 +211,17 @@ def test_postgresql_draws_a_new_generation_when_the_change_commits(roll):
     # then once committed the generation is another
     assert snapshots.roll_generation() not in (None, generation)
     assert tables.members_at(on=ON).equals(_fresh())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_range_holding_every_household_is_read_from_the_whole_rolls_snapshot(roll, django_assert_num_queries):
+    # given the whole roll kept
+    whole = tables.members_at(on=ON)
+    ids = sorted(h.pk for h in roll)
+    # when a range holding every household is read, and one holding some
+    with django_assert_num_queries(2):  # the household ids' bounds and the generation
+        every = tables.members_at(on=ON, id_range=(ids[0] - 5, ids[-1] + 5))
+    some = tables.members_at(on=ON, id_range=(ids[0], ids[1]))
+    # then the first is the whole roll, the second its part
+    assert every.equals(whole)
+    assert set(some.column("household_id").to_pylist()) == set(ids[:2])
