@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -31,7 +29,7 @@ from django.db.models import Max, Min, Q
 
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership, Person, SupportObligation
-from safetynet.registry.snapshots import roll_generation, roll_snapshot, snapshot_scope
+from safetynet.registry.snapshots import roll_snapshot, snapshot_scope
 
 MEMBERS_SCHEMA = pa.schema([
     pa.field("household_id", pa.int64()),
@@ -190,13 +188,7 @@ def _scanned(*, on: dt.date, region_path: str | None, id_range: tuple[int, int] 
     the persons are read apart, each one pass over its table in its own order, and joined by
     person id in NumPy: the store's join looks each member's person row up at random in the whole
     person table, several times the work. A whole roll's or a range's persons are read as the
-    whole person table, a region's as those its memberships name.
-
-    The persons are read while another thread reads the memberships and the households, each on
-    a connection of its own (SQLite lets go of Python's lock while it runs a query): both reads
-    begin by reading the roll's generation, and are kept only if they saw the same one, so they
-    read one state of the roll. Inside a transaction (whose changes only its own connection sees)
-    or when the generations differ, the three reads run in turn in one transaction."""
+    whole person table, a region's as those its memberships name."""
     schema = _raw_schema()
     p = Person._meta.db_table
     current, params = _current(on=on, region_path=region_path, household_ids=None, id_range=id_range)
@@ -205,26 +197,11 @@ def _scanned(*, on: dt.date, region_path: str | None, id_range: tuple[int, int] 
     if region_path:
         persons_sql += f" WHERE p.id IN (SELECT m.person_id {current})"
         persons_params = params
-
-    def memberships() -> tuple[pa.Table, pa.Table]:
-        return (_read(_membership_columns(), current, params, pa.schema([schema.field(c) for c in _MEMBERSHIP_COLUMNS])),
-                _households(household_ids=None, region_path=region_path, id_range=id_range))
-
-    def persons() -> pa.Table:
-        return _read(["p.id", *_person_columns()], persons_sql, persons_params, person_schema)
-
-    read = None
-    if not connection.in_atomic_block and not connection.is_in_memory_db():
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            apart = pool.submit(_at_generation, memberships)
-            persons_generation, persons_table = _at_generation(persons)
-            members_generation, (members, households) = apart.result()
-        if persons_generation is not None and persons_generation == members_generation:
-            read = members, households, persons_table
-    if read is None:
-        with transaction.atomic():
-            read = (*memberships(), persons())
-    members, households, persons_table = read
+    with transaction.atomic():  # one state of the store for the three reads
+        members = _read(_membership_columns(), current, params,
+                        pa.schema([schema.field(c) for c in _MEMBERSHIP_COLUMNS]))
+        households = _households(household_ids=None, region_path=region_path, id_range=id_range)
+        persons_table = _read(["p.id", *_person_columns()], persons_sql, persons_params, person_schema)
     order = np.lexsort((members.column("person_id").to_numpy(), members.column("household_id").to_numpy()))
     members = members.take(order)
     person_ids = persons_table.column("person_id").to_numpy()
@@ -235,17 +212,6 @@ def _scanned(*, on: dt.date, region_path: str | None, id_range: tuple[int, int] 
     taken = persons_table.take(pa.array(np.searchsorted(person_ids, members.column("person_id").to_numpy())))
     raw = pa.table([*members.columns, *(taken.column(c) for c in _PERSON_COLUMNS)], schema=schema)
     return raw, households
-
-
-def _at_generation(read: Callable[[], object]) -> tuple[int | None, object]:
-    """``read()`` in a read transaction that first reads the roll's generation; on a thread's own
-    connection, closed after."""
-    try:
-        with transaction.atomic():
-            return roll_generation(), read()
-    finally:
-        if threading.current_thread() is not threading.main_thread():
-            connection.close()
 
 
 def _date(column: str) -> str:
