@@ -1,20 +1,22 @@
-"""The registry as columns for batch jobs: every member at a date, one query, as Arrow.
+"""The registry as columns for batch jobs: every member at a date, as Arrow.
 
 Bulk verification, the rules' population and the monitoring run read the same table, so they
-speak of the same people. The query is plain SQL through Django's connection (the ORM's
-per-row converters cost more than the query at a million rows). PostgreSQL sends its result as
-CSV (``COPY … TO STDOUT``), parsed by Arrow's CSV reader without a Python object per value.
-SQLite's rows are turned into Arrow a slice at a time (``_FETCH``) with the garbage collector
-paused: a million rows held as Python tuples at once cost a gigabyte, and the collections they
-set off walk the whole heap for nothing (building the CSV text in SQLite instead costs more than
-the tuples do). ``health_conditions`` (a JSON list) is read as text and parsed once per distinct
-value.
+speak of the same people. The queries are plain SQL through Django's connection (the ORM's
+per-row converters cost more than the query at a million rows), and the store hands each result
+over as text that Arrow's CSV reader parses, without a Python object per value: PostgreSQL as
+CSV (``COPY … TO STDOUT``) of one query joining memberships, persons and households; SQLite as
+one text of rows (``group_concat``) per table, the current memberships and the persons read
+apart and joined in NumPy (``_scanned``), since its join looks each person up at random in the
+whole person table. What is the household's (number, region, rural) is read once per household.
+``health_conditions`` (a JSON list) is read as text and parsed once per distinct value.
+
+A whole roll, a region's or a range's is kept in the lake while the registry is unchanged
+(:mod:`safetynet.registry.snapshots`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 from collections.abc import Iterable
 
@@ -22,11 +24,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership, Person, SupportObligation
+from safetynet.registry.snapshots import roll_snapshot, snapshot_scope
 
 MEMBERS_SCHEMA = pa.schema([
     pa.field("household_id", pa.int64()),
@@ -57,18 +60,29 @@ def members_at(
 ) -> pa.Table:
     """Members on ``on`` (joined on or before, not left by then) of every household, or of those in
     the region subtree ``region_path`` / among ``household_ids`` / with an id in ``id_range``
-    (inclusive); ordered by household, person."""
-    scope = {"region_path": region_path, "id_range": id_range}
+    (inclusive); ordered by household, person.
+
+    A whole roll, a region's or a range's, is kept in the lake while the registry stays as it was
+    (:func:`~safetynet.registry.snapshots.roll_snapshot`): the next read at the same date and scope
+    reads that file instead of the store."""
     if household_ids is not None:
         ids = sorted(set(int(h) for h in household_ids))
         chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-        parts = [_query(on=on, household_ids=chunk, **scope) for chunk in chunks]
+        scope = {"region_path": region_path, "id_range": id_range}
+        parts = [_joined(on=on, household_ids=chunk, **scope) for chunk in chunks]
         households = [_households(household_ids=chunk, **scope) for chunk in chunks]
-    else:
-        parts = [_query(on=on, household_ids=None, **scope)]
-        households = [_households(household_ids=None, **scope)]
-    return _table(pa.concat_tables([_RAW.empty_table(), *parts]),
-                  pa.concat_tables([_HOUSEHOLDS.empty_table(), *households]))
+        return _table(pa.concat_tables([_raw_schema().empty_table(), *parts]),
+                      pa.concat_tables([_HOUSEHOLDS.empty_table(), *households]))
+    if id_range is not None and id_range[0] <= (bounds := household_id_bounds())[0] and bounds[1] <= id_range[1]:
+        # A range holding every household is the whole roll (and its snapshot), less any household
+        # added past the range since.
+        whole = members_at(on=on, region_path=region_path)
+        ids = whole.column("household_id")
+        if whole.num_rows and (pc.min(ids).as_py() < id_range[0] or pc.max(ids).as_py() > id_range[1]):
+            whole = whole.filter(pc.and_(pc.greater_equal(ids, id_range[0]), pc.less_equal(ids, id_range[1])))
+        return whole
+    return roll_snapshot(name="members", on=on, scope=snapshot_scope(region_path=region_path, id_range=id_range),
+                         schema=MEMBERS_SCHEMA, read=lambda: _members(on=on, region_path=region_path, id_range=id_range))
 
 
 def household_id_bounds() -> tuple[int, int]:
@@ -77,21 +91,41 @@ def household_id_bounds() -> tuple[int, int]:
     return (bounds["low"], bounds["high"]) if bounds["low"] is not None else (0, -1)
 
 
-# The query's columns as read: dates as days since 1970, booleans as integers, the health list as JSON text.
+def _members(*, on: dt.date, region_path: str | None, id_range: tuple[int, int] | None) -> pa.Table:
+    if connection.vendor == "postgresql":
+        raw = _joined(on=on, household_ids=None, region_path=region_path, id_range=id_range)
+        households = _households(household_ids=None, region_path=region_path, id_range=id_range)
+    else:
+        raw, households = _scanned(on=on, region_path=region_path, id_range=id_range)
+    return _table(raw, households)
+
+
+# The query's columns as read: booleans as integers, the health list as JSON text. Dates are read as ISO text from SQLite, which keeps
+# them so, and as days since 1970 from PostgreSQL (its text form depends on the session's DateStyle).
 # What is the household's (its number, region, rural) is read once per household (``_HOUSEHOLDS``),
-# not once per member: a third of the values to turn into Python objects and back.
-_RAW = pa.schema([
-    *(MEMBERS_SCHEMA.field(c) for c in ("household_id", "person_id", "id_number")),
-    pa.field("relationship", pa.string()), pa.field("joined_on", pa.int32()),
-    pa.field("left_on", pa.int32()), pa.field("birth_date", pa.int32()), pa.field("disability_grade", pa.int64()),
-    pa.field("disability_category", pa.string()), pa.field("labour_capacity", pa.string()),
-    pa.field("health_conditions", pa.string()), pa.field("death_date", pa.int32()),
-])
+# not once per member: a third of the values to read.
+_MEMBERSHIP_COLUMNS = ("household_id", "person_id", "relationship", "joined_on", "left_on")
+_PERSON_COLUMNS = ("id_number", "birth_date", "disability_grade", "disability_category", "labour_capacity",
+                   "health_conditions", "death_date")
+_DATES = ("joined_on", "left_on", "birth_date", "death_date")
+
+
+def _raw_schema() -> pa.Schema:
+    date = pa.int32() if connection.vendor == "postgresql" else pa.date32()
+    fields = {
+        **{c: MEMBERS_SCHEMA.field(c) for c in ("household_id", "person_id", "id_number", "relationship",
+                                                  "disability_category", "labour_capacity")},
+        **{c: pa.field(c, date) for c in _DATES},
+        "disability_grade": pa.field("disability_grade", pa.int64()),
+        "health_conditions": pa.field("health_conditions", pa.string()),
+    }
+    return pa.schema([fields[c] for c in (*_MEMBERSHIP_COLUMNS, *_PERSON_COLUMNS)])
+
+
 _HOUSEHOLDS = pa.schema([
     pa.field("household_id", pa.int64()), MEMBERS_SCHEMA.field("household_number"), MEMBERS_SCHEMA.field("region_code"),
     pa.field("rural", pa.int64()),
 ])
-_FETCH = 20_000  # rows turned into Arrow at a time
 
 
 def _scope(*, region_path: str | None, household_ids: list[int] | None, id_range: tuple[int, int] | None,
@@ -111,34 +145,80 @@ def _scope(*, region_path: str | None, household_ids: list[int] | None, id_range
     return sql, params
 
 
-def _query(*, on: dt.date, region_path: str | None, household_ids: list[int] | None,
-           id_range: tuple[int, int] | None) -> pa.Table:
-    if household_ids is not None and not household_ids:
-        return _RAW.empty_table()
+def _current(*, on: dt.date, region_path: str | None, household_ids: list[int] | None,
+             id_range: tuple[int, int] | None, persons: bool = False) -> tuple[str, list]:
+    """FROM and WHERE of the memberships current on ``on`` in a scope (``m``; ``h`` and ``r``
+    joined when a region bounds it, ``p`` with ``persons``), and their parameters."""
     m, p, h, r = (x._meta.db_table for x in (Membership, Person, Household, Region))
-    sql = (
-        # Dates as days since 1970 and the health list as text, cast in SQL: the same integers and
-        # text from SQLite and PostgreSQL, without the driver's per-value converters (an integer
-        # costs less to make and to read into Arrow than the date's text does).
-        f"SELECT m.household_id, m.person_id, p.id_number_index, m.relationship, {_days('m.joined_on')},"
-        f" {_days('m.left_on')}, {_days('p.birth_date')}, p.disability_grade, p.disability_category,"
-        f" p.labour_capacity, CAST(p.health_conditions AS TEXT), {_days('p.death_date')}"
-        f" FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id"
-        f" JOIN {r} r ON r.id = h.region_id"
-        " WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
-    )
+    sql = f"FROM {m} m"
+    if persons:
+        sql += f" JOIN {p} p ON p.id = m.person_id"
+    if region_path:
+        sql += f" JOIN {h} h ON h.id = m.household_id JOIN {r} r ON r.id = h.region_id"
     where, params = _scope(region_path=region_path, household_ids=household_ids, id_range=id_range,
                            household="m.household_id")
-    # Ordered in Arrow, not by SQLite: its sort of a million whole rows costs more than the read.
-    raw = _read(sql + where, [on, on, *params], _RAW)
+    return sql + " WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)" + where, [on, on, *params]
+
+
+def _person_columns() -> list[str]:
+    return ["p.id_number_index", _date("p.birth_date"), "p.disability_grade", "p.disability_category",
+            "p.labour_capacity", "CAST(p.health_conditions AS TEXT)", _date("p.death_date")]
+
+
+def _membership_columns() -> list[str]:
+    return ["m.household_id", "m.person_id", "m.relationship", _date("m.joined_on"), _date("m.left_on")]
+
+
+def _joined(*, on: dt.date, region_path: str | None, household_ids: list[int] | None,
+            id_range: tuple[int, int] | None) -> pa.Table:
+    """The members' rows, the store joining each membership to its person: PostgreSQL's plan for
+    any scope, and SQLite's for a few households (a lookup of each person by key)."""
+    schema = _raw_schema()
+    if household_ids is not None and not household_ids:
+        return schema.empty_table()
+    current, params = _current(on=on, region_path=region_path, household_ids=household_ids, id_range=id_range,
+                               persons=True)
+    raw = _read([*_membership_columns(), *_person_columns()], current, params, schema)
+    # Ordered in Arrow, not by the store: its sort of a million whole rows costs more than the read.
     return raw.take(pc.sort_indices(raw, [("household_id", "ascending"), ("person_id", "ascending")]))
 
 
-def _days(column: str) -> str:
-    """SQL for the date ``column`` as days since 1970-01-01 (null stays null)."""
+def _scanned(*, on: dt.date, region_path: str | None, id_range: tuple[int, int] | None) -> tuple[pa.Table, pa.Table]:
+    """SQLite, a large scope: the members' rows and their households. The current memberships and
+    the persons are read apart, each one pass over its table in its own order, and joined by
+    person id in NumPy: the store's join looks each member's person row up at random in the whole
+    person table, several times the work. A whole roll's or a range's persons are read as the
+    whole person table, a region's as those its memberships name."""
+    schema = _raw_schema()
+    p = Person._meta.db_table
+    current, params = _current(on=on, region_path=region_path, household_ids=None, id_range=id_range)
+    person_schema = pa.schema([pa.field("person_id", pa.int64()), *(schema.field(c) for c in _PERSON_COLUMNS)])
+    persons_sql, persons_params = f"FROM {p} p", []
+    if region_path:
+        persons_sql += f" WHERE p.id IN (SELECT m.person_id {current})"
+        persons_params = params
+    with transaction.atomic():  # one state of the store for the three reads
+        members = _read(_membership_columns(), current, params,
+                        pa.schema([schema.field(c) for c in _MEMBERSHIP_COLUMNS]))
+        households = _households(household_ids=None, region_path=region_path, id_range=id_range)
+        persons_table = _read(["p.id", *_person_columns()], persons_sql, persons_params, person_schema)
+    order = np.lexsort((members.column("person_id").to_numpy(), members.column("household_id").to_numpy()))
+    members = members.take(order)
+    person_ids = persons_table.column("person_id").to_numpy()
+    if len(person_ids) > 1 and not (person_ids[1:] > person_ids[:-1]).all():
+        persons_table = persons_table.take(np.argsort(person_ids, kind="stable"))
+        person_ids = persons_table.column("person_id").to_numpy()
+    # Every membership names a person (a foreign key), read in the same state of the store.
+    taken = persons_table.take(pa.array(np.searchsorted(person_ids, members.column("person_id").to_numpy())))
+    raw = pa.table([*members.columns, *(taken.column(c) for c in _PERSON_COLUMNS)], schema=schema)
+    return raw, households
+
+
+def _date(column: str) -> str:
+    """SQL for the date ``column`` as read (see ``_raw_schema``)."""
     if connection.vendor == "postgresql":
         return f"({column} - DATE '1970-01-01')"
-    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"  # a date's julian day ends in .5
+    return column
 
 
 def _households(*, region_path: str | None, household_ids: list[int] | None,
@@ -149,47 +229,66 @@ def _households(*, region_path: str | None, household_ids: list[int] | None,
     h, r = Household._meta.db_table, Region._meta.db_table
     where, params = _scope(region_path=region_path, household_ids=household_ids, id_range=id_range,
                            household="h.id")
-    sql = (f"SELECT h.id, h.number, r.code, CAST(h.rural AS INTEGER) FROM {h} h JOIN {r} r ON r.id = h.region_id"
-           f" WHERE 1 = 1{where}")
-    households = _read(sql, params, _HOUSEHOLDS)
+    households = _read(["h.id", "h.number", "r.code", "CAST(h.rural AS INTEGER)"],
+                       f"FROM {h} h JOIN {r} r ON r.id = h.region_id WHERE 1 = 1{where}", params, _HOUSEHOLDS)
     return households.take(pc.sort_indices(households, [("household_id", "ascending")]))
 
 
-def _read(sql: str, params: list, schema: pa.Schema) -> pa.Table:
-    return _copied(sql, params, schema) if connection.vendor == "postgresql" else _fetched(sql, params, schema)
+def _read(columns: list[str], source: str, params: list, schema: pa.Schema) -> pa.Table:
+    """``SELECT columns source`` as Arrow of ``schema``: the store writes the rows as one CSV text
+    that Arrow's reader parses, with no Python object per value."""
+    if connection.vendor == "postgresql":
+        return _copied(f"SELECT {', '.join(columns)} {source}", params, schema)
+    return _concatenated(columns, source, params, schema)
 
 
 def _copied(sql: str, params: list, schema: pa.Schema) -> pa.Table:
     """PostgreSQL: the query's result as CSV (``COPY … TO STDOUT``), read by Arrow."""
     with connection.cursor() as cur, cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
         data = b"".join(bytes(block) for block in copy)
+    # COPY's CSV: NULL is an empty field, an empty text a quoted one ("").
+    return _parsed(data, schema, null="", strings_null=True, parse=pcsv.ParseOptions(newlines_in_values=True))
+
+
+def _concatenated(columns: list[str], source: str, params: list, schema: pa.Schema) -> pa.Table:
+    """SQLite: one text of every row (``group_concat``), handed over as bytes (no Python string of
+    the whole text). Each row is one ``printf`` of its values as they are (a null as an empty
+    value: every text read is NOT NULL in the store), a unit separator (``char(31)``) between them:
+    no text the platform writes holds one or a line break, and quoting each value costs as much
+    again as the read (``||`` too: it copies the row at each value). Should a text hold either,
+    the rows parsed are not the rows counted, or a row has a value too many; the rows are then read
+    again with every value quoted as SQL quotes a literal (``quote``: a text in single quotes,
+    its quotes doubled, NULL bare), which is CSV quoted with ``'``."""
+    line = f"printf('{chr(31).join(['%%s'] * len(columns))}', {', '.join(columns)})"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*), CAST(group_concat({line}, char(10)) AS BLOB) {source}", list(params))
+        count, data = cur.fetchone()
+    try:
+        table = _parsed(data, schema, null="", strings_null=False, parse=pcsv.ParseOptions(
+            delimiter="\x1f", quote_char=False, escape_char=False, ignore_empty_lines=False))
+    except pa.ArrowInvalid:
+        table = None
+    if table is not None and table.num_rows == count:
+        return table
+    line = " || ',' || ".join(f"quote({c})" for c in columns)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT CAST(group_concat({line}, char(10)) AS BLOB) {source}", params)
+        data = cur.fetchone()[0]
+    return _parsed(data, schema, null="NULL", strings_null=True,
+                   parse=pcsv.ParseOptions(quote_char="'", newlines_in_values=True))
+
+
+def _parsed(data: bytes | None, schema: pa.Schema, *, null: str, strings_null: bool,
+            parse: pcsv.ParseOptions) -> pa.Table:
+    """``data`` (CSV) as Arrow: ``null`` unquoted is a null (a text's too if ``strings_null``); a
+    quoted text is never one."""
     if not data:
         return schema.empty_table()
-    # COPY's CSV: NULL is an empty field, an empty text a quoted one ("").
-    convert = pcsv.ConvertOptions(column_types=schema, null_values=[""], strings_can_be_null=True,
+    convert = pcsv.ConvertOptions(column_types=schema, null_values=[null], strings_can_be_null=strings_null,
                                   quoted_strings_can_be_null=False)
-    return pcsv.read_csv(pa.py_buffer(data), read_options=pcsv.ReadOptions(column_names=schema.names),
-                         convert_options=convert)
-
-
-def _fetched(sql: str, params: list, schema: pa.Schema) -> pa.Table:
-    """SQLite: the rows turned into Arrow a slice at a time, with the collector paused (every row
-    is a new tuple, and a million of them would set off full collections that walk the whole heap,
-    a third of the time, to find no garbage)."""
-    batches = []
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            while rows := cur.fetchmany(_FETCH):
-                columns = zip(*rows, strict=True)
-                batches.append(pa.record_batch([pa.array(c, f.type) for c, f in zip(columns, schema, strict=True)],
-                                               schema=schema))
-    finally:
-        if collecting:
-            gc.enable()
-    return pa.Table.from_batches(batches, schema=schema)
+    table = pcsv.read_csv(pa.py_buffer(data), read_options=pcsv.ReadOptions(column_names=schema.names),
+                          parse_options=parse, convert_options=convert)
+    return table.cast(schema)
 
 
 def _table(raw: pa.Table, households: pa.Table) -> pa.Table:

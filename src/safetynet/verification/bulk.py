@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from django.conf import settings
@@ -61,6 +62,7 @@ from safetynet.engine.backend import backend_name
 from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership, Person
+from safetynet.registry.snapshots import roll_snapshot, snapshot_scope
 from safetynet.verification.compute import INCOME_KINDS, PERSONS_SCHEMA, VerificationInput, verify_to_parquet
 
 # (measure, kind when it rises from 0, kind when it rises, kind when it falls)
@@ -138,29 +140,51 @@ def persons_current(*, on: dt.date, region_code: str | None = None) -> pa.Table:
     each over as one CSV text (``group_concat`` on SQLite, ``string_agg`` on PostgreSQL) that
     Arrow's reader parses: a million rows as Python tuples cost about twice as much. Unordered:
     the engine orders what it writes. (Both stores cap one text at about 1 GB, some eleven
-    million members: a roll that size belongs to the Spark path.)"""
-    m, p = Membership._meta.db_table, Person._meta.db_table
-    scope = f"FROM {m} m "
-    params: list = []
+    million members: a roll that size belongs to the Spark path.)
+
+    While the registry is unchanged the roll is read from its snapshot in the lake
+    (:func:`~safetynet.registry.snapshots.roll_snapshot`): this one's, or the wider roll
+    monitoring reads (:func:`~safetynet.registry.tables.members_at`) at the same date and scope."""
+    region_path = None
     if region_code:
         region = Region.objects.filter(code=region_code).only("path").first()
         if region is None:
             raise RegionNotFound(_("区划代码不存在：%(code)s") % {"code": region_code}, region=region_code)
+        region_path = region.path
+    return roll_snapshot(name="persons", on=on, scope=snapshot_scope(region_path=region_path, id_range=None),
+                         schema=PERSONS_SCHEMA, read=lambda: _persons_read(on=on, region_path=region_path),
+                         sources={"members": _persons_of_members})
+
+
+def _persons_of_members(members: pa.Table) -> pa.Table:
+    """The roll's columns of ``members_at``'s table, as the store's read gives them (an empty ID
+    number reads as null)."""
+    numbers = members.column("id_number")
+    numbers = pc.if_else(pc.equal(numbers, ""), pa.scalar(None, pa.string()), numbers)
+    return pa.table([members.column("person_id"), members.column("household_id"), numbers],
+                    names=PERSONS_SCHEMA.names).cast(PERSONS_SCHEMA)
+
+
+def _persons_read(*, on: dt.date, region_path: str | None) -> pa.Table:
+    m, p = Membership._meta.db_table, Person._meta.db_table
+    scope = f"FROM {m} m "
+    params: list = []
+    if region_path:
         h, r = Household._meta.db_table, Region._meta.db_table
         scope += f"JOIN {h} h ON h.id = m.household_id JOIN {r} r ON r.id = h.region_id AND r.path LIKE %s "
-        params.append(region.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        params.append(region_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     scope += "WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
     params += [on, on]
     members_sql = f"SELECT {_text_rows('m.person_id', 'm.household_id')} {scope}"
     persons_sql = f"SELECT {_text_rows('p.id', 'p.id_number_index')} FROM {p} p"
-    if region_code:  # a region's few persons by key, not every person's number
+    if region_path:  # a region's few persons by key, not every person's number
         persons_sql += f" WHERE p.id IN (SELECT m.person_id {scope})"
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:  # one state of the store for both reads
         cur.execute(members_sql, params)
         members = _csv(cur.fetchone()[0], PERSONS_SCHEMA.names[:2])
         if members.num_rows == 0:
             return PERSONS_SCHEMA.empty_table()
-        cur.execute(persons_sql, params if region_code else [])
+        cur.execute(persons_sql, params if region_path else [])
         numbers = _csv(cur.fetchone()[0], ["person_id", "id_number"])
     roll = members.join(numbers, "person_id", join_type="left outer")
     return roll.select(PERSONS_SCHEMA.names).cast(PERSONS_SCHEMA)
