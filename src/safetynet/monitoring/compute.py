@@ -182,8 +182,9 @@ def monitoring_facts(members: pa.Table, *, on: dt.date, backend: str | None = No
     by_row = persons.set_column(0, "person_id", pa.array(np.arange(members.num_rows, dtype=np.int64)))
     facts = verify_facts(VerificationInput(persons=by_row, on=on), categories=FACT_CATEGORIES, fields=FACT_FIELDS,
                          backend=backend, ordered=False)
-    rows = facts.column("person_id").combine_chunks()
-    facts = facts.set_column(0, "person_id", members.column("person_id").take(rows)).append_column(MEMBER_ROW, rows)
+    rows = facts.column("person_id").to_numpy()
+    person_ids = members.column("person_id").to_numpy()  # in NumPy: Arrow's take resolves a chunk per value
+    facts = facts.set_column(0, "person_id", pa.array(person_ids[rows])).append_column(MEMBER_ROW, pa.array(rows))
     return VerificationOutput(facts=facts, households=verify_households(VerificationInput(persons=persons, on=on),
                                                                          backend=backend))
 
@@ -218,11 +219,18 @@ def indicator_table(*, members: pa.Table, verified: VerificationOutput, standard
         else:
             with arrow_tables(con, **inputs) as t:
                 out = con.to_pyarrow(indicators_expression(**t, lib=lib))
-    # In household order: the rows are the households 0…H−1, each once, placed by a take (an
-    # ORDER BY in the engine sorted the whole wide result).
-    order = np.empty(out.num_rows, dtype=np.int64)
-    order[out.column("household_id").to_numpy()] = np.arange(out.num_rows)
-    return out.take(pa.array(order))
+    return _household_order(out)
+
+
+def _household_order(table: pa.Table) -> pa.Table:
+    """``table`` (one row per household row index 0…H−1, in any order) in household order: each
+    column placed by an index in NumPy where it has no nulls (an ORDER BY in the engine sorted the
+    whole wide result; Arrow's take cost more still), else by Arrow's take."""
+    order = np.empty(table.num_rows, dtype=np.int64)
+    order[table.column("household_id").to_numpy()] = np.arange(table.num_rows)
+    columns = [pa.array(c.to_numpy()[order], c.type) if c.null_count == 0 and (pa.types.is_integer(c.type) or pa.types.is_floating(c.type))
+               else c.take(pa.array(order)) for c in table.columns]
+    return pa.table(columns, schema=table.schema)
 
 
 # On DuckDB the indicator expression is compiled once per shape (the library's computed indicators
