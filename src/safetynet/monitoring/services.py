@@ -72,7 +72,7 @@ def alerts_insert(rows: list[dict], *, same: dict) -> None:
     """INSERT new alerts (``_PER_ALERT`` values per row, ``same`` for all of them, every other
     field its default) in one ``executemany``. ``bulk_create`` prepared each of the ~25 fields of
     every alert through the ORM (20 s of a million persons' run, for 50,000 alerts); here the
-    shared values are prepared once and only ``reasons`` per row, by the same field adaptors."""
+    shared values are prepared once and ``reasons`` once per object, by the same field adaptors."""
     if not rows:
         return
     now = timezone.now()
@@ -87,8 +87,15 @@ def alerts_insert(rows: list[dict], *, same: dict) -> None:
     columns = [f.column for f in fixed] + [Alert._meta.get_field(name).column for name in _PER_ALERT]
     sql = (f"INSERT INTO {qn(Alert._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
-    values = [[*constant, *(reasons.get_db_prep_save(row[name], connection) if name == "reasons" else row[name]
-                            for name in _PER_ALERT)] for row in rows]
+    prepared: dict[int, Any] = {}  # by the reasons object: rows that share one share its prepared value
+
+    def prepare(value: Any) -> Any:
+        if id(value) not in prepared:
+            prepared[id(value)] = reasons.get_db_prep_save(value, connection)
+        return prepared[id(value)]
+
+    values = [[*constant, *(prepare(row[name]) if name == "reasons" else row[name] for name in _PER_ALERT)]
+              for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
 
