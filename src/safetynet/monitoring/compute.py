@@ -18,9 +18,11 @@ Ages are whole years at ``on``. "Had income" means a wages, pension or unemploym
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,7 +32,7 @@ from safetynet.monitoring.expressions import PEOPLE_SCHEMA, indicators_expressio
 from safetynet.monitoring.indicators import Library, assign_levels, level_cutoffs, library
 from safetynet.monitoring.measures import AlkireFoster, alkire_foster
 from safetynet.monitoring.proxies import proxy_measures
-from safetynet.registry.tables import MemberRows, household_id_bounds, members_at
+from safetynet.registry.tables import household_id_bounds, members_at
 from safetynet.rules.services import decide_population
 from safetynet.verification.compute import (
     FACT_ORDER,
@@ -42,7 +44,7 @@ from safetynet.verification.compute import (
     verify_facts,
     verify_households,
 )
-from safetynet.verification.rules_bridge import population_from_verification
+from safetynet.verification.rules_bridge import MEMBER_ROW, population_from_verification
 
 EARNING = ("wages", "pensions", "unemployment_benefit")
 FACT_INPUT = ("person_id", "household_id", "category", "amount")  # the facts the expression reads
@@ -118,7 +120,7 @@ def _age(birth: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - years - (~had_birthday).astype(int)
 
 
-def _details(facts: pa.Table, category: str, people: MemberRows, *, dated: str, since: dt.date,
+def _details(facts: pa.Table, category: str, *, dated: str, since: dt.date,
              on: dt.date) -> tuple[np.ndarray, list[dict]]:
     """Member rows and the cited rows' fields (``FACT_FIELDS``, dates as ISO text) of one category's
     facts whose field ``dated`` lies in ``(since, on]``: the few events of the window, read in Python."""
@@ -126,17 +128,18 @@ def _details(facts: pa.Table, category: str, people: MemberRows, *, dated: str, 
     day = sub.column(dated)
     sub = sub.filter(pc.and_(pc.greater(day, since), pc.less_equal(day, on)).fill_null(False))
     sub = sub.sort_by([(c, "ascending") for c in FACT_ORDER])  # the facts come in no order
-    rows = people.rows(sub.column("person_id").to_numpy())
+    rows = sub.column(MEMBER_ROW).to_numpy()
     fields = sub.select(list(FACT_FIELDS))
     fields = pa.table([c.cast(pa.string()) if pa.types.is_date(c.type) else c for c in fields.columns],
                       names=fields.column_names)
     return rows, fields.to_pylist()
 
 
-def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, people: MemberRows, on: dt.date) -> pa.Table:
-    """The engine's ``people`` input: registry attributes plus what fact details add."""
+def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, fact_rows: np.ndarray,
+                  on: dt.date) -> pa.Table:
+    """The engine's ``people`` input: registry attributes plus what fact details add (``fact_rows``:
+    each fact's member row)."""
     n = members.num_rows
-    fact_rows = people.rows(facts.column("person_id").to_numpy())
     certificate = certificate_grades(facts, fact_rows, n)
     # Each person's programme: that of their last transfers fact in FACT_ORDER ("" with none), taken
     # in Arrow (the facts come in no order: the few transfers are sorted here).
@@ -144,7 +147,7 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
         [(c, "ascending") for c in FACT_ORDER])
     programmes = fact_detail(transfers, "programme").fill_null("")
     pick = np.full(n, len(programmes))
-    pick[people.rows(transfers.column("person_id").to_numpy())] = np.arange(len(programmes))
+    pick[transfers.column(MEMBER_ROW).to_numpy()] = np.arange(len(programmes))
     programme = pa.concat_arrays([programmes, pa.array([""], pa.string())]).take(pa.array(pick))
     birth = members.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     return pa.table({
@@ -165,32 +168,89 @@ def _people_table(members: pa.Table, facts: pa.Table, person_hh: np.ndarray, peo
 
 def monitoring_facts(members: pa.Table, *, on: dt.date, backend: str | None = None) -> VerificationOutput:
     """Verification of ``members`` as monitoring reads it: the household totals, and the facts of
-    ``FACT_CATEGORIES`` only, each with the ``FACT_FIELDS`` of its cited row (no row as JSON), in no
-    order: monitoring sums and counts them and takes the most severe grade, but for the programme
-    of a person's last transfers fact and the events of the trigger window, which are sorted where
-    they are read (sorting a city's facts cost as much as finding them)."""
-    inp = VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=on)
-    return VerificationOutput(
-        facts=verify_facts(inp, categories=FACT_CATEGORIES, fields=FACT_FIELDS, backend=backend, ordered=False),
-        households=verify_households(inp, backend=backend))
+    ``FACT_CATEGORIES`` only, each with the ``FACT_FIELDS`` of its cited row (no row as JSON) and
+    its person's row in ``members`` (``MEMBER_ROW``), in no order: monitoring sums and counts them
+    and takes the most severe grade, but for the programme of a person's last transfers fact and
+    the events of the trigger window, which are sorted where they are read (sorting a city's facts
+    cost as much as finding them).
+
+    The engine joins the facts to the members by their row (the row number stands for the person
+    id in the persons it is given); each fact then takes its person and household id from that
+    row. Finding a million members' rows by id afterwards cost a binary search per fact, several
+    times a run."""
+    persons = members.select(PERSONS_SCHEMA.names)
+    by_row = persons.set_column(0, "person_id", pa.array(np.arange(members.num_rows, dtype=np.int64)))
+    facts = verify_facts(VerificationInput(persons=by_row, on=on), categories=FACT_CATEGORIES, fields=FACT_FIELDS,
+                         backend=backend, ordered=False)
+    rows = facts.column("person_id").to_numpy()
+    person_ids = members.column("person_id").to_numpy()  # in NumPy: Arrow's take resolves a chunk per value
+    facts = facts.set_column(0, "person_id", pa.array(person_ids[rows])).append_column(MEMBER_ROW, pa.array(rows))
+    return VerificationOutput(facts=facts, households=verify_households(VerificationInput(persons=persons, on=on),
+                                                                         backend=backend))
 
 
 def indicator_table(*, members: pa.Table, verified: VerificationOutput, standard: np.ndarray, on: dt.date,
                     lib: Library, backend: str | None = None) -> pa.Table:
     """One row per household of ``members`` (``household_id``: its row index, in household id
-    order): ``standard``, every measure and the ``d_<code>`` columns (:func:`indicators_expression`)."""
+    order): ``standard``, every measure and the ``d_<code>`` columns (:func:`indicators_expression`).
+    ``verified`` is :func:`monitoring_facts` of ``members``."""
     household_ids, person_hh = np.unique(members.column("household_id").to_numpy(), return_inverse=True)
     # The engine's inputs are keyed by the household's row index.
-    facts = verified.facts.set_column(
-        1, "household_id", pa.array(np.searchsorted(household_ids, verified.facts.column("household_id").to_numpy())))
+    fact_rows = verified.facts.column(MEMBER_ROW).to_numpy()
+    facts = verified.facts.set_column(1, "household_id", pa.array(person_hh[fact_rows]))
     totals = verified.households
     totals = totals.set_column(0, "household_id", pa.array(np.searchsorted(household_ids, totals.column("household_id").to_numpy())))
     totals = totals.append_column("standard", pa.array(standard, pa.float64()))
-    people = _people_table(members, facts, person_hh, MemberRows(members.column("person_id").to_numpy()), on)
+    people = _people_table(members, facts, person_hh, fact_rows, on)
+    inputs = {"people": people, "facts": facts.select(FACT_INPUT), "households": totals}
+    name = backend_name(backend)
     with engine_lock():
-        con = connect(backend_name(backend))
-        with arrow_tables(con, people=people, facts=facts.select(FACT_INPUT), households=totals) as t:
-            return con.to_pyarrow(indicators_expression(**t, lib=lib))
+        con = connect(name)
+        if name == "duckdb":
+            raw = con.con
+            sql = _indicators_sql(con, lib=lib, schemas={k: t.schema for k, t in inputs.items()})
+            for key, table in inputs.items():
+                raw.register(_INDICATOR_INPUTS[key], table)
+            try:
+                out = raw.sql(sql).to_arrow_table()
+            finally:
+                for key in inputs:
+                    raw.unregister(_INDICATOR_INPUTS[key])
+        else:
+            with arrow_tables(con, **inputs) as t:
+                out = con.to_pyarrow(indicators_expression(**t, lib=lib))
+    return _household_order(out)
+
+
+def _household_order(table: pa.Table) -> pa.Table:
+    """``table`` (one row per household row index 0…H−1, in any order) in household order: each
+    column placed by an index in NumPy where it has no nulls (an ORDER BY in the engine sorted the
+    whole wide result; Arrow's take cost more still), else by Arrow's take."""
+    order = np.empty(table.num_rows, dtype=np.int64)
+    order[table.column("household_id").to_numpy()] = np.arange(table.num_rows)
+    columns = [pa.array(c.to_numpy()[order], c.type) if c.null_count == 0 and (pa.types.is_integer(c.type) or pa.types.is_floating(c.type))
+               else c.take(pa.array(order)) for c in table.columns]
+    return pa.table(columns, schema=table.schema)
+
+
+# On DuckDB the indicator expression is compiled once per shape (the library's computed indicators
+# and the inputs' schemas) and its SQL kept: building and compiling it cost about as much as
+# running it on a city. The inputs are named tables of the plan, registered for each call.
+_INDICATOR_INPUTS = {"people": "_monitoring_people", "facts": "_monitoring_facts", "households": "_monitoring_households"}
+_indicator_plans: OrderedDict[tuple, str] = OrderedDict()
+_PLANS_KEPT = 8
+
+
+def _indicators_sql(con, *, lib: Library, schemas: dict[str, pa.Schema]) -> str:
+    key = (tuple((i.code, i.measure, i.op, i.cutoff, i.per_standard) for i in lib.computed),
+           tuple((k, str(s)) for k, s in sorted(schemas.items())))
+    sql = _indicator_plans.get(key)
+    if sql is None:
+        tables = {k: ibis.table(ibis.schema(s), name=_INDICATOR_INPUTS[k]) for k, s in schemas.items()}
+        sql = _indicator_plans[key] = str(con.compile(indicators_expression(**tables, lib=lib)))
+        while len(_indicator_plans) > _PLANS_KEPT:
+            _indicator_plans.popitem(last=False)
+    return sql
 
 
 @dataclass
@@ -270,15 +330,14 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
     assert np.array_equal(table.column("household_id").to_numpy(), np.arange(H))
     facts = verified.facts
     del verified
-    people = MemberRows(members.column("person_id").to_numpy())
     measures = {c: table.column(c).to_numpy() for c in table.column_names if c != "household_id" and not c.startswith("d_")}
     # Beside the indicators, for the risk model: the hidden-income proxies and where the household lives.
     measures.update(proxy_measures(id_numbers=members.column("id_number"), person_hh=person_hh,
                                    members=measures["members"], on=on, backend=backend))
     measures["rural"] = members.column("rural").to_numpy(zero_copy_only=False)[first].astype(float)
-    earning = facts.column("person_id").filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
+    earning = facts.column(MEMBER_ROW).filter(pc.is_in(facts.column("category"), pa.array(EARNING)))
     earned = np.zeros(P, bool)
-    earned[people.rows(earning.to_numpy())] = True
+    earned[earning.to_numpy()] = True
     events = facts if trigger_batches is None else facts.filter(
         pc.is_in(facts.column("batch_id"), pa.array(list(trigger_batches), pa.string())))
     return _Part(
@@ -288,13 +347,13 @@ def _compute_part(members: pa.Table, *, on: dt.date, since: dt.date, lib: Librar
         matrix=np.column_stack([table.column(f"d_{i.code}").to_numpy() for i in lib.computed]).astype(np.uint8),
         decisions=decisions,
         triggers=_triggers(on=on, since=since, household_ids=household_ids, lib=lib, facts=events, person_hh=person_hh,
-                           people=people, earned=earned, income_total=measures["income_total"]),
+                           earned=earned, income_total=measures["income_total"]),
         persons=P,
     )
 
 
 def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Library, facts: pa.Table, person_hh,
-              people, earned, income_total) -> list[dict]:
+              earned, income_total) -> list[dict]:
     """Events dated in ``(since, on]``: at most one row per household and trigger code."""
     hids = household_ids
     fired: dict[tuple[int, str], dict] = {}
@@ -311,7 +370,7 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
     codes = {t.code for t in lib.triggers}
     if "hospital_bill" in codes:
         params = lib.trigger("hospital_bill").params
-        rows, stays = _details(facts, "medical_out_of_pocket", people, dated="discharged_on", since=since, on=on)
+        rows, stays = _details(facts, "medical_out_of_pocket", dated="discharged_on", since=since, on=on)
         recent: dict[int, list] = {}
         for j, d in zip(rows.tolist(), stays, strict=True):
             recent.setdefault(int(person_hh[j]), []).append(d)
@@ -327,19 +386,19 @@ def _triggers(*, on: dt.date, since: dt.date, household_ids: np.ndarray, lib: Li
                                      ("imprisoned", "breadwinner_prison", "admitted_on")):
         if code not in codes:
             continue
-        rows, ds = _details(facts, category, people, dated=date_key, since=since, on=on)
+        rows, ds = _details(facts, category, dated=date_key, since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if earned[j]:
                 fire(code, int(person_hh[j]), {"events": [{date_key: d.get(date_key)}]})
     if "severe_disability_new" in codes:
         max_grade = lib.trigger("severe_disability_new").params.get("max_grade", 2)
-        rows, ds = _details(facts, "disability", people, dated="issued_on", since=since, on=on)
+        rows, ds = _details(facts, "disability", dated="issued_on", since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
             if int(d.get("disability_grade") or 9) <= max_grade:
                 fire("severe_disability_new", int(person_hh[j]),
                      {"events": [{"grade": d.get("disability_grade"), "issued_on": d.get("issued_on")}]})
     if "job_loss" in codes:
-        rows, ds = _details(facts, "unemployed", people, dated="registered_on", since=since, on=on)
+        rows, ds = _details(facts, "unemployed", dated="registered_on", since=since, on=on)
         for j, d in zip(rows.tolist(), ds, strict=True):
             fire("job_loss", int(person_hh[j]), {"events": [{"registered_on": d.get("registered_on")}]})
     return list(fired.values())

@@ -72,7 +72,7 @@ def alerts_insert(rows: list[dict], *, same: dict) -> None:
     """INSERT new alerts (``_PER_ALERT`` values per row, ``same`` for all of them, every other
     field its default) in one ``executemany``. ``bulk_create`` prepared each of the ~25 fields of
     every alert through the ORM (20 s of a million persons' run, for 50,000 alerts); here the
-    shared values are prepared once and only ``reasons`` per row, by the same field adaptors."""
+    shared values are prepared once and ``reasons`` once per object, by the same field adaptors."""
     if not rows:
         return
     now = timezone.now()
@@ -87,10 +87,33 @@ def alerts_insert(rows: list[dict], *, same: dict) -> None:
     columns = [f.column for f in fixed] + [Alert._meta.get_field(name).column for name in _PER_ALERT]
     sql = (f"INSERT INTO {qn(Alert._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
-    values = [[*constant, *(reasons.get_db_prep_save(row[name], connection) if name == "reasons" else row[name]
-                            for name in _PER_ALERT)] for row in rows]
+    prepared: dict[int, Any] = {}  # by the reasons object: rows that share one share its prepared value
+
+    def prepare(value: Any) -> Any:
+        if id(value) not in prepared:
+            prepared[id(value)] = reasons.get_db_prep_save(value, connection)
+        return prepared[id(value)]
+
+    values = [[*constant, *(prepare(row[name]) if name == "reasons" else row[name] for name in _PER_ALERT)]
+              for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
+
+
+def household_regions(ids: list[int]) -> dict[int, int]:
+    """Household id → its region id, for ``ids`` (tens of thousands after a city's run): read with
+    plain IN lists of parameters, as the ORM's ``pk__in`` would, without its preparing every value
+    of every list (a second for a city's alerts)."""
+    qn = connection.ops.quote_name
+    table, pk, region = Household._meta.db_table, Household._meta.pk.column, Household._meta.get_field("region").column
+    found: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i:i + CHUNK]
+            cursor.execute(f"SELECT {qn(pk)}, {qn(region)} FROM {qn(table)} WHERE {qn(pk)} IN ({', '.join(['%s'] * len(chunk))})",
+                           chunk)
+            found.update(cursor.fetchall())
+    return found
 
 
 def visits_within_revisit_period(*, on: dt.date):
@@ -124,9 +147,7 @@ def alerts_open_bulk(*, candidates: list[dict], run: MonitorRun, actor=None) -> 
     held = {key for key, c in wanted.items() if key not in open_now and key in answered
             and LEVEL_RANK.get(c["level"], 0) <= LEVEL_RANK.get(answered[key], 0)}
     new = [c for key, c in wanted.items() if key not in open_now and key not in held]
-    ids = sorted({c["household_id"] for c in new})
-    regions = {pk: region for i in range(0, len(ids), CHUNK)
-               for pk, region in Household.objects.filter(pk__in=ids[i:i + CHUNK]).values_list("id", "region_id")}
+    regions = household_regions(sorted({c["household_id"] for c in new}))
     assigned = assignees(set(regions.values()))
     due = deadline_after_working_days(timezone.now(), DUE_WORKING_DAYS)
     alerts_insert(

@@ -52,19 +52,23 @@ def alert_candidates(result: MonitoringResult, uncovered: pa.Table) -> list[dict
         return []
     receiving = (result.measures["dibao_members"] > 0) | (result.measures["tekun_members"] > 0)
     candidates = []
+    # Equal reasons are one object, shared by the candidates that give them (read-only): the
+    # alerts' insert prepares each object once (a city's alerts give about a third as many).
+    shared: dict[tuple, dict] = {}
     for level in ALERT_LEVELS:
         rows = np.flatnonzero((result.levels == level) & ~receiving)
         for i, reasons in zip(rows.tolist(), result.reasons(rows), strict=True):
+            why = shared.setdefault(("indicators", *reasons), {"indicators": reasons})
             candidates.append({"household_id": int(result.household_ids[i]), "kind": AlertKind.POINTS,
                                "condition": "points", "level": level, "score": round(float(result.af.scores[i]), 4),
-                               "reasons": {"indicators": reasons}})
+                               "reasons": why})
     for t in result.triggers:
         candidates.append({"household_id": t["household_id"], "kind": AlertKind.TRIGGER, "condition": t["code"],
                            "level": t["level"], "reasons": t["reasons"]})
     for hid, ratio in zip(uncovered.column("household_id").to_pylist(), uncovered.column("income_ratio").to_pylist(),
                           strict=True):
         candidates.append({"household_id": hid, "kind": AlertKind.COVERAGE, "condition": "dibao_uncovered",
-                           "level": "orange", "reasons": {"income_ratio": ratio}})
+                           "level": "orange", "reasons": shared.setdefault(("income_ratio", ratio), {"income_ratio": ratio})})
     return candidates
 
 

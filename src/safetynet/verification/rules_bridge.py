@@ -53,6 +53,10 @@ from safetynet.verification.compute import (
     verify,
 )
 
+# A column facts may carry: each fact's person's row in the members table it was verified for
+# (monitoring's facts do): the population then need not find the rows by person id.
+MEMBER_ROW = "member_row"
+
 _INCOME_FIELD = {
     "wages": "wage_income",
     "pensions": "transfer_income",
@@ -317,12 +321,19 @@ def _category(facts: pa.Table, *names: str) -> np.ndarray:
     return pc.is_in(facts.column("category"), pa.array(names, pa.string())).to_numpy(zero_copy_only=False)
 
 
+def _fact_rows(members: pa.Table, facts: pa.Table) -> np.ndarray:
+    """Each fact's person's row in ``members``: the facts' ``MEMBER_ROW`` where they carry it."""
+    if MEMBER_ROW in facts.column_names:
+        return facts.column(MEMBER_ROW).to_numpy()
+    return MemberRows(members.column("person_id").to_numpy()).rows(facts.column("person_id").to_numpy())
+
+
 def _person_incomes(members: pa.Table, facts: pa.Table, *, fact_person: np.ndarray | None = None
                     ) -> dict[str, np.ndarray]:
     """Each person's (row of ``members``) monthly income per statistical category from the income
     facts (``_INCOME_FIELD``), rounded to the fen. ``fact_person``: each fact's person row, if known."""
     if fact_person is None:
-        fact_person = MemberRows(members.column("person_id").to_numpy()).rows(facts.column("person_id").to_numpy())
+        fact_person = _fact_rows(members, facts)
     n_p = members.num_rows
     is_income = pc.equal(facts.column("kind"), "income").to_numpy(zero_copy_only=False)
     amount = np.nan_to_num(facts.column("amount").to_numpy(zero_copy_only=False).astype(float))
@@ -349,7 +360,7 @@ def population_from_verification(
     n_h, n_p = len(household_ids), members.num_rows
     first = np.unique(person_household, return_index=True)[1]
     facts = verified.facts
-    fact_person = MemberRows(members.column("person_id").to_numpy()).rows(facts.column("person_id").to_numpy())
+    fact_person = _fact_rows(members, facts)
 
     def category(*names: str) -> np.ndarray:
         return _category(facts, *names)

@@ -13,12 +13,17 @@ from django.core.management import call_command
 from safetynet.demo.population import REFERENCE_DATE
 from safetynet.monitoring import compute
 from safetynet.monitoring.compute import monitor_compute
+from safetynet.monitoring.indicators import library
 from safetynet.registry.models import Household
 from safetynet.registry.selectors import household_members_at
 from safetynet.registry.tables import members_at
 from safetynet.rules.services import decide_population
-from safetynet.verification.compute import PERSONS_SCHEMA, VerificationInput, verify, verify_facts
-from safetynet.verification.rules_bridge import decide_from_verification, population_from_verification
+from safetynet.verification.compute import FACT_ORDER, PERSONS_SCHEMA, VerificationInput, verify, verify_facts
+from safetynet.verification.rules_bridge import (
+    MEMBER_ROW,
+    decide_from_verification,
+    population_from_verification,
+)
 
 
 @pytest.fixture
@@ -102,3 +107,43 @@ def test_monitoring_gives_the_same_result_whatever_order_its_facts_come_in(city,
         assert np.allclose(values, reversed_.measures[name], rtol=0, atol=1e-9), name
     for name in ordered.decisions:
         assert np.array_equal(ordered.decisions[name], reversed_.decisions[name]), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_monitoring_facts_name_each_facts_member_row_and_are_verifications_facts(city):
+    # given the city's members and monitoring's facts of them
+    members = members_at(on=REFERENCE_DATE)
+    facts = compute.monitoring_facts(members, on=REFERENCE_DATE).facts
+    # then each fact's member row is a row of its own person and household
+    rows = facts.column(MEMBER_ROW).to_numpy()
+    assert facts.num_rows > 0
+    assert np.array_equal(members.column("person_id").to_numpy()[rows], facts.column("person_id").to_numpy())
+    assert np.array_equal(members.column("household_id").to_numpy()[rows], facts.column("household_id").to_numpy())
+    # and without the row they are verification's facts of those members
+    verified = verify_facts(VerificationInput(persons=members.select(PERSONS_SCHEMA.names), on=REFERENCE_DATE),
+                            categories=compute.FACT_CATEGORIES, fields=compute.FACT_FIELDS)
+    assert facts.drop_columns([MEMBER_ROW]).sort_by([(c, "ascending") for c in FACT_ORDER]).equals(verified)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_indicator_table_compiles_once_per_shape_and_equals_the_expression_in_household_order(city):
+    # given the city's members, their facts and a standard
+    members = members_at(on=REFERENCE_DATE)
+    verified = compute.monitoring_facts(members, on=REFERENCE_DATE)
+    households = len(np.unique(members.column("household_id").to_numpy()))
+    standard = np.linspace(400, 900, households)
+    lib = library()
+    compute._indicator_plans.clear()
+    # when the table is computed twice
+    tables = [compute.indicator_table(members=members, verified=verified, standard=standard, on=REFERENCE_DATE, lib=lib)
+              for _ in range(2)]
+    # then the plan was compiled once, and both are the expression's result ordered by household
+    assert len(compute._indicator_plans) == 1 and tables[0].equals(tables[1])
+    assert np.array_equal(tables[0].column("household_id").to_numpy(), np.arange(households))
+    assert "ORDER BY" not in next(iter(compute._indicator_plans.values()))
+    spark = compute.indicator_table(members=members, verified=verified, standard=standard, on=REFERENCE_DATE, lib=lib,
+                                    backend="spark")
+    assert spark.column_names == tables[0].column_names
+    for name in spark.column_names:
+        assert np.allclose(spark.column(name).to_numpy(), tables[0].column(name).to_numpy(), rtol=0, atol=1e-9,
+                           equal_nan=True), name

@@ -301,3 +301,13 @@ def test_without_a_model_the_cold_start_prior_dispatches_the_household_using_lea
     assert counts["model_version"] is None and counts["dispatched"] == 1
     assert Alert.objects.filter(household=heavy).exists()
     assert set(Alert.objects.filter(dispatched_at__isnull=False).values_list("household_id", flat=True)) == {light.pk}
+
+
+def test_household_regions_reads_each_households_region_across_chunks(tree, monkeypatch):
+    # given households in two regions, read in chunks of two ids
+    households = [make_household(tree.east_community, members=1) for _ in range(3)]
+    households += [make_household(tree.west_community, members=1) for _ in range(2)]
+    monkeypatch.setattr(services, "CHUNK", 2)
+    # when their regions are read, then each has its own, and an unknown id none
+    ids = [h.pk for h in households] + [max(h.pk for h in households) + 1000]
+    assert services.household_regions(ids) == {h.pk: h.region_id for h in households}
