@@ -11,6 +11,7 @@ import json
 import threading
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -20,6 +21,7 @@ from safetynet.core.crypto import blind_index_many
 from safetynet.engine import index as index_module
 from safetynet.engine.lake import batches_in_force
 from safetynet.registry.idnumber import make_resident_id
+from safetynet.sources.catalogue import catalogue
 from safetynet.sources.services import source_ingest
 from safetynet.verification import compute
 from safetynet.verification.compute import (
@@ -516,3 +518,88 @@ def test_a_lookup_in_an_index_without_rows_finds_nothing(lake, tmp_path):
     out = _from_the_index(VerificationInput(persons=_keyed(FAMILY), on=ON))
     # then it has no fact, and its household row counts its members
     assert out.facts.num_rows == 0 and _household(out)["members"] == 4 and _household(out)["imprisoned_count"] == 0
+
+
+def _row_stores(lake) -> set[str]:
+    return {p.name for p in (Path(lake) / "index" / "rows").glob("*/*.arrow")}
+
+
+@pytest.mark.django_db
+def test_row_stores_are_kept_while_a_kept_index_reads_their_batch_and_removed_after(lake, tmp_path, monkeypatch):
+    # given the family looked up (an index reading the first vehicles extract), one index file kept per slot
+    monkeypatch.setattr(index_module, "INDEX_FILES_KEPT", 1)
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_keyed(FAMILY), on=ON)
+    _from_the_index(inp)
+    [old_cars] = batches_in_force(on=ON, sources=("vehicles",))["vehicles"]
+    old_store = index_module.row_store_path(old_cars)
+    assert old_store.exists()
+    # when a new vehicles extract supersedes it and the next lookup builds an index of its own
+    header = "id_number,name,plate_number,vehicle_type,vehicle_value,purchase_date,disability_vehicle,reported_on"
+    land(tmp_path, "vehicles", header, [f"{SPOUSE},配偶,示A54321,小型轿车,50000.00,2026-11-01,false,2026-11-10"],
+         as_of=dt.date(2026, 11, 10))
+    after = _from_the_index(inp)
+    # then the old index is gone with the store only it read; the stores the kept index reads are there
+    assert not old_store.exists() and old_cars.path.exists()
+    [kept] = _index_files(lake)
+    reads = json.loads(kept.with_name(f"{kept.stem}.reads.json").read_text())
+    in_force = [b for found in batches_in_force(on=ON).values() for b in found]
+    assert {p.name for p in kept.parent.glob("*.reads.json")} == {f"{kept.stem}.reads.json"}
+    assert _row_stores(lake) == {Path(name).name for name in reads} == {
+        index_module.row_store_path(b).name for b in in_force if b.source in _reads_sources(reads)}
+    # and the facts cite their rows as before
+    monkeypatch.setattr(compute, "SMALL_INPUT", 0)
+    assert after.facts.equals(verify(inp).facts)
+    # when a batch file the kept index reads is rewritten in place, its old store goes at the next pruning
+    [new_cars] = batches_in_force(on=ON, sources=("vehicles",))["vehicles"]
+    stale = index_module.row_store_path(new_cars)
+    pq.write_table(pq.read_table(new_cars.path), new_cars.path)
+    assert stale in index_module.row_stores_prune() and not stale.exists()
+
+
+def _reads_sources(reads: dict[str, str]) -> set[str]:
+    return {Path(name).parent.name for name in reads}
+
+
+@pytest.mark.django_db
+def test_a_lookup_whose_row_stores_were_pruned_meanwhile_reads_the_same_rows(lake, tmp_path, monkeypatch):
+    # given the family read from the index by this process
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_two_households(), on=ON)
+    first = _from_the_index(inp)
+    # when another process has removed every row store since (this one has none open)
+    for store in (Path(lake) / "index" / "rows").glob("*/*.arrow"):
+        store.unlink()
+    monkeypatch.setattr(index_module, "_row_stores", type(index_module._row_stores)())
+    # then the lookup, on the same index, cites the same rows (the stores built again)
+    second = verify(inp)
+    assert index_module._attached["verification"][0].exists()
+    assert second.facts.num_rows > 15 and second.facts.equals(first.facts)
+    assert _row_stores(lake)
+
+
+@pytest.mark.django_db
+def test_a_row_store_is_compressed_by_chunks_and_gives_the_rows_as_the_engine_cites_them(lake, tmp_path, monkeypatch):
+    # given a batch of several rows, and chunks of two rows
+    monkeypatch.setattr(index_module, "ROW_STORE_CHUNK", 2)
+    land_family(tmp_path)
+    [batch] = batches_in_force(on=ON, sources=("tax_wages",))["tax_wages"]
+    # when its row store is built
+    path = index_module.row_store_build(batch)
+    # then the file is in compressed chunks of two rows, their first rows named in its metadata
+    reader = pa.ipc.open_file(pa.memory_map(str(path)))
+    assert reader.num_record_batches == 4 and json.loads(reader.schema.metadata[b"firsts"]) == [1, 3, 5, 7]
+    assert path.stat().st_size < _uncompressed_size(reader.read_all())
+    # and each row, in any order and across chunks, is the row's JSON as DuckDB writes it
+    sql = index_module.row_json_sql(catalogue()["tax_wages"])
+    expected = dict(duckdb.sql(f"SELECT _row, {sql} FROM read_parquet('{batch.path}')").fetchall())
+    asked = [7, 1, 4, 99, 3, 6, 2, 5, 0, 8]
+    assert index_module.rows_json(batch, asked) == [expected.get(r) for r in asked]
+    assert len(expected) == 7 and all(index_module.rows_json(batch, [r]) == [j] for r, j in expected.items())
+
+
+def _uncompressed_size(table: pa.Table) -> int:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().size
