@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,8 +40,8 @@ from safetynet.engine.backend import connect_apart
 from safetynet.engine.lake import LakeBatch, quoted_path
 from safetynet.sources.catalogue import Source, catalogue
 
-# The index files this process has open: slot → (file, its table).
-_attached: dict[str, tuple[Path, IndexTable]] = {}
+# The index files this process has open: slot → (file, its table, when it was last marked used).
+_attached: dict[str, tuple[Path, IndexTable, float]] = {}
 # Index files kept per slot (the most recently used): a few dates and batch sets in use at once.
 INDEX_FILES_KEPT = 3
 
@@ -121,7 +122,15 @@ def index_table(con: ibis.BaseBackend, *, slot: str, key: str, sql: str, views: 
     path = folder / f"{digest}.arrow"
     held = _attached.get(slot)
     if held is not None and held[0] == path:
-        return held[1]
+        # In use here: marked used (a minute at most between marks), so the pruning keeps it; one
+        # pruned all the same (the slot's other files were used since) is let go and built again.
+        if time.monotonic() - held[2] < 60:
+            return held[1]
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(path)
+            _attached[slot] = (path, held[1], time.monotonic())
+            return held[1]
+        del _attached[slot]
     if not path.exists():
         if not wait:
             index_build_start(folder=folder, path=path, sql=sql, views=views, cited=cited)
@@ -134,7 +143,7 @@ def index_table(con: ibis.BaseBackend, *, slot: str, key: str, sql: str, views: 
         return None
     with contextlib.suppress(FileNotFoundError):
         os.utime(path)  # used: kept by the pruning
-    _attached[slot] = (path, table)
+    _attached[slot] = (path, table, time.monotonic())
     return table
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import fcntl
 import io
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -603,3 +604,24 @@ def _uncompressed_size(table: pa.Table) -> int:
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().size
+
+
+@pytest.mark.django_db
+def test_an_index_this_process_holds_is_marked_used_and_let_go_once_pruned(lake, tmp_path):
+    # given the family read from the index, its file held by this process and last marked long ago
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_two_households(), on=ON)
+    first = _from_the_index(inp)
+    path, table, _marked = index_module._attached["verification"]
+    os.utime(path, (1, 1))
+    index_module._attached["verification"] = (path, table, -1e9)
+    # when it is read again, the file is marked used (the slot's pruning keeps the most recently used)
+    verify(inp)
+    assert path.stat().st_mtime > 1
+    # and when another process has pruned it since, the next lookup lets it go and builds it again
+    index_module._attached["verification"] = (path, table, -1e9)
+    path.unlink()
+    again = verify(inp)
+    assert "verification" not in index_module._attached or index_module._attached["verification"][1] is not table
+    index_module.index_builds_join()
+    assert path.exists() and again.facts.equals(first.facts) and verify(inp).facts.equals(first.facts)
