@@ -18,7 +18,15 @@ from safetynet.registry.models import Household
 from safetynet.registry.selectors import household_members_at
 from safetynet.registry.tables import members_at
 from safetynet.rules.services import decide_population
-from safetynet.verification.compute import FACT_ORDER, PERSONS_SCHEMA, VerificationInput, verify, verify_facts
+from safetynet.verification.compute import (
+    FACT_ORDER,
+    PERSONS_SCHEMA,
+    VerificationInput,
+    VerificationOutput,
+    verify,
+    verify_facts,
+    verify_facts_and_households,
+)
 from safetynet.verification.rules_bridge import (
     MEMBER_ROW,
     decide_from_verification,
@@ -89,13 +97,15 @@ def test_monitoring_gives_the_same_result_whatever_order_its_facts_come_in(city,
     # given the city's facts in FACT_ORDER, then the same facts in the opposite order
     def facts_in(order: str):
         def read(inp, **kwargs):
-            facts = verify_facts(inp, **(kwargs | {"ordered": True}))
-            return facts if order == "sorted" else facts.take(pa.array(np.arange(facts.num_rows)[::-1]))
+            verified = verify_facts_and_households(inp, **kwargs)
+            facts = verified.facts.sort_by([(c, "ascending") for c in FACT_ORDER])
+            facts = facts if order == "sorted" else facts.take(pa.array(np.arange(facts.num_rows)[::-1]))
+            return VerificationOutput(facts=facts, households=verified.households)
         return read
 
     results = {}
     for order in ("sorted", "reversed"):
-        monkeypatch.setattr(compute, "verify_facts", facts_in(order))
+        monkeypatch.setattr(compute, "verify_facts_and_households", facts_in(order))
         results[order] = monitor_compute(on=REFERENCE_DATE, since=REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 1))
     # when monitoring scores the city on each, then every result is the same
     ordered, reversed_ = results["sorted"], results["reversed"]
