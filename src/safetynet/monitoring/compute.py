@@ -41,8 +41,7 @@ from safetynet.verification.compute import (
     VerificationOutput,
     certificate_grades,
     fact_detail,
-    verify_facts,
-    verify_households,
+    verify_facts_and_households,
 )
 from safetynet.verification.rules_bridge import MEMBER_ROW, population_from_verification
 
@@ -177,16 +176,17 @@ def monitoring_facts(members: pa.Table, *, on: dt.date, backend: str | None = No
     The engine joins the facts to the members by their row (the row number stands for the person
     id in the persons it is given); each fact then takes its person and household id from that
     row. Finding a million members' rows by id afterwards cost a binary search per fact, several
-    times a run."""
+    times a run. The totals are summed from the same computation of the facts
+    (:func:`verify_facts_and_households`: the sources read once), counting members by row."""
     persons = members.select(PERSONS_SCHEMA.names)
     by_row = persons.set_column(0, "person_id", pa.array(np.arange(members.num_rows, dtype=np.int64)))
-    facts = verify_facts(VerificationInput(persons=by_row, on=on), categories=FACT_CATEGORIES, fields=FACT_FIELDS,
-                         backend=backend, ordered=False)
+    verified = verify_facts_and_households(VerificationInput(persons=by_row, on=on), categories=FACT_CATEGORIES,
+                                           fields=FACT_FIELDS, backend=backend)
+    facts = verified.facts
     rows = facts.column("person_id").to_numpy()
     person_ids = members.column("person_id").to_numpy()  # in NumPy: Arrow's take resolves a chunk per value
     facts = facts.set_column(0, "person_id", pa.array(person_ids[rows])).append_column(MEMBER_ROW, pa.array(rows))
-    return VerificationOutput(facts=facts, households=verify_households(VerificationInput(persons=persons, on=on),
-                                                                         backend=backend))
+    return VerificationOutput(facts=facts, households=verified.households)
 
 
 def indicator_table(*, members: pa.Table, verified: VerificationOutput, standard: np.ndarray, on: dt.date,

@@ -16,12 +16,14 @@ Per household (row index of the part, as the engine's other inputs):
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 
+import ibis
 import numpy as np
 import pyarrow as pa
 
 from safetynet.engine.backend import arrow_tables, backend_name, connect, engine_lock
-from safetynet.engine.lake import batches_in_force, source_table
+from safetynet.engine.lake import batches_in_force, parquet_view, source_table
 from safetynet.sources.catalogue import catalogue
 
 PROXY_SOURCES = ("land_contract", "electricity_use")
@@ -38,25 +40,55 @@ def proxy_measures(*, id_numbers: pa.Array, person_hh: np.ndarray, members: np.n
                if b}
     if not batches:
         return out
-    persons = pa.table({"id_number": id_numbers, "household_id": pa.array(person_hh, pa.int64())})
+    persons = pa.table({"id_number": id_numbers, "household_id": pa.array(person_hh, pa.int64())}, schema=_PERSONS_SCHEMA)
     name = backend_name(backend)
     with engine_lock():
         con = connect(name)
-        with arrow_tables(con, persons=persons) as t:
-            p = t["persons"]
-            if "land_contract" in batches:
-                land = source_table(con, catalogue()["land_contract"], batches["land_contract"])
-                j = land.join(p, "id_number")
-                sums = con.to_pyarrow(j.group_by("household_id").aggregate(
-                    area=j.contract_area_mu.cast("float64").sum(), subsidy=j.subsidy_amount.cast("float64").sum()))
-                rows = sums.column("household_id").to_numpy()
-                out["land_area_mu"][rows] = sums.column("area").to_numpy()
-                out["land_subsidy_year"][rows] = sums.column("subsidy").to_numpy()
-            if "electricity_use" in batches:
-                power = source_table(con, catalogue()["electricity_use"], batches["electricity_use"])
-                j = power.join(p, "id_number")
-                sums = con.to_pyarrow(j.group_by("household_id").aggregate(kwh=j.monthly_kwh_12m.cast("float64").sum()))
-                rows = sums.column("household_id").to_numpy()
-                out["electricity_kwh"][rows] = sums.column("kwh").to_numpy()
+        if name == "duckdb":
+            raw = con.con
+            plans = {source: _plan(con, source, found) for source, found in batches.items()}
+            raw.register(_PERSONS, persons)
+            try:
+                sums = {source: raw.sql(sql).to_arrow_table() for source, sql in plans.items()}
+            finally:
+                raw.unregister(_PERSONS)
+        else:
+            with arrow_tables(con, persons=persons) as t:
+                sums = {source: con.to_pyarrow(_sums(con, source, found, t["persons"])) for source, found in batches.items()}
+    if (land := sums.get("land_contract")) is not None:
+        rows = land.column("household_id").to_numpy()
+        out["land_area_mu"][rows] = land.column("area").to_numpy()
+        out["land_subsidy_year"][rows] = land.column("subsidy").to_numpy()
+    if (power := sums.get("electricity_use")) is not None:
+        out["electricity_kwh"][power.column("household_id").to_numpy()] = power.column("kwh").to_numpy()
     out["electricity_kwh_per_head"] = out["electricity_kwh"] / np.maximum(members, 1) ** 0.6
     return out
+
+
+def _sums(con, source: str, batches: tuple, persons: ibis.Table) -> ibis.Table:
+    """One proxy source's sums per household of ``persons`` (id_number, household_id)."""
+    j = source_table(con, catalogue()[source], batches).join(persons, "id_number")
+    if source == "land_contract":
+        return j.group_by("household_id").aggregate(
+            area=j.contract_area_mu.cast("float64").sum(), subsidy=j.subsidy_amount.cast("float64").sum())
+    return j.group_by("household_id").aggregate(kwh=j.monthly_kwh_12m.cast("float64").sum())
+
+
+# On DuckDB each source's plan is compiled once per batch set (its view's name) and the SQL kept, as
+# the indicator plan is: building and compiling it cost more than running it. The persons are a
+# named table of the plan, registered for the call.
+_PERSONS = "_proxy_persons"
+_PERSONS_SCHEMA = pa.schema([pa.field("id_number", pa.string()), pa.field("household_id", pa.int64())])
+_plans: OrderedDict[tuple[str, str], str] = OrderedDict()
+_PLANS_KEPT = 8
+
+
+def _plan(con, source: str, batches: tuple) -> str:
+    key = (source, parquet_view(con, catalogue()[source], batches))
+    sql = _plans.get(key)
+    if sql is None:
+        sql = _plans[key] = str(con.compile(_sums(con, source, batches, ibis.table(ibis.schema(_PERSONS_SCHEMA),
+                                                                                    name=_PERSONS))))
+        while len(_plans) > _PLANS_KEPT:
+            _plans.popitem(last=False)
+    return sql

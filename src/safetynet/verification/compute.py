@@ -89,7 +89,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,21 +235,14 @@ def verify_to_parquet(inp: VerificationInput, *, facts_path: Path, backend: str 
     batches = _batches(inp)
     with session(name) as con:
         if name == "duckdb":
-            raw = con.con
-            facts_sql = _compiled(con, on=inp.on, batches=batches, what="facts_valued")
-            households_sql = _compiled(con, on=inp.on, batches=batches, what="households_from_facts")
-            raw.register(_PERSONS, persons)
-            try:
-                raw.execute(f"CREATE OR REPLACE TEMP TABLE {_FACTS} AS {facts_sql}")
+            with _facts_table(con, persons=persons, on=inp.on, batches=batches) as raw:
                 target = str(facts_path).replace("'", "''")
                 cited = ", ".join(f'"{c}"' for c in FACTS_CITED_SCHEMA.names)
                 # zstd's fastest level: a third less work than its default, for a file 13 % larger.
                 written = raw.execute(f"COPY (SELECT {cited} FROM {_FACTS}) TO '{target}' "
                                       "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)").fetchone()[0]
-                households = raw.sql(households_sql).to_arrow_table()
-            finally:
-                raw.execute(f"DROP TABLE IF EXISTS {_FACTS}")
-                raw.unregister(_PERSONS)
+                households = raw.sql(_compiled(con, on=inp.on, batches=batches,
+                                               what="households_from_facts")).to_arrow_table()
         else:
             tables = {src: source_table(con, catalogue()[src], found) for src, found in batches.items()}
             with arrow_tables(con, persons=persons) as named:
@@ -308,6 +302,49 @@ def verify_facts(inp: VerificationInput, *, categories: tuple[str, ...], fields:
     return facts.select(schema.names).cast(schema)
 
 
+def verify_facts_and_households(inp: VerificationInput, *, categories: tuple[str, ...],
+                                fields: dict[str, pa.DataType], backend: str | None = None) -> VerificationOutput:
+    """:func:`verify_facts` of ``categories`` with ``fields`` (not ordered) and :func:`verify_households`,
+    of the same input, for a whole roll that needs both (monitoring).
+
+    On DuckDB from one computation, as :func:`verify_to_parquet` does: every fact with its values
+    and the cited rows' ``fields``, in a table of the connection; the totals summed from it
+    (:func:`households_from_facts`), and the facts of ``categories`` read from it. The sources are
+    read, and the rows joined to the roll on the ID, once instead of twice. Spark computes each
+    as its function does."""
+    name = backend_name(backend)
+    if name != "duckdb":
+        return VerificationOutput(
+            facts=verify_facts(inp, categories=categories, fields=fields, backend=name, ordered=False),
+            households=verify_households(inp, backend=name))
+    persons = _persons(inp)
+    batches = _batches(inp)
+    schema = pa.schema([*FACTS_CITED_SCHEMA, *_fields_schema(fields)])
+    columns = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if c in _ENUMS else f'"{c}"' for c in schema.names)
+    kept = ", ".join("'" + c.replace("'", "''") + "'" for c in categories)
+    with session(name) as con, _facts_table(con, persons=persons, on=inp.on, batches=batches, fields=fields) as raw:
+        households = raw.sql(_compiled(con, on=inp.on, batches=batches, what="households_from_facts")).to_arrow_table()
+        facts = raw.sql(f"SELECT {columns} FROM {_FACTS} WHERE category IN ({kept or 'NULL'})").to_arrow_table()
+    return VerificationOutput(facts=facts.select(schema.names).cast(schema), households=_households_final(households))
+
+
+@contextmanager
+def _facts_table(con, *, persons: pa.Table, on: dt.date, batches: dict,
+                 fields: dict[str, pa.DataType] | None = None) -> Iterator:
+    """The facts of ``persons`` with values (and the cited rows' ``fields``) in the DuckDB
+    connection's table ``_FACTS`` for the ``with`` block, ``persons`` registered under their plan
+    name; gives the raw connection."""
+    raw = con.con
+    facts_sql = _compiled(con, on=on, batches=batches, what="facts_valued", fields=fields)
+    raw.register(_PERSONS, persons)
+    try:
+        raw.execute(f"CREATE OR REPLACE TEMP TABLE {_FACTS} AS {facts_sql}")
+        yield raw
+    finally:
+        raw.execute(f"DROP TABLE IF EXISTS {_FACTS}")
+        raw.unregister(_PERSONS)
+
+
 def _run_on_persons(con, sql: str, persons: pa.Table) -> pa.Table:
     """A compiled plan run on DuckDB with ``persons`` registered under its fixed name for the call."""
     con.con.register(_PERSONS, persons)
@@ -350,19 +387,28 @@ def _batches(inp: VerificationInput) -> dict:
     return {src: found for src, found in batches_in_force(on=inp.on, sources=inp.sources).items() if found}
 
 
-def _facts_typed(facts: ibis.Table, *, values: bool = False) -> ibis.Table:
+def _facts_typed(facts: ibis.Table, *, values: bool = False, fields: dict[str, pa.DataType] | None = None) -> ibis.Table:
     """The cited facts' columns in order and type (the Parquet file's schema on either engine),
-    unordered; with ``values``, and each fact's ``_n`` and ``_a`` after them."""
-    names = [*FACTS_CITED_SCHEMA.names, *(("_n", "_a") if values else ())]
-    return facts.select(*(facts[c].cast(ibis.dtype(_FACTS_VALUED_SCHEMA.field(c).type)).name(c) for c in names))
+    unordered; with ``values``, and each fact's ``_n`` and ``_a`` after them; then ``fields``."""
+    schema = _valued_schema(fields) if values else pa.schema([*FACTS_CITED_SCHEMA, *_fields_schema(fields)])
+    return facts.select(*(facts[c].cast(ibis.dtype(schema.field(c).type)).name(c) for c in schema.names))
 
 
-def _facts_valued_sql(facts_sql: str, *, citations: list[_Citation], batches: dict) -> str:
+def _fields_schema(fields: dict[str, pa.DataType] | None) -> list[pa.Field]:
+    return [pa.field(f, t) for f, t in (fields or {}).items()]
+
+
+def _valued_schema(fields: dict[str, pa.DataType] | None) -> pa.Schema:
+    """The facts with values (``_FACTS_VALUED_SCHEMA``), then the cited rows' ``fields``."""
+    return pa.schema([*_FACTS_VALUED_SCHEMA, *_fields_schema(fields)])
+
+
+def _facts_valued_sql(facts_sql: str, *, citations: list[_Citation], batches: dict, names: list[str]) -> str:
     """``facts_sql`` (the typed facts with values) on DuckDB, with its text columns as ENUMs of
     their few values: the table of them is a byte a value instead of a string, the totals' tests
     of a fact's category compare small integers, and the Parquet writer takes each column's
     dictionary as it is instead of hashing millions of strings (the file holds the same strings)."""
-    values = {
+    values = {  # _ENUMS
         "source": {c.source for c in citations},
         "batch_id": {b.batch_id for found in batches.values() for b in found},
         "kind": {c.kind for c in citations},
@@ -375,7 +421,7 @@ def _facts_valued_sql(facts_sql: str, *, citations: list[_Citation], batches: di
         members = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values[name], key=str.encode))
         return f'CAST("{name}" AS ENUM({members})) AS "{name}"'
 
-    return f"SELECT {', '.join(column(c) for c in _FACTS_VALUED_SCHEMA.names)} FROM ({facts_sql})"
+    return f"SELECT {', '.join(column(c) for c in names)} FROM ({facts_sql})"
 
 
 def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool) -> tuple[pa.Table, pa.Table]:
@@ -394,6 +440,7 @@ def _run_ibis(con, *, persons: pa.Table, on: dt.date, batches: dict, small: bool
 # the batches through views named by the batch set (``lake.parquet_view``).
 _PERSONS = "_verification_persons"
 _FACTS = "_verification_facts"  # a bulk run's facts with values, for the length of the run (DuckDB)
+_ENUMS = ("source", "batch_id", "kind", "category")  # its text columns of a few values (``_facts_valued_sql``)
 _plans: OrderedDict[tuple, str] = OrderedDict()
 _facts_plans: OrderedDict[tuple, str] = OrderedDict()  # verify_facts's SQL
 _PLANS_KEPT = 64
@@ -405,13 +452,13 @@ def _plan(con, *, on: dt.date, batches: dict) -> tuple[str, str]:
             _compiled(con, on=on, batches=batches, what="households"))
 
 
-def _compiled(con, *, on: dt.date, batches: dict, what: str) -> str:
+def _compiled(con, *, on: dt.date, batches: dict, what: str, fields: dict[str, pa.DataType] | None = None) -> str:
     """One plan's SQL, compiled on first use: ``facts`` (:func:`verify`'s, in ``FACT_ORDER``),
-    ``households`` (from the sources), ``facts_valued`` (cited, with values, unordered) or
-    ``households_from_facts`` (from the table ``_FACTS`` of those): the household totals alone
-    (:func:`verify_households`) never pay for compiling the facts."""
+    ``households`` (from the sources), ``facts_valued`` (cited, with values, unordered, then the
+    cited rows' ``fields``) or ``households_from_facts`` (from the table ``_FACTS`` of those): the
+    household totals alone (:func:`verify_households`) never pay for compiling the facts."""
     names = tuple((src, parquet_view(con, catalogue()[src], found)) for src, found in sorted(batches.items()))
-    key = (on, what, names)
+    key = (on, what, names, tuple((f, str(t)) for f, t in (fields or {}).items()))
     sql = _plans.get(key)
     if sql is None:
         persons_t = ibis.table(ibis.schema(PERSONS_SCHEMA), name=_PERSONS)
@@ -422,9 +469,10 @@ def _compiled(con, *, on: dt.date, batches: dict, what: str) -> str:
             facts_t = ibis.table(ibis.schema(_FACTS_VALUED_SCHEMA), name=_FACTS)
             sql = str(con.compile(households_from_facts(persons=persons_t, facts=facts_t)))
         elif what == "facts_valued":
-            facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=False, values=True)
-            sql = _facts_valued_sql(str(con.compile(_facts_typed(facts, values=True))),
-                                    citations=_citations(tables=tables, on=on), batches=batches)
+            facts = facts_expression(tables=tables, persons=persons_t, on=on, detail=False, values=True, fields=fields)
+            sql = _facts_valued_sql(str(con.compile(_facts_typed(facts, values=True, fields=fields))),
+                                    citations=_citations(tables=tables, on=on), batches=batches,
+                                    names=_valued_schema(fields).names)
         else:
             facts = facts_expression(tables=tables, persons=persons_t, on=on)
             sql = str(con.compile(facts.order_by(list(FACT_ORDER))))

@@ -11,14 +11,22 @@ import pytest
 from django.core.management import call_command
 
 from safetynet.demo.population import REFERENCE_DATE
-from safetynet.monitoring import compute
+from safetynet.monitoring import compute, proxies
 from safetynet.monitoring.compute import monitor_compute
 from safetynet.monitoring.indicators import library
 from safetynet.registry.models import Household
 from safetynet.registry.selectors import household_members_at
 from safetynet.registry.tables import members_at
 from safetynet.rules.services import decide_population
-from safetynet.verification.compute import FACT_ORDER, PERSONS_SCHEMA, VerificationInput, verify, verify_facts
+from safetynet.verification.compute import (
+    FACT_ORDER,
+    PERSONS_SCHEMA,
+    VerificationInput,
+    VerificationOutput,
+    verify,
+    verify_facts,
+    verify_facts_and_households,
+)
 from safetynet.verification.rules_bridge import (
     MEMBER_ROW,
     decide_from_verification,
@@ -89,13 +97,15 @@ def test_monitoring_gives_the_same_result_whatever_order_its_facts_come_in(city,
     # given the city's facts in FACT_ORDER, then the same facts in the opposite order
     def facts_in(order: str):
         def read(inp, **kwargs):
-            facts = verify_facts(inp, **(kwargs | {"ordered": True}))
-            return facts if order == "sorted" else facts.take(pa.array(np.arange(facts.num_rows)[::-1]))
+            verified = verify_facts_and_households(inp, **kwargs)
+            facts = verified.facts.sort_by([(c, "ascending") for c in FACT_ORDER])
+            facts = facts if order == "sorted" else facts.take(pa.array(np.arange(facts.num_rows)[::-1]))
+            return VerificationOutput(facts=facts, households=verified.households)
         return read
 
     results = {}
     for order in ("sorted", "reversed"):
-        monkeypatch.setattr(compute, "verify_facts", facts_in(order))
+        monkeypatch.setattr(compute, "verify_facts_and_households", facts_in(order))
         results[order] = monitor_compute(on=REFERENCE_DATE, since=REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 1))
     # when monitoring scores the city on each, then every result is the same
     ordered, reversed_ = results["sorted"], results["reversed"]
@@ -147,3 +157,22 @@ def test_the_indicator_table_compiles_once_per_shape_and_equals_the_expression_i
     for name in spark.column_names:
         assert np.allclose(spark.column(name).to_numpy(), tables[0].column(name).to_numpy(), rtol=0, atol=1e-9,
                            equal_nan=True), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_proxies_compile_once_per_batch_set_and_are_the_same_on_spark(city):
+    # given the city's members by household row
+    members = members_at(on=REFERENCE_DATE)
+    _, person_hh = np.unique(members.column("household_id").to_numpy(), return_inverse=True)
+    sizes = np.bincount(person_hh).astype(float)
+    args = dict(id_numbers=members.column("id_number"), person_hh=person_hh, members=sizes, on=REFERENCE_DATE)
+    proxies._plans.clear()
+    # when the proxies are computed twice on DuckDB, then each source's plan was compiled once
+    first, second = (proxies.proxy_measures(**args) for _ in range(2))
+    assert len(proxies._plans) == len(proxies.PROXY_SOURCES)
+    assert all(np.array_equal(first[m], second[m]) for m in proxies.PROXY_MEASURES)
+    assert all(first[m].sum() > 0 for m in proxies.PROXY_MEASURES)
+    # and Spark gives the same measures
+    spark = proxies.proxy_measures(**args, backend="spark")
+    for m in proxies.PROXY_MEASURES:
+        assert np.allclose(spark[m], first[m], rtol=0, atol=1e-9), m

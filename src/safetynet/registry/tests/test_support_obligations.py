@@ -41,3 +41,21 @@ def test_obligations_are_read_by_date_and_refused_when_malformed():
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             SupportObligation.objects.create(**bad)
+
+
+@pytest.mark.django_db
+def test_obligations_in_force_include_their_first_and_last_day_and_come_by_person_then_supporter():
+    tree = make_region_tree()
+    a, b, c, d = (make_person(tree.east_community) for _ in range(4))
+    day = dt.date(2025, 3, 1)
+    SupportObligation.objects.create(person=b, supporter=d, relation="child", started_on=day)
+    SupportObligation.objects.create(person=b, supporter=a, relation="parent", ended_on=day)
+    SupportObligation.objects.create(person=a, supporter=c, relation="sibling")
+    SupportObligation.objects.create(person=a, supporter=d, relation="spouse", started_on=day + dt.timedelta(days=1))
+    expected = sorted([(b.pk, d.pk, "child"), (b.pk, a.pk, "parent"), (a.pk, c.pk, "sibling")])
+    read = support_obligations_at(on=day)
+    assert [tuple(r.values()) for r in read.to_pylist()] == expected
+    # more ids than one query binds are matched after the read, to the same rows
+    many = support_obligations_at(on=day, person_ids=[b.pk, *range(10**9, 10**9 + 20_000)])
+    assert [tuple(r.values()) for r in many.to_pylist()] == [e for e in expected if e[0] == b.pk]
+    assert support_obligations_at(on=day, person_ids=[]).num_rows == 0

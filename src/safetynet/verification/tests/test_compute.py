@@ -32,6 +32,8 @@ from safetynet.verification.compute import (
     facts_of_households,
     verify,
     verify_facts,
+    verify_facts_and_households,
+    verify_households,
     verify_to_parquet,
 )
 
@@ -320,6 +322,26 @@ def test_a_few_kinds_of_fact_carry_the_named_columns_of_their_rows(lake, tmp_pat
         got = slim.column(name).cast(pa.string()).to_pylist() if name != "disability_grade" else slim.column(name).to_pylist()
         assert got == expected, name
     assert {"wages", "pensions", "medical_out_of_pocket"} <= set(slim.column("category").to_pylist()) <= set(kinds)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_few_kinds_of_fact_and_the_household_totals_come_from_one_computation_as_from_two(lake, tmp_path, backend):
+    # given the family and a stranger in another household
+    land_family(tmp_path)
+    inp = VerificationInput(persons=_two_households(), on=ON)
+    kinds = ("wages", "pensions", "medical_out_of_pocket", "disability", "deceased")
+    fields = {"period": pa.string(), "discharged_on": pa.date32(), "disability_grade": pa.int64()}
+    # when the facts of those kinds and the totals are asked for together
+    both = verify_facts_and_households(inp, categories=kinds, fields=fields, backend=backend)
+    # then they are those kinds' facts with the columns of their rows, and the household totals, as
+    # each is computed alone
+    order = [(c, "ascending") for c in FACT_ORDER]  # the facts come in no order
+    alone = verify_facts(inp, categories=kinds, fields=fields, backend="duckdb")
+    assert both.facts.num_rows > 3
+    assert both.facts.sort_by(order).equals(alone)
+    assert both.households.equals(verify_households(inp, backend="duckdb"))
+    assert both.households.num_rows == 2 and both.households.column("income_total").to_pylist()[0] > 0
 
 
 def _two_households() -> pa.Table:
