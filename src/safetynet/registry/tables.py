@@ -178,7 +178,7 @@ def _joined(*, on: dt.date, region_path: str | None, household_ids: list[int] | 
         return schema.empty_table()
     current, params = _current(on=on, region_path=region_path, household_ids=household_ids, id_range=id_range,
                                persons=True)
-    raw = _read([*_membership_columns(), *_person_columns()], current, params, schema)
+    raw = rows_read([*_membership_columns(), *_person_columns()], current, params, schema)
     # Ordered in Arrow, not by the store: its sort of a million whole rows costs more than the read.
     return raw.take(pc.sort_indices(raw, [("household_id", "ascending"), ("person_id", "ascending")]))
 
@@ -198,10 +198,10 @@ def _scanned(*, on: dt.date, region_path: str | None, id_range: tuple[int, int] 
         persons_sql += f" WHERE p.id IN (SELECT m.person_id {current})"
         persons_params = params
     with transaction.atomic():  # one state of the store for the three reads
-        members = _read(_membership_columns(), current, params,
+        members = rows_read(_membership_columns(), current, params,
                         pa.schema([schema.field(c) for c in _MEMBERSHIP_COLUMNS]))
         households = _households(household_ids=None, region_path=region_path, id_range=id_range)
-        persons_table = _read(["p.id", *_person_columns()], persons_sql, persons_params, person_schema)
+        persons_table = rows_read(["p.id", *_person_columns()], persons_sql, persons_params, person_schema)
     order = np.lexsort((members.column("person_id").to_numpy(), members.column("household_id").to_numpy()))
     members = members.take(order)
     person_ids = persons_table.column("person_id").to_numpy()
@@ -229,14 +229,16 @@ def _households(*, region_path: str | None, household_ids: list[int] | None,
     h, r = Household._meta.db_table, Region._meta.db_table
     where, params = _scope(region_path=region_path, household_ids=household_ids, id_range=id_range,
                            household="h.id")
-    households = _read(["h.id", "h.number", "r.code", "CAST(h.rural AS INTEGER)"],
+    households = rows_read(["h.id", "h.number", "r.code", "CAST(h.rural AS INTEGER)"],
                        f"FROM {h} h JOIN {r} r ON r.id = h.region_id WHERE 1 = 1{where}", params, _HOUSEHOLDS)
     return households.take(pc.sort_indices(households, [("household_id", "ascending")]))
 
 
-def _read(columns: list[str], source: str, params: list, schema: pa.Schema) -> pa.Table:
+def rows_read(columns: list[str], source: str, params: list, schema: pa.Schema) -> pa.Table:
     """``SELECT columns source`` as Arrow of ``schema``: the store writes the rows as one CSV text
-    that Arrow's reader parses, with no Python object per value."""
+    that Arrow's reader parses, with no Python object per value (a million rows without a million
+    tuples). The one reader of whole tables of the store: the roll, obligations, and bulk
+    verification's persons."""
     if connection.vendor == "postgresql":
         return _copied(f"SELECT {', '.join(columns)} {source}", params, schema)
     return _concatenated(columns, source, params, schema)
@@ -370,7 +372,7 @@ def support_obligations_at(*, on: dt.date, person_ids: Iterable[int] | None = No
         wanted = np.unique(ids).tolist()
         source += f" AND s.person_id IN ({', '.join(['%s'] * len(wanted))})"
         params += wanted
-    table = _read(["s.person_id", "s.supporter_id", "s.relation"], source, params, SUPPORT_SCHEMA)
+    table = rows_read(["s.person_id", "s.supporter_id", "s.relation"], source, params, SUPPORT_SCHEMA)
     if ids is not None and len(ids) > _CHUNK:
         table = table.filter(pc.is_in(table.column("person_id"), pa.array(ids)))
     return table.take(pc.sort_indices(table, [("person_id", "ascending"), ("supporter_id", "ascending")]))

@@ -38,7 +38,6 @@ the roll
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -51,10 +50,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from safetynet.audit.services import audit_record
@@ -63,6 +61,7 @@ from safetynet.regions.errors import RegionNotFound
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership, Person
 from safetynet.registry.snapshots import roll_snapshot, snapshot_scope
+from safetynet.registry.tables import rows_read
 from safetynet.verification.compute import INCOME_KINDS, PERSONS_SCHEMA, VerificationInput, verify_to_parquet
 
 # (measure, kind when it rises from 0, kind when it rises, kind when it falls)
@@ -159,10 +158,13 @@ def persons_current(*, on: dt.date, region_code: str | None = None) -> pa.Table:
 def _persons_of_members(members: pa.Table) -> pa.Table:
     """The roll's columns of ``members_at``'s table, as the store's read gives them (an empty ID
     number reads as null)."""
-    numbers = members.column("id_number")
-    numbers = pc.if_else(pc.equal(numbers, ""), pa.scalar(None, pa.string()), numbers)
-    return pa.table([members.column("person_id"), members.column("household_id"), numbers],
-                    names=PERSONS_SCHEMA.names).cast(PERSONS_SCHEMA)
+    return pa.table([members.column("person_id"), members.column("household_id"),
+                     _null_if_empty(members.column("id_number"))], names=PERSONS_SCHEMA.names).cast(PERSONS_SCHEMA)
+
+
+def _null_if_empty(numbers: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The store's text hands a missing ID number over as an empty one: null, as the roll has it."""
+    return pc.if_else(pc.equal(numbers, ""), pa.scalar(None, pa.string()), numbers)
 
 
 def _persons_read(*, on: dt.date, region_path: str | None) -> pa.Table:
@@ -175,36 +177,18 @@ def _persons_read(*, on: dt.date, region_path: str | None) -> pa.Table:
         params.append(region_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     scope += "WHERE m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
     params += [on, on]
-    members_sql = f"SELECT {_text_rows('m.person_id', 'm.household_id')} {scope}"
-    persons_sql = f"SELECT {_text_rows('p.id', 'p.id_number_index')} FROM {p} p"
+    persons_source = f"FROM {p} p"
     if region_path:  # a region's few persons by key, not every person's number
-        persons_sql += f" WHERE p.id IN (SELECT m.person_id {scope})"
-    with transaction.atomic(), connection.cursor() as cur:  # one state of the store for both reads
-        cur.execute(members_sql, params)
-        members = _csv(cur.fetchone()[0], PERSONS_SCHEMA.names[:2])
+        persons_source += f" WHERE p.id IN (SELECT m.person_id {scope})"
+    with transaction.atomic():  # one state of the store for both reads
+        members = rows_read(["m.person_id", "m.household_id"], scope, params, PERSONS_SCHEMA.remove(2))
         if members.num_rows == 0:
             return PERSONS_SCHEMA.empty_table()
-        cur.execute(persons_sql, params if region_path else [])
-        numbers = _csv(cur.fetchone()[0], ["person_id", "id_number"])
+        numbers = rows_read(["p.id", "p.id_number_index"], persons_source, params if region_path else [],
+                            pa.schema([PERSONS_SCHEMA.field(0), PERSONS_SCHEMA.field(2)]))
+    numbers = numbers.set_column(1, "id_number", _null_if_empty(numbers.column("id_number")))
     roll = members.join(numbers, "person_id", join_type="left outer")
     return roll.select(PERSONS_SCHEMA.names).cast(PERSONS_SCHEMA)
-
-
-def _text_rows(*columns: str) -> str:
-    """One text of every row's ``columns``, comma-separated, a row a line, on the store in use."""
-    line = " || ',' || ".join(columns)
-    return f"group_concat({line}, char(10))" if connection.vendor == "sqlite" else f"string_agg({line}, E'\\n')"
-
-
-def _csv(text: str | None, names: list[str]) -> pa.Table:
-    schema = pa.schema([PERSONS_SCHEMA.field(n) for n in names])
-    if not text:
-        return schema.empty_table()
-    return pa_csv.read_csv(
-        io.BytesIO(text.encode()),
-        read_options=pa_csv.ReadOptions(column_names=names),
-        convert_options=pa_csv.ConvertOptions(column_types=schema, strings_can_be_null=True, null_values=[""]),
-    )
 
 
 def changes_between(*, previous: Path, current: pa.Table) -> pa.Table:
